@@ -1,0 +1,39 @@
+# FRAMES: `make demo` serves a demo; `make test` runs the whole suite.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+export DJANGO_SETTINGS_MODULE := frames.settings
+
+.PHONY: demo test lint bench install serve clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found; set PYTHON=python3"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+demo: install
+	DEBUG=$${DEBUG:-1} $(PY) manage.py migrate --noinput
+	DEBUG=$${DEBUG:-1} $(PY) manage.py seed_demo
+	@echo ""
+	@echo "FRAMES demo on http://127.0.0.1:$(PORT)/"
+	@echo "  learner pages  http://127.0.0.1:$(PORT)/accounts/login/"
+	@echo "  admin          http://127.0.0.1:$(PORT)/admin/login/"
+	@echo "  API            http://127.0.0.1:$(PORT)/api/v1/   (docs: /api/docs/)"
+	DEBUG=$${DEBUG:-1} $(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+test: install
+	DEBUG=0 TESTING=1 SECRET_KEY=test-only-secret-key-not-for-production $(PY) -m pytest -q $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+bench: install
+	DEBUG=0 TESTING=1 SECRET_KEY=bench-only-secret-key $(PY) -m bench $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles

@@ -1,0 +1,4 @@
+from frames.models.logs import AgentLog, AuditLog
+from frames.models.registry import Faculty, Project, Student, Team, TermRotation, University
+
+__all__ = ["AgentLog", "AuditLog", "Faculty", "Project", "Student", "Team", "TermRotation", "University"]

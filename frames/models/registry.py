@@ -1,0 +1,214 @@
+"""The shared registry (seed 000, merged with seeds 003 and 004 as DESIGN.md says).
+
+String primary keys (`cal_poly`, `team-001`, `student-001`) because every seed's
+data and every student reference uses them. Each model says how it is scoped to
+a university (`university_scope`, or `scope_filter` when it needs more than a
+path); `frames.scoping` turns that into querysets for every interface.
+"""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Case, Q, Value, When
+from django.utils import timezone
+
+from frames.choices import ProjectType, StudentStatus, Subsystem
+
+registry_id_validator = RegexValidator(
+    r"^[a-z0-9][a-z0-9_-]*$",
+    "Use lowercase letters, digits, '-' and '_' (for example team-001 or cal_poly).",
+)
+TERM_RE = r"^(Spring|Summer|Fall|Winter) [0-9]{4}$"
+term_validator = RegexValidator(TERM_RE, "Write a term as 'Spring 2026' (Spring, Summer, Fall or Winter and a year).")
+
+
+def registry_id_field(**kwargs):
+    return models.CharField(primary_key=True, max_length=64, validators=[registry_id_validator], **kwargs)
+
+
+class RegistryModel(models.Model):
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    meta = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return f"{self.name} ({self.pk})"
+
+
+class University(RegistryModel):
+    id = registry_id_field()
+    name = models.CharField(max_length=255)
+    location = models.CharField(max_length=255, blank=True)
+    contact_email = models.EmailField(blank=True)
+    is_lead = models.BooleanField(default=False, help_text="Lead university of the program.")
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        db_table = "universities"
+        ordering = ["name"]
+        verbose_name_plural = "universities"
+        constraints = [models.CheckConstraint(condition=~Q(name=""), name="universities_name_not_blank")]
+
+    @classmethod
+    def scope_filter(cls, university_id):
+        return Q(pk=university_id)
+
+
+class Project(RegistryModel):
+    """A program (PROVES, CADENCE). A null university means collaborative."""
+
+    id = registry_id_field()
+    university = models.ForeignKey(
+        University, null=True, blank=True, on_delete=models.PROTECT, related_name="projects",
+        help_text="Leave empty for a multi-university (collaborative) program.",
+    )
+    name = models.CharField(max_length=255)
+    type = models.CharField(max_length=32, choices=ProjectType.choices, blank=True)
+    is_collaborative = models.BooleanField(default=False, editable=False)
+    duration = models.PositiveIntegerField(null=True, blank=True, help_text="Months.")
+    description = models.TextField(blank=True)
+
+    class Meta:
+        db_table = "projects"
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(name=""), name="projects_name_not_blank"),
+            models.CheckConstraint(condition=Q(duration__isnull=True) | Q(duration__gt=0), name="projects_duration_positive"),
+            # is_collaborative is derived: true exactly when no university owns the program.
+            models.CheckConstraint(
+                condition=Q(university__isnull=True, is_collaborative=True) | Q(university__isnull=False, is_collaborative=False),
+                name="projects_collaborative_iff_no_university",
+            ),
+        ]
+
+    @classmethod
+    def scope_filter(cls, university_id):
+        return Q(university_id=university_id) | Q(university__isnull=True)
+
+    def save(self, *args, **kwargs):
+        self.is_collaborative = self.university_id is None
+        super().save(*args, **kwargs)
+
+
+class Team(RegistryModel):
+    id = registry_id_field()
+    university = models.ForeignKey(University, null=True, blank=True, on_delete=models.PROTECT, related_name="teams")
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="teams")
+    name = models.CharField(max_length=255)
+    discipline = models.CharField(max_length=255, blank=True, help_text="Electrical Engineering, CS, Design ...")
+    subsystem = models.CharField(max_length=32, choices=Subsystem.choices, blank=True)
+    description = models.TextField(blank=True)
+
+    university_scope = "university"
+    faculty_editable = True
+
+    class Meta:
+        db_table = "teams"
+        ordering = ["name"]
+        constraints = [models.CheckConstraint(condition=~Q(name=""), name="teams_name_not_blank")]
+
+
+class Faculty(RegistryModel):
+    """Faculty advisors and program coordinators; seed 004's `teachers`."""
+
+    id = registry_id_field()
+    university = models.ForeignKey(University, null=True, blank=True, on_delete=models.PROTECT, related_name="faculty")
+    name = models.CharField(max_length=255)
+    email = models.EmailField(null=True, blank=True, unique=True)
+    role = models.CharField(max_length=255, blank=True, help_text="Faculty Advisor, Program Coordinator ...")
+    department = models.CharField(max_length=255, blank=True)
+    description = models.TextField(blank=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="faculty_profile",
+    )
+
+    university_scope = "university"
+
+    class Meta:
+        db_table = "faculty"
+        ordering = ["name"]
+        verbose_name_plural = "faculty"
+        constraints = [models.CheckConstraint(condition=~Q(name=""), name="faculty_name_not_blank")]
+
+
+def status_expression():
+    """Seed 000's status rule, computed by the database so it is never typed by hand."""
+    return Case(
+        When(terms_remaining__gte=4, then=Value(StudentStatus.INCOMING.value)),
+        When(terms_remaining__gte=2, then=Value(StudentStatus.ESTABLISHED.value)),
+        default=Value(StudentStatus.OUTGOING.value),
+    )
+
+
+class Student(RegistryModel):
+    id = registry_id_field()
+    university = models.ForeignKey(University, on_delete=models.PROTECT, related_name="students")
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="students")
+    advisor = models.ForeignKey(
+        Faculty, null=True, blank=True, on_delete=models.RESTRICT, related_name="advisees", db_column="teacher_id",
+        help_text="Seed 004's teacher: a faculty member cannot be deleted while advising students.",
+    )
+    name = models.CharField(max_length=255)
+    email = models.EmailField(null=True, blank=True, unique=True)
+    role = models.CharField(max_length=100, blank=True)
+    expertise_area = models.CharField(max_length=255, blank=True, help_text="Electrical, Software, Mechanical ...")
+    graduation_term = models.CharField(max_length=32, blank=True, validators=[term_validator])
+    terms_remaining = models.PositiveSmallIntegerField(default=4)
+    status = models.GeneratedField(
+        expression=status_expression(),
+        output_field=models.CharField(max_length=16, choices=StudentStatus.choices),
+        db_persist=True,
+    )
+    is_lead = models.BooleanField(default=False, help_text="Team lead.")
+    active = models.BooleanField(default=True, help_text="False once graduated.")
+    graduated_at = models.DateTimeField(null=True, blank=True, editable=False)
+    grade = models.PositiveSmallIntegerField(null=True, blank=True, help_text="School grade, for outreach cohorts only.")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="student_profile",
+    )
+
+    university_scope = "university"
+    faculty_editable = True
+
+    class Meta:
+        db_table = "students"
+        ordering = ["name"]
+        indexes = [
+            models.Index(fields=["university", "active"], name="students_university_active"),
+            models.Index(fields=["terms_remaining"], name="students_terms_remaining"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=~Q(name=""), name="students_name_not_blank"),
+            models.CheckConstraint(condition=Q(terms_remaining__lte=12), name="students_terms_remaining_range"),
+            models.CheckConstraint(condition=Q(grade__isnull=True) | Q(grade__range=(1, 12)), name="students_grade_range"),
+            # A graduated student is no longer active.
+            models.CheckConstraint(condition=Q(graduated_at__isnull=True) | Q(active=False), name="students_graduated_inactive"),
+        ]
+
+    def clean(self):
+        super().clean()
+        if self.team_id and self.university_id and self.team.university_id not in (None, self.university_id):
+            raise ValidationError({"team": "This team belongs to another university."})
+        if self.advisor_id and self.university_id and self.advisor.university_id not in (None, self.university_id):
+            raise ValidationError({"advisor": "This advisor belongs to another university."})
+
+
+class TermRotation(models.Model):
+    """One row per term the registry was advanced to: the double-run guard."""
+
+    term = models.CharField(max_length=32, db_index=True, validators=[term_validator])
+    advanced_at = models.DateTimeField(default=timezone.now)
+    advanced_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    students_advanced = models.PositiveIntegerField(default=0)
+    students_graduated = models.PositiveIntegerField(default=0)
+    forced = models.BooleanField(default=False, help_text="Run again for a term already advanced to, on request.")
+
+    class Meta:
+        db_table = "term_rotations"
+        ordering = ["-advanced_at"]
+
+    def __str__(self):
+        return self.term

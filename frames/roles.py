@@ -1,0 +1,99 @@
+"""Who a user is to the platform (DESIGN.md's role table) and the permissions
+each group holds. The policy is declared on models, so later apps get it by
+declaring `faculty_editable = True` on the models faculty may edit."""
+
+from django.apps import apps
+
+COORDINATORS = "Coordinators"
+FACULTY = "Faculty"
+PROJECT_APPS = ("frames", "analytics", "cadence", "lms", "basecamp")
+# Records nobody edits by hand: logs are written by services only.
+READ_ONLY_MODELS = {"frames.auditlog", "frames.agentlog", "frames.termrotation"}
+# Faculty do not read the platform's logs.
+HIDDEN_FROM_FACULTY = {"frames.auditlog", "frames.agentlog", "frames.termrotation"}
+
+
+class Role:
+    ANONYMOUS = "anonymous"
+    SUPERUSER = "superuser"
+    COORDINATOR = "coordinator"
+    FACULTY = "faculty"
+    STUDENT = "student"
+    NONE = "none"
+
+
+def role_of(user) -> str:
+    if user is None or not user.is_authenticated:
+        return Role.ANONYMOUS
+    cached = getattr(user, "_frames_role", None)
+    if cached:
+        return cached
+    if user.is_superuser:
+        role = Role.SUPERUSER
+    elif user.groups.filter(name=COORDINATORS).exists():
+        role = Role.COORDINATOR
+    elif hasattr(user, "faculty_profile"):
+        role = Role.FACULTY
+    elif hasattr(user, "student_profile"):
+        role = Role.STUDENT
+    else:
+        role = Role.NONE
+    user._frames_role = role
+    return role
+
+
+def is_unrestricted(user) -> bool:
+    """Superusers and coordinators see every university."""
+    return role_of(user) in (Role.SUPERUSER, Role.COORDINATOR)
+
+
+def university_of(user):
+    """The university id a faculty member or student belongs to, else None."""
+    role = role_of(user)
+    if role == Role.FACULTY:
+        return user.faculty_profile.university_id
+    if role == Role.STUDENT:
+        return user.student_profile.university_id
+    return None
+
+
+def student_of(user):
+    return user.student_profile if role_of(user) == Role.STUDENT else None
+
+
+def _permission_codenames(model):
+    opts = model._meta
+    return {action: f"{action}_{opts.model_name}" for action in opts.default_permissions}
+
+
+def sync_role_permissions(sender=None, **kwargs):
+    """Give Coordinators and Faculty exactly the permissions the policy says."""
+    from django.contrib.auth.models import Group, Permission
+    from django.contrib.contenttypes.models import ContentType
+
+    coordinators, _ = Group.objects.get_or_create(name=COORDINATORS)
+    faculty, _ = Group.objects.get_or_create(name=FACULTY)
+    coordinator_perms, faculty_perms = [], []
+    for app_label in PROJECT_APPS:
+        try:
+            app_config = apps.get_app_config(app_label)
+        except LookupError:
+            continue
+        for model in app_config.get_models():
+            label = model._meta.label_lower
+            ct = ContentType.objects.get_for_model(model)
+            perms = {p.codename: p for p in Permission.objects.filter(content_type=ct)}
+            codenames = _permission_codenames(model)
+            read_only = label in READ_ONLY_MODELS
+            for action, codename in codenames.items():
+                perm = perms.get(codename)
+                if perm is None:
+                    continue
+                if action == "view" or not read_only:
+                    coordinator_perms.append(perm)
+                if label in HIDDEN_FROM_FACULTY:
+                    continue
+                if action == "view" or getattr(model, "faculty_editable", False):
+                    faculty_perms.append(perm)
+    coordinators.permissions.set(coordinator_perms)
+    faculty.permissions.set(faculty_perms)

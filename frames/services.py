@@ -1,0 +1,210 @@
+"""Writes to the registry, and the audited save/delete every app's admin, API
+and imports go through. Each write runs in one transaction with its audit row."""
+
+import contextlib
+import datetime
+import traceback
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from frames.models import AgentLog, AuditLog, Student, TermRotation
+from frames.scoping import assert_in_scope
+
+# ---------------------------------------------------------------- audit
+
+
+def _json_safe(value):
+    if value is None or isinstance(value, (bool, int, float, str, list, dict)):
+        return value
+    return DjangoJSONEncoder().default(value) if not isinstance(value, (bytes, memoryview)) else "<binary>"
+
+
+def snapshot(instance) -> dict:
+    """Concrete, hand-set field values of a record, JSON-safe, keyed by column attname."""
+    return {
+        f.attname: _json_safe(getattr(instance, f.attname))
+        for f in instance._meta.concrete_fields
+        if not isinstance(f, models.GeneratedField)
+    }
+
+
+def diff(before: dict | None, after: dict | None) -> dict:
+    before, after = before or {}, after or {}
+    keys = before.keys() | after.keys()
+    return {k: [before.get(k), after.get(k)] for k in sorted(keys) if before.get(k) != after.get(k)}
+
+
+def _actor(user):
+    return user.get_username() if user is not None and user.is_authenticated else ""
+
+
+def audit_entry(*, action, instance, user, source, changes, request_id="") -> AuditLog:
+    """An unsaved audit row (bulk writers collect these and bulk_create them)."""
+    return AuditLog(
+        user=user if user is not None and user.is_authenticated else None,
+        actor=_actor(user),
+        action=action,
+        source=source,
+        table_name=instance._meta.db_table,
+        object_id=str(instance.pk),
+        object_repr=str(instance)[:255],
+        changes=changes,
+        request_id=request_id,
+    )
+
+
+def instance_save(*, instance, user=None, source, clean=True, request_id="", m2m=None):
+    """Validate, save, re-check the user's university scope on the saved row, and
+    audit the change, all in one transaction. Returns the changed fields."""
+    model = type(instance)
+    with transaction.atomic():
+        adding = instance._state.adding
+        before = None
+        if not adding:
+            stored = model._base_manager.filter(pk=instance.pk).first()
+            before = snapshot(stored) if stored is not None else None
+            adding = stored is None
+        if clean:
+            instance.full_clean()
+        instance.save()
+        generated = [f.attname for f in model._meta.concrete_fields if isinstance(f, models.GeneratedField)]
+        if generated:
+            instance.refresh_from_db(fields=generated)
+        for name, values in (m2m or {}).items():
+            getattr(instance, name).set(values)
+        assert_in_scope(instance, user)
+        changes = diff(before, snapshot(instance))
+        if adding or changes:
+            audit_entry(
+                action=AuditLog.Action.CREATE if adding else AuditLog.Action.UPDATE,
+                instance=instance, user=user, source=source, changes=changes, request_id=request_id,
+            ).save()
+    return changes
+
+
+def instance_delete(*, instance, user=None, source, request_id=""):
+    with transaction.atomic():
+        assert_in_scope(instance, user)
+        entry = audit_entry(
+            action=AuditLog.Action.DELETE, instance=instance, user=user, source=source,
+            changes=diff(snapshot(instance), None), request_id=request_id,
+        )
+        instance.delete()
+        entry.save()
+
+
+def validation_messages(error: ValidationError) -> dict:
+    """A ValidationError as {field: [messages]} ('__all__' for the record)."""
+    if hasattr(error, "error_dict"):
+        return {k: [m for e in v for m in e.messages] for k, v in error.error_dict.items()}
+    return {"__all__": error.messages}
+
+
+# ---------------------------------------------------------------- agent log
+
+
+@contextlib.contextmanager
+def agent_job(*, agent_name, action_type, user=None, subsystem="", metadata=None):
+    """Record an automated job in ascent_basecamp_agent_log: started, then
+    succeeded with its message and metadata, or failed with the error.
+
+    The entry is written outside the job's transaction, so a failed job that
+    rolls back still leaves its failure recorded."""
+    entry = AgentLog.objects.create(
+        agent_name=agent_name, action_type=action_type, subsystem=subsystem,
+        metadata=dict(metadata or {}), triggered_by=user if user is not None and user.is_authenticated else None,
+    )
+    try:
+        yield entry
+    except BaseException as exc:
+        entry.status = AgentLog.Status.FAILED
+        entry.error = f"{type(exc).__name__}: {exc}"
+        entry.metadata["traceback"] = traceback.format_exc(limit=5)
+        entry.finished_at = timezone.now()
+        entry.save()
+        raise
+    else:
+        entry.status = AgentLog.Status.SUCCEEDED
+        entry.finished_at = timezone.now()
+        entry.save()
+
+
+# ---------------------------------------------------------------- term rotation
+
+
+class TermAlreadyAdvanced(Exception):
+    pass
+
+
+def term_for(date: datetime.date) -> str:
+    """The academic term a date falls in: January-June is Spring, July-December Fall."""
+    return f"{'Spring' if date.month <= 6 else 'Fall'} {date.year}"
+
+
+@dataclass
+class TermAdvanceResult:
+    term: str
+    dry_run: bool
+    advanced: int = 0
+    graduating: list = field(default_factory=list)
+    rotation: TermRotation | None = None
+
+
+def term_advance(*, term: str | None = None, user=None, dry_run=False, force=False) -> TermAdvanceResult:
+    """Decrement every active student's terms_remaining; those reaching 0 graduate.
+
+    Refuses a term already advanced to unless `force` (so a second run in a row
+    is never a silent double advance)."""
+    term = term or term_for(timezone.localdate())
+    TermRotation._meta.get_field("term").run_validators(term)
+    if dry_run:
+        active = Student.objects.filter(active=True)
+        _refuse_repeat(term, force)
+        graduating = list(active.filter(terms_remaining__lte=1).order_by("university_id", "name").values_list("id", "name"))
+        return TermAdvanceResult(term=term, dry_run=True, advanced=active.count(), graduating=graduating)
+    with agent_job(agent_name="advance_term", action_type="term_rotation", user=user, metadata={"term": term}) as job:
+        with transaction.atomic():
+            # Lock the active students first: a concurrent run waits here, then sees the guard.
+            before = dict(Student.objects.select_for_update().filter(active=True).values_list("id", "terms_remaining"))
+            _refuse_repeat(term, force)
+            graduating = list(
+                Student.objects.filter(active=True, terms_remaining__lte=1).order_by("university_id", "name").values_list("id", "name")
+            )
+            graduated_ids = {pk for pk, _ in graduating}
+            now = timezone.now()
+            Student.objects.filter(active=True, terms_remaining__gt=1).update(terms_remaining=F("terms_remaining") - 1)
+            Student.objects.filter(active=True, terms_remaining__lte=1).update(terms_remaining=0, active=False, graduated_at=now)
+            source = AuditLog.Source.COMMAND if user is None else AuditLog.Source.ADMIN
+            AuditLog.objects.bulk_create(
+                [
+                    AuditLog(
+                        user=user if user is not None and user.is_authenticated else None, actor=_actor(user),
+                        action=AuditLog.Action.UPDATE, source=source,
+                        table_name=Student._meta.db_table, object_id=pk, object_repr=pk,
+                        changes={"terms_remaining": [tr, max(tr - 1, 0)]}
+                        | ({"active": [True, False], "graduated_at": [None, now.isoformat()]} if pk in graduated_ids else {}),
+                    )
+                    for pk, tr in before.items()
+                ],
+                batch_size=1000,
+            )
+            rotation = TermRotation.objects.create(
+                term=term, advanced_by=user if user is not None and user.is_authenticated else None,
+                students_advanced=len(before), students_graduated=len(graduated_ids), forced=force,
+            )
+        job.message = f"Advanced {len(before)} students to {term}; {len(graduated_ids)} graduated."
+        job.metadata.update({"advanced": len(before), "graduated": len(graduated_ids), "forced": force})
+    return TermAdvanceResult(term=term, dry_run=False, advanced=len(before), graduating=graduating, rotation=rotation)
+
+
+def _refuse_repeat(term, force):
+    if not force and TermRotation.objects.filter(term=term).exists():
+        raise TermAlreadyAdvanced(
+            f"The registry was already advanced to {term}. Run again with force (--force) "
+            "only if students really are to lose another term."
+        )

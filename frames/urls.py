@@ -1,0 +1,27 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from frames import views
+
+admin.site.site_header = "FRAMES administration"
+admin.site.site_title = "FRAMES admin"
+admin.site.index_title = "Registry, programs, learning and research"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("admin/", admin.site.urls),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
+    path("api/v1/analytics/", include(("analytics.api.urls", "analytics-api"))),
+    path("api/v1/cadence/", include(("cadence.api.urls", "cadence-api"))),
+    path("api/v1/lms/", include(("lms.api.urls", "lms-api"))),
+    path("api/v1/basecamp/", include(("basecamp.api.urls", "basecamp-api"))),
+    path("api/v1/", include("frames.api.urls")),
+    path("analytics/", include("analytics.urls")),
+    path("cadence/", include("cadence.urls")),
+    path("learn/", include("lms.urls")),
+    path("basecamp/", include("basecamp.urls")),
+]

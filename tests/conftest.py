@@ -1,0 +1,8 @@
+"""Root conftest: every file in tests/fixtures/ is a pytest plugin (one per app),
+so each app registers its own fixtures without touching this file."""
+
+from pathlib import Path
+
+pytest_plugins = sorted(
+    f"tests.fixtures.{path.stem}" for path in (Path(__file__).parent / "fixtures").glob("*.py") if path.stem != "__init__"
+)

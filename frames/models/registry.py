@@ -188,6 +188,10 @@ class Student(RegistryModel):
             models.CheckConstraint(condition=Q(graduated_at__isnull=True) | Q(active=False), name="students_graduated_inactive"),
         ]
 
+    @property
+    def status_label(self):
+        return StudentStatus(self.status).label if self.status else ""
+
     def clean(self):
         super().clean()
         if self.team_id and self.university_id and self.team.university_id not in (None, self.university_id):

@@ -1,0 +1,90 @@
+"""The benchmark harness behind `make bench`.
+
+Each figure is printed beside a floor measured in the same run, as a ratio, and
+written to bench/results.json:
+{"<figure>": {"value", "unit", "floor", "ratio", "target", "meets"}}.
+
+A benchmark module `bench/<name>.py` defines `run(h: Harness)`: it fills the
+database at `h.scale` ("small" or "full"), measures floors with `h.floor(...)`
+and figures with `h.figure(...)`.
+"""
+
+import json
+import statistics
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+RESULTS = Path(__file__).parent / "results.json"
+
+
+@dataclass
+class Measure:
+    value: float
+    unit: str
+    higher_is_better: bool
+
+
+@dataclass
+class Harness:
+    scale: str = "full"
+    floors: dict = field(default_factory=dict)
+    results: dict = field(default_factory=dict)
+
+    @property
+    def small(self):
+        return self.scale == "small"
+
+    def n(self, full, small):
+        """A count at this scale."""
+        return small if self.small else full
+
+    def floor(self, name, value, unit, higher_is_better=True):
+        self.floors[name] = Measure(value, unit, higher_is_better)
+        print(f"  floor  {name:<58} {value:>12.4g} {unit}")
+
+    def figure(self, name, value, unit, *, floor, target, higher_is_better=True):
+        """Record a figure against a floor of this run.
+
+        For rates (higher is better) ratio = value / floor and the target is a
+        minimum ratio (0.2 = at least 1/5 of the floor). For times ratio =
+        value / floor and the target is a maximum (4 = within 4x of the floor)."""
+        base = self.floors[floor]
+        ratio = value / base.value if base.value else float("inf")
+        meets = ratio >= target if higher_is_better else ratio <= target
+        self.results[name] = {"value": round(value, 6), "unit": unit, "floor": floor, "ratio": round(ratio, 4), "target": target, "meets": meets}
+        mark = "ok " if meets else "MISS"
+        cmp = ">=" if higher_is_better else "<="
+        print(f"  {mark}   {name:<58} {value:>12.4g} {unit}  ratio {ratio:7.3f} (target {cmp} {target})")
+
+    @staticmethod
+    def timings(fn, repeat=20, warmup=2):
+        """Seconds per call of fn, `repeat` times after `warmup` calls."""
+        for _ in range(warmup):
+            fn()
+        out = []
+        for _ in range(repeat):
+            start = time.perf_counter()
+            fn()
+            out.append(time.perf_counter() - start)
+        return out
+
+    @staticmethod
+    def p50(samples):
+        return statistics.median(samples)
+
+    @staticmethod
+    def p95(samples):
+        ordered = sorted(samples)
+        return ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+
+    @staticmethod
+    def once(fn):
+        start = time.perf_counter()
+        result = fn()
+        return time.perf_counter() - start, result
+
+    def write(self):
+        existing = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+        existing.update(self.results)
+        RESULTS.write_text(json.dumps(existing, indent=2, sort_keys=True) + "\n")

@@ -48,14 +48,20 @@ class Harness:
 
         For rates (higher is better) ratio = value / floor and the target is a
         minimum ratio (0.2 = at least 1/5 of the floor). For times ratio =
-        value / floor and the target is a maximum (4 = within 4x of the floor)."""
+        value / floor and the target is a maximum (4 = within 4x of the floor).
+        A target of None records a figure for context or comparison only
+        (meets = None: neither a pass nor a miss)."""
         base = self.floors[floor]
         ratio = value / base.value if base.value else float("inf")
-        meets = ratio >= target if higher_is_better else ratio <= target
+        if target is None:
+            meets = None
+        else:
+            meets = ratio >= target if higher_is_better else ratio <= target
         self.results[name] = {"value": round(value, 6), "unit": unit, "floor": floor, "ratio": round(ratio, 4), "target": target, "meets": meets}
-        mark = "ok " if meets else "MISS"
+        mark = "info" if meets is None else ("ok " if meets else "MISS")
         cmp = ">=" if higher_is_better else "<="
-        print(f"  {mark}   {name:<58} {value:>12.4g} {unit}  ratio {ratio:7.3f} (target {cmp} {target})")
+        goal = "context" if target is None else f"target {cmp} {target}"
+        print(f"  {mark:<4}  {name:<58} {value:>12.4g} {unit}  ratio {ratio:7.3f} ({goal})")
 
     @staticmethod
     def timings(fn, repeat=20, warmup=2):

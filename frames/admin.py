@@ -132,3 +132,4 @@ class AgentLogAdmin(ReadOnlyAdmin):
 @admin.register(TermRotation)
 class TermRotationAdmin(ReadOnlyAdmin):
     list_display = ["term", "advanced_at", "advanced_by", "students_advanced", "students_graduated", "forced"]
+    list_select_related = ["advanced_by"]

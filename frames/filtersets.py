@@ -1,6 +1,6 @@
 import django_filters
 
-from frames.base.api import FramesFilterSet
+from frames.base.api import FramesFilterSet, StrictBooleanFilter
 from frames.choices import StudentStatus, Subsystem
 from frames.models import AgentLog, AuditLog, Faculty, Project, Student, Team, University
 
@@ -12,7 +12,7 @@ class UniversityFilterSet(FramesFilterSet):
 
 
 class ProjectFilterSet(FramesFilterSet):
-    collaborative = django_filters.BooleanFilter(field_name="is_collaborative")
+    collaborative = StrictBooleanFilter(field_name="is_collaborative")
 
     class Meta:
         model = Project

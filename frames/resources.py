@@ -1,6 +1,6 @@
-from import_export import fields, widgets
+from import_export import fields
 
-from frames.base.resources import FramesResource
+from frames.base.resources import FramesIntegerWidget, FramesResource
 from frames.models import Faculty, Project, Student, Team, University
 
 
@@ -47,7 +47,7 @@ class FacultyResource(FramesResource):
 class StudentResource(FramesResource):
     # status is derived by the database: exported, never imported.
     status = fields.Field(attribute="status", column_name="status", readonly=True)
-    terms_remaining = fields.Field(attribute="terms_remaining", column_name="terms_remaining", widget=widgets.IntegerWidget())
+    terms_remaining = fields.Field(attribute="terms_remaining", column_name="terms_remaining", widget=FramesIntegerWidget())
 
     class Meta:
         model = Student

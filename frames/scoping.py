@@ -31,9 +31,11 @@ def scope_q(model, university_id) -> Q:
 
 
 def scope_queryset(queryset, user):
-    """The rows of `queryset` this user may see."""
+    """The rows of `queryset` this user may see. `None` is a system job (a management
+    command, a scheduled task): unrestricted, as in `assert_in_scope`. Anonymous
+    requests carry an AnonymousUser and see none of a scoped model."""
     model = queryset.model
-    if not is_scoped(model) or is_unrestricted(user):
+    if user is None or not is_scoped(model) or is_unrestricted(user):
         return queryset
     university_id = university_of(user)
     if university_id is None:

@@ -177,8 +177,9 @@ def term_advance(*, term: str | None = None, user=None, dry_run=False, force=Fal
             )
             graduated_ids = {pk for pk, _ in graduating}
             now = timezone.now()
-            Student.objects.filter(active=True, terms_remaining__gt=1).update(terms_remaining=F("terms_remaining") - 1)
+            # Graduate first: decrementing first would let a student at 2 reach 1 and graduate in the same run.
             Student.objects.filter(active=True, terms_remaining__lte=1).update(terms_remaining=0, active=False, graduated_at=now)
+            Student.objects.filter(active=True, terms_remaining__gt=1).update(terms_remaining=F("terms_remaining") - 1)
             source = AuditLog.Source.COMMAND if user is None else AuditLog.Source.ADMIN
             AuditLog.objects.bulk_create(
                 [

@@ -48,6 +48,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "frames.middleware.RefuseNulMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -168,8 +169,10 @@ AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
+        # Token first: a missing, unknown, wrong or revoked token answers 401 (with
+        # WWW-Authenticate) alike; session auth still applies, with CSRF, to browsers.
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["frames.base.permissions.RoleModelPermissions"],
     "DEFAULT_FILTER_BACKENDS": [
@@ -201,6 +204,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # The shared vocabularies get fixed names, so apps' own "status"/"source" fields cannot collide with them.
+    "ENUM_NAME_OVERRIDES": {
+        "SubsystemEnum": "frames.choices.Subsystem",
+        "StudentStatusEnum": "frames.choices.StudentStatus",
+        "ProjectTypeEnum": "frames.choices.ProjectType",
+        "AuditActionEnum": "frames.models.AuditLog.Action",
+        "AuditSourceEnum": "frames.models.AuditLog.Source",
+        "AgentLogStatusEnum": "frames.models.AgentLog.Status",
+    },
 }
 
 # django-import-export: importing needs the change permission, exporting the view

@@ -3,4 +3,19 @@ from django.apps import AppConfig
 
 class LmsConfig(AppConfig):
     name = "lms"
+    verbose_name = "Learning (LMS)"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from django.db.models.signals import post_save
+
+        from frames.models import Student
+        from frames.views import HOME_LINKS
+        from lms import services
+
+        # Assignment rules reach students who join (or move team/university) later.
+        post_save.connect(services.student_saved_receiver, sender=Student, dispatch_uid="lms.assignments_for_student")
+        HOME_LINKS.append(("My learning", "lms:my-learning", {"student"}, "Your assigned modules, due dates and progress."))
+        HOME_LINKS.append(("Module catalogue", "lms:catalogue", {"student"}, "Browse every published training module."))
+        HOME_LINKS.append(("Module dashboards", "lms:staff-modules", {"faculty", "coordinator", "superuser"},
+                           "Completion funnels, time and struggle hotspots per module."))

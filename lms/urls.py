@@ -1,2 +1,16 @@
+from django.urls import path
+
+from lms import views
+
 app_name = "lms"
-urlpatterns = []
+urlpatterns = [
+    path("", views.my_learning, name="my-learning"),
+    path("catalogue/", views.catalogue, name="catalogue"),
+    path("m/<slug:slug>/", views.player, name="player"),
+    path("m/<slug:slug>/section/<int:number>/", views.section_action, name="section-action"),
+    path("m/<slug:slug>/state/", views.state, name="state"),
+    path("m/<slug:slug>/restart/", views.restart, name="restart"),
+    path("m/<slug:slug>/feedback/", views.feedback, name="feedback"),
+    path("staff/", views.staff_modules, name="staff-modules"),
+    path("staff/<slug:slug>/", views.dashboard, name="dashboard"),
+]

@@ -6,8 +6,30 @@ from django.contrib import admin
 from import_export.admin import ImportExportModelAdmin
 
 from frames.models import AuditLog
-from frames.scoping import is_scoped, scope_queryset
+from frames.roles import is_unrestricted, university_of
+from frames.scoping import is_scoped, scope_q, scope_queryset
 from frames.services import instance_delete, instance_save
+
+
+class ScopedRelatedFieldListFilter(admin.RelatedFieldListFilter):
+    """A list filter on a relation offers only the records the user may see
+    (Django's lists every row of the related table: another university's
+    students' or teams' names would show in the sidebar)."""
+
+    def field_choices(self, field, request, model_admin):
+        related = field.related_model
+        if related is None or not is_scoped(related) or is_unrestricted(request.user):
+            return super().field_choices(field, request, model_admin)
+        university_id = university_of(request.user)
+        if university_id is None:
+            return []
+        ordering = self.field_admin_ordering(field, request, model_admin)
+        choices = field.get_choices(include_blank=False, ordering=ordering, limit_choices_to=scope_q(related, university_id))
+        return list(dict.fromkeys(choices))  # paths through to-many relations may repeat a row
+
+
+# Every admin (any app's, FramesAdmin or not) gets the scoped filter for relations.
+admin.FieldListFilter.register(lambda f: f.remote_field, ScopedRelatedFieldListFilter, take_priority=True)
 
 
 class ScopedAdminMixin:

@@ -1,8 +1,13 @@
 """Shared API pieces: every app's viewsets, serializers and filter sets derive
 from these, so scoping, audit, pagination and error shapes are said once."""
 
+import datetime
+
 import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.http import Http404
 from rest_framework import serializers, viewsets
 
 from frames.models import AuditLog, University
@@ -55,8 +60,29 @@ class FramesSerializer(serializers.ModelSerializer):
         return super().to_internal_value(data)
 
 
+class StrictBooleanField(forms.Field):
+    """true/false (or 1/0); anything else is a 400 naming the filter, not silently no filter."""
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        text = str(value).strip().lower()
+        if text in ("true", "1"):
+            return True
+        if text in ("false", "0"):
+            return False
+        raise ValidationError("Use true or false.", code="invalid")
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+
 class FramesFilterSet(django_filters.FilterSet):
-    """Choice filters over scoped models only accept the user's own records."""
+    """Choice filters over scoped models only accept the user's own records;
+    boolean filters refuse values other than true/false."""
+
+    FILTER_DEFAULTS = {**django_filters.filterset.FILTER_FOR_DBFIELD_DEFAULTS, models.BooleanField: {"filter_class": StrictBooleanFilter}}
 
     def __init__(self, *args, request=None, **kwargs):
         super().__init__(*args, request=request, **kwargs)
@@ -65,6 +91,15 @@ class FramesFilterSet(django_filters.FilterSet):
             queryset = getattr(flt, "queryset", None)
             if isinstance(queryset, models.QuerySet) and user is not None and is_scoped(queryset.model) and queryset.model is not University:
                 flt.queryset = scope_queryset(queryset, user)
+
+    def filter_queryset(self, queryset):
+        # ISO datetimes may carry any offset up to 24 h; PostgreSQL refuses offsets past
+        # about 16 h (a 500). The instant is the same in UTC, which every database takes.
+        cleaned = self.form.cleaned_data
+        for name, value in cleaned.items():
+            if isinstance(value, datetime.datetime) and value.tzinfo is not None:
+                cleaned[name] = value.astimezone(datetime.UTC)
+        return super().filter_queryset(queryset)
 
 
 class FramesViewSet(viewsets.ModelViewSet):
@@ -76,6 +111,13 @@ class FramesViewSet(viewsets.ModelViewSet):
 
     def get_queryset(self):
         return scope_queryset(super().get_queryset(), self.request.user)
+
+    def get_object(self):
+        # A NUL byte in the URL's id would reach PostgreSQL and fail there (a 500): no such record.
+        value = self.kwargs.get(self.lookup_url_kwarg or self.lookup_field)
+        if isinstance(value, str) and "\x00" in value:
+            raise Http404
+        return super().get_object()
 
     def _split_m2m(self, data):
         model = self.get_queryset().model

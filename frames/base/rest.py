@@ -17,6 +17,19 @@ class FramesPagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 500
 
+    def get_page_size(self, request):
+        # A page_size that is not a positive whole number is a 400 naming it, not silently 50.
+        value = request.query_params.get(self.page_size_query_param)
+        if value is not None and not (value.isascii() and value.isdigit() and int(value) > 0):
+            raise exceptions.ValidationError({self.page_size_query_param: ["A positive whole number (a page holds at most 500 rows)."]})
+        return super().get_page_size(request)
+
+    def get_page_number(self, request, paginator):
+        value = request.query_params.get(self.page_query_param)
+        if value is not None and value not in self.last_page_strings and not (value.isascii() and value.isdigit() and int(value) > 0):
+            raise exceptions.ValidationError({self.page_query_param: ["A positive whole number."]})
+        return super().get_page_number(request, paginator)
+
 
 def exception_handler(exc, context):
     """Model validation, database refusals and scope refusals become 4xx with

@@ -7,7 +7,7 @@ path); `frames.scoping` turns that into querysets for every interface.
 """
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Case, Q, Value, When
@@ -27,6 +27,38 @@ def registry_id_field(**kwargs):
     return models.CharField(primary_key=True, max_length=64, validators=[registry_id_validator], **kwargs)
 
 
+def name_constraint_fields(model, error, exclude=None):
+    """Re-key a CheckConstraint's record-level error under the editable fields its
+    condition names, so forms and the API say which field is wrong (Django puts
+    every CheckConstraint violation under '__all__')."""
+    if not hasattr(error, "error_dict") or NON_FIELD_ERRORS not in error.error_dict:
+        return error
+    by_message = {}
+    for constraint in model._meta.constraints:
+        if isinstance(constraint, models.CheckConstraint):
+            names = []
+            for name in sorted(constraint.condition.referenced_base_fields):
+                try:
+                    field = model._meta.get_field(name)
+                except FieldDoesNotExist:
+                    continue
+                if field.editable and name not in (exclude or ()):
+                    names.append(name)
+            if names:
+                by_message[str(constraint.get_violation_error_message())] = names
+    errors = {key: list(value) for key, value in error.error_dict.items()}
+    kept = []
+    for item in errors.pop(NON_FIELD_ERRORS):
+        names = by_message.get(str(item.message))
+        if not names:
+            kept.append(item)
+        for name in names or ():
+            errors.setdefault(name, []).append(item)
+    if kept:
+        errors[NON_FIELD_ERRORS] = kept
+    return ValidationError(errors)
+
+
 class RegistryModel(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     meta = models.JSONField(default=dict, blank=True)
@@ -36,6 +68,12 @@ class RegistryModel(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.pk})"
+
+    def validate_constraints(self, exclude=None):
+        try:
+            super().validate_constraints(exclude=exclude)
+        except ValidationError as error:
+            raise name_constraint_fields(type(self), error, exclude) from None
 
 
 class University(RegistryModel):
@@ -87,6 +125,11 @@ class Project(RegistryModel):
     @classmethod
     def scope_filter(cls, university_id):
         return Q(university_id=university_id) | Q(university__isnull=True)
+
+    def clean(self):
+        super().clean()
+        # Derived before the constraints are validated, so a collaborative program passes full_clean.
+        self.is_collaborative = self.university_id is None
 
     def save(self, *args, **kwargs):
         self.is_collaborative = self.university_id is None

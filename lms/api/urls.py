@@ -1,5 +1,15 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-router = SimpleRouter()
+from lms.api import views
 
-urlpatterns = router.urls
+router = SimpleRouter()
+router.register("modules", views.ModuleViewSet, basename="modules")
+router.register("sections", views.ModuleSectionViewSet, basename="sections")
+router.register("prerequisites", views.ModulePrerequisiteViewSet, basename="prerequisites")
+router.register("assignments", views.ModuleAssignmentViewSet, basename="assignments")
+router.register("progress", views.ModuleProgressViewSet, basename="progress")
+router.register("events", views.ModuleAnalyticsEventViewSet, basename="events")
+router.register("feedback", views.ModuleFeedbackViewSet, basename="feedback")
+
+urlpatterns = [path("xapi/statements", views.XapiStatementsView.as_view(), name="xapi-statements"), *router.urls]

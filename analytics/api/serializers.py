@@ -1,0 +1,188 @@
+from rest_framework import serializers
+
+from analytics.models import FactorModel, FactorValue, Interface, InterfaceFactorValue, ModelFactor, ModelValidation, Outcome, RiskFactor
+from analytics.models.choices import INTERFACE_END_TYPES, VALUE_ENTITY_TYPES
+from analytics.selectors import end_visible
+from frames.base.api import FramesSerializer
+from frames.models import Faculty, Project, Student, Team, University
+from frames.scoping import scope_queryset
+
+ENTITY_MODELS = {"team": Team, "faculty": Faculty, "project": Project, "student": Student, "university": University}
+
+
+def resolve_entity(kind, entity_id, user, field):
+    """The registry record `entity_id` of type `kind` the user may see; missing and out-of-scope answer alike."""
+    model = ENTITY_MODELS[kind]
+    qs = model.objects.all() if model is University else scope_queryset(model.objects.all(), user)
+    entity = qs.filter(pk=entity_id).first()
+    if entity is None:
+        raise serializers.ValidationError({field: [f"No {kind} with id {entity_id!r}."]})
+    return entity
+
+
+class InterfaceSerializer(FramesSerializer):
+    from_entity = serializers.CharField(max_length=64, required=False, help_text="Registry id of the from end (its type is from_type).")
+    to_entity = serializers.CharField(max_length=64, required=False, help_text="Registry id of the to end (its type is to_type).")
+    is_cross_university = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Interface
+        fields = [
+            "id",
+            "interface_id",
+            "from_type",
+            "from_entity",
+            "to_type",
+            "to_entity",
+            "interface_type",
+            "bond_type",
+            "energy_loss",
+            "from_university",
+            "to_university",
+            "is_cross_university",
+            "notes",
+            "meta",
+            "created_at",
+        ]
+        read_only_fields = ["from_university", "to_university", "created_at"]
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            derived = sorted(name for name in ("from_university", "to_university", "is_cross_university") if name in data)
+            if derived:
+                raise serializers.ValidationError({name: ["Derived from the interface's ends; it cannot be set."] for name in derived})
+        return super().to_internal_value(data)
+
+    def validate(self, attrs):
+        user = self.context["request"].user
+        for side in ("from", "to"):
+            entity_id = attrs.pop(f"{side}_entity", None)
+            kind = attrs.get(f"{side}_type") or getattr(self.instance, f"{side}_type", None)
+            if entity_id is None:
+                if self.instance is None:
+                    raise serializers.ValidationError({f"{side}_entity": ["This field is required."]})
+                if f"{side}_type" in attrs and attrs[f"{side}_type"] != self.instance.__dict__.get(f"{side}_type"):
+                    raise serializers.ValidationError({f"{side}_entity": [f"Name the {kind} at the {side} end."]})
+                continue
+            entity = resolve_entity(kind, entity_id, user, f"{side}_entity")
+            for other in INTERFACE_END_TYPES:
+                attrs[f"{side}_{other}"] = entity if other == kind else None
+        return attrs
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        for side in ("from", "to"):
+            visible = request is None or end_visible(instance, side, request.user)
+            data[f"{side}_entity"] = instance.end_id(side) if visible else None
+        return data
+
+
+class OutcomeSerializer(FramesSerializer):
+    class Meta:
+        model = Outcome
+        fields = ["id", "university", "project", "outcome_type", "success", "cohort_year", "notes", "recorded_at", "meta"]
+
+
+class RiskFactorSerializer(FramesSerializer):
+    class Meta:
+        model = RiskFactor
+        fields = [
+            "id",
+            "key",
+            "name",
+            "description",
+            "entity_type",
+            "scale",
+            "unit",
+            "min_value",
+            "max_value",
+            "higher_is_worse",
+            "is_computed",
+            "computation",
+            "active",
+            "created_at",
+        ]
+        read_only_fields = ["created_at"]
+
+
+class FactorValueSerializer(FramesSerializer):
+    factor = serializers.SlugRelatedField(slug_field="key", queryset=RiskFactor.objects.all())
+    entity_id = serializers.CharField(max_length=64, required=False, help_text="Registry id of the measured entity (its type is entity_type).")
+
+    class Meta:
+        model = FactorValue
+        fields = ["id", "factor", "entity_type", "entity_id", "value", "measured_at", "source", "notes"]
+
+    def validate(self, attrs):
+        entity_id = attrs.pop("entity_id", None)
+        kind = attrs.get("entity_type") or getattr(self.instance, "entity_type", None)
+        if entity_id is None:
+            if self.instance is None or "entity_type" in attrs:
+                raise serializers.ValidationError({"entity_id": ["This field is required."]})
+            return attrs
+        entity = resolve_entity(kind, entity_id, self.context["request"].user, "entity_id")
+        for other in VALUE_ENTITY_TYPES:
+            attrs[other] = entity if other == kind else None
+        return attrs
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data["entity_id"] = instance.entity_id
+        return data
+
+
+class InterfaceFactorValueSerializer(FramesSerializer):
+    factor = serializers.SlugRelatedField(slug_field="key", queryset=RiskFactor.objects.all())
+    interface = serializers.SlugRelatedField(slug_field="interface_id", queryset=Interface.objects.all())
+
+    class Meta:
+        model = InterfaceFactorValue
+        fields = ["id", "factor", "interface", "value", "measured_at", "source", "notes"]
+
+
+class ModelFactorSerializer(FramesSerializer):
+    model = serializers.SlugRelatedField(slug_field="key", read_only=True)
+    factor = serializers.SlugRelatedField(slug_field="key", read_only=True)
+
+    class Meta:
+        model = ModelFactor
+        fields = ["id", "model", "factor", "weight", "mean", "std", "importance"]
+
+
+class ModelValidationSerializer(FramesSerializer):
+    model = serializers.SlugRelatedField(slug_field="key", read_only=True)
+
+    class Meta:
+        model = ModelValidation
+        fields = ["id", "model", "method", "folds", "auc", "accuracy", "brier_score", "sample_size", "positive_count", "created_at", "details"]
+
+
+class NestedWeightSerializer(serializers.ModelSerializer):
+    factor = serializers.SlugRelatedField(slug_field="key", read_only=True)
+
+    class Meta:
+        model = ModelFactor
+        fields = ["factor", "weight", "importance", "mean", "std"]
+
+
+class NestedValidationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ModelValidation
+        fields = ["method", "folds", "auc", "accuracy", "brier_score", "sample_size", "positive_count", "created_at"]
+
+
+class FactorModelSerializer(FramesSerializer):
+    trained_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    factors = NestedWeightSerializer(many=True, read_only=True)
+    validations = NestedValidationSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = FactorModel
+        fields = ["id", "key", "outcome_type", "algorithm", "trained_at", "status", "params", "intercept", "trained_by", "notes", "factors", "validations"]
+        read_only_fields = fields
+
+
+class TrainSerializer(serializers.Serializer):
+    outcome_type = serializers.ChoiceField(choices=FactorModel._meta.get_field("outcome_type").choices)
+    factors = serializers.ListField(child=serializers.SlugField(), required=False, allow_empty=False, max_length=100)

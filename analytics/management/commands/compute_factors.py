@@ -1,0 +1,26 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from analytics.computations import COMPUTATIONS
+from analytics.services import factors_compute
+
+
+class Command(BaseCommand):
+    help = "Compute the registry-derived risk factors now (one value per entity; an agent-log entry per run)."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--factor",
+            action="append",
+            dest="keys",
+            metavar="KEY",
+            help=f"Only this computed factor (repeatable). Default: all active computed factors ({', '.join(COMPUTATIONS)}).",
+        )
+
+    def handle(self, *args, keys=None, **options):
+        try:
+            result = factors_compute(keys=keys)
+        except ValueError as exc:
+            raise CommandError(str(exc))
+        for key, count in result.counts.items():
+            self.stdout.write(f"  {key:<36} {count} value(s)")
+        self.stdout.write(self.style.SUCCESS(f"Computed {result.total} values of {len(result.counts)} factor(s) at {result.measured_at:%Y-%m-%d %H:%M}."))

@@ -1,0 +1,202 @@
+"""Import/export of every analytics table, keyed on natural keys: interfaces
+by interface_id, factors by key, values by (factor, entity, measured_at),
+models by key. Entities are written as a type column plus the registry id."""
+
+from django.core.exceptions import ValidationError
+from import_export import fields, widgets
+
+from analytics.models import FactorModel, FactorValue, Interface, InterfaceFactorValue, ModelFactor, ModelValidation, Outcome, RiskFactor
+from analytics.models.choices import INTERFACE_END_TYPES, VALUE_ENTITY_TYPES
+from frames.base.resources import FramesResource
+from frames.models import Faculty, Project, Student, Team, University
+from frames.scoping import scope_queryset
+
+ENTITY_MODELS = {"team": Team, "faculty": Faculty, "project": Project, "student": Student, "university": University}
+
+
+class EntityField(fields.Field):
+    """Reads/writes a typed reference as two columns, `<prefix>type` and `<prefix>entity`
+    (or entity_type/entity_id): the entity is looked up in the importing user's scope."""
+
+    def __init__(self, *, type_column, id_column, fk_prefix, kinds, resource_user):
+        super().__init__(attribute=id_column, column_name=id_column, readonly=False)
+        self.type_column, self.fk_prefix, self.kinds, self.resource_user = type_column, fk_prefix, kinds, resource_user
+
+    def get_value(self, instance):
+        kind = getattr(instance, self.type_column, None)
+        return getattr(instance, f"{self.fk_prefix}{kind}_id", None) if kind in self.kinds else None
+
+    def export(self, instance, **kwargs):
+        value = self.get_value(instance)
+        return "" if value is None else str(value)
+
+    def save(self, instance, row, is_m2m=False, **kwargs):
+        kind = (row.get(self.type_column) or getattr(instance, self.type_column, "") or "").strip()
+        entity_id = row.get(self.column_name)
+        if entity_id is None or not str(entity_id).strip():
+            if not instance._state.adding:
+                return
+            raise ValidationError({self.column_name: "Name the entity (its registry id)."})
+        if kind not in self.kinds:
+            raise ValidationError({self.type_column: f"Use one of: {', '.join(self.kinds)}."})
+        model = ENTITY_MODELS[kind]
+        qs = model.objects.all()
+        user = self.resource_user()
+        if user is not None and model is not University:
+            qs = scope_queryset(qs, user)
+        entity = qs.filter(pk=str(entity_id).strip()).first()
+        if entity is None:
+            raise ValidationError({self.column_name: f"No {kind} with id {entity_id!r}."})
+        setattr(instance, self.type_column, kind)
+        for other in self.kinds:
+            setattr(instance, f"{self.fk_prefix}{other}", entity if other == kind else None)
+
+
+def _meta(model, fields_, id_fields):
+    return type(
+        "Meta",
+        (),
+        {
+            "model": model,
+            "fields": fields_,
+            "import_id_fields": id_fields,
+            "skip_unchanged": True,
+            "report_skipped": True,
+            "clean_model_instances": True,
+        },
+    )
+
+
+class InterfaceResource(FramesResource):
+    from_university = fields.Field(attribute="from_university_id", column_name="from_university", readonly=True)
+    to_university = fields.Field(attribute="to_university_id", column_name="to_university", readonly=True)
+    is_cross_university = fields.Field(attribute="is_cross_university", column_name="is_cross_university", readonly=True, widget=widgets.BooleanWidget())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for side in ("from", "to"):
+            self.fields[f"{side}_entity"] = EntityField(
+                type_column=f"{side}_type",
+                id_column=f"{side}_entity",
+                fk_prefix=f"{side}_",
+                kinds=INTERFACE_END_TYPES,
+                resource_user=lambda: self.user,
+            )
+
+    def get_export_order(self):
+        return (
+            "interface_id",
+            "from_type",
+            "from_entity",
+            "to_type",
+            "to_entity",
+            "interface_type",
+            "bond_type",
+            "energy_loss",
+            "from_university",
+            "to_university",
+            "is_cross_university",
+            "notes",
+            "meta",
+        )
+
+    def get_import_order(self):
+        return ("interface_id", "from_type", "from_entity", "to_type", "to_entity", "interface_type", "bond_type", "energy_loss", "notes", "meta")
+
+    Meta = _meta(
+        Interface,
+        (
+            "interface_id",
+            "from_type",
+            "to_type",
+            "interface_type",
+            "bond_type",
+            "energy_loss",
+            "from_university",
+            "to_university",
+            "is_cross_university",
+            "notes",
+            "meta",
+        ),
+        ("interface_id",),
+    )
+
+
+class OutcomeResource(FramesResource):
+    Meta = _meta(
+        Outcome,
+        ("university", "project", "outcome_type", "cohort_year", "success", "notes", "recorded_at", "meta"),
+        ("university", "project", "outcome_type", "cohort_year"),
+    )
+
+
+class RiskFactorResource(FramesResource):
+    Meta = _meta(
+        RiskFactor,
+        ("key", "name", "description", "entity_type", "scale", "unit", "min_value", "max_value", "higher_is_worse", "is_computed", "computation", "active"),
+        ("key",),
+    )
+
+
+class FactorValueResource(FramesResource):
+    factor = fields.Field(attribute="factor", column_name="factor", widget=widgets.ForeignKeyWidget(RiskFactor, field="key"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["entity_id"] = EntityField(
+            type_column="entity_type", id_column="entity_id", fk_prefix="", kinds=VALUE_ENTITY_TYPES, resource_user=lambda: self.user
+        )
+
+    def get_export_order(self):
+        return ("factor", "entity_type", "entity_id", "value", "measured_at", "source", "notes")
+
+    def get_import_order(self):
+        return self.get_export_order()
+
+    def get_instance(self, instance_loader, row):
+        kind = (row.get("entity_type") or "").strip()
+        if kind not in VALUE_ENTITY_TYPES or not row.get("factor") or not row.get("entity_id") or not row.get("measured_at"):
+            return None
+        measured_at = self.fields["measured_at"].clean(row)
+        return (
+            self.get_queryset()
+            .filter(
+                factor__key=row["factor"],
+                entity_type=kind,
+                **{f"{kind}_id": str(row["entity_id"]).strip()},
+                measured_at=measured_at,
+            )
+            .first()
+        )
+
+    Meta = _meta(FactorValue, ("factor", "entity_type", "value", "measured_at", "source", "notes"), ("factor", "entity_type", "measured_at"))
+
+
+class InterfaceFactorValueResource(FramesResource):
+    factor = fields.Field(attribute="factor", column_name="factor", widget=widgets.ForeignKeyWidget(RiskFactor, field="key"))
+    interface = fields.Field(attribute="interface", column_name="interface", widget=widgets.ForeignKeyWidget(Interface, field="interface_id"))
+
+    Meta = _meta(InterfaceFactorValue, ("factor", "interface", "value", "measured_at", "source", "notes"), ("factor", "interface", "measured_at"))
+
+
+class FactorModelResource(FramesResource):
+    trained_by = fields.Field(attribute="trained_by__username", column_name="trained_by", readonly=True)
+
+    Meta = _meta(FactorModel, ("key", "outcome_type", "algorithm", "trained_at", "status", "params", "intercept", "trained_by", "notes"), ("key",))
+
+
+class ModelFactorResource(FramesResource):
+    model = fields.Field(attribute="model", column_name="model", widget=widgets.ForeignKeyWidget(FactorModel, field="key"))
+    factor = fields.Field(attribute="factor", column_name="factor", widget=widgets.ForeignKeyWidget(RiskFactor, field="key"))
+
+    Meta = _meta(ModelFactor, ("model", "factor", "weight", "mean", "std", "importance"), ("model", "factor"))
+
+
+class ModelValidationResource(FramesResource):
+    model = fields.Field(attribute="model", column_name="model", widget=widgets.ForeignKeyWidget(FactorModel, field="key"))
+
+    Meta = _meta(
+        ModelValidation,
+        ("model", "method", "folds", "auc", "accuracy", "brier_score", "sample_size", "positive_count", "created_at", "details"),
+        ("model", "method"),
+    )

@@ -1,0 +1,219 @@
+"""Writes of the analytics app: derived interface universities, computed
+factors, and model training. Plain record edits (admin, API, import) go
+through frames.services.instance_save like every app's."""
+
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from analytics.computations import COMPUTATIONS
+from analytics.models import FactorModel, FactorValue, Interface, ModelFactor, ModelStatus, ModelValidation, OutcomeType, RiskFactor
+from analytics.models.choices import INTERFACE_END_TYPES, FactorSource
+from analytics.training import TrainingRefused, build_dataset, check_trainable, fit
+from frames.models import AuditLog, Faculty, Project, Student, Team
+from frames.services import agent_job, audit_entry, instance_save
+
+ENTITY_KINDS = {Team: "team", Faculty: "faculty", Project: "project", Student: "student"}
+
+__all__ = ["TrainingRefused", "factor_model_train", "factors_compute", "interfaces_follow_entity"]
+
+
+# ---------------------------------------------------------------- derived universities
+
+
+def interfaces_follow_entity(*, entity, user=None) -> int:
+    """Re-derive from_university/to_university of the interfaces whose end is
+    `entity` (a team, faculty member, program or student that may have moved
+    university). Called from post_save receivers: one indexed query when nothing
+    is stale; returns the rows changed."""
+    kind = ENTITY_KINDS.get(type(entity))
+    if kind is None or kind not in INTERFACE_END_TYPES:
+        return 0
+    university_id = getattr(entity, "university_id", None)
+    stale = Q()
+    for side in ("from", "to"):
+        stale |= Q(**{f"{side}_{kind}": entity}) & ~Q(**{f"{side}_university_id": university_id})
+    rows = list(
+        Interface.objects.filter(stale).values_list(
+            "pk",
+            "interface_id",
+            "from_type",
+            "to_type",
+            "interface_type",
+            f"from_{kind}_id",
+            "from_university_id",
+            f"to_{kind}_id",
+            "to_university_id",
+        )
+    )
+    if not rows:
+        return 0
+    audits = []
+    with transaction.atomic():
+        for side, id_at, uni_at in (("from", 5, 6), ("to", 7, 8)):
+            moved = [r for r in rows if r[id_at] == entity.pk and r[uni_at] != university_id]
+            if not moved:
+                continue
+            Interface.objects.filter(pk__in=[r[0] for r in moved]).update(**{f"{side}_university_id": university_id})
+            audits += [
+                audit_entry(
+                    action=AuditLog.Action.UPDATE,
+                    user=user,
+                    source=AuditLog.Source.SYSTEM,
+                    instance=Interface(pk=r[0], interface_id=r[1], from_type=r[2], to_type=r[3], interface_type=r[4]),
+                    changes={f"{side}_university": [r[uni_at], university_id]},
+                )
+                for r in moved
+            ]
+        AuditLog.objects.bulk_create(audits)
+    return len(audits)
+
+
+# ---------------------------------------------------------------- computed factors
+
+
+def computed_factors_ensure() -> list[RiskFactor]:
+    """The default computed factors, created on first use (an operator may edit their texts)."""
+    for c in COMPUTATIONS.values():
+        RiskFactor.objects.get_or_create(
+            key=c.key,
+            defaults={
+                "name": c.name,
+                "description": c.description,
+                "entity_type": c.entity_type,
+                "scale": c.scale,
+                "unit": c.unit,
+                "min_value": c.min_value,
+                "max_value": c.max_value,
+                "higher_is_worse": c.higher_is_worse,
+                "is_computed": True,
+                "computation": c.key,
+            },
+        )
+    return list(RiskFactor.objects.filter(is_computed=True, active=True).order_by("key"))
+
+
+@dataclass
+class ComputeResult:
+    measured_at: object
+    counts: dict = field(default_factory=dict)  # factor key -> values written
+
+    @property
+    def total(self):
+        return sum(self.counts.values())
+
+
+def factors_compute(*, keys=None, user=None, measured_at=None) -> ComputeResult:
+    """Compute the registry-derived factors now and store one value per entity.
+
+    Each run is an agent-log entry (compute_factors / factor_computation)."""
+    measured_at = measured_at or timezone.now()
+    result = ComputeResult(measured_at=measured_at)
+    with agent_job(
+        agent_name="compute_factors",
+        action_type="factor_computation",
+        user=user,
+        metadata={"keys": sorted(keys) if keys else "all", "measured_at": measured_at.isoformat()},
+    ) as job:
+        with transaction.atomic():
+            factors = computed_factors_ensure()
+            if keys:
+                unknown = sorted(set(keys) - {f.key for f in factors})
+                if unknown:
+                    raise ValueError(f"Unknown or inactive computed factor(s): {', '.join(unknown)}.")
+                factors = [f for f in factors if f.key in keys]
+            new_values = []
+            for factor in factors:
+                computation = COMPUTATIONS.get(factor.computation)
+                if computation is None:
+                    raise ValueError(f"{factor.key} names an unknown computation {factor.computation!r}.")
+                written = 0
+                for kind, entity_pk, value in computation.compute():
+                    fv = FactorValue(factor=factor, entity_type=kind, value=value, measured_at=measured_at, source=FactorSource.COMPUTED)
+                    setattr(fv, f"{kind}_id", entity_pk)
+                    new_values.append(fv)
+                    written += 1
+                result.counts[factor.key] = written
+            FactorValue.objects.bulk_create(new_values, batch_size=1000)
+        job.message = f"Computed {result.total} values of {len(result.counts)} factor(s)."
+        job.metadata["counts"] = result.counts
+    return result
+
+
+# ---------------------------------------------------------------- training
+
+
+def factor_model_train(*, outcome_type, user=None, factor_keys=None, C=1.0, source=AuditLog.Source.COMMAND) -> FactorModel:
+    """Fit a logistic regression predicting `outcome_type` from factor values,
+    validate it by stratified k-fold cross-validation, store it as the active
+    model of that outcome type (the previous one is retired).
+
+    Raises TrainingRefused (recorded in the agent log as a failed job) when the
+    data cannot support a model."""
+    if outcome_type not in OutcomeType.values:
+        raise TrainingRefused(f"Unknown outcome type {outcome_type!r}; choose one of {', '.join(OutcomeType.values)}.")
+    with agent_job(
+        agent_name="train_factor_model",
+        action_type="model_training",
+        user=user,
+        metadata={"outcome_type": outcome_type, "factors": sorted(factor_keys) if factor_keys else "active"},
+    ) as job:
+        ds = build_dataset(outcome_type, factor_keys)
+        job.metadata.update({"samples": len(ds.samples), "factors_used": [f.key for f in ds.factors], "factors_dropped": ds.dropped})
+        check_trainable(ds, outcome_type)
+        result = fit(ds, C=C)
+        now = timezone.now()
+        with transaction.atomic():
+            for old in FactorModel.objects.select_for_update().filter(outcome_type=outcome_type, status=ModelStatus.ACTIVE):
+                old.status = ModelStatus.RETIRED
+                instance_save(instance=old, user=user, source=source)
+            key = f"{outcome_type}-{now:%Y%m%d-%H%M%S}"
+            if FactorModel.objects.filter(key=key).exists():
+                key = f"{key}-{FactorModel.objects.filter(key__startswith=key).count() + 1}"
+            model = FactorModel(
+                key=key,
+                outcome_type=outcome_type,
+                trained_at=now,
+                status=ModelStatus.ACTIVE,
+                intercept=result.intercept,
+                trained_by=user if user is not None and user.is_authenticated else None,
+                params={
+                    "C": C,
+                    "penalty": "l2",
+                    "solver": "lbfgs",
+                    "sample_unit": "university x program x cohort_year",
+                    "samples": len(ds.samples),
+                    "positives": result.positives,
+                    "imputed_cells": ds.imputed,
+                    "factors": [f.key for f in ds.factors],
+                    "factors_dropped": ds.dropped,
+                    "cohort_years": sorted({s[2] for s in ds.samples}),
+                },
+            )
+            instance_save(instance=model, user=user, source=source)
+            total = sum(abs(w) for w in result.weights) or 1.0
+            for factor, w, m, s in zip(ds.factors, result.weights, result.means, result.stds, strict=True):
+                instance_save(instance=ModelFactor(model=model, factor=factor, weight=w, mean=m, std=s, importance=abs(w) / total), user=user, source=source)
+            instance_save(
+                instance=ModelValidation(
+                    model=model,
+                    method=f"stratified_{result.folds}_fold_cv",
+                    folds=result.folds,
+                    auc=result.auc,
+                    accuracy=result.accuracy,
+                    brier_score=result.brier,
+                    sample_size=len(ds.samples),
+                    positive_count=result.positives,
+                    details={"out_of_fold": True, "threshold": 0.5, "shuffle_seed": 0},
+                ),
+                user=user,
+                source=source,
+            )
+        job.message = (
+            f"Trained {key} on {len(ds.samples)} samples and {len(ds.factors)} factors: "
+            f"AUC {result.auc:.2f}, accuracy {result.accuracy:.2f}, Brier {result.brier:.3f} ({result.folds}-fold CV)."
+        )
+        job.metadata.update({"model": key, "auc": result.auc, "accuracy": result.accuracy, "brier": result.brier})
+    return model

@@ -1,0 +1,129 @@
+from rest_framework import serializers
+
+from basecamp import models as m
+from frames.base.api import FramesSerializer
+
+
+class RubricSkillSerializer(FramesSerializer):
+    class Meta:
+        model = m.RubricSkill
+        fields = ["id", "rubric_version", "name", "category", "position", "description", "descriptors", "indicators", "cues"]
+
+
+class DataEntrySerializer(FramesSerializer):
+    id = serializers.RegexField(r"^DE[0-9]{3,}$", max_length=20, required=False,
+                                error_messages={"invalid": "Data entry ids look like DE001."})
+
+    class Meta:
+        model = m.DataEntry
+        fields = ["id", "student", "teacher", "type", "date", "content", "metadata", "created_at"]
+        read_only_fields = ["created_at"]
+
+
+class AssessmentSerializer(FramesSerializer):
+    corrected = serializers.SerializerMethodField()
+
+    class Meta:
+        model = m.Assessment
+        fields = [
+            "id", "data_entry", "student", "skill_name", "skill_category", "level", "confidence_score", "justification",
+            "source_quote", "data_point_count", "rubric_version", "assessor", "reviewed_at", "reviewed_by", "corrected",
+            "created_at", "updated_at",
+        ]
+        read_only_fields = ["assessor", "reviewed_at", "reviewed_by", "created_at", "updated_at"]
+
+    def get_corrected(self, obj) -> bool:
+        return hasattr(obj, "correction")
+
+
+class TeacherCorrectionSerializer(FramesSerializer):
+    class Meta:
+        model = m.TeacherCorrection
+        fields = [
+            "id", "assessment", "original_level", "corrected_level", "original_justification", "corrected_justification",
+            "teacher_notes", "corrected_by", "corrected_at",
+        ]
+
+
+class SkillTargetSerializer(FramesSerializer):
+    class Meta:
+        model = m.SkillTarget
+        fields = ["id", "student", "skill_name", "target_level", "assigned_by", "assigned_at", "completed", "completed_at"]
+
+
+class CorrectionInputSerializer(serializers.Serializer):
+    corrected_level = serializers.ChoiceField(choices=m.Level.choices)
+    corrected_justification = serializers.CharField(max_length=5000, allow_blank=True, required=False, default="")
+    teacher_notes = serializers.CharField(max_length=5000, allow_blank=True, required=False, default="")
+
+
+class MyAssessmentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = m.Assessment
+        fields = ["id", "skill_name", "skill_category", "level", "confidence_score", "justification", "source_quote", "created_at"]
+
+
+class MyTargetSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = m.SkillTarget
+        fields = ["id", "skill_name", "target_level", "assigned_at", "completed", "completed_at"]
+
+
+class LearnerPerformanceSerializer(FramesSerializer):
+    class Meta:
+        model = m.LearnerPerformance
+        fields = ["log_id", "student", "module", "attempt_number", "time_spent_seconds", "errors_count", "hints_count", "retries_count",
+                  "mastery_score", "completed", "timestamp"]
+
+
+class ModuleDifficultyCalibrationSerializer(FramesSerializer):
+    class Meta:
+        model = m.ModuleDifficultyCalibration
+        fields = ["calibration_id", "module", "difficulty_level", "average_time_seconds", "success_rate", "sample_size", "average_errors",
+                  "observed_difficulty", "trusted", "flagged", "flag_reason", "last_updated"]
+
+
+class SubsystemCompetencySerializer(FramesSerializer):
+    class Meta:
+        model = m.SubsystemCompetency
+        fields = ["competency_id", "student", "subsystem", "competency_level", "computed_level", "modules_completed", "skills_at_proficient",
+                  "history", "last_activity", "created_at", "updated_at"]
+        read_only_fields = ["computed_level", "modules_completed", "skills_at_proficient", "history", "last_activity", "created_at", "updated_at"]
+
+
+class GhostCohortSerializer(FramesSerializer):
+    class Meta:
+        model = m.GhostCohort
+        fields = ["cohort_id", "cohort_name", "semester", "university", "subsystem", "module", "checkpoints", "finish_seconds", "member_count",
+                  "created_at"]
+
+
+class RaceMetadataSerializer(FramesSerializer):
+    leaderboard_data = serializers.SerializerMethodField()
+
+    class Meta:
+        model = m.RaceMetadata
+        fields = ["race_id", "module", "ghost", "ghost_data", "time_targets", "checkpoints", "leaderboard_data", "created_at", "updated_at"]
+
+    def get_leaderboard_data(self, obj) -> list:
+        from basecamp.adaptive import leaderboard_for
+
+        return leaderboard_for(race=obj, user=self.context["request"].user)
+
+
+class RaceResultSerializer(FramesSerializer):
+    class Meta:
+        model = m.RaceResult
+        fields = ["id", "race", "student", "elapsed_seconds", "ghost_seconds", "beat_ghost", "medal", "listed", "finished_at"]
+
+
+class ModuleVersionHistorySerializer(FramesSerializer):
+    class Meta:
+        model = m.ModuleVersionHistory
+        fields = ["version_id", "module", "version_number", "spec_json", "change_description", "created_by", "created_at"]
+
+
+class SimulationEnvironmentSerializer(FramesSerializer):
+    class Meta:
+        model = m.SimulationEnvironment
+        fields = ["env_id", "slug", "name", "type", "subsystem", "config_json", "status", "created_at"]

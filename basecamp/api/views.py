@@ -1,0 +1,202 @@
+from drf_spectacular.utils import extend_schema
+from rest_framework import permissions
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from basecamp import filtersets as f
+from basecamp import models as m
+from basecamp import selectors, services
+from basecamp.api import serializers as s
+from frames.base.api import FramesViewSet
+from frames.roles import student_of
+
+
+class RubricSkillViewSet(FramesViewSet):
+    queryset = m.RubricSkill.objects.all()
+    serializer_class = s.RubricSkillSerializer
+    filterset_class = f.RubricSkillFilterSet
+    search_fields = ["name", "description"]
+    ordering_fields = ["rubric_version", "position", "name"]
+
+
+class DataEntryViewSet(FramesViewSet):
+    queryset = m.DataEntry.objects.all()
+    serializer_class = s.DataEntrySerializer
+    filterset_class = f.DataEntryFilterSet
+    search_fields = ["id", "content"]
+    ordering_fields = ["date", "created_at", "id"]
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        serializer.instance = services.data_entry_create(
+            entry_id=data.pop("id", None), user=self.request.user, source="api", **data,
+        )
+
+    @extend_schema(request=None, responses={200: dict})
+    @action(detail=True, methods=["post"])
+    def assess(self, request, pk=None):
+        """Run the assessor on this entry (teacher-reviewed proposals are kept)."""
+        entry = self.get_object()
+        if not request.user.has_perm("basecamp.change_assessment"):
+            self.permission_denied(request)
+        return Response(services.entries_assess(entries=[entry], user=request.user))
+
+
+class AssessmentViewSet(FramesViewSet):
+    queryset = m.Assessment.objects.select_related("correction")
+    serializer_class = s.AssessmentSerializer
+    filterset_class = f.AssessmentFilterSet
+    search_fields = ["skill_name", "source_quote", "justification"]
+    ordering_fields = ["created_at", "confidence_score", "skill_name", "level"]
+
+    @extend_schema(request=s.CorrectionInputSerializer, responses={200: s.TeacherCorrectionSerializer})
+    @action(detail=True, methods=["post"])
+    def correct(self, request, pk=None):
+        """A teacher's correction (keeps the original level and justification)."""
+        assessment = self.get_object()
+        if not request.user.has_perm("basecamp.add_teachercorrection"):
+            self.permission_denied(request)
+        data = s.CorrectionInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        correction = services.assessment_correct(assessment=assessment, user=request.user, **data.validated_data)
+        return Response(s.TeacherCorrectionSerializer(correction, context={"request": request}).data)
+
+    @extend_schema(request=None, responses={200: dict})
+    @action(detail=False, methods=["get"], url_path="agreement")
+    def agreement(self, request):
+        """How often teachers kept the proposed level, per skill."""
+        return Response(services.agreement_report(self.filter_queryset(self.get_queryset())))
+
+
+class TeacherCorrectionViewSet(FramesViewSet):
+    queryset = m.TeacherCorrection.objects.all()
+    serializer_class = s.TeacherCorrectionSerializer
+    filterset_class = f.TeacherCorrectionFilterSet
+    search_fields = ["teacher_notes", "corrected_justification"]
+    ordering_fields = ["corrected_at"]
+
+
+class SkillTargetViewSet(FramesViewSet):
+    queryset = m.SkillTarget.objects.all()
+    serializer_class = s.SkillTargetSerializer
+    filterset_class = f.SkillTargetFilterSet
+    search_fields = ["skill_name"]
+    ordering_fields = ["assigned_at", "completed_at", "skill_name"]
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        if data.get("completed"):
+            raise ValidationError({"completed": ["A target completes when the student reaches its level."]})
+        serializer.instance = services.skill_target_assign(
+            student=data["student"], skill_name=data["skill_name"], target_level=data.get("target_level", "Proficient"),
+            user=self.request.user,
+        )
+
+
+class IsStudent(permissions.BasePermission):
+    def has_permission(self, request, view):
+        return student_of(request.user) is not None
+
+
+class MySkillsView(APIView):
+    """The signed-in student's own skills: latest levels, targets and badges."""
+
+    permission_classes = [permissions.IsAuthenticated, IsStudent]
+
+    @extend_schema(responses={200: dict})
+    def get(self, request):
+        student = student_of(request.user)
+        latest = selectors.latest_levels(student)
+        return Response({
+            "student": student.pk,
+            "skills": s.MyAssessmentSerializer(list(latest.values()), many=True).data,
+            "targets": s.MyTargetSerializer(selectors.targets(student), many=True).data,
+            "badges": selectors.badges(student),
+        })
+
+
+
+class ReadOnlyFramesViewSet(FramesViewSet):
+    """Rows written by services: listed, filtered and read through the API, never written."""
+
+    http_method_names = ["get", "head", "options"]
+
+
+class LearnerPerformanceViewSet(ReadOnlyFramesViewSet):
+    queryset = m.LearnerPerformance.objects.all()
+    serializer_class = s.LearnerPerformanceSerializer
+    filterset_class = f.LearnerPerformanceFilterSet
+    ordering_fields = ["timestamp", "time_spent_seconds"]
+
+
+class ModuleDifficultyCalibrationViewSet(ReadOnlyFramesViewSet):
+    queryset = m.ModuleDifficultyCalibration.objects.all()
+    serializer_class = s.ModuleDifficultyCalibrationSerializer
+    filterset_class = f.ModuleDifficultyCalibrationFilterSet
+    ordering_fields = ["last_updated", "sample_size", "success_rate"]
+
+
+class SubsystemCompetencyViewSet(FramesViewSet):
+    queryset = m.SubsystemCompetency.objects.all()
+    serializer_class = s.SubsystemCompetencySerializer
+    filterset_class = f.SubsystemCompetencyFilterSet
+    http_method_names = ["get", "head", "options"]
+    ordering_fields = ["updated_at", "modules_completed"]
+
+
+class GhostCohortViewSet(ReadOnlyFramesViewSet):
+    queryset = m.GhostCohort.objects.all()
+    serializer_class = s.GhostCohortSerializer
+    filterset_class = f.GhostCohortFilterSet
+    search_fields = ["cohort_name"]
+    ordering_fields = ["created_at"]
+
+
+class RaceMetadataViewSet(ReadOnlyFramesViewSet):
+    queryset = m.RaceMetadata.objects.all()
+    serializer_class = s.RaceMetadataSerializer
+    filterset_class = f.RaceMetadataFilterSet
+    ordering_fields = ["updated_at"]
+
+
+class RaceResultViewSet(ReadOnlyFramesViewSet):
+    queryset = m.RaceResult.objects.all()
+    serializer_class = s.RaceResultSerializer
+    filterset_class = f.RaceResultFilterSet
+    ordering_fields = ["elapsed_seconds", "finished_at"]
+
+
+class ModuleVersionHistoryViewSet(ReadOnlyFramesViewSet):
+    queryset = m.ModuleVersionHistory.objects.all()
+    serializer_class = s.ModuleVersionHistorySerializer
+    filterset_class = f.ModuleVersionHistoryFilterSet
+    ordering_fields = ["created_at"]
+
+    @extend_schema(responses={200: dict})
+    @action(detail=True, methods=["get"])
+    def diff(self, request, pk=None):
+        """Changes from ?against=<version_id> (default: the version before) to this version."""
+        from basecamp.adaptive import spec_diff
+
+        new = self.get_object()
+        earlier = self.get_queryset().filter(module=new.module)
+        against = request.query_params.get("against")
+        if against is not None:
+            if not against.isdigit():
+                raise ValidationError({"against": ["A version id."]})
+            old = earlier.filter(pk=int(against)).first()
+            if old is None:
+                raise ValidationError({"against": ["No such version of this module."]})
+        else:
+            old = earlier.filter(created_at__lte=new.created_at).exclude(pk=new.pk).order_by("-created_at", "-version_id").first() or new
+        return Response({"from": old.pk, "to": new.pk, "diff": spec_diff(old.spec_json, new.spec_json)})
+
+
+class SimulationEnvironmentViewSet(FramesViewSet):
+    queryset = m.SimulationEnvironment.objects.all()
+    serializer_class = s.SimulationEnvironmentSerializer
+    filterset_class = f.SimulationEnvironmentFilterSet
+    search_fields = ["name", "slug"]
+    ordering_fields = ["name"]

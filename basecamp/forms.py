@@ -1,0 +1,22 @@
+from django import forms
+
+from basecamp.models import Level
+from basecamp.services import skill_names
+
+
+class CorrectionForm(forms.Form):
+    corrected_level = forms.ChoiceField(choices=Level.choices, label="Level")
+    corrected_justification = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=5000,
+                                              label="Justification")
+    teacher_notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=5000,
+                                    label="Notes for the assessor (why)",
+                                    help_text="Notes make this correction a worked example for later entries.")
+
+
+class TargetForm(forms.Form):
+    skill_name = forms.ChoiceField(choices=(), label="Skill")
+    target_level = forms.ChoiceField(choices=Level.choices, initial=Level.PROFICIENT, label="Target level")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["skill_name"].choices = [(n, n) for n in skill_names()]

@@ -1,0 +1,164 @@
+"""Basecamp pages: the staff review queue and correction form, the agreement
+report, students' skills (progression chart, targets, badges), and the race view."""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from basecamp import selectors, services
+from basecamp.forms import CorrectionForm, TargetForm
+from basecamp.models import Assessment
+from frames.models import Student
+from frames.roles import Role, role_of, student_of
+from frames.scoping import scope_queryset
+from frames.services import validation_messages
+
+STAFF = (Role.FACULTY, Role.COORDINATOR, Role.SUPERUSER)
+
+
+def staff_required(view):
+    @wraps(view)
+    @login_required
+    def wrapper(request, *args, **kwargs):
+        if role_of(request.user) not in STAFF:
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def student_required(view):
+    @wraps(view)
+    @login_required
+    def wrapper(request, *args, **kwargs):
+        if student_of(request.user) is None:
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@staff_required
+def review_queue(request):
+    show_all = request.GET.get("all") == "1"
+    queue = list(selectors.review_queue(user=request.user, limit=100 if show_all else 20, include_confident=show_all))
+    return render(request, "basecamp/review_queue.html", {"queue": queue, "show_all": show_all, "threshold": selectors.REVIEW_THRESHOLD})
+
+
+@staff_required
+def review_detail(request, pk):
+    assessment = get_object_or_404(
+        scope_queryset(Assessment.objects.select_related("student", "data_entry", "data_entry__teacher"), request.user), pk=pk,
+    )
+    correction = getattr(assessment, "correction", None)
+    form = CorrectionForm(request.POST or None, initial={"corrected_level": assessment.level, "corrected_justification": assessment.justification})
+    if request.method == "POST":
+        if "confirm" in request.POST:
+            services.assessment_confirm(assessment=assessment, user=request.user)
+            messages.success(request, f"Confirmed {assessment.skill_name}: {assessment.level}.")
+            return redirect("basecamp:review-queue")
+        if form.is_valid():
+            try:
+                services.assessment_correct(assessment=assessment, user=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                for field, errors in validation_messages(exc).items():
+                    for error in errors:
+                        form.add_error(None if field == "__all__" else (field if field in form.fields else None), error)
+            else:
+                messages.success(request, f"Corrected {assessment.skill_name} to {form.cleaned_data['corrected_level']}.")
+                return redirect("basecamp:review-queue")
+    content = assessment.data_entry.content
+    start = content.find(assessment.source_quote)
+    parts = (content[:start], assessment.source_quote, content[start + len(assessment.source_quote):]) if start >= 0 else (content, "", "")
+    return render(request, "basecamp/review_detail.html", {
+        "assessment": assessment, "correction": correction, "form": form, "before": parts[0], "quote": parts[1], "after": parts[2],
+    }, status=400 if request.method == "POST" else 200)
+
+
+@staff_required
+def agreement(request):
+    report = services.agreement_report(scope_queryset(Assessment.objects.all(), request.user))
+    return render(request, "basecamp/agreement.html", {"report": report})
+
+
+def _skills_context(student):
+    latest = selectors.latest_levels(student)
+    rubric = services.rubric_skills()
+    return {
+        "student": student,
+        "chart": selectors.progression_chart(student),
+        "skills": [{"skill": s, "latest": latest.get(s.name)} for s in rubric if s.name in latest],
+        "unassessed": [s.name for s in rubric if s.name not in latest],
+        "targets": selectors.targets(student),
+        "badges": selectors.badges(student),
+    }
+
+
+@student_required
+def my_skills(request):
+    return render(request, "basecamp/skills.html", {**_skills_context(student_of(request.user)), "own": True})
+
+
+@staff_required
+def student_skills(request, student_id):
+    student = get_object_or_404(scope_queryset(Student.objects.all(), request.user), pk=student_id)
+    form = TargetForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                target = services.skill_target_assign(student=student, user=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                for field, errors in validation_messages(exc).items():
+                    for error in errors:
+                        form.add_error(field if field in form.fields else None, error)
+            else:
+                messages.success(request, f"Target set: {target.skill_name} at {target.target_level}"
+                                          + (" (already reached: completed)." if target.completed else "."))
+                return redirect("basecamp:student-skills", student_id=student.pk)
+        status = 400
+    return render(request, "basecamp/skills.html", {**_skills_context(student), "own": False, "form": form}, status=status)
+
+
+# ---------------------------------------------------------------- races
+
+
+@login_required
+def race(request, module_pk):
+    """The race view: the student's run against the module's ghost, checkpoint by
+    checkpoint, the time targets and the leaderboard (own university)."""
+    from basecamp.adaptive import is_listed, leaderboard_for, race_state
+    from basecamp.models import RaceMetadata
+    from lms.models import ModuleProgress
+
+    role = role_of(request.user)
+    if role not in (*STAFF, Role.STUDENT):
+        raise PermissionDenied
+    race_obj = get_object_or_404(RaceMetadata.objects.select_related("module"), module_id=module_pk)
+    if race_obj.module.status != "published" and role == Role.STUDENT:
+        raise Http404
+    student = student_of(request.user)
+    progress = ModuleProgress.objects.filter(module=race_obj.module, student=student).first() if student else None
+    return render(request, "basecamp/race.html", {
+        "race": race_obj, "module": race_obj.module, "progress": progress, "student": student,
+        "state": race_state(race=race_obj, progress=progress), "leaderboard": leaderboard_for(race=race_obj, user=request.user),
+        "listed": is_listed(student) if student else None,
+    })
+
+
+@student_required
+def leaderboard_preference(request):
+    from basecamp.adaptive import leaderboard_opt
+
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    listed = request.POST.get("listed") == "1"
+    leaderboard_opt(student=student_of(request.user), listed=listed, user=request.user)
+    messages.success(request, "You are listed on leaderboards again." if listed else "You are no longer listed on leaderboards.")
+    back = request.POST.get("next", "")
+    return redirect(back if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}) else "basecamp:my-skills")

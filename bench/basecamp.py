@@ -1,0 +1,72 @@
+"""Basecamp benchmarks: the offline assessor through the database, and seed
+004's review-queue and skill-trend queries against the same SQL run raw.
+
+Scale: full = 400 students x 8 entries (3,200 entries); small = 40 x 8.
+
+Floors
+- basecamp.floor.assessor_in_memory: RulesAssessor.assess on the entries' text, no database (entries/s);
+- basecamp.floor.raw_query2 / raw_query3: seed 004's queries 2 and 3 run as raw SQL (cursor), p50.
+
+Figures
+- basecamp.assess.entries_per_s: entries_assess (proposals, audit rows, agent log, targets) entries/s (target >= 1/10 of in-memory);
+- basecamp.review_queue.selector: selectors.review_queue as a coordinator, 20 rows, p50 (target <= 3x raw query 2);
+- basecamp.trends.selector: selectors.skill_trends for one student, p50 (target <= 4x raw query 3).
+"""
+
+import datetime
+import random
+
+from django.contrib.auth import get_user_model
+from django.db import connection
+
+from basecamp import rubric_data
+from basecamp.assessor import RulesAssessor
+from basecamp.demo import SENTENCES
+from basecamp.models import DataEntry, RubricSkill
+from basecamp.selectors import review_queue, skill_trends
+from basecamp.services import entries_assess
+from frames.models import Student, University
+
+Q2 = """SELECT a.id, a.student_id, s.name as student_name, a.skill_name, a.level, a.confidence_score, a.created_at
+FROM assessments a JOIN students s ON a.student_id = s.id LEFT JOIN teacher_corrections tc ON tc.assessment_id = a.id
+WHERE tc.id IS NULL AND a.confidence_score < 0.8 ORDER BY a.confidence_score ASC, a.created_at DESC LIMIT 20"""
+Q3 = """WITH skill_levels AS (SELECT skill_name, DATE_TRUNC('week', created_at) as week,
+CASE level WHEN 'Emerging' THEN 1 WHEN 'Developing' THEN 2 WHEN 'Proficient' THEN 3 WHEN 'Advanced' THEN 4 END as level_numeric, level
+FROM assessments WHERE student_id = %s)
+SELECT skill_name, week, MODE() WITHIN GROUP (ORDER BY level_numeric), MODE() WITHIN GROUP (ORDER BY level), COUNT(*)
+FROM skill_levels GROUP BY skill_name, week ORDER BY skill_name, week"""
+
+
+def run(h):
+    rng = random.Random(4)
+    rubric_data.load(RubricSkill)
+    uni = University.objects.create(id="bench_uni", name="Bench University")
+    n_students = h.n(400, 40)
+    students = Student.objects.bulk_create([Student(id=f"bs-{i:05d}", name=f"Student {i}", university=uni) for i in range(n_students)])
+    entries, number = [], 0
+    for student in students:
+        for week in range(8):
+            number += 1
+            text = " ".join(s.format(n="Sam") for s in rng.sample(SENTENCES, 3))
+            entries.append(DataEntry(id=f"DE{number:05d}", student=student, type="reflection_journal",
+                                     date=datetime.date(2026, 1, 5) + datetime.timedelta(weeks=week), content=text))
+    DataEntry.objects.bulk_create(entries)
+
+    assessor = RulesAssessor(list(RubricSkill.objects.all()))
+    sample = entries[: min(500, len(entries))]
+    seconds, _ = h.once(lambda: [assessor.assess(e.content) for e in sample])
+    h.floor("basecamp.floor.assessor_in_memory", len(sample) / seconds, "entries/s")
+
+    seconds, _ = h.once(lambda: [entries_assess(entries=entries[i:i + 200]) for i in range(0, len(entries), 200)])
+    h.figure("basecamp.assess.entries_per_s", len(entries) / seconds, "entries/s", floor="basecamp.floor.assessor_in_memory", target=0.1)
+
+    coordinator = get_user_model().objects.create(username="bench-root", is_superuser=True, is_staff=True)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")  # as autovacuum would after a bulk load; the raw floors and the ORM see the same statistics
+        h.floor("basecamp.floor.raw_query2", h.p50(h.timings(lambda: (cursor.execute(Q2), cursor.fetchall()))), "s", higher_is_better=False)
+        h.floor("basecamp.floor.raw_query3", h.p50(h.timings(lambda: (cursor.execute(Q3, [students[0].pk]), cursor.fetchall()))), "s",
+                higher_is_better=False)
+    h.figure("basecamp.review_queue.selector", h.p50(h.timings(lambda: list(review_queue(user=coordinator)))), "s",
+             floor="basecamp.floor.raw_query2", target=3, higher_is_better=False)
+    h.figure("basecamp.trends.selector", h.p50(h.timings(lambda: skill_trends(students[0]))), "s",
+             floor="basecamp.floor.raw_query3", target=4, higher_is_better=False)

@@ -1,0 +1,366 @@
+"""Registry benchmarks: the 100-row students API page and a 10,000-student
+spreadsheet import, each beside floors measured in the same run.
+
+Scale: full = 8 universities, 400 teams, 80 faculty, 10,000 students (and a
+10,000-row import); small = a tenth of each.
+
+Floors
+- bare view: a trivial JsonResponse view through django.test.Client (same middleware, same login);
+- raw SQL: psycopg SELECT of the same 100 rows + json.dumps;
+- bulk_create: plain `Student.objects.bulk_create` rows/s;
+- COPY: psycopg `COPY students FROM STDIN` rows/s.
+
+Figures
+- registry.api.students_page_100: `/api/v1/students/?page_size=100` as a coordinator, p50 (target <= 4x raw SQL);
+- ... and the same page against the bare view (context), a stock DRF ModelSerializer page (comparison);
+- registry.import.students: CSV of new students through `run_import(StudentResource)` rows/s (target >= 1/5 bulk_create);
+- the re-import of the same file (nothing changes), and stock django-import-export (plain ModelResource,
+  with and without use_bulk) for comparison.
+"""
+
+import contextlib
+import csv
+import io
+import json
+import random
+import warnings
+
+import psycopg
+import tablib
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models.signals import post_save, pre_save
+from django.http import JsonResponse
+from django.test import Client
+from django.test.utils import override_settings, setup_test_environment, teardown_test_environment
+from django.urls import include, path
+from import_export import resources
+from rest_framework import generics, serializers
+from rest_framework.pagination import PageNumberPagination
+
+from frames.models import AuditLog, Faculty, Project, Student, Team, University
+
+# ------------------------------------------------------------------ URLs the bench adds
+
+
+def bare_view(request):
+    return JsonResponse({"ok": True, "user": request.user.get_username()})
+
+
+class StockStudentSerializer(serializers.ModelSerializer):
+    """What DRF gives you out of the box: a ModelSerializer over the same fields."""
+
+    class Meta:
+        model = Student
+        fields = [
+            "id", "name", "university", "team", "advisor", "email", "role", "expertise_area", "graduation_term",
+            "terms_remaining", "status", "is_lead", "active", "graduated_at", "grade", "meta", "created_at",
+        ]
+
+
+class StockPagination(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+
+class StockStudentList(generics.ListAPIView):
+    queryset = Student.objects.all()
+    serializer_class = StockStudentSerializer
+    pagination_class = StockPagination
+    filter_backends = []
+
+
+urlpatterns = [
+    path("bench/bare/", bare_view),
+    path("bench/stock-students/", StockStudentList.as_view()),
+    # The registry API alone: the bench measures it without loading every app's URLs.
+    path("api/v1/", include("frames.api.urls")),
+]
+
+# ------------------------------------------------------------------ data
+
+SEED = 20260
+UNIVERSITY_IDS = ["cal_poly", "texas_state", "columbia", "northeastern", "uw_madison", "purdue", "uc_irvine", "byu"]
+SUBSYSTEMS = ["avionics", "power", "structures", "software", "communications", "payload", "adcs", "thermal"]
+TERMS = ["Spring", "Fall"]
+ROLES = ["Member", "Lead", "Researcher", "Intern"]
+AREAS = ["Electrical", "Software", "Mechanical", "Systems", "Aerospace"]
+
+
+def fill(h):
+    """Universities, programs, teams, faculty and students at the bench's scale."""
+    rng = random.Random(SEED)
+    n_unis = 8
+    teams_per_uni = h.n(50, 5)
+    faculty_per_uni = h.n(10, 2)
+    n_students = h.n(10_000, 1_000)
+    universities = [University(id=uid, name=uid.replace("_", " ").title(), location="USA") for uid in UNIVERSITY_IDS[:n_unis]]
+    University.objects.bulk_create(universities)
+    projects = [Project(id="proves", name="PROVES CubeSat Kit"), Project(id="cadence", name="CADENCE CubeSat")]
+    for p in projects:
+        p.is_collaborative = True
+    Project.objects.bulk_create(projects)
+    teams, faculty = [], []
+    for u in universities:
+        for t in range(teams_per_uni):
+            teams.append(Team(id=f"team-{u.id}-{t:03d}", university=u, project=projects[t % 2], name=f"{u.name} team {t}",
+                              subsystem=SUBSYSTEMS[t % len(SUBSYSTEMS)]))
+        for f in range(faculty_per_uni):
+            faculty.append(Faculty(id=f"fac-{u.id}-{f:02d}", university=u, name=f"Dr. {u.id} {f}", email=f"fac{f}@{u.id.replace('_', '-')}.edu"))
+    Team.objects.bulk_create(teams)
+    Faculty.objects.bulk_create(faculty)
+    Student.objects.bulk_create(make_students(rng, n_students, "student", teams, faculty), batch_size=2000)
+    return teams, faculty
+
+
+def student_fields(rng, i, prefix, teams, faculty):
+    team = teams[rng.randrange(len(teams))]
+    uni = team.university_id
+    advisors = [f for f in faculty if f.university_id == uni]
+    return {
+        "id": f"{prefix}-{i:06d}", "name": f"{prefix.title()} {i} {rng.choice(['Lee', 'Garcia', 'Kim', 'Patel', 'Smith'])}",
+        "university_id": uni, "team_id": team.id, "advisor_id": rng.choice(advisors).id,
+        "email": f"{prefix}{i}@{uni.replace('_', '-')}.edu", "role": rng.choice(ROLES), "expertise_area": rng.choice(AREAS),
+        "graduation_term": f"{rng.choice(TERMS)} {rng.randint(2026, 2030)}", "terms_remaining": rng.randint(1, 8),
+        "is_lead": rng.random() < 0.1, "active": True, "grade": None,
+    }
+
+
+def make_students(rng, n, prefix, teams, faculty):
+    return [Student(**student_fields(rng, i, prefix, teams, faculty)) for i in range(n)]
+
+
+IMPORT_COLUMNS = ["id", "name", "university", "team", "advisor", "email", "role", "expertise_area",
+                  "graduation_term", "terms_remaining", "is_lead", "active", "grade"]
+
+
+def import_csv(rng, n, prefix, teams, faculty) -> bytes:
+    """A spreadsheet of n new students, as a coordinator would upload it."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(IMPORT_COLUMNS)
+    for i in range(n):
+        s = student_fields(rng, i, prefix, teams, faculty)
+        writer.writerow([s["id"], s["name"], s["university_id"], s["team_id"], s["advisor_id"], s["email"], s["role"],
+                         s["expertise_area"], s["graduation_term"], s["terms_remaining"], int(s["is_lead"]), 1, ""])
+    return out.getvalue().encode()
+
+
+def remove(prefix):
+    with connection.cursor() as cur:
+        cur.execute("DELETE FROM audit_logs WHERE table_name = 'students' AND object_id LIKE %s", [prefix + "-%"])
+        cur.execute("DELETE FROM students WHERE id LIKE %s", [prefix + "-%"])
+
+
+def coordinator():
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    from frames.roles import COORDINATORS
+
+    user = get_user_model().objects.create_user("bench-coordinator", password=None, is_staff=True)
+    user.groups.add(Group.objects.get(name=COORDINATORS))
+    return user
+
+
+def psycopg_url():
+    db = settings.DATABASES["default"]
+    return psycopg.conninfo.make_conninfo(dbname=db["NAME"], user=db.get("USER") or None, password=db.get("PASSWORD") or None,
+                                          host=db.get("HOST") or None, port=str(db["PORT"]) if db.get("PORT") else None)
+
+
+# ------------------------------------------------------------------ floors
+
+PAGE_SQL = (
+    "SELECT id, name, university_id AS university, team_id AS team, teacher_id AS advisor, email, role, expertise_area, "
+    "graduation_term, terms_remaining, status, is_lead, active, graduated_at, grade, meta, created_at "
+    "FROM students ORDER BY name LIMIT 100"
+)
+COPY_COLUMNS = ["id", "name", "university_id", "team_id", "teacher_id", "email", "role", "expertise_area", "graduation_term",
+                "terms_remaining", "is_lead", "active", "grade", "meta", "created_at"]
+
+
+def raw_sql_page(conn):
+    with conn.cursor(row_factory=psycopg.rows.dict_row) as cur:
+        cur.execute(PAGE_SQL, prepare=True)
+        rows = cur.fetchall()
+    return json.dumps({"results": rows}, default=str).encode()
+
+
+def bulk_create_rate(h, rng, teams, faculty, n, repeat=3):
+    rates = []
+    for r in range(repeat):
+        objs = make_students(rng, n, f"bulk{r}", teams, faculty)
+        with transaction.atomic():
+            seconds, _ = h.once(lambda objs=objs: Student.objects.bulk_create(objs))
+        rates.append(n / seconds)
+        remove(f"bulk{r}")
+    return h.p50(rates)
+
+
+def copy_rate(h, rng, teams, faculty, n, repeat=3):
+    import datetime
+
+    now = datetime.datetime.now(datetime.UTC)
+    rates = []
+    with psycopg.connect(psycopg_url()) as conn:
+        for r in range(repeat):
+            rows = []
+            for i in range(n):
+                s = student_fields(rng, i, f"copy{r}", teams, faculty)
+                rows.append([s["id"], s["name"], s["university_id"], s["team_id"], s["advisor_id"], s["email"], s["role"],
+                             s["expertise_area"], s["graduation_term"], s["terms_remaining"], s["is_lead"], s["active"], s["grade"],
+                             "{}", now])
+
+            def run(rows=rows):
+                with conn.cursor() as cur, cur.copy(f"COPY students ({', '.join(COPY_COLUMNS)}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+                conn.commit()
+
+            seconds, _ = h.once(run)
+            rates.append(n / seconds)
+            conn.execute("DELETE FROM students WHERE id LIKE %s", [f"copy{r}-%"])
+            conn.commit()
+    return h.p50(rates)
+
+
+# ------------------------------------------------------------------ stock import-export
+
+
+class StockStudentResource(resources.ModelResource):
+    class Meta:
+        model = Student
+        fields = IMPORT_COLUMNS
+        import_id_fields = ("id",)
+
+
+class StockBulkStudentResource(resources.ModelResource):
+    class Meta:
+        model = Student
+        fields = IMPORT_COLUMNS
+        import_id_fields = ("id",)
+        use_bulk = True
+        batch_size = 1000
+
+
+def stock_import(resource_class, data):
+    dataset = tablib.Dataset().load(data.decode(), format="csv")
+    result = resource_class().import_data(dataset, dry_run=False, use_transactions=True)
+    assert not result.has_errors() and not result.has_validation_errors(), "stock import failed"
+    return result
+
+
+# ------------------------------------------------------------------ save receivers
+
+
+def receiver_names(model):
+    names = []
+    for signal in (pre_save, post_save):
+        for receiver in signal._live_receivers(model)[0]:
+            names.append(f"{signal is pre_save and 'pre' or 'post'}_save:{getattr(receiver, '__module__', '?')}.{getattr(receiver, '__qualname__', receiver)}")
+    return names
+
+
+@contextlib.contextmanager
+def without_save_receivers(model):
+    """Disconnect every pre_save/post_save receiver of `model` for a measurement, then restore them."""
+    saved = {}
+    for signal in (pre_save, post_save):
+        with signal.lock:
+            saved[signal] = signal.receivers
+            signal.receivers = [r for r in signal.receivers if r[0][1] != id(model)]
+            signal.sender_receivers_cache.clear()
+    try:
+        yield
+    finally:
+        for signal, receivers in saved.items():
+            with signal.lock:
+                signal.receivers = receivers
+                signal.sender_receivers_cache.clear()
+
+
+# ------------------------------------------------------------------ run
+
+
+def run(h):
+    warnings.filterwarnings("ignore", message="No directory at", module="django.core.handlers.base")
+    setup_test_environment()  # the test Client's host (testserver) and no real e-mail
+    try:
+        with override_settings(ROOT_URLCONF="bench.registry"):
+            _run(h)
+    finally:
+        teardown_test_environment()
+
+
+def _run(h):
+    from frames.base.resources import run_import
+    from frames.resources import StudentResource
+
+    rng = random.Random(SEED + 1)
+    seconds, (teams, faculty) = h.once(lambda: fill(h))
+    print(f"  data   {University.objects.count()} universities, {len(teams)} teams, {len(faculty)} faculty, "
+          f"{Student.objects.count()} students (filled in {seconds:.1f}s)")
+    user = coordinator()
+    client = Client()
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    repeat = 30
+
+    # -- floors
+    h.floor("registry.floor.bare_view", h.p50(h.timings(lambda: client.get("/bench/bare/"), repeat=repeat, warmup=3)), "s",
+            higher_is_better=False)
+    with psycopg.connect(psycopg_url()) as conn:
+        h.floor("registry.floor.raw_sql_page_100", h.p50(h.timings(lambda: raw_sql_page(conn), repeat=repeat, warmup=3)), "s",
+                higher_is_better=False)
+    n_write = h.n(10_000, 1_000)
+    h.floor("registry.floor.bulk_create", bulk_create_rate(h, rng, teams, faculty, n_write), "rows/s")
+    h.floor("registry.floor.copy", copy_rate(h, rng, teams, faculty, n_write), "rows/s")
+
+    # -- the API page
+    def page(url):
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+        return response
+
+    body = json.loads(page("/api/v1/students/?page_size=100").content)
+    assert len(body["results"]) == 100, len(body["results"])
+    api = h.p50(h.timings(lambda: page("/api/v1/students/?page_size=100"), repeat=repeat, warmup=3))
+    h.figure("registry.api.students_page_100", api, "s", floor="registry.floor.raw_sql_page_100", target=4, higher_is_better=False)
+    h.figure("registry.api.students_page_100_vs_bare_view", api, "s", floor="registry.floor.bare_view", target=None,
+             higher_is_better=False)
+    stock = h.p50(h.timings(lambda: page("/bench/stock-students/?page_size=100"), repeat=repeat, warmup=3))
+    h.figure("registry.api.stock_drf_page_100", stock, "s", floor="registry.floor.raw_sql_page_100", target=None,
+             higher_is_better=False)
+
+    # -- the spreadsheet import (new students), then the same file again (nothing changes)
+    n_import = h.n(10_000, 1_000)
+    data = import_csv(random.Random(SEED + 2), n_import, "imp", teams, faculty)
+    receivers = receiver_names(Student)
+    print(f"  note   Student save receivers of other apps: {', '.join(receivers) or 'none'}")
+
+    def frames_import(label, target):
+        audit_before = AuditLog.objects.count()
+        seconds, report = h.once(lambda: run_import(resource_class=StudentResource, data=data, file_format="csv", user=user))
+        assert report.ok and report.created == n_import, (report.errors[:5], report.created)
+        assert AuditLog.objects.count() - audit_before == n_import
+        h.figure(label, n_import / seconds, "rows/s", floor="registry.floor.bulk_create", target=target)
+
+    frames_import("registry.import.students", 0.2)  # the real path: run_import, every app's save receivers included
+    seconds, report = h.once(lambda: run_import(resource_class=StudentResource, data=data, file_format="csv", user=user))
+    assert report.ok and report.unchanged == n_import, (report.errors[:5], report.unchanged)
+    h.figure("registry.import.students_reimport_unchanged", n_import / seconds, "rows/s", floor="registry.floor.bulk_create",
+             target=None)
+    remove("imp")
+
+    # -- the same, with other apps' Student save receivers disconnected for the measurement: what
+    #    FramesResource itself costs, and stock django-import-export on the same file for comparison.
+    with without_save_receivers(Student):
+        frames_import("registry.import.students_without_app_receivers", 0.2)
+        remove("imp")
+        for name, resource_class in (("stock_import_export", StockStudentResource),
+                                     ("stock_import_export_use_bulk", StockBulkStudentResource)):
+            seconds, result = h.once(lambda resource_class=resource_class: stock_import(resource_class, data))
+            assert result.totals["new"] == n_import, result.totals
+            h.figure(f"registry.import.{name}", n_import / seconds, "rows/s", floor="registry.floor.bulk_create", target=None)
+            remove("imp")

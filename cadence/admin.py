@@ -1,0 +1,214 @@
+import os
+import secrets
+import tempfile
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+
+from cadence import resources
+from cadence.models import Document, Meeting, MeetingAttendee, NotionSyncMetadata, Person, RawContent, Task, TaskStatus, Workstream
+from cadence.selectors import person_label
+from cadence.services import notion_import, people_link_registry
+from frames.base.admin import FramesAdmin, FramesInline, ReadOnlyAdmin
+from frames.roles import is_unrestricted
+
+UPLOAD_DIR = os.path.join(tempfile.gettempdir(), "cadence-notion-uploads")
+MAX_UPLOAD = 2 * 1024**3
+
+
+class OverdueFilter(admin.SimpleListFilter):
+    title = "overdue"
+    parameter_name = "overdue"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Overdue"), ("no", "Not overdue")]
+
+    def queryset(self, request, queryset):
+        today = timezone.localdate()
+        overdue = Q(due_date__lt=today) & ~Q(status=TaskStatus.COMPLETED)
+        if self.value() == "yes":
+            return queryset.filter(overdue)
+        if self.value() == "no":
+            return queryset.exclude(overdue)
+        return queryset
+
+
+def scoped_person_column(field, user):
+    """A list column naming a person, hidden when the person is another university's student or faculty member."""
+
+    def column(obj):
+        return person_label(getattr(obj, field), user)
+
+    column.short_description = field
+    column.admin_order_field = f"{field}__name"
+    return column
+
+
+@admin.register(Person)
+class PersonAdmin(FramesAdmin):
+    resource_classes = [resources.PersonResource]
+    list_display = ["name", "role", "subsystem", "email", "student", "faculty", "updated_at"]
+    list_filter = ["subsystem"]
+    list_select_related = ["student", "faculty"]
+    search_fields = ["name", "email", "role"]
+    readonly_fields = ["student", "faculty", "notion_page_id", "created_at", "updated_at"]
+    fields = ["name", "role", "subsystem", "email", "notion_page_id", "student", "faculty", "created_at", "updated_at"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        people_link_registry(people=[obj], user=request.user)
+
+
+@admin.register(Workstream)
+class WorkstreamAdmin(FramesAdmin):
+    resource_classes = [resources.WorkstreamResource]
+    list_display = ["name", "program", "status", "subsystem", "owner", "updated_at"]
+    list_filter = ["status", "subsystem", "program"]
+    list_select_related = ["program", "owner__student", "owner__faculty"]
+    search_fields = ["name", "description", "notion_page_id"]
+    autocomplete_fields = ["program", "owner"]
+    readonly_fields = ["notion_page_id", "raw_content", "created_at", "updated_at"]
+
+    def get_list_display(self, request):
+        return [scoped_person_column("owner", request.user) if name == "owner" else name for name in super().get_list_display(request)]
+
+
+@admin.register(Task)
+class TaskAdmin(FramesAdmin):
+    resource_classes = [resources.TaskResource]
+    list_display = ["title", "status", "assignee", "due_date", "subsystem", "project", "updated_at"]
+    list_filter = ["status", OverdueFilter, "subsystem", ("due_date", admin.DateFieldListFilter), "assignee", "project"]
+    list_select_related = ["assignee__student", "assignee__faculty", "project"]
+    search_fields = ["title", "description", "notion_page_id"]
+    autocomplete_fields = ["assignee", "project"]
+    readonly_fields = ["notion_page_id", "status_raw", "raw_content", "created_at", "updated_at"]
+    date_hierarchy = "due_date"
+
+    def get_list_display(self, request):
+        return [scoped_person_column("assignee", request.user) if name == "assignee" else name for name in super().get_list_display(request)]
+
+
+class MeetingAttendeeInline(FramesInline):
+    model = MeetingAttendee
+    autocomplete_fields = ["person"]
+    verbose_name = "attendee"
+    verbose_name_plural = "attendees"
+
+
+@admin.register(Meeting)
+class MeetingAdmin(FramesAdmin):
+    resource_classes = [resources.MeetingResource]
+    list_display = ["name", "meeting_date", "project", "subsystem", "attendee_count", "action_item_count"]
+    list_filter = ["subsystem", ("meeting_date", admin.DateFieldListFilter), "project"]
+    list_select_related = ["project"]
+    search_fields = ["name", "notes", "notion_page_id"]
+    autocomplete_fields = ["project"]
+    readonly_fields = ["notion_page_id", "raw_content", "created_at", "updated_at"]
+    inlines = [MeetingAttendeeInline]
+    date_hierarchy = "meeting_date"
+
+    def get_queryset(self, request):
+        from django.db.models import Count
+
+        return super().get_queryset(request).annotate(attendee_total=Count("meetingattendee", distinct=True))
+
+    @admin.display(description="attendees", ordering="attendee_total")
+    def attendee_count(self, obj):
+        return obj.attendee_total
+
+    @admin.display(description="action items")
+    def action_item_count(self, obj):
+        items = obj.action_items or []
+        return f"{sum(1 for i in items if i.get('done'))}/{len(items)}" if items else ""
+
+
+@admin.register(Document)
+class DocumentAdmin(FramesAdmin):
+    resource_classes = [resources.DocumentResource]
+    list_display = ["title", "category", "subsystem", "doc_type", "url", "updated_at"]
+    list_filter = ["category", "subsystem", "doc_type"]
+    search_fields = ["title", "body", "notion_page_id"]
+    readonly_fields = ["notion_page_id", "raw_content", "created_at", "updated_at"]
+
+
+@admin.register(RawContent)
+class RawContentAdmin(FramesAdmin):
+    resource_classes = [resources.RawContentResource]
+    list_display = ["title", "category", "keep", "exclude_reason", "database", "has_problems", "updated_at"]
+    list_filter = ["category", "keep", "database"]
+    search_fields = ["title", "notion_page_id", "source_path"]
+    readonly_fields = ["notion_page_id", "source_path", "parent_page_id", "database", "content_hash", "properties", "problems", "created_at", "updated_at"]
+
+    @admin.display(boolean=True, description="problems")
+    def has_problems(self, obj):
+        return bool(obj.problems)
+
+
+class NotionUploadForm(forms.Form):
+    archive = forms.FileField(help_text="The .zip Notion gives for Export → Markdown & CSV (with sub-pages).")
+
+
+@admin.register(NotionSyncMetadata)
+class NotionSyncMetadataAdmin(ReadOnlyAdmin):
+    list_display = ["last_sync", "archive_name", "status", "dry_run", "records_synced", "errors", "triggered_by"]
+    list_filter = ["status", "dry_run"]
+    list_select_related = ["triggered_by"]
+    search_fields = ["archive_name"]
+    change_list_template = "admin/cadence/notionsyncmetadata/change_list.html"
+    resource_classes = [resources.NotionSyncMetadataResource]
+
+    def get_urls(self):
+        return [path("import/", self.admin_site.admin_view(self.import_view), name="cadence_notion_import"), *super().get_urls()]
+
+    def import_view(self, request):
+        """Upload an export, see the dry run's report, then apply it."""
+        if not (is_unrestricted(request.user) and request.user.has_perm("cadence.add_rawcontent")):
+            raise PermissionDenied
+        os.makedirs(UPLOAD_DIR, exist_ok=True)
+        uploads = request.session.get("cadence_notion_uploads", {})
+        form = NotionUploadForm()
+        report = token = None
+        if request.method == "POST" and "apply" in request.POST:
+            token = request.POST.get("token", "")
+            stored = uploads.pop(token, None)
+            request.session["cadence_notion_uploads"] = uploads
+            if not stored or not os.path.isfile(stored["path"]):
+                messages.error(request, "That upload has expired: upload the export again.")
+                return redirect(reverse("admin:cadence_notion_import"))
+            try:
+                report = notion_import(archive_path_or_file=stored["path"], user=request.user, archive_name=stored["name"])
+            finally:
+                os.unlink(stored["path"])
+            level = messages.SUCCESS if report["status"] == "succeeded" else messages.WARNING
+            messages.add_message(request, level, f"Notion import {report['status']}: {len(report['problems'])} problems, {len(report['conflicts'])} conflicts.")
+            return redirect(reverse("admin:cadence_notionsyncmetadata_change", args=[report["sync_id"]]))
+        if request.method == "POST":
+            form = NotionUploadForm(request.POST, request.FILES)
+            if form.is_valid():
+                upload = form.cleaned_data["archive"]
+                if upload.size > MAX_UPLOAD:
+                    form.add_error("archive", "The file is larger than 2 GB.")
+                else:
+                    token = secrets.token_urlsafe(16)
+                    target = os.path.join(UPLOAD_DIR, f"{token}.zip")
+                    with open(target, "wb") as handle:
+                        for chunk in upload.chunks():
+                            handle.write(chunk)
+                    report = notion_import(archive_path_or_file=target, user=request.user, dry_run=True, archive_name=upload.name)
+                    if report["status"] == "refused":
+                        os.unlink(target)
+                        token = None
+                    else:
+                        uploads[token] = {"path": target, "name": upload.name}
+                        request.session["cadence_notion_uploads"] = uploads
+        context = {
+            **self.admin_site.each_context(request), "opts": self.model._meta, "title": "Import a Notion export",
+            "form": form, "report": report, "token": token, "recent": NotionSyncMetadata.objects.select_related("triggered_by")[:5],
+        }
+        return TemplateResponse(request, "admin/cadence/import_notion.html", context)

@@ -1,0 +1,47 @@
+"""CADENCE vocabularies (DESIGN.md: lowercase slugs with display labels)."""
+
+from django.db import models
+
+
+class TaskStatus(models.TextChoices):
+    TODO = "todo", "To do"
+    IN_PROGRESS = "in_progress", "In progress"
+    COMPLETED = "completed", "Completed"
+    BLOCKED = "blocked", "Blocked"
+    UNKNOWN = "unknown", "Unknown"
+
+
+class WorkstreamStatus(models.TextChoices):
+    """Seed 002's project statuses: the task vocabulary plus `active`."""
+
+    TODO = "todo", "To do"
+    ACTIVE = "active", "Active"
+    IN_PROGRESS = "in_progress", "In progress"
+    COMPLETED = "completed", "Completed"
+    BLOCKED = "blocked", "Blocked"
+    UNKNOWN = "unknown", "Unknown"
+
+
+class DocumentCategory(models.TextChoices):
+    PROGRAM = "program", "Program"
+    TECHNICAL = "technical", "Technical"
+    WORKFLOW = "workflow", "Workflow"
+    STRUCTURAL = "structural", "Structural"
+
+
+class ContentCategory(models.TextChoices):
+    TASKS = "tasks", "Tasks"
+    MEETINGS = "meetings", "Meetings"
+    DOCUMENTS_PROGRAM = "documents_program", "Program documents"
+    DOCUMENTS_TECHNICAL = "documents_technical", "Technical documents"
+    DOCUMENTS_WORKFLOW = "documents_workflow", "Workflow documents"
+    PROJECTS = "projects", "Projects (workstreams)"
+    EXCLUDED = "excluded", "Excluded"
+
+
+class SyncStatus(models.TextChoices):
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    PARTIAL = "partial", "Succeeded with problems"
+    FAILED = "failed", "Failed"
+    REFUSED = "refused", "Refused"

@@ -1,0 +1,70 @@
+"""Every page of a Notion dump as it came, and one row per import run."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from cadence.models.choices import ContentCategory, SyncStatus
+
+
+class RawContent(models.Model):
+    notion_page_id = models.CharField(max_length=32, unique=True, help_text="32 hex digits, no dashes.")
+    title = models.CharField(max_length=500, blank=True)
+    source_path = models.CharField(max_length=1000, help_text="The page's path inside the export.")
+    parent_page_id = models.CharField(max_length=32, blank=True)
+    database = models.CharField(max_length=255, blank=True, help_text="The Notion database the page is a row of.")
+    category = models.CharField(max_length=24, choices=ContentCategory.choices, db_index=True)
+    keep = models.BooleanField(default=True)
+    exclude_reason = models.CharField(max_length=255, blank=True)
+    body = models.TextField(blank=True)
+    properties = models.JSONField(default=dict, blank=True)
+    content_hash = models.CharField(max_length=64)
+    problems = models.JSONField(default=list, blank=True, help_text="What could not be read on this page.")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        db_table = "cadence_raw_content"
+        ordering = ["source_path"]
+        verbose_name = "raw content"
+        verbose_name_plural = "raw content"
+        constraints = [
+            models.CheckConstraint(condition=Q(notion_page_id__regex=r"^[0-9a-f]{32}$"), name="cadence_raw_content_notion_page_id_format"),
+            models.CheckConstraint(condition=Q(category__in=ContentCategory.values), name="cadence_raw_content_category_valid"),
+            # Excluded exactly when not kept, and an exclusion always says why.
+            models.CheckConstraint(
+                condition=(Q(keep=True) & ~Q(category=ContentCategory.EXCLUDED) & Q(exclude_reason=""))
+                | (Q(keep=False) & Q(category=ContentCategory.EXCLUDED) & ~Q(exclude_reason="")),
+                name="cadence_raw_content_keep_matches_category",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title or self.notion_page_id
+
+
+class NotionSyncMetadata(models.Model):
+    sync_id = models.BigAutoField(primary_key=True)
+    sync_type = models.CharField(max_length=100, default="notion_export")
+    last_sync = models.DateTimeField(default=timezone.now, db_index=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    records_synced = models.PositiveIntegerField(default=0)
+    errors = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=50, choices=SyncStatus.choices, default=SyncStatus.RUNNING)
+    error_details = models.TextField(blank=True)
+    archive_name = models.CharField(max_length=500, blank=True)
+    archive_sha256 = models.CharField(max_length=64, blank=True)
+    dry_run = models.BooleanField(default=False)
+    report = models.JSONField(default=dict, blank=True)
+    agent_log_id = models.BigIntegerField(null=True, blank=True, help_text="The run's ascent_basecamp_agent_log entry.")
+    triggered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        db_table = "notion_sync_metadata"
+        ordering = ["-last_sync", "-sync_id"]
+        verbose_name = "Notion sync run"
+        constraints = [models.CheckConstraint(condition=Q(status__in=SyncStatus.values), name="notion_sync_metadata_status_valid")]
+
+    def __str__(self):
+        return f"{self.sync_type} {self.last_sync:%Y-%m-%d %H:%M} ({self.status})"

@@ -1,0 +1,151 @@
+"""Spreadsheet import/export (CSV, XLSX, JSON) for every CADENCE model, keyed on
+natural keys: a person's normalised name, a Notion page id (or, for rows made by
+hand, the title), a sync run's id. All-or-nothing, scoped and audited through
+FramesResource."""
+
+from import_export import fields, widgets
+
+from cadence.models import Document, Meeting, MeetingAttendee, NotionSyncMetadata, Person, RawContent, Task, Workstream
+from cadence.notion.people import name_key
+from frames.base.resources import FramesResource
+from frames.models import Faculty, Project, Student
+
+
+class NaturalKeyMixin:
+    """Match a row on its Notion page id when it has one, else on `fallback_keys`."""
+
+    fallback_keys = ()
+
+    def get_instance(self, instance_loader, row):
+        queryset = self.get_queryset()
+        notion_id = (row.get("notion_page_id") or "").strip() if "notion_page_id" in row else ""
+        if notion_id:
+            return queryset.filter(notion_page_id=notion_id).first()
+        lookup = {key: row.get(key) for key in self.fallback_keys if row.get(key) not in (None, "")}
+        if len(lookup) != len(self.fallback_keys) or not lookup:
+            return None
+        return queryset.filter(**lookup).first()
+
+    def _check_import_id_fields(self, headers):
+        # a file keyed by hand-made titles carries no Notion page id column
+        headers = list(headers or [])
+        if "notion_page_id" in headers:
+            return
+        missing = [key for key in self.fallback_keys if key not in headers]
+        if missing:
+            raise ValueError(f"The file needs a notion_page_id column or the columns {', '.join(self.fallback_keys)}.")
+
+    def before_save_instance(self, instance, row, **kwargs):
+        if instance.notion_page_id == "":
+            instance.notion_page_id = None
+
+
+class PersonResource(FramesResource):
+    student = fields.Field(attribute="student", column_name="student", widget=widgets.ForeignKeyWidget(Student, "id"), readonly=True)
+    faculty = fields.Field(attribute="faculty", column_name="faculty", widget=widgets.ForeignKeyWidget(Faculty, "id"), readonly=True)
+
+    class Meta:
+        model = Person
+        fields = ("name", "role", "subsystem", "email", "notion_page_id", "student", "faculty")
+        import_id_fields = ("name",)
+        skip_unchanged = True
+        report_skipped = True
+        clean_model_instances = True
+
+    def get_instance(self, instance_loader, row):
+        # one person per real person: the name matches ignoring case and spacing
+        return self.get_queryset().filter(name_key=name_key(row.get("name") or "")).first()
+
+    def after_save_instance(self, instance, row, **kwargs):
+        super().after_save_instance(instance, row, **kwargs)
+        if not kwargs.get("dry_run"):
+            from cadence.services import people_link_registry
+
+            people_link_registry(people=[instance], user=self.user)
+
+
+class WorkstreamResource(NaturalKeyMixin, FramesResource):
+    fallback_keys = ("name",)
+    program = fields.Field(attribute="program", column_name="program", widget=widgets.ForeignKeyWidget(Project, "id"))
+    owner = fields.Field(attribute="owner", column_name="owner", widget=widgets.ForeignKeyWidget(Person, "name"))
+
+    class Meta:
+        model = Workstream
+        fields = ("notion_page_id", "name", "program", "description", "subsystem", "status", "owner")
+        import_id_fields = ("notion_page_id",)
+        skip_unchanged = True
+        report_skipped = True
+        clean_model_instances = True
+
+
+class TaskResource(NaturalKeyMixin, FramesResource):
+    fallback_keys = ("title",)
+    assignee = fields.Field(attribute="assignee", column_name="assignee", widget=widgets.ForeignKeyWidget(Person, "name"))
+    project = fields.Field(attribute="project", column_name="project", widget=widgets.ForeignKeyWidget(Workstream, "name"))
+
+    class Meta:
+        model = Task
+        fields = ("notion_page_id", "title", "description", "status", "status_raw", "due_date", "due", "assignee", "project", "subsystem", "priority")
+        import_id_fields = ("notion_page_id",)
+        skip_unchanged = True
+        report_skipped = True
+        clean_model_instances = True
+
+
+class MeetingResource(NaturalKeyMixin, FramesResource):
+    fallback_keys = ("name",)
+    attendees = fields.Field(attribute="attendees", column_name="attendees", widget=widgets.ManyToManyWidget(Person, separator=";", field="name"))
+    project = fields.Field(attribute="project", column_name="project", widget=widgets.ForeignKeyWidget(Workstream, "name"))
+
+    class Meta:
+        model = Meeting
+        fields = ("notion_page_id", "name", "meeting_date", "meeting_end", "attendees", "project", "subsystem", "notes", "action_items")
+        import_id_fields = ("notion_page_id",)
+        skip_unchanged = True
+        report_skipped = True
+        clean_model_instances = True
+
+
+class DocumentResource(NaturalKeyMixin, FramesResource):
+    fallback_keys = ("title",)
+
+    class Meta:
+        model = Document
+        fields = ("notion_page_id", "title", "url", "doc_type", "category", "subsystem", "body")
+        import_id_fields = ("notion_page_id",)
+        skip_unchanged = True
+        report_skipped = True
+        clean_model_instances = True
+
+
+class MeetingAttendeeResource(FramesResource):
+    meeting = fields.Field(attribute="meeting", column_name="meeting", widget=widgets.ForeignKeyWidget(Meeting, "notion_page_id"))
+    person = fields.Field(attribute="person", column_name="person", widget=widgets.ForeignKeyWidget(Person, "name"))
+
+    class Meta:
+        model = MeetingAttendee
+        fields = ("meeting", "person")
+        import_id_fields = ("meeting", "person")
+        skip_unchanged = True
+        report_skipped = True
+        clean_model_instances = True
+
+
+class RawContentResource(FramesResource):
+    class Meta:
+        model = RawContent
+        fields = ("notion_page_id", "title", "source_path", "parent_page_id", "database", "category", "keep", "exclude_reason", "body",
+                  "properties", "content_hash")
+        import_id_fields = ("notion_page_id",)
+        skip_unchanged = True
+        report_skipped = True
+        clean_model_instances = True
+
+
+class NotionSyncMetadataResource(FramesResource):
+    class Meta:
+        model = NotionSyncMetadata
+        fields = ("sync_id", "sync_type", "last_sync", "finished_at", "records_synced", "errors", "status", "archive_name", "dry_run", "error_details")
+        import_id_fields = ("sync_id",)
+        skip_unchanged = True
+        report_skipped = True

@@ -1,0 +1,147 @@
+"""CADENCE writes: the Notion import and keeping people linked to the registry."""
+
+import logging
+import os
+
+from django.db import transaction
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from cadence.models import NotionSyncMetadata, Person, SyncStatus
+from cadence.notion.archive import ArchiveLimits, ArchiveRefused, NotionArchive
+from cadence.notion.importer import Importer, empty_report
+from frames.models import AuditLog, Faculty, Student
+from frames.services import agent_job, audit_entry
+
+logger = logging.getLogger(__name__)
+
+
+def notion_import(
+    *, archive_path_or_file, user=None, dry_run=False, progress_callback=None, limits: ArchiveLimits | None = None, archive_name=None,
+) -> dict:
+    """Import a Notion "Markdown & CSV" export. Returns the report dict
+    (`tables`, `categories`, `problems`, `conflicts`, `status`, ...).
+
+    An archive refused as unsafe writes nothing (status `refused`). A dry run
+    does everything inside a transaction that is rolled back: its report is the
+    preview of what the import would change. Every run (dry or not) gets a
+    notion_sync_metadata row and an agent log entry."""
+    report = empty_report(dry_run)
+    name = archive_name or getattr(archive_path_or_file, "name", None) or str(archive_path_or_file)
+    sync = NotionSyncMetadata.objects.create(
+        sync_type="notion_export", archive_name=os.path.basename(str(name))[:500], dry_run=dry_run,
+        triggered_by=user if user is not None and user.is_authenticated else None,
+    )
+    report["sync_id"] = sync.pk
+    report["archive"] = sync.archive_name
+    try:
+        with agent_job(agent_name="import_notion", action_type="notion_import", user=user, metadata={"sync_id": sync.pk, "dry_run": dry_run}) as job:
+            sync.agent_log_id = job.pk
+            try:
+                with NotionArchive(archive_path_or_file, limits) as archive:
+                    sync.archive_sha256 = archive.sha256
+                    report["parts"] = archive.parts
+                    with transaction.atomic():
+                        Importer(archive, user=user, report=report, progress=progress_callback).run()
+                        if dry_run:
+                            transaction.set_rollback(True)
+            except ArchiveRefused as exc:
+                report["status"] = SyncStatus.REFUSED.value
+                report["refused"] = str(exc)
+                report["problems"].append({"file": sync.archive_name, "reason": f"archive refused: {exc}"})
+                job.error = f"Archive refused: {exc}"
+            else:
+                report["status"] = SyncStatus.PARTIAL.value if report["problems"] else SyncStatus.SUCCEEDED.value
+            job.message = summary(report)
+            job.metadata.update({k: report[k] for k in ("status", "tables", "categories")})
+            job.metadata["problems"] = len(report["problems"])
+            job.metadata["conflicts"] = len(report["conflicts"])
+    except Exception as exc:
+        sync.status = SyncStatus.FAILED
+        sync.error_details = f"{type(exc).__name__}: {exc}"
+        sync.finished_at = timezone.now()
+        sync.save()
+        raise
+    sync.status = report["status"]
+    sync.records_synced = sum(t["created"] + t["updated"] for t in report["tables"].values())
+    sync.errors = len(report["problems"])
+    sync.error_details = "\n".join(f"{p['file']}: {p['reason']}" for p in report["problems"])[:100_000]
+    sync.finished_at = timezone.now()
+    sync.report = report
+    sync.save()
+    return report
+
+
+def summary(report) -> str:
+    if report["status"] == SyncStatus.REFUSED:
+        return f"Refused: {report.get('refused')}"
+    tables = report["tables"]
+    parts = [f"{t}: +{v['created']} ~{v['updated']} ={v['unchanged']} !{v['skipped']}" for t, v in tables.items()]
+    head = "Dry run" if report["dry_run"] else "Imported"
+    return f"{head} {report['pages']} pages. " + "; ".join(parts) + f". {len(report['problems'])} problems, {len(report['conflicts'])} conflicts."
+
+
+def import_succeeded(report) -> bool:
+    """The command's exit rule: the import ran and landed something (or found it all unchanged)."""
+    if report["status"] in (SyncStatus.REFUSED, SyncStatus.FAILED):
+        return False
+    raw = report["tables"]["cadence_raw_content"]
+    return raw["created"] + raw["updated"] + raw["unchanged"] > 0
+
+
+# ---------------------------------------------------------------- people <-> registry
+
+
+def _registry_by_email(emails):
+    emails = {e.lower() for e in emails if e}
+    if not emails:
+        return {}, {}
+    students = dict(Student.objects.annotate(e=Lower("email")).filter(e__in=emails).values_list("e", "pk"))
+    faculty = dict(Faculty.objects.annotate(e=Lower("email")).filter(e__in=emails).values_list("e", "pk"))
+    return students, faculty
+
+
+def people_link_registry(*, people=None, user=None):
+    """Link each person to the student or faculty record with the same e-mail
+    (a student first), and unlink when the e-mails no longer match."""
+    qs = Person.objects.all() if people is None else Person.objects.filter(pk__in=[p.pk for p in people])
+    rows = list(qs.filter(Q(email__isnull=False) | Q(student__isnull=False) | Q(faculty__isnull=False)).select_related("student", "faculty"))
+    students, faculty = _registry_by_email(p.email for p in rows)
+    changed = []
+    for person in rows:
+        email = (person.email or "").lower()
+        student_id = students.get(email)
+        faculty_id = None if student_id else faculty.get(email)
+        if (person.student_id, person.faculty_id) != (student_id, faculty_id):
+            changes = {"student_id": [person.student_id, student_id], "faculty_id": [person.faculty_id, faculty_id]}
+            person.student_id, person.faculty_id = student_id, faculty_id
+            changed.append((person, changes))
+    if changed:
+        with transaction.atomic():
+            Person.objects.bulk_update([p for p, _ in changed], ["student", "faculty"], batch_size=1000)
+            AuditLog.objects.bulk_create(
+                [audit_entry(action=AuditLog.Action.UPDATE, instance=p, user=user, source=AuditLog.Source.SYSTEM, changes=c) for p, c in changed]
+            )
+    return len(changed)
+
+
+def people_follow_registry(*, record, user=None):
+    """A student or faculty record changed: relink the people that carry its e-mail
+    or were linked to it."""
+    field = "student" if isinstance(record, Student) else "faculty"
+    q = Q(**{field: record.pk})
+    if record.email:
+        q |= Q(email__iexact=record.email)
+    people = list(Person.objects.filter(q))
+    if people:
+        people_link_registry(people=people, user=user)
+
+
+def person_save(*, person, user, source=AuditLog.Source.ADMIN):
+    from frames.services import instance_save
+
+    with transaction.atomic():
+        instance_save(instance=person, user=user, source=source)
+        people_link_registry(people=[person], user=user)
+    return person

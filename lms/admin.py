@@ -1,0 +1,367 @@
+"""Admin for every lms model: sections inline in their module (ordered), publish /
+archive / bulk-assign actions, progress and events read-only with fast changelists
+on big tables, feedback that never shows an anonymous author."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import connection
+from django.db.models import Q
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.html import format_html
+
+from frames.base.admin import FramesAdmin, FramesInline
+from frames.models import AuditLog, Student, Team, University
+from frames.roles import is_unrestricted, university_of
+from frames.scoping import scope_queryset
+from frames.services import instance_delete, instance_save
+from lms import resources, services
+from lms.models import (
+    AssignmentRule,
+    AssignmentType,
+    Module,
+    ModuleAnalyticsEvent,
+    ModuleAssignment,
+    ModuleFeedback,
+    ModulePrerequisite,
+    ModuleProgress,
+    ModuleSection,
+    ModuleStatus,
+)
+
+COUNT_CAP = 10_000
+
+
+class CappedCountPaginator(Paginator):
+    """Big tables: the planner's estimate for an unfiltered list, and a count that
+    stops at 10,000 for a filtered one (a full count(*) of a million events costs
+    more than the page itself)."""
+
+    @cached_property
+    def count(self):
+        qs = self.object_list
+        query = getattr(qs, "query", None)
+        if query is None:
+            return super().count
+        if connection.vendor == "postgresql" and not query.where:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass", [qs.model._meta.db_table])
+                row = cursor.fetchone()
+            if row and row[0] and row[0] > COUNT_CAP:
+                return int(row[0])
+        return qs.order_by()[: COUNT_CAP + 1].count()
+
+
+class BigTableSearchMixin:
+    """Search through the small tables first (students by id or name, modules by slug
+    or title), then filter the big table by the indexed keys found."""
+
+    search_help_text = "A student's id or name, or a module's slug or title."
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()[:100].replace("\x00", "")
+        if not term:
+            return queryset, False
+        students = scope_queryset(Student.objects.all(), request.user).filter(Q(pk=term) | Q(name__icontains=term))
+        student_ids = list(students.values_list("pk", flat=True)[:500])
+        module_ids = list(Module.objects.filter(Q(module_id=term) | Q(title__icontains=term)).values_list("pk", flat=True)[:200])
+        return queryset.filter(Q(student_id__in=student_ids) | Q(module_id__in=module_ids)), False
+
+
+class ReadOnlyMixin:
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+# ---------------------------------------------------------------- modules
+
+
+class ModuleSectionInline(FramesInline):
+    model = ModuleSection
+    fields = ["section_number", "section_type", "title", "content", "media_url", "duration_seconds", "section_config", "completion_criteria"]
+    ordering = ["section_number"]
+    extra = 0
+    formfield_overrides = {}
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "content" and field is not None:
+            field.widget = forms.Textarea(attrs={"rows": 4, "cols": 50})
+        return field
+
+
+class ModulePrerequisiteInline(FramesInline):
+    model = ModulePrerequisite
+    fk_name = "module"
+    fields = ["prerequisite_module", "required"]
+    autocomplete_fields = ["prerequisite_module"]
+    verbose_name = "prerequisite"
+    verbose_name_plural = "prerequisites (modules to complete first)"
+
+
+class BulkAssignForm(forms.Form):
+    teams = forms.ModelMultipleChoiceField(queryset=Team.objects.none(), required=False, widget=forms.CheckboxSelectMultiple)
+    universities = forms.ModelMultipleChoiceField(queryset=University.objects.none(), required=False, widget=forms.CheckboxSelectMultiple)
+    assignment_type = forms.ChoiceField(choices=AssignmentType.choices, initial=AssignmentType.REQUIRED)
+    assignment_rule = forms.ChoiceField(choices=[("", "Every student of the university"), *AssignmentRule.choices], required=False,
+                                        help_text="For university assignments: which of its students.")
+    due_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["teams"].queryset = scope_queryset(Team.objects.order_by("name"), user)
+        unis = University.objects.order_by("name")
+        self.fields["universities"].queryset = unis if is_unrestricted(user) else unis.filter(pk=university_of(user))
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("teams") and not data.get("universities"):
+            raise ValidationError("Choose at least one team or university.")
+        return data
+
+
+@admin.register(Module)
+class ModuleAdmin(FramesAdmin):
+    resource_classes = [resources.ModuleResource]
+    list_display = ["title", "module_id", "status", "category", "subsystem", "module_type", "difficulty_level", "estimated_minutes", "revision",
+                    "published_at", "dashboard_link"]
+    list_filter = ["status", "category", "module_type", "subsystem", "difficulty_level"]
+    search_fields = ["module_id", "title", "category"]
+    autocomplete_fields = ["created_by", "university"]
+    readonly_fields = ["revision", "published_at", "created_at", "updated_at"]
+    inlines = [ModuleSectionInline, ModulePrerequisiteInline]
+    actions = ["publish_action", "archive_action", "bulk_assign_action"]
+    fieldsets = [
+        (None, {"fields": ["module_id", "title", "description", "status", "category", "subsystem", "tags", "target_audience"]}),
+        ("Delivery", {"fields": ["module_type", "interaction_level", "difficulty_level", "estimated_minutes", "required_components",
+                                 "related_modules", "adaptive_config"]}),
+        ("Ownership and history", {"fields": ["created_by", "university", "revision", "published_at", "created_at", "updated_at"]}),
+    ]
+
+    @admin.display(description="Dashboard")
+    def dashboard_link(self, obj):
+        from django.urls import reverse
+
+        return format_html('<a href="{}">Dashboard</a>', reverse("lms:dashboard", args=[obj.module_id]))
+
+    def save_model(self, request, obj, form, change):
+        if change and "status" in form.changed_data and obj.status == ModuleStatus.PUBLISHED:
+            obj.status = form.initial.get("status", ModuleStatus.DRAFT)
+            instance_save(instance=obj, user=request.user, source=AuditLog.Source.ADMIN, clean=False)
+            obj._publish_after_save = True
+            return
+        if not change and obj.status == ModuleStatus.PUBLISHED:
+            obj.status = ModuleStatus.DRAFT
+            obj._publish_after_save = True
+        super().save_model(request, obj, form, change)
+
+    def save_formset(self, request, form, formset, change):
+        changed_sections = formset.model is ModuleSection and formset.has_changed()
+        for obj in formset.save(commit=False):
+            instance_save(instance=obj, user=request.user, source=AuditLog.Source.ADMIN, clean=False)
+        for obj in formset.deleted_objects:
+            instance_delete(instance=obj, user=request.user, source=AuditLog.Source.ADMIN)
+        formset.save_m2m()
+        if changed_sections and change:
+            services.module_content_changed(module=form.instance, user=request.user)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if getattr(form.instance, "_publish_after_save", False):
+            try:
+                services.module_publish(module=form.instance, user=request.user)
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
+
+    @admin.action(description="Publish the selected modules", permissions=["change"])
+    def publish_action(self, request, queryset):
+        done, refused = 0, []
+        for module in queryset:
+            try:
+                services.module_publish(module=module, user=request.user)
+                done += 1
+            except ValidationError as exc:
+                refused.append(" ".join(exc.messages))
+        if done:
+            messages.success(request, f"Published {done} module(s).")
+        for reason in refused:
+            messages.error(request, reason)
+
+    @admin.action(description="Archive the selected modules", permissions=["change"])
+    def archive_action(self, request, queryset):
+        for module in queryset:
+            services.module_archive(module=module, user=request.user)
+        messages.success(request, f"Archived {queryset.count()} module(s); progress and completions are kept.")
+
+    @admin.action(description="Assign the selected modules to teams or universities…", permissions=["assign"])
+    def bulk_assign_action(self, request, queryset):
+        form = BulkAssignForm(request.POST if "apply" in request.POST else None, user=request.user)
+        if "apply" in request.POST and form.is_valid():
+            data = form.cleaned_data
+            made = services.assignments_bulk(
+                modules=list(queryset), teams=data["teams"], universities=data["universities"], user=request.user,
+                assignment_type=data["assignment_type"], due_date=data["due_date"], assignment_rule=data["assignment_rule"],
+            )
+            messages.success(request, f"Created {made} assignment(s); their students are assigned now and as they join.")
+            return None
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "title": "Assign modules",
+                   "modules": queryset, "form": form, "action": "bulk_assign_action",
+                   "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME)}
+        return TemplateResponse(request, "admin/lms/bulk_assign.html", context)
+
+    def has_assign_permission(self, request):
+        return request.user.has_perm("lms.add_moduleassignment")
+
+
+@admin.register(ModuleSection)
+class ModuleSectionAdmin(FramesAdmin):
+    resource_classes = [resources.ModuleSectionResource]
+    list_display = ["module", "section_number", "section_type", "title"]
+    list_filter = ["section_type"]
+    list_select_related = ["module"]
+    search_fields = ["title", "module__module_id", "module__title"]
+    autocomplete_fields = ["module"]
+    ordering = ["module__title", "section_number"]
+
+    def save_model(self, request, obj, form, change):
+        services.section_save(section=obj, user=request.user, source=AuditLog.Source.ADMIN)
+
+
+@admin.register(ModulePrerequisite)
+class ModulePrerequisiteAdmin(FramesAdmin):
+    resource_classes = [resources.ModulePrerequisiteResource]
+    list_display = ["module", "prerequisite_module", "required", "created_at"]
+    list_filter = ["required"]
+    list_select_related = ["module", "prerequisite_module"]
+    search_fields = ["module__module_id", "module__title", "prerequisite_module__module_id", "prerequisite_module__title"]
+    autocomplete_fields = ["module", "prerequisite_module"]
+
+
+# ---------------------------------------------------------------- assignments
+
+
+class OverdueFilter(admin.SimpleListFilter):
+    title = "due"
+    parameter_name = "due"
+
+    def lookups(self, request, model_admin):
+        return [("overdue", "Overdue"), ("upcoming", "Due in the next 14 days"), ("none", "No due date")]
+
+    def queryset(self, request, queryset):
+        today = timezone.localdate()
+        if self.value() == "overdue":
+            return queryset.filter(due_date__lt=today)
+        if self.value() == "upcoming":
+            return queryset.filter(due_date__gte=today, due_date__lte=today + timezone.timedelta(days=14))
+        if self.value() == "none":
+            return queryset.filter(due_date__isnull=True)
+        return queryset
+
+
+@admin.register(ModuleAssignment)
+class ModuleAssignmentAdmin(FramesAdmin):
+    resource_classes = [resources.ModuleAssignmentResource]
+    list_display = ["module", "target", "assignment_type", "due_date", "overdue", "auto_assigned", "assignment_rule", "assigned_at"]
+    list_filter = ["assignment_type", OverdueFilter, "auto_assigned", "assignment_rule"]
+    list_select_related = ["module", "student", "team", "university"]
+    search_fields = ["module__module_id", "module__title", "student__name", "student__id", "team__name"]
+    autocomplete_fields = ["module", "student", "team", "university", "assigned_by"]
+    readonly_fields = ["auto_assigned", "source"]
+    ordering = ["-assigned_at"]
+
+    @admin.display(description="Assigned to")
+    def target(self, obj):
+        if obj.student_id:
+            return obj.student.name
+        if obj.team_id:
+            return f"Team {obj.team.name}"
+        if obj.university_id:
+            return f"University {obj.university.name}"
+        return "Whole program"
+
+    @admin.display(boolean=True)
+    def overdue(self, obj):
+        return obj.is_overdue()
+
+    def save_model(self, request, obj, form, change):
+        if not change and obj.assigned_by_id is None:
+            obj.assigned_by = getattr(request.user, "faculty_profile", None)
+        services.assignment_save(assignment=obj, user=request.user, source=AuditLog.Source.ADMIN)
+
+
+# ---------------------------------------------------------------- progress, events (read-only, big tables)
+
+
+@admin.register(ModuleProgress)
+class ModuleProgressAdmin(BigTableSearchMixin, ReadOnlyMixin, FramesAdmin):
+    resource_classes = [resources.ModuleProgressResource]
+    list_display = ["student", "module", "status", "progress_percent", "current_section", "total_time_seconds", "hint_count", "error_count",
+                    "mastery_score", "last_accessed_at"]
+    list_filter = ["status"]
+    list_select_related = ["student", "module"]
+    search_fields = ["student__name"]  # enables the search box; get_search_results does the work
+    ordering = ["-id"]
+    paginator = CappedCountPaginator
+    actions = ["skip_action"]
+
+    @admin.action(description="Excuse the selected students (mark skipped; never over a completion)", permissions=["delete"])
+    def skip_action(self, request, queryset):
+        done = 0
+        for p in queryset:
+            try:
+                services.progress_skip(progress=p, user=request.user)
+                done += 1
+            except ValidationError:
+                continue
+        messages.success(request, f"Marked {done} record(s) skipped.")
+
+
+@admin.register(ModuleAnalyticsEvent)
+class ModuleAnalyticsEventAdmin(BigTableSearchMixin, ReadOnlyMixin, FramesAdmin):
+    resource_classes = [resources.ModuleAnalyticsEventResource]
+    list_display = ["id", "timestamp", "student", "module", "event_type", "section_number", "device_type"]
+    list_filter = ["event_type", "device_type"]
+    list_select_related = ["student", "module"]
+    search_fields = ["student__name"]
+    ordering = ["-id"]
+    paginator = CappedCountPaginator
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # events are never updated or deleted by hand
+
+
+# ---------------------------------------------------------------- feedback
+
+
+@admin.register(ModuleFeedback)
+class ModuleFeedbackAdmin(ReadOnlyMixin, FramesAdmin):
+    """Read-only; the author of an anonymous feedback is never shown, filtered or searched."""
+
+    resource_classes = [resources.ModuleFeedbackResource]
+    list_display = ["module", "author", "rating", "difficulty_rating", "engagement_rating", "clarity_rating", "short_comment", "created_at"]
+    list_filter = ["rating", "is_anonymous", "module"]
+    list_select_related = ["module", "student"]
+    search_fields = ["comment"]
+    ordering = ["-created_at"]
+
+    @admin.display(description="Author")
+    def author(self, obj):
+        return "Anonymous" if obj.is_anonymous else obj.student.name
+
+    @admin.display(description="Comment")
+    def short_comment(self, obj):
+        return (obj.comment[:80] + "…") if len(obj.comment) > 80 else obj.comment
+
+    def get_fields(self, request, obj=None):
+        fields = ["module", "author", "rating", "difficulty_rating", "engagement_rating", "clarity_rating", "comment", "tags", "is_anonymous",
+                  "created_at"]
+        return fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.get_fields(request, obj)

@@ -1,0 +1,140 @@
+from rest_framework import serializers
+
+from frames.base.api import FramesSerializer
+from lms.models import Module, ModuleAnalyticsEvent, ModuleAssignment, ModuleFeedback, ModulePrerequisite, ModuleProgress, ModuleSection
+
+
+class ModuleSectionSerializer(FramesSerializer):
+    class Meta:
+        model = ModuleSection
+        fields = ["id", "module", "section_number", "section_type", "title", "content", "media_url", "duration_seconds",
+                  "section_config", "completion_criteria"]
+
+
+class ModuleSerializer(FramesSerializer):
+    class Meta:
+        model = Module
+        fields = ["id", "module_id", "title", "description", "category", "subsystem", "estimated_minutes", "created_by", "university",
+                  "status", "related_modules", "tags", "target_audience", "revision", "created_at", "updated_at", "published_at",
+                  "module_type", "interaction_level", "required_components", "difficulty_level", "adaptive_config"]
+        read_only_fields = ["revision", "created_at", "updated_at", "published_at"]
+
+
+class ModuleDetailSerializer(ModuleSerializer):
+    sections = ModuleSectionSerializer(many=True, read_only=True)
+
+    class Meta(ModuleSerializer.Meta):
+        fields = [*ModuleSerializer.Meta.fields, "sections"]
+
+
+class ModulePrerequisiteSerializer(FramesSerializer):
+    class Meta:
+        model = ModulePrerequisite
+        fields = ["id", "module", "prerequisite_module", "required", "created_at"]
+        read_only_fields = ["created_at"]
+
+
+class ModuleAssignmentSerializer(FramesSerializer):
+    module_slug = serializers.CharField(source="module.module_id", read_only=True)
+
+    class Meta:
+        model = ModuleAssignment
+        fields = ["id", "module", "module_slug", "student", "team", "university", "assigned_by", "assignment_type", "due_date",
+                  "assigned_at", "auto_assigned", "assignment_rule", "source"]
+        read_only_fields = ["assigned_at", "auto_assigned", "source", "assigned_by"]
+        validators = []  # the database's unique constraints answer 400 through the exception handler
+
+
+def _dt(value):
+    if value is None:
+        return None
+    text = value.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+class ModuleProgressSerializer(FramesSerializer):
+    """Read-only; rows are written out directly (the API's hottest list, same output as
+    DRF's fields would give: ISO date-times with Z, decimals as strings)."""
+
+    module_slug = serializers.CharField(source="module.module_id", read_only=True)
+
+    class Meta:
+        model = ModuleProgress
+        fields = ["id", "module", "module_slug", "student", "status", "progress_percent", "current_section", "started_at", "completed_at",
+                  "last_accessed_at", "total_time_seconds", "pause_count", "hint_count", "retry_count", "error_count", "score",
+                  "mastery_score", "completed_sections", "difficulty_adjustments", "revision"]
+        read_only_fields = fields
+
+    def to_representation(self, p):
+        return {
+            "id": p.id, "module": p.module_id, "module_slug": p.module.module_id, "student": p.student_id, "status": p.status,
+            "progress_percent": p.progress_percent, "current_section": p.current_section, "started_at": _dt(p.started_at),
+            "completed_at": _dt(p.completed_at), "last_accessed_at": _dt(p.last_accessed_at), "total_time_seconds": p.total_time_seconds,
+            "pause_count": p.pause_count, "hint_count": p.hint_count, "retry_count": p.retry_count, "error_count": p.error_count,
+            "score": p.score, "mastery_score": None if p.mastery_score is None else str(p.mastery_score),
+            "completed_sections": p.completed_sections, "difficulty_adjustments": p.difficulty_adjustments, "revision": p.revision,
+        }
+
+
+class ModuleAnalyticsEventSerializer(FramesSerializer):
+    class Meta:
+        model = ModuleAnalyticsEvent
+        fields = ["id", "module", "student", "event_type", "event_data", "section_number", "session_id", "device_type", "timestamp",
+                  "time_elapsed_seconds", "struggle_signal", "pattern_detected"]
+        read_only_fields = fields
+
+
+class ModuleFeedbackSerializer(FramesSerializer):
+    student = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ModuleFeedback
+        fields = ["id", "module", "student", "rating", "difficulty_rating", "engagement_rating", "clarity_rating", "comment", "is_anonymous",
+                  "tags", "created_at"]
+        read_only_fields = ["created_at"]
+
+    def get_student(self, obj) -> str | None:
+        """An anonymous feedback's author is shown to nobody but the author."""
+        request = self.context.get("request")
+        own = request is not None and getattr(getattr(request.user, "student_profile", None), "pk", None) == obj.student_id
+        return obj.student_id if (own or not obj.is_anonymous) else None
+
+
+class FeedbackInputSerializer(serializers.Serializer):
+    module = serializers.PrimaryKeyRelatedField(queryset=Module.objects.filter(status="published"))
+    rating = serializers.IntegerField(min_value=1, max_value=5, required=False, allow_null=True)
+    difficulty_rating = serializers.IntegerField(min_value=1, max_value=5, required=False, allow_null=True)
+    engagement_rating = serializers.IntegerField(min_value=1, max_value=5, required=False, allow_null=True)
+    clarity_rating = serializers.IntegerField(min_value=1, max_value=5, required=False, allow_null=True)
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    is_anonymous = serializers.BooleanField(required=False, default=False)
+    tags = serializers.ListField(child=serializers.CharField(max_length=40), required=False, max_length=10)
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
+            if any("\x00" in v for v in data.values() if isinstance(v, str)):
+                raise serializers.ValidationError({"comment": ["NUL characters are not allowed."]})
+        return super().to_internal_value(data)
+
+
+class EventInputSerializer(serializers.Serializer):
+    """One event of a batch (documentation of POST /events/: the body is a list of these)."""
+
+    module = serializers.CharField(help_text="The module's id or slug.")
+    event_type = serializers.ChoiceField(choices=ModuleAnalyticsEvent._meta.get_field("event_type").choices)
+    section_number = serializers.IntegerField(required=False, min_value=1)
+    event_data = serializers.DictField(required=False)
+    session_id = serializers.CharField(required=False, max_length=255)
+    device_type = serializers.ChoiceField(choices=["desktop", "tablet", "phone"], required=False)
+    timestamp = serializers.DateTimeField(required=False)
+    time_elapsed_seconds = serializers.IntegerField(required=False, min_value=0)
+    student = serializers.CharField(required=False, help_text="If given, must be the sender.")
+
+
+class IngestResultSerializer(serializers.Serializer):
+    created = serializers.IntegerField()
+    progress = serializers.ListField(child=serializers.DictField())
+    unlocked = serializers.ListField(child=serializers.DictField())

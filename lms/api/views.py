@@ -1,0 +1,305 @@
+
+from django.db.models import Prefetch
+from django.utils.dateparse import parse_datetime
+from drf_spectacular.utils import extend_schema
+from rest_framework import permissions, status
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from frames.base.api import FramesViewSet
+from frames.base.permissions import RoleModelPermissions
+from frames.models import AuditLog
+from frames.roles import Role, role_of, student_of
+from frames.scoping import scope_queryset
+from lms import filtersets, services, xapi
+from lms.api import serializers
+from lms.api.pagination import CountLightPagination
+from lms.models import (
+    Module,
+    ModuleAnalyticsEvent,
+    ModuleAssignment,
+    ModuleFeedback,
+    ModulePrerequisite,
+    ModuleProgress,
+    ModuleSection,
+    ModuleStatus,
+)
+from lms.roles import prime_role
+
+
+class LmsPermission(RoleModelPermissions):
+    """Staff: the role groups' model permissions (scoped by the viewset). Students: only
+    the actions the viewset lists in `student_actions`, on their own rows."""
+
+    def has_permission(self, request, view):
+        prime_role(request.user)
+        role = role_of(request.user)
+        if role == Role.ANONYMOUS:
+            return False
+        if role == Role.STUDENT:
+            return getattr(view, "action", None) in getattr(view, "student_actions", ())
+        return super().has_permission(request, view)
+
+
+class LmsViewSet(FramesViewSet):
+    permission_classes = [LmsPermission]
+    pagination_class = CountLightPagination
+    student_actions = ("list", "retrieve")
+    student_path = "student"  # how a row names its student (None: no student rows)
+
+    def get_queryset(self):
+        student = student_of(self.request.user)
+        if student is not None:
+            # A student's own rows: stricter than (and instead of) the university scope.
+            return self.for_student(self.queryset.all(), student)
+        return super().get_queryset()
+
+    def for_student(self, qs, student):
+        return qs.filter(**{self.student_path: student})
+
+
+class ModuleViewSet(LmsViewSet):
+    """Modules; students see the published ones. Publishing goes through the service."""
+
+    queryset = Module.objects.all()
+    serializer_class = serializers.ModuleSerializer
+    filterset_class = filtersets.ModuleFilterSet
+    search_fields = ["module_id", "title", "category"]
+    ordering_fields = ["title", "module_id", "difficulty_level", "estimated_minutes", "published_at"]
+
+    def for_student(self, qs, student):
+        return qs.filter(status=ModuleStatus.PUBLISHED)
+
+    def get_queryset(self):
+        qs = super().get_queryset()
+        if self.action == "retrieve":
+            qs = qs.prefetch_related(Prefetch("sections", queryset=ModuleSection.objects.order_by("section_number")))
+        return qs
+
+    def get_serializer_class(self):
+        return serializers.ModuleDetailSerializer if self.action == "retrieve" else serializers.ModuleSerializer
+
+    @extend_schema(request=None, responses=serializers.ModuleSerializer)
+    @action(detail=True, methods=["post"])
+    def publish(self, request, pk=None):
+        module = self.get_object()
+        if not request.user.has_perm("lms.change_module"):
+            raise PermissionDenied()
+        services.module_publish(module=module, user=request.user, note=str(request.data.get("note", ""))[:500], source=AuditLog.Source.API)
+        return Response(serializers.ModuleSerializer(module, context={"request": request}).data)
+
+    @extend_schema(request=None, responses=serializers.ModuleSerializer)
+    @action(detail=True, methods=["post"])
+    def archive(self, request, pk=None):
+        module = self.get_object()
+        if not request.user.has_perm("lms.change_module"):
+            raise PermissionDenied()
+        services.module_archive(module=module, user=request.user, source=AuditLog.Source.API)
+        return Response(serializers.ModuleSerializer(module, context={"request": request}).data)
+
+
+class ModuleSectionViewSet(LmsViewSet):
+    queryset = ModuleSection.objects.select_related("module")
+    serializer_class = serializers.ModuleSectionSerializer
+    filterset_class = filtersets.ModuleSectionFilterSet
+    ordering_fields = ["section_number"]
+
+    def for_student(self, qs, student):
+        return qs.filter(module__status=ModuleStatus.PUBLISHED)
+
+    def perform_create(self, serializer):
+        section = ModuleSection(**serializer.validated_data)
+        services.section_save(section=section, user=self.request.user)
+        serializer.instance = section
+
+    def perform_update(self, serializer):
+        section = serializer.instance
+        for name, value in serializer.validated_data.items():
+            setattr(section, name, value)
+        services.section_save(section=section, user=self.request.user)
+
+
+class ModulePrerequisiteViewSet(LmsViewSet):
+    queryset = ModulePrerequisite.objects.select_related("module", "prerequisite_module")
+    serializer_class = serializers.ModulePrerequisiteSerializer
+    filterset_class = filtersets.ModulePrerequisiteFilterSet
+
+    def for_student(self, qs, student):
+        return qs.filter(module__status=ModuleStatus.PUBLISHED)
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        serializer.instance = services.prerequisite_add(
+            module=data["module"], prerequisite=data["prerequisite_module"], required=data.get("required", True), user=self.request.user,
+        )
+
+
+class ModuleAssignmentViewSet(LmsViewSet):
+    """Assignments: faculty edit their university's; a team / university / rule
+    assignment is expanded to its students (and to students who join later)."""
+
+    queryset = ModuleAssignment.objects.select_related("module")
+    serializer_class = serializers.ModuleAssignmentSerializer
+    filterset_class = filtersets.ModuleAssignmentFilterSet
+    ordering_fields = ["due_date", "assigned_at"]
+
+    def perform_create(self, serializer):
+        serializer.instance = services.assignment_create(user=self.request.user, **serializer.validated_data)
+
+    def perform_update(self, serializer):
+        assignment = serializer.instance
+        for name, value in serializer.validated_data.items():
+            setattr(assignment, name, value)
+        services.assignment_save(assignment=assignment, user=self.request.user)
+
+
+class ModuleProgressViewSet(LmsViewSet):
+    """Progress is derived from events; read-only here."""
+
+    http_method_names = ["get", "head", "options"]
+    queryset = ModuleProgress.objects.select_related("module")
+    serializer_class = serializers.ModuleProgressSerializer
+    filterset_class = filtersets.ModuleProgressFilterSet
+    ordering_fields = ["last_accessed_at", "progress_percent", "completed_at"]
+
+
+class ModuleAnalyticsEventViewSet(LmsViewSet):
+    """Events: GET lists (students their own); POST takes a batch (a list of up to
+    500 events) from a student, as themselves, validated whole, appended in bulk."""
+
+    http_method_names = ["get", "post", "head", "options"]
+    student_actions = ("list", "retrieve", "create")
+    queryset = ModuleAnalyticsEvent.objects.all()
+    serializer_class = serializers.ModuleAnalyticsEventSerializer
+    filterset_class = filtersets.ModuleAnalyticsEventFilterSet
+    ordering_fields = ["timestamp", "id"]
+
+    def get_queryset(self):
+        qs = super().get_queryset()
+        return qs.order_by("-id") if not self.request.query_params.get("ordering") else qs
+
+    @extend_schema(request=serializers.EventInputSerializer(many=True), responses={201: serializers.IngestResultSerializer})
+    def create(self, request, *args, **kwargs):
+        student = student_of(request.user)
+        if student is None:
+            raise PermissionDenied("Only students send analytics events, as themselves.")
+        items = request.data
+        try:
+            result = services.events_ingest(student=student, items=items, user=request.user)
+        except services.EventBatchError as exc:
+            return Response(exc.as_dict(), status=status.HTTP_400_BAD_REQUEST)
+        return Response(
+            {
+                "created": result.created,
+                "progress": [
+                    {"module": p.module_id, "status": p.status, "progress_percent": p.progress_percent, "current_section": p.current_section,
+                     "completed_sections": p.completed_sections}
+                    for p in result.progress
+                ],
+                "unlocked": [{"id": m.pk, "module_id": m.module_id, "title": m.title} for m in result.unlocked],
+            },
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class ModuleFeedbackViewSet(LmsViewSet):
+    """Feedback: students give one per completed module (a second POST edits it) and
+    read their own; staff read their university's, never an anonymous one's author."""
+
+    http_method_names = ["get", "post", "head", "options", "delete"]
+    student_actions = ("list", "retrieve", "create")
+    queryset = ModuleFeedback.objects.select_related("module")
+    serializer_class = serializers.ModuleFeedbackSerializer
+    filterset_class = filtersets.ModuleFeedbackFilterSet
+    ordering_fields = ["created_at", "rating"]
+    search_fields = ["comment"]
+
+    @extend_schema(request=serializers.FeedbackInputSerializer, responses={201: serializers.ModuleFeedbackSerializer})
+    def create(self, request, *args, **kwargs):
+        student = student_of(request.user)
+        if student is None:
+            raise PermissionDenied("Feedback is given by students.")
+        data = serializers.FeedbackInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        module = values.pop("module")
+        feedback = services.feedback_submit(module=module, student=student, user=request.user, source=AuditLog.Source.API, **values)
+        return Response(self.get_serializer(feedback).data, status=status.HTTP_201_CREATED)
+
+
+class XapiPermission(permissions.BasePermission):
+    def has_permission(self, request, view):
+        prime_role(request.user)
+        role = role_of(request.user)
+        if role == Role.STUDENT:
+            return True
+        return role in (Role.FACULTY, Role.COORDINATOR, Role.SUPERUSER) and request.user.has_perm("lms.view_moduleanalyticsevent")
+
+
+class XapiStatementsView(APIView):
+    """GET the analytics events as xAPI 1.0.3 statements: `{"statements": [...], "more": url}`.
+
+    Students get their own, faculty their university's students', coordinators all.
+    Filters: `since`, `until` (ISO date-times), `module` (id or slug), `verb` (IRI),
+    `agent` (a student id), `limit` (1-500, default 100); `before` pages back (from `more`)."""
+
+    permission_classes = [XapiPermission]
+
+    @extend_schema(responses={200: dict})
+    def get(self, request):
+        params = request.query_params
+        qs = scope_queryset(ModuleAnalyticsEvent.objects.all(), request.user)
+        student = student_of(request.user)
+        if student is not None:
+            qs = qs.filter(student=student)
+        errors = {}
+        try:
+            limit = int(params.get("limit", 100))
+            if not 1 <= limit <= 500:
+                raise ValueError
+        except ValueError:
+            errors["limit"] = ["A whole number from 1 to 500."]
+            limit = 100
+        for name, lookup in (("since", "timestamp__gt"), ("until", "timestamp__lte")):
+            if params.get(name):
+                value = parse_datetime(params[name]) if "\x00" not in params[name] else None
+                if value is None or value.tzinfo is None:
+                    errors[name] = ["An ISO 8601 date-time with a time zone."]
+                else:
+                    qs = qs.filter(**{lookup: value})
+        if params.get("before"):
+            if not params["before"].isdigit():
+                errors["before"] = ["A statement position from a `more` link."]
+            else:
+                qs = qs.filter(pk__lt=int(params["before"]))
+        module = params.get("module")
+        if module:
+            qs = qs.filter(module_id=int(module)) if module.isdigit() else qs.filter(module__module_id=module)
+        if params.get("agent"):
+            qs = qs.filter(student_id=params["agent"])
+        verb = params.get("verb")
+        if verb:
+            types = [t for t, (_, iri) in xapi.VERBS.items() if iri == verb]
+            if not types:
+                errors["verb"] = ["Unknown verb IRI."]
+            qs = qs.filter(event_type__in=types)
+        if errors:
+            raise ValidationError(errors)
+        rows = list(qs.select_related("module", "student").only(
+            "id", "event_type", "event_data", "section_number", "session_id", "timestamp", "time_elapsed_seconds", "student_id",
+            "module__module_id", "module__title", "student__name",
+        ).order_by("-id")[: limit + 1])
+        more = ""
+        if len(rows) > limit:
+            rows = rows[:limit]
+            query = params.copy()
+            query["before"] = str(rows[-1].pk)
+            more = f"{request.path}?{query.urlencode()}"
+        statements = [xapi.statement(e, e.module.module_id, e.module.title, e.student.name) for e in rows]
+        response = Response({"statements": statements, "more": more})
+        response["X-Experience-API-Version"] = xapi.XAPI_VERSION
+        return response
+
+

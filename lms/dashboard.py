@@ -1,0 +1,102 @@
+"""The staff's per-module dashboard: completion funnel, time against the estimate,
+struggle hotspots, overdue assignments, feedback (faculty see their university only)."""
+
+import statistics
+
+from django.db.models import Avg, Count, Exists, OuterRef, Q
+from django.utils import timezone
+
+from frames.scoping import scope_queryset
+from lms import charts
+from lms.models import Module, ModuleAnalyticsEvent, ModuleAssignment, ModuleFeedback, ModuleProgress, ProgressStatus
+
+HOTSPOT_SERIES = [("hint_used", "Hints", charts.PURPLE), ("error_encountered", "Errors", charts.RED), ("pause", "Pauses", charts.ORANGE),
+                  ("retry", "Retries", charts.GREY)]
+
+
+def module_overview(user):
+    progress = scope_queryset(ModuleProgress.objects.all(), user)
+    stats = {
+        row["module_id"]: row
+        for row in progress.values("module_id").annotate(
+            started=Count("id"), completed=Count("id", filter=Q(status=ProgressStatus.COMPLETED)),
+        )
+    }
+    today = timezone.localdate()
+    done = ModuleProgress.objects.filter(module_id=OuterRef("module_id"), student_id=OuterRef("student_id"), status=ProgressStatus.COMPLETED)
+    overdue = dict(
+        scope_queryset(ModuleAssignment.objects.filter(student__isnull=False, due_date__lt=today), user)
+        .exclude(Exists(done)).values("module_id").annotate(n=Count("id")).values_list("module_id", "n")
+    )
+    rows = []
+    for m in Module.objects.order_by("status", "title"):
+        s = stats.get(m.pk, {})
+        started, done = s.get("started", 0), s.get("completed", 0)
+        rows.append({"module": m, "started": started, "completed": done, "rate": round(100 * done / started) if started else None,
+                     "overdue": overdue.get(m.pk, 0)})
+    return rows
+
+
+def module_dashboard(module, user) -> dict:
+    sections = list(module.sections.order_by("section_number"))
+    progress = scope_queryset(ModuleProgress.objects.filter(module=module), user)
+    rows = list(progress.values_list("status", "completed_sections", "total_time_seconds"))
+    started = len(rows)
+    completed = sum(1 for r in rows if r[0] == ProgressStatus.COMPLETED)
+    funnel = [("Started", started)]
+    for s in sections:
+        funnel.append((f"{s.section_number}. {s.title or s.get_section_type_display()}",
+                       sum(1 for r in rows if s.section_number in (r[1] or []))))
+    funnel.append(("Module completed", completed))
+    funnel_svg = charts.hbars(funnel, title=f"Completion funnel of {module.title}", chart_id="funnel",
+                              desc="Students who started the module, completed each section, and completed the module.")
+    # Time against the estimate (completed attempts)
+    minutes = [r[2] / 60 for r in rows if r[0] == ProgressStatus.COMPLETED]
+    est = module.estimated_minutes or 1
+    top = max([est * 3] + [0])
+    width = max(1, round(top / 10))
+    edges = list(range(0, int(top) + width, width))[:12]
+    buckets = []
+    for i, lo in enumerate(edges):
+        hi = edges[i + 1] if i + 1 < len(edges) else None
+        count = sum(1 for m in minutes if m >= lo and (hi is None or m < hi))
+        buckets.append((f"{lo}+" if hi is None else f"{lo}-{hi}", count))
+    marker = est / width if width else None
+    time_svg = charts.histogram(buckets, title="Time to complete (minutes)", chart_id="time", marker=marker,
+                                marker_label=f"estimate {est} min",
+                                desc=f"Minutes of active time of completed attempts, with the estimate of {est} minutes marked.")
+    median = round(statistics.median(minutes), 1) if minutes else None
+    # Hotspots
+    events = scope_queryset(ModuleAnalyticsEvent.objects.filter(module=module, event_type__in=[k for k, _, _ in HOTSPOT_SERIES]), user)
+    by_section = {}
+    for row in events.values("section_number", "event_type").annotate(n=Count("id")).order_by():
+        by_section.setdefault(row["section_number"], {})[row["event_type"]] = row["n"]
+    titles = {s.section_number: f"{s.section_number}. {s.title or s.get_section_type_display()}" for s in sections}
+    hot = sorted(by_section.items(), key=lambda kv: -sum(kv[1].values()))[:8]
+    hot_rows = [(titles.get(n, "Module" if n is None else f"Section {n}"), counts) for n, counts in hot]
+    hot_svg = charts.stacked(hot_rows, HOTSPOT_SERIES, title="Sections with the most hints, errors and pauses", chart_id="hotspots",
+                             desc="Counts of hint, error, pause and retry events per section, most first.") if hot_rows else ""
+    # Overdue assignments
+    today = timezone.localdate()
+    done_ids = set(progress.filter(status=ProgressStatus.COMPLETED).values_list("student_id", flat=True))
+    overdue = [
+        a for a in scope_queryset(ModuleAssignment.objects.filter(module=module, student__isnull=False, due_date__lt=today), user)
+        .select_related("student", "student__team").order_by("due_date", "student__name")[:200]
+        if a.student_id not in done_ids
+    ]
+    for a in overdue:
+        a.days_late = (today - a.due_date).days
+    pct = dict(progress.filter(student_id__in=[a.student_id for a in overdue]).values_list("student_id", "progress_percent"))
+    for a in overdue:
+        a.percent = pct.get(a.student_id, 0)
+    feedback = scope_queryset(ModuleFeedback.objects.filter(module=module), user)
+    ratings = feedback.aggregate(n=Count("id"), rating=Avg("rating"), difficulty=Avg("difficulty_rating"), engagement=Avg("engagement_rating"),
+                                 clarity=Avg("clarity_rating"))
+    comments = list(feedback.exclude(comment="").order_by("-created_at")[:10])
+    return {
+        "sections": sections, "started": started, "completed": completed, "funnel": funnel, "funnel_svg": funnel_svg,
+        "time_svg": time_svg, "time_buckets": buckets, "median_minutes": median, "hotspots": hot_rows, "hot_svg": hot_svg,
+        "hotspot_series": HOTSPOT_SERIES,
+        "hot_table": [(label, [c.get(k, 0) for k, _, _ in HOTSPOT_SERIES]) for label, c in hot_rows],
+        "overdue": overdue, "ratings": ratings, "comments": comments,
+    }

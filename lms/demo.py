@@ -1,0 +1,237 @@
+"""Demo LMS content for `manage.py seed_demo`: onboarding modules with sections of
+every type, prerequisites, assignments (by rule, team and student, one overdue) and
+some progress and events for the demo student (cal_poly) and their classmates.
+Idempotent and deterministic."""
+
+import datetime
+import random
+
+from django.db import transaction
+from django.utils import timezone
+
+from frames.models import Student, Team
+from lms import services
+from lms.models import (
+    AssignmentRule,
+    Module,
+    ModuleAnalyticsEvent,
+    ModuleAssignment,
+    ModuleFeedback,
+    ModulePrerequisite,
+    ModuleProgress,
+    ModuleSection,
+    ModuleStatus,
+    ProgressStatus,
+)
+
+MODULES = [
+    {
+        "module_id": "lab-safety-101", "title": "Lab safety essentials", "category": "Safety", "subsystem": "", "estimated_minutes": 15,
+        "module_type": "text", "difficulty_level": 1, "tags": ["required", "safety", "lab"], "interaction_level": "low",
+        "description": "What to wear, where the exits are and how to work safely in the CubeSat lab.",
+        "sections": [
+            ("text", "Welcome to the lab", "## Why safety first\n\nThe lab holds **flight hardware**, soldering stations and "
+             "high-pressure gas. Read this module before your first shift.\n\n- Know the exits\n- Know who to call\n- Never work alone after hours",
+             None, {"type": "view", "seconds": 0}),
+            ("video", "A tour of the lab", "Watch the two-minute tour of the clean bench and the test stand.", None, {"type": "mark_done"}),
+            ("checklist", "Before your first shift", "- I know where the fire extinguisher is\n- I have safety glasses\n"
+             "- I signed the lab access form\n- I know the emergency number", None, {"type": "checklist"}),
+        ],
+    },
+    {
+        "module_id": "esd-handling", "title": "ESD and flight hardware handling", "category": "Safety", "subsystem": "avionics",
+        "estimated_minutes": 20, "module_type": "mixed", "difficulty_level": 2, "tags": ["safety", "hardware"], "interaction_level": "medium",
+        "description": "Electrostatic discharge destroys boards silently. Learn the grounding routine used for every flight board.",
+        "prereqs": [("lab-safety-101", True)],
+        "sections": [
+            ("text", "What ESD does", "A discharge you cannot feel (below 3,000 V) can still damage a **CMOS** part.\n\n"
+             "| Source | Typical voltage |\n|---|---|\n| Walking on carpet | 35,000 V |\n| Picking up a bag | 20,000 V |", None, {"type": "mark_done"}),
+            ("image", "Grounding setup", "Clip the strap to the mat's ground point **before** opening the bag.", None, {"type": "view", "seconds": 0}),
+            ("checklist", "Handling routine", "", {"items": ["Strap on and tested", "Board stays in its shielding bag until on the mat",
+                                                             "Hold boards by the edges", "Log the board in the traveller"]}, {"type": "checklist"}),
+        ],
+    },
+    {
+        "module_id": "git-workflow", "title": "Git workflow for flight software", "category": "Technical", "subsystem": "software",
+        "estimated_minutes": 30, "module_type": "sandbox", "difficulty_level": 2, "tags": ["software", "git"], "interaction_level": "high",
+        "required_components": ["monaco-editor"],
+        "description": "Branches, reviews and the release tags the flight software team uses.",
+        "sections": [
+            ("text", "Branches and reviews", "Every change goes through a **pull request** with one review.\n\n```\ngit switch -c fix/telemetry-rate\n"
+             "git commit -am \"Lower telemetry rate in safe mode\"\ngit push -u origin fix/telemetry-rate\n```", None, {"type": "mark_done"}),
+            ("sandbox", "Your first commit", "Run the script and check its output matches.", {
+                "language": "python", "runnable": True, "files": {"main.py": "print('hello, cubesat')"},
+                "expected_output": "hello, cubesat", "instructions": "Edit `main.py` so it prints the expected output, then run it.",
+            }, {"type": "task", "tasks": ["run"]}),
+            ("guided_struggle", "Fix a merge conflict", "Resolve the conflict in `telemetry.py` with the buddy's help.", {
+                "problem_type": "merge_conflict", "buddy_personality": "patient senior engineer",
+                "hints": ["Look for the <<<<<<< markers.", "Keep both rates and pick the lower one.", "Run the tests before committing."],
+            }, {"type": "score", "min": 70}),
+        ],
+    },
+    {
+        "module_id": "power-budget", "title": "Power budget basics", "category": "Technical", "subsystem": "power", "estimated_minutes": 25,
+        "module_type": "interactive", "difficulty_level": 3, "tags": ["power", "eps"], "interaction_level": "high",
+        "description": "Solar input, battery depth of discharge and the orbit-average power budget.",
+        "prereqs": [("lab-safety-101", True)],
+        "sections": [
+            ("text", "Orbit-average power", "Power in = panel area × efficiency × 1361 W/m² × sunlit fraction.", None, {"type": "view", "seconds": 20}),
+            ("interactive", "Find the loads", "Click each load on the block diagram.", {
+                "environment_type": "block_diagram", "hotspots": ["radio", "obc", "heaters", "payload"], "tasks": ["find all loads"],
+            }, {"type": "task", "tasks": ["find all loads"]}),
+            ("game", "Balance the budget", "Keep the battery above 30% for three orbits.", {
+                "game_type": "simulation", "difficulty_levels": [1, 2, 3], "time_limit": 300, "challenges": ["eclipse", "safe mode"],
+            }, {"type": "score", "min": 70}),
+        ],
+    },
+    {
+        "module_id": "mission-ops-intro", "title": "Mission operations orientation", "category": "Orientation", "subsystem": "mission_ops",
+        "estimated_minutes": 10, "module_type": "text", "difficulty_level": 1, "tags": ["orientation"], "interaction_level": "low",
+        "description": "Passes, the ground station schedule and who is on console.",
+        "sections": [
+            ("text", "A pass, minute by minute", "Acquisition of signal, health check, commands, loss of signal.", None, {"type": "time", "value": 30}),
+            ("checklist", "Console etiquette", "- Call out every command before sending\n- Log anomalies in the ops log", None, None),
+        ],
+    },
+    {
+        "module_id": "fprime-components", "title": "F Prime components", "category": "Technical", "subsystem": "software", "estimated_minutes": 45,
+        "module_type": "mixed", "difficulty_level": 4, "tags": ["software", "fprime"], "interaction_level": "medium",
+        "description": "Ports, commands, telemetry channels and events in NASA's F Prime framework.",
+        "prereqs": [("git-workflow", True), ("power-budget", False)],
+        "sections": [
+            ("text", "Components and ports", "A component talks only through typed **ports**.", None, {"type": "mark_done"}),
+            ("text", "Commands and telemetry", "Commands go in, telemetry and events come out.", None, {"type": "mark_done"}),
+        ],
+    },
+    {
+        "module_id": "thermal-vacuum", "title": "Thermal vacuum testing", "category": "Technical", "subsystem": "thermal", "estimated_minutes": 35,
+        "module_type": "text", "difficulty_level": 4, "tags": ["testing"], "status": "draft",
+        "description": "Planning a TVAC campaign (draft, not yet published).",
+        "sections": [("text", "Why TVAC", "Outgassing and thermal cycling.", None, {"type": "mark_done"})],
+    },
+]
+
+
+def build_modules(user=None) -> dict:
+    """Create or update the demo modules (published unless marked draft); returns {slug: Module}."""
+    out = {}
+    for spec in MODULES:
+        defaults = {k: v for k, v in spec.items() if k not in ("sections", "prereqs", "module_id", "status")}
+        module, _ = Module.objects.update_or_create(module_id=spec["module_id"], defaults=defaults)
+        for n, (stype, title, content, config, criteria) in enumerate(spec["sections"], 1):
+            media = "/static/lms/demo/esd-wrist-strap.svg" if stype == "image" else ("https://www.youtube.com/watch?v=xvFZjo5PgG0" if stype == "video" else "")
+            ModuleSection.objects.update_or_create(module=module, section_number=n, defaults={
+                "section_type": stype, "title": title, "content": content, "section_config": config, "completion_criteria": criteria,
+                "media_url": media,
+            })
+        if spec.get("status", "published") == "published" and module.status != ModuleStatus.PUBLISHED:
+            services.module_publish(module=module, user=user, note="demo content")
+        out[module.module_id] = module
+    for spec in MODULES:
+        for slug, required in spec.get("prereqs", []):
+            if not ModulePrerequisite.objects.filter(module=out[spec["module_id"]], prerequisite_module=out[slug]).exists():
+                services.prerequisite_add(module=out[spec["module_id"]], prerequisite=out[slug], required=required, user=user)
+    return out
+
+
+@transaction.atomic
+def seed(stdout=None):
+    modules = build_modules()
+    today = timezone.localdate()
+    # Rules: every incoming cal_poly student takes lab safety; ESD for the whole university; power for power teams.
+    rules = [
+        dict(module=modules["lab-safety-101"], university_id="cal_poly", assignment_rule=AssignmentRule.ALL_STUDENTS,
+             due_date=today + datetime.timedelta(days=7)),
+        dict(module=modules["esd-handling"], university_id="cal_poly", assignment_rule=AssignmentRule.ALL_STUDENTS,
+             due_date=today + datetime.timedelta(days=14)),
+        dict(module=modules["power-budget"], university_id=None, assignment_rule=AssignmentRule.SUBSYSTEM_SPECIFIC,
+             due_date=today + datetime.timedelta(days=21)),
+        dict(module=modules["mission-ops-intro"], university_id="cal_poly", assignment_rule=AssignmentRule.ALL_INCOMING_STUDENTS,
+             due_date=today - datetime.timedelta(days=3), assignment_type="recommended"),
+    ]
+    for r in rules:
+        existing = ModuleAssignment.objects.filter(module=r["module"], student__isnull=True, team__isnull=True, university_id=r["university_id"],
+                                                   assignment_rule=r["assignment_rule"]).first()
+        if existing is None:
+            services.assignment_create(module=r["module"], university=None if r["university_id"] is None else _uni(r["university_id"]),
+                                       assignment_rule=r["assignment_rule"], due_date=r["due_date"],
+                                       assignment_type=r.get("assignment_type", "required"))
+        else:
+            services.assignment_expand(assignment=existing)
+    for team in Team.objects.filter(university_id="cal_poly", subsystem="software"):
+        if not ModuleAssignment.objects.filter(module=modules["git-workflow"], team=team).exists():
+            services.assignment_create(module=modules["git-workflow"], team=team, assignment_type="optional", due_date=today + datetime.timedelta(days=30))
+    demo = Student.objects.filter(user__username="student").first()
+    if demo is not None:
+        for slug in ("git-workflow", "fprime-components"):
+            if not ModuleAssignment.objects.filter(module=modules[slug], student=demo).exists():
+                services.assignment_create(module=modules[slug], student=demo, assignment_type="optional" if slug == "git-workflow" else "required",
+                                           due_date=today + datetime.timedelta(days=45))
+        _complete(demo, modules["lab-safety-101"])
+        _partial(demo, modules["git-workflow"], sections=1)
+    classmates = list(Student.objects.filter(university_id="cal_poly").exclude(user__username="student").order_by("id"))
+    for s in classmates:
+        rng = random.Random(f"lms-{s.pk}")
+        if rng.random() < 0.8:
+            _complete(s, modules["lab-safety-101"], rng=rng)
+        if rng.random() < 0.5 and ModuleProgress.objects.filter(module=modules["lab-safety-101"], student=s, status="completed").exists():
+            _partial(s, modules["esd-handling"], sections=rng.randint(1, 2), rng=rng)
+    if stdout:
+        stdout.write(f"LMS: {Module.objects.count()} modules, {ModuleAssignment.objects.count()} assignments, "
+                     f"{ModuleProgress.objects.count()} progress records, {ModuleAnalyticsEvent.objects.count()} events.")
+    return None
+
+
+def _uni(uid):
+    from frames.models import University
+
+    return University.objects.get(pk=uid)
+
+
+def _events_for(student, module, numbers, rng):
+    items = [{"module": module.pk, "event_type": "module_start", "section_number": 1}]
+    for n in numbers:
+        section = module.sections.get(section_number=n)
+        criteria = section.completion_criteria or {}
+        items.append({"module": module.pk, "event_type": "section_view", "section_number": n})
+        for _ in range(rng.randint(1, 4)):
+            items.append({"module": module.pk, "event_type": "heartbeat", "section_number": n, "event_data": {"seconds": rng.randint(20, 110)}})
+        if rng.random() < 0.4:
+            items.append({"module": module.pk, "event_type": rng.choice(["hint_used", "pause", "error_encountered"]), "section_number": n})
+        kind = criteria.get("type") or ("checklist" if section.section_type == "checklist" else "view")
+        if kind == "mark_done":
+            items.append({"module": module.pk, "event_type": "mark_done", "section_number": n})
+        elif kind == "checklist":
+            from lms.completion import checklist_items
+
+            for i in range(len(checklist_items(section))):
+                items.append({"module": module.pk, "event_type": "checklist_tick", "section_number": n, "event_data": {"item": i, "checked": True}})
+        elif kind == "task":
+            for t in criteria["tasks"]:
+                items.append({"module": module.pk, "event_type": "task_complete", "section_number": n, "event_data": {"task": t}})
+        elif kind == "score":
+            items.append({"module": module.pk, "event_type": "score", "section_number": n, "event_data": {"score": rng.randint(criteria["min"], 100)}})
+        elif kind == "time":
+            items.append({"module": module.pk, "event_type": "heartbeat", "section_number": n, "event_data": {"seconds": min(criteria["value"], 120)}})
+    return items
+
+
+def _complete(student, module, rng=None):
+    progress = ModuleProgress.objects.filter(module=module, student=student).first()
+    if progress and progress.status == ProgressStatus.COMPLETED:
+        return
+    rng = rng or random.Random(student.pk)
+    numbers = list(module.sections.order_by("section_number").values_list("section_number", flat=True))
+    services.events_ingest(student=student, items=_events_for(student, module, numbers, rng))
+    if rng.random() < 0.6 and not ModuleFeedback.objects.filter(module=module, student=student).exists():
+        services.feedback_submit(module=module, student=student, rating=rng.randint(3, 5), difficulty_rating=rng.randint(1, 3),
+                                 clarity_rating=rng.randint(3, 5), engagement_rating=rng.randint(2, 5),
+                                 comment=rng.choice(["", "Clear and short.", "The video helped.", "More pictures please."]),
+                                 is_anonymous=rng.random() < 0.3, tags=rng.sample(["helpful", "fun", "too_easy"], 1))
+
+
+def _partial(student, module, sections, rng=None):
+    if ModuleProgress.objects.filter(module=module, student=student).exists():
+        return
+    rng = rng or random.Random(student.pk)
+    services.events_ingest(student=student, items=_events_for(student, module, list(range(1, sections + 1)), rng))

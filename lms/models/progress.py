@@ -1,0 +1,77 @@
+"""One row per student per module: where they are and how it went."""
+
+from decimal import Decimal
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class ProgressStatus(models.TextChoices):
+    NOT_STARTED = "not_started", "Not started"
+    IN_PROGRESS = "in_progress", "In progress"
+    COMPLETED = "completed", "Completed"
+    SKIPPED = "skipped", "Skipped"
+
+
+def _list():
+    return []
+
+
+def _dict():
+    return {}
+
+
+class ModuleProgress(models.Model):
+    module = models.ForeignKey("lms.Module", on_delete=models.CASCADE, related_name="progress_records")
+    student = models.ForeignKey("frames.Student", on_delete=models.CASCADE, related_name="module_progress")
+    status = models.CharField(max_length=50, choices=ProgressStatus.choices, default=ProgressStatus.NOT_STARTED)
+    progress_percent = models.PositiveSmallIntegerField(default=0)
+    current_section = models.PositiveIntegerField(default=1)
+    started_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    last_accessed_at = models.DateTimeField(default=timezone.now)
+    total_time_seconds = models.PositiveIntegerField(default=0)
+    pause_count = models.PositiveIntegerField(default=0)
+    # Seed 000
+    completed_sections = models.JSONField(default=_list, blank=True, help_text="Section numbers completed, ascending.")
+    score = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Best score, 0-100.")
+    # Phase 2 / 3
+    hint_count = models.PositiveIntegerField(default=0)
+    retry_count = models.PositiveIntegerField(default=0)
+    error_count = models.PositiveIntegerField(default=0)
+    difficulty_adjustments = models.JSONField(null=True, blank=True)
+    mastery_score = models.DecimalField(max_digits=3, decimal_places=2, null=True, blank=True)
+    # The module revision the student started on, and each section's rule state.
+    revision = models.PositiveIntegerField(default=1)
+    section_state = models.JSONField(default=_dict, blank=True, help_text="Per section: seconds, ticks, done, best score.")
+
+    university_scope = "student__university"
+
+    class Meta:
+        db_table = "module_progress"
+        ordering = ["-last_accessed_at"]
+        indexes = [
+            models.Index(fields=["student", "-last_accessed_at"], name="idx_progress_student_recent"),
+            models.Index(fields=["module", "status"], name="idx_progress_module_status"),
+            models.Index(fields=["status"], name="idx_progress_status"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["module", "student"], name="module_progress_unique_pair"),
+            models.CheckConstraint(condition=Q(progress_percent__lte=100), name="module_progress_percent_0_100"),
+            models.CheckConstraint(condition=Q(score__isnull=True) | Q(score__lte=100), name="module_progress_score_0_100"),
+            models.CheckConstraint(
+                condition=Q(mastery_score__isnull=True) | Q(mastery_score__gte=Decimal("0"), mastery_score__lte=Decimal("1")),
+                name="module_progress_mastery_0_1",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="completed") | Q(completed_at__isnull=False), name="module_progress_completed_has_time",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.student_id} · {self.module_id} · {self.progress_percent}%"
+
+    @property
+    def is_completed(self):
+        return self.status == ProgressStatus.COMPLETED

@@ -1,0 +1,189 @@
+"""Import/export: modules travel with their sections (a JSON `sections` column);
+the other models by natural keys. Anonymous feedback exports without its author."""
+
+import json
+
+from django.core.exceptions import ValidationError
+from import_export import fields, widgets
+
+from frames.base.resources import FramesResource
+from frames.models import Faculty, Student, Team, University
+from lms.models import Module, ModuleAnalyticsEvent, ModuleAssignment, ModuleFeedback, ModulePrerequisite, ModuleProgress, ModuleSection
+
+NULLABLE_SECTION_FIELDS = ("duration_seconds", "section_config", "completion_criteria")
+SECTION_FIELDS = ("section_number", "section_type", "title", "content", "media_url", "duration_seconds", "section_config", "completion_criteria")
+
+
+class ModuleResource(FramesResource):
+    sections = fields.Field(column_name="sections", attribute=None, readonly=False)
+
+    class Meta:
+        model = Module
+        fields = ("module_id", "title", "description", "category", "subsystem", "estimated_minutes", "status", "tags", "related_modules",
+                  "target_audience", "module_type", "interaction_level", "required_components", "difficulty_level", "adaptive_config",
+                  "revision", "sections")
+        import_id_fields = ("module_id",)
+        skip_unchanged = True
+        report_skipped = True
+        clean_model_instances = True
+
+    def dehydrate_sections(self, module):
+        return json.dumps([{f: getattr(s, f) for f in SECTION_FIELDS} for s in module.sections.order_by("section_number")],
+                          ensure_ascii=False)
+
+    def get_export_queryset(self, request=None):
+        return super().get_queryset().prefetch_related("sections")
+
+    def skip_row(self, instance, original, row, import_validation_errors=None):
+        if (row.get("sections") or "").strip():
+            return False  # sections are compared on save
+        return super().skip_row(instance, original, row, import_validation_errors)
+
+    def before_save_instance(self, instance, row, **kwargs):
+        """Parse and validate every section before the module row is written, so a
+        bad section makes the row invalid (and the import roll back whole)."""
+        super().before_save_instance(instance, row, **kwargs)
+        raw = (row.get("sections") or "").strip()
+        instance._import_sections = None
+        if not raw:
+            return
+        try:
+            data = json.loads(raw)
+        except ValueError as exc:
+            raise ValidationError({"sections": f"Not valid JSON: {exc}"}) from None
+        if not isinstance(data, list) or not all(isinstance(d, dict) for d in data):
+            raise ValidationError({"sections": "Give a JSON list of section objects."})
+        sections, numbers = [], set()
+        for i, item in enumerate(data, 1):
+            unknown = set(item) - set(SECTION_FIELDS)
+            if unknown:
+                raise ValidationError({"sections": f"section {i}: unknown field(s) {', '.join(sorted(unknown))}"})
+            section = ModuleSection(section_number=item.get("section_number", i))
+            for f in SECTION_FIELDS:
+                if f in item:
+                    setattr(section, f, item[f] if item[f] is not None or f in NULLABLE_SECTION_FIELDS else "")
+            if section.section_number in numbers:
+                raise ValidationError({"sections": f"section {section.section_number} appears twice"})
+            numbers.add(section.section_number)
+            try:
+                section.full_clean(exclude=["module"])
+            except ValidationError as exc:
+                raise ValidationError({"sections": f"section {section.section_number}: {'; '.join(exc.messages)}"}) from None
+            sections.append(section)
+        instance._import_sections = sections
+
+    def after_save_instance(self, instance, row, **kwargs):
+        super().after_save_instance(instance, row, **kwargs)
+        sections = getattr(instance, "_import_sections", None)
+        if not sections or kwargs.get("dry_run"):
+            return
+        existing = {s.section_number: s for s in instance.sections.all()}
+        changed = False
+        for new in sections:
+            current = existing.get(new.section_number)
+            if current is None:
+                new.module = instance
+                new.save()
+                changed = True
+                continue
+            if any(getattr(current, f) != getattr(new, f) for f in SECTION_FIELDS):
+                for f in SECTION_FIELDS:
+                    setattr(current, f, getattr(new, f))
+                current.save()
+                changed = True
+        if changed and instance.status == "published":
+            from lms.services import module_content_changed
+
+            module_content_changed(module=instance, user=self.user)
+
+
+class ModuleSectionResource(FramesResource):
+    module = fields.Field(column_name="module", attribute="module", widget=widgets.ForeignKeyWidget(Module, "module_id"))
+
+    class Meta:
+        model = ModuleSection
+        fields = ("module", *SECTION_FIELDS)
+        import_id_fields = ("module", "section_number")
+        skip_unchanged = True
+        report_skipped = True
+        clean_model_instances = True
+
+
+class ModulePrerequisiteResource(FramesResource):
+    module = fields.Field(column_name="module", attribute="module", widget=widgets.ForeignKeyWidget(Module, "module_id"))
+    prerequisite_module = fields.Field(column_name="prerequisite_module", attribute="prerequisite_module",
+                                       widget=widgets.ForeignKeyWidget(Module, "module_id"))
+
+    class Meta:
+        model = ModulePrerequisite
+        fields = ("module", "prerequisite_module", "required")
+        import_id_fields = ("module", "prerequisite_module")
+        skip_unchanged = True
+        report_skipped = True
+        clean_model_instances = True
+
+
+class ModuleAssignmentResource(FramesResource):
+    module = fields.Field(column_name="module", attribute="module", widget=widgets.ForeignKeyWidget(Module, "module_id"))
+    student = fields.Field(column_name="student", attribute="student", widget=widgets.ForeignKeyWidget(Student))
+    team = fields.Field(column_name="team", attribute="team", widget=widgets.ForeignKeyWidget(Team))
+    university = fields.Field(column_name="university", attribute="university", widget=widgets.ForeignKeyWidget(University))
+    assigned_by = fields.Field(column_name="assigned_by", attribute="assigned_by", widget=widgets.ForeignKeyWidget(Faculty))
+
+    class Meta:
+        model = ModuleAssignment
+        fields = ("id", "module", "student", "team", "university", "assigned_by", "assignment_type", "due_date", "assignment_rule",
+                  "auto_assigned", "assigned_at")
+        import_id_fields = ("id",)
+        skip_unchanged = True
+        report_skipped = True
+        clean_model_instances = True
+
+    def after_save_instance(self, instance, row, **kwargs):
+        super().after_save_instance(instance, row, **kwargs)
+        if instance.is_group and not kwargs.get("dry_run"):
+            from lms.services import assignment_expand
+
+            assignment_expand(assignment=instance, user=self.user)
+
+
+class ModuleProgressResource(FramesResource):
+    module = fields.Field(column_name="module", attribute="module", widget=widgets.ForeignKeyWidget(Module, "module_id"))
+
+    class Meta:
+        model = ModuleProgress
+        fields = ("module", "student", "status", "progress_percent", "current_section", "started_at", "completed_at", "last_accessed_at",
+                  "total_time_seconds", "pause_count", "hint_count", "retry_count", "error_count", "score", "mastery_score",
+                  "completed_sections", "revision")
+        import_id_fields = ("module", "student")
+        skip_unchanged = True
+        report_skipped = True
+        clean_model_instances = True
+
+
+class ModuleAnalyticsEventResource(FramesResource):
+    module = fields.Field(column_name="module", attribute="module", widget=widgets.ForeignKeyWidget(Module, "module_id"))
+
+    class Meta:
+        model = ModuleAnalyticsEvent
+        fields = ("id", "module", "student", "event_type", "event_data", "section_number", "session_id", "device_type", "timestamp",
+                  "time_elapsed_seconds", "struggle_signal", "pattern_detected")
+        import_id_fields = ("id",)
+        skip_unchanged = True
+        report_skipped = True
+
+
+class ModuleFeedbackResource(FramesResource):
+    module = fields.Field(column_name="module", attribute="module", widget=widgets.ForeignKeyWidget(Module, "module_id"))
+
+    class Meta:
+        model = ModuleFeedback
+        fields = ("module", "student", "rating", "difficulty_rating", "engagement_rating", "clarity_rating", "comment", "is_anonymous",
+                  "tags", "created_at")
+        import_id_fields = ("module", "student")
+        skip_unchanged = True
+        report_skipped = True
+        clean_model_instances = True
+
+    def dehydrate_student(self, feedback):
+        return "" if feedback.is_anonymous else feedback.student_id

@@ -1,0 +1,649 @@
+"""Writes of the lms: publishing, prerequisites, assignments (with rules that also
+reach students who join later), progress and the analytics-event pipeline that
+drives it, feedback. Every write is audited (frames.services)."""
+
+import datetime
+import json
+import threading
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.db.models import Exists, F, OuterRef
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from frames.choices import StudentStatus
+from frames.models import AuditLog, Student
+from frames.services import audit_entry, diff, instance_save, snapshot
+from lms import completion, signals
+from lms.models import (
+    AssignmentRule,
+    DeviceType,
+    EventType,
+    Module,
+    ModuleAnalyticsEvent,
+    ModuleAssignment,
+    ModuleFeedback,
+    ModulePrerequisite,
+    ModuleProgress,
+    ModuleSection,
+    ModuleStatus,
+    ProgressStatus,
+)
+
+MAX_EVENT_BATCH = 500
+
+# ---------------------------------------------------------------- modules
+
+
+def module_publish(*, module, user=None, note="", source=AuditLog.Source.ADMIN) -> Module:
+    """Publish a module (it must have at least one section); tells listeners on commit."""
+    if not module.sections.exists():
+        raise ValidationError({"status": f"'{module.module_id}' has no sections yet: add one before publishing."})
+    if module.status == ModuleStatus.PUBLISHED:
+        return module
+    module.status = ModuleStatus.PUBLISHED
+    module.published_at = timezone.now()
+    instance_save(instance=module, user=user, source=source)
+    transaction.on_commit(lambda: signals.module_published.send(sender=Module, module=module, user=user, note=note))
+    return module
+
+
+def module_archive(*, module, user=None, source=AuditLog.Source.ADMIN) -> Module:
+    """Archive: gone from the catalogue; students' progress and completions stay."""
+    if module.status != ModuleStatus.ARCHIVED:
+        module.status = ModuleStatus.ARCHIVED
+        instance_save(instance=module, user=user, source=source)
+    return module
+
+
+def module_content_changed(*, module, user=None, source=AuditLog.Source.ADMIN) -> Module:
+    """A published module's sections changed: raise its revision. Progress keeps the
+    revision the student started on, and completions are never reversed."""
+    if module.status == ModuleStatus.PUBLISHED:
+        Module.objects.filter(pk=module.pk).update(revision=F("revision") + 1, updated_at=timezone.now())
+        before = module.revision
+        module.refresh_from_db(fields=["revision", "updated_at"])
+        audit_entry(action=AuditLog.Action.UPDATE, instance=module, user=user, source=source,
+                    changes={"revision": [before, module.revision]}).save()
+    return module
+
+
+def section_save(*, section, user=None, source=AuditLog.Source.API) -> ModuleSection:
+    with transaction.atomic():
+        changes = instance_save(instance=section, user=user, source=source)
+        if changes:
+            module_content_changed(module=section.module, user=user, source=source)
+    return section
+
+
+# ---------------------------------------------------------------- prerequisites
+
+
+def prerequisite_add(*, module, prerequisite, required=True, user=None, source=AuditLog.Source.API) -> ModulePrerequisite:
+    """Add `prerequisite` before `module`; a self-reference or a cycle is refused with the chain named."""
+    with transaction.atomic():
+        # Serialise graph edits so two concurrent additions cannot close a cycle together.
+        list(Module.objects.select_for_update().filter(pk__in=[module.pk, prerequisite.pk]).order_by("pk").values_list("pk"))
+        link = ModulePrerequisite(module=module, prerequisite_module=prerequisite, required=required)
+        instance_save(instance=link, user=user, source=source)
+    return link
+
+
+# ---------------------------------------------------------------- assignments
+
+
+def rule_students(assignment):
+    """The students a group assignment (team, university or program rule) reaches now."""
+    qs = Student.objects.filter(active=True)
+    if assignment.team_id:
+        qs = qs.filter(team_id=assignment.team_id)
+    elif assignment.university_id:
+        qs = qs.filter(university_id=assignment.university_id)
+    rule = assignment.assignment_rule
+    if rule == AssignmentRule.ALL_INCOMING_STUDENTS:
+        qs = qs.filter(status=StudentStatus.INCOMING)
+    elif rule == AssignmentRule.SUBSYSTEM_SPECIFIC:
+        qs = qs.filter(team__subsystem=assignment.module.subsystem)
+    return qs
+
+
+def _expanded_row(assignment, student_id):
+    return ModuleAssignment(
+        module_id=assignment.module_id, student_id=student_id, assigned_by_id=assignment.assigned_by_id,
+        assignment_type=assignment.assignment_type, due_date=assignment.due_date, auto_assigned=True,
+        assignment_rule=assignment.assignment_rule or AssignmentRule.ALL_STUDENTS, source=assignment, assigned_at=timezone.now(),
+    )
+
+
+def assignment_expand(*, assignment, user=None, student_ids=None) -> int:
+    """Create the per-student rows of a group assignment (skipping students who
+    already have this module assigned). Returns how many were created."""
+    if not assignment.is_group:
+        return 0
+    qs = rule_students(assignment)
+    if student_ids is not None:
+        qs = qs.filter(pk__in=student_ids)
+    ids = set(qs.values_list("pk", flat=True)) - set(
+        ModuleAssignment.objects.filter(module_id=assignment.module_id, student_id__isnull=False).values_list("student_id", flat=True)
+    )
+    rows = [_expanded_row(assignment, sid) for sid in sorted(ids)]
+    created = ModuleAssignment.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
+    if connection.features.can_return_rows_from_bulk_insert:
+        AuditLog.objects.bulk_create([
+            audit_entry(action=AuditLog.Action.CREATE, instance=r, user=user, source=AuditLog.Source.SYSTEM,
+                        changes={"student_id": [None, r.student_id], "source_id": [None, assignment.pk]})
+            for r in created if r.pk
+        ], batch_size=1000)
+    return len(rows)
+
+
+def assignment_create(*, module, user=None, student=None, team=None, university=None, assignment_type="required",
+                      due_date=None, assignment_rule="", assigned_by=None, source=AuditLog.Source.API) -> ModuleAssignment:
+    """Assign a module to a student, or to a team / university / the program by rule;
+    group assignments are expanded to their students now and to later joiners."""
+    if assigned_by is None and user is not None:
+        assigned_by = getattr(user, "faculty_profile", None)
+    assignment = ModuleAssignment(
+        module=module, student=student, team=team, university=university, assignment_type=assignment_type,
+        due_date=due_date, assignment_rule=assignment_rule, assigned_by=assigned_by, auto_assigned=False,
+    )
+    with transaction.atomic():
+        assignment_save(assignment=assignment, user=user, source=source)
+    return assignment
+
+
+def assignment_save(*, assignment, user=None, source=AuditLog.Source.API) -> ModuleAssignment:
+    """Save (create or edit) an assignment; a group's edits reach its per-student rows."""
+    with transaction.atomic():
+        changes = instance_save(instance=assignment, user=user, source=source)
+        if assignment.is_group:
+            if changes:
+                assignment.expanded.update(assignment_type=assignment.assignment_type, due_date=assignment.due_date)
+            assignment_expand(assignment=assignment, user=user)
+    return assignment
+
+
+def assignments_bulk(*, modules, teams=(), universities=(), user=None, assignment_type="required", due_date=None,
+                     assignment_rule="", source=AuditLog.Source.ADMIN) -> int:
+    """The admin's bulk action: assign each module to each team / university (skipping existing)."""
+    made = 0
+    with transaction.atomic():
+        for module in modules:
+            for team in teams:
+                if not ModuleAssignment.objects.filter(module=module, team=team).exists():
+                    assignment_create(module=module, team=team, user=user, assignment_type=assignment_type,
+                                      due_date=due_date, source=source)
+                    made += 1
+            for university in universities:
+                if not ModuleAssignment.objects.filter(module=module, university=university, student__isnull=True,
+                                                       assignment_rule=assignment_rule).exists():
+                    assignment_create(module=module, university=university, user=user, assignment_type=assignment_type,
+                                      due_date=due_date, assignment_rule=assignment_rule, source=source)
+                    made += 1
+    return made
+
+
+def assignments_for_students(*, student_ids, user=None) -> int:
+    """Apply every group rule to these students (new ones, or ones who moved team or
+    university): the late-joiner half of assignment rules. One query when no rule exists."""
+    groups = list(ModuleAssignment.objects.filter(student__isnull=True).select_related("module"))
+    made = 0
+    for group in groups:
+        made += assignment_expand(assignment=group, user=user, student_ids=list(student_ids))
+    return made
+
+
+def assignments_for_student(*, student, user=None) -> int:
+    return assignments_for_students(student_ids=[student.pk], user=user)
+
+
+_pending = threading.local()
+
+
+def student_saved_receiver(sender, instance, raw=False, **kwargs):
+    """post_save on frames.Student: late joiners get the rules' assignments once the
+    transaction commits. Saves in one transaction (an import of 10,000 students) are
+    collected and applied together, in a handful of queries."""
+    if raw or not instance.active:
+        return
+    conn = transaction.get_connection()
+    if not conn.in_atomic_block:
+        assignments_for_students(student_ids=[instance.pk])
+        return
+    current = getattr(_pending, "current", None)
+    if current is not None and current[0] is conn.run_on_commit:
+        current[1].add(instance.pk)
+        return
+    ids = {instance.pk}
+
+    def flush():
+        if getattr(_pending, "current", None) is not None and _pending.current[1] is ids:
+            _pending.current = None
+        assignments_for_students(student_ids=ids)
+
+    transaction.on_commit(flush)
+    _pending.current = (conn.run_on_commit, ids)
+
+
+# ---------------------------------------------------------------- progress
+
+
+def progress_start(*, module, student, user=None) -> ModuleProgress:
+    """The student opens a module: the progress row (one per pair, safe under races)
+    records the revision they start on. Locked or unpublished modules are refused."""
+    from lms.selectors import is_locked
+
+    if module.status != ModuleStatus.PUBLISHED:
+        raise PermissionDenied("This module is not published.")
+    if is_locked(student, module):
+        raise PermissionDenied("This module is locked until its prerequisites are completed.")
+    now = timezone.now()
+    progress, created = ModuleProgress.objects.get_or_create(
+        module=module, student=student,
+        defaults={"status": ProgressStatus.IN_PROGRESS, "started_at": now, "last_accessed_at": now, "revision": module.revision},
+    )
+    if created:
+        ModuleAnalyticsEvent.objects.create(module=module, student=student, event_type=EventType.MODULE_START, section_number=1, timestamp=now)
+        audit_entry(action=AuditLog.Action.CREATE, instance=progress, user=user, source=AuditLog.Source.PAGE,
+                    changes=diff(None, snapshot(progress))).save()
+    elif progress.status in (ProgressStatus.NOT_STARTED, ProgressStatus.SKIPPED):
+        ModuleProgress.objects.filter(pk=progress.pk).update(status=ProgressStatus.IN_PROGRESS, started_at=now, revision=module.revision)
+        progress.refresh_from_db()
+    return progress
+
+
+def progress_restart(*, progress, user=None) -> ModuleProgress:
+    """Start an unfinished attempt over on the module's current revision. A completed
+    module is never reset (completion only moves forward)."""
+    with transaction.atomic():
+        progress = ModuleProgress.objects.select_for_update().select_related("module").get(pk=progress.pk)
+        if progress.status == ProgressStatus.COMPLETED:
+            raise ValidationError({"status": "This module is completed; completion is kept. Open it to review any section."})
+        before = snapshot(progress)
+        progress.status = ProgressStatus.IN_PROGRESS
+        progress.section_state, progress.completed_sections = {}, []
+        progress.progress_percent, progress.current_section = 0, 1
+        progress.started_at = timezone.now()
+        progress.revision = progress.module.revision
+        progress.save()
+        audit_entry(action=AuditLog.Action.UPDATE, instance=progress, user=user, source=AuditLog.Source.PAGE,
+                    changes=diff(before, snapshot(progress))).save()
+        transaction.on_commit(lambda: signals.module_attempt_finished.send(sender=ModuleProgress, progress=progress, completed=False))
+    return progress
+
+
+def progress_skip(*, progress, user=None) -> ModuleProgress:
+    """Staff excuse a student from a module (never over a completion)."""
+    with transaction.atomic():
+        progress = ModuleProgress.objects.select_for_update().get(pk=progress.pk)
+        if progress.status == ProgressStatus.COMPLETED:
+            raise ValidationError({"status": "A completed module cannot be skipped."})
+        before = snapshot(progress)
+        progress.status = ProgressStatus.SKIPPED
+        progress.save(update_fields=["status"])
+        audit_entry(action=AuditLog.Action.UPDATE, instance=progress, user=user, source=AuditLog.Source.ADMIN,
+                    changes=diff(before, snapshot(progress))).save()
+        transaction.on_commit(lambda: signals.module_attempt_finished.send(sender=ModuleProgress, progress=progress, completed=False))
+    return progress
+
+
+COUNTER_FIELDS = {"hint_count", "retry_count", "error_count", "pause_count", "total_time_seconds"}
+
+
+def progress_increment(*, progress, field_name, by=1) -> None:
+    """Add to a counter in the database (F()), so concurrent tabs never lose an update."""
+    if field_name not in COUNTER_FIELDS:
+        raise ValueError(f"{field_name} is not a progress counter")
+    ModuleProgress.objects.filter(pk=progress.pk).update(**{field_name: F(field_name) + by}, last_accessed_at=timezone.now())
+
+
+def evaluate(progress, sections, now_epoch, now) -> tuple[list, bool]:
+    """Apply the sections' rules to the progress (in memory). Forward only: completed
+    sections stay completed, the percent never falls, a completion is never undone.
+    Returns (newly completed sections, module completed now)."""
+    done = set(progress.completed_sections or [])
+    newly = []
+    for section in sections:
+        n = section.section_number
+        if n in done:
+            continue
+        if completion.section_done(section, progress.section_state.get(str(n), {}), now_epoch):
+            done.add(n)
+            newly.append(section)
+    progress.completed_sections = sorted(done)
+    numbers = [s.section_number for s in sections]
+    if numbers:
+        percent = round(100 * sum(1 for n in numbers if n in done) / len(numbers))
+        progress.progress_percent = max(progress.progress_percent, min(percent, 100))
+    finished = False
+    if progress.status != ProgressStatus.COMPLETED and numbers and all(n in done for n in numbers):
+        progress.status = ProgressStatus.COMPLETED
+        progress.completed_at = now
+        progress.progress_percent = 100
+        progress.mastery_score = completion.mastery(progress, len(numbers))
+        finished = True
+    return newly, finished
+
+
+# ---------------------------------------------------------------- analytics events
+
+EVENT_FIELDS = {"module", "event_type", "section_number", "event_data", "session_id", "device_type", "timestamp",
+                "time_elapsed_seconds", "student"}
+EVENT_TYPES = set(EventType.values)
+DEVICE_TYPES = set(DeviceType.values) | {""}
+STATE_EVENTS = {EventType.SECTION_VIEW, EventType.MARK_DONE, EventType.CHECKLIST_TICK, EventType.TASK_COMPLETE,
+                EventType.SCORE, EventType.GAME_COMPLETE, EventType.HEARTBEAT, EventType.MODULE_START}
+COUNTERS = {EventType.HINT_USED: "hint_count", EventType.RETRY: "retry_count", EventType.ERROR_ENCOUNTERED: "error_count",
+            EventType.PAUSE: "pause_count"}
+MAX_HEARTBEAT = 120
+
+
+class EventBatchError(Exception):
+    """A refused batch: every problem as (item index, field, message); nothing is written."""
+
+    def __init__(self, errors):
+        self.errors = errors
+        index, name, message = errors[0]
+        where = "batch" if index is None else f"event {index}"
+        super().__init__(f"{where}: {name}: {message}" + (f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""))
+
+    def as_dict(self):
+        return {"detail": str(self), "errors": [{"index": i, "field": f, "message": m} for i, f, m in self.errors]}
+
+
+@dataclass
+class IngestResult:
+    created: int = 0
+    progress: list = field(default_factory=list)
+    unlocked: list = field(default_factory=list)
+
+
+def _has_nul(value):
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+def _int(value):
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _validate_item(i, item, student, now, errors):  # noqa: C901 - one flat check per field
+    if not isinstance(item, dict):
+        errors.append((i, "item", "Each event is a JSON object."))
+        return None
+    unknown = item.keys() - EVENT_FIELDS
+    for name in sorted(unknown):
+        errors.append((i, name, "Unknown field."))
+    if "student" in item and item["student"] not in (student.pk, None):
+        errors.append((i, "student", "You may only send your own events."))
+    etype = item.get("event_type")
+    if etype not in EVENT_TYPES:
+        errors.append((i, "event_type", "Required." if etype is None else f"Unknown event type {str(etype)[:40]!r}."))
+    module = item.get("module")
+    if module is None:
+        errors.append((i, "module", "Required."))
+    elif not (_int(module) or isinstance(module, str)) or (isinstance(module, str) and not 0 < len(module) <= 100):
+        errors.append((i, "module", "Give the module's id or slug."))
+    section = item.get("section_number")
+    if section is not None and not (_int(section) and 1 <= section <= 10000):
+        errors.append((i, "section_number", "A whole number from 1."))
+    data = item.get("event_data")
+    if data is not None and not isinstance(data, dict):
+        errors.append((i, "event_data", "A JSON object."))
+        data = None
+    if data is not None and _has_nul(data):
+        errors.append((i, "event_data", "NUL characters are not allowed."))
+    session = item.get("session_id", "")
+    if not isinstance(session, str) or len(session) > 255 or "\x00" in session:
+        errors.append((i, "session_id", "Text of at most 255 characters."))
+    device = item.get("device_type", "")
+    if device not in DEVICE_TYPES:
+        errors.append((i, "device_type", f"One of {', '.join(sorted(DeviceType.values))}."))
+    elapsed = item.get("time_elapsed_seconds")
+    if elapsed is not None and not (_int(elapsed) and 0 <= elapsed <= 10_000_000):
+        errors.append((i, "time_elapsed_seconds", "A whole number of seconds, 0 or more."))
+    stamp = item.get("timestamp")
+    when = now
+    if stamp is not None:
+        parsed = parse_datetime(stamp) if isinstance(stamp, str) and len(stamp) <= 40 else None
+        if parsed is None or parsed.tzinfo is None:
+            errors.append((i, "timestamp", "An ISO 8601 date-time with a time zone."))
+        elif parsed > now + datetime.timedelta(minutes=5) or parsed < now - datetime.timedelta(days=30):
+            errors.append((i, "timestamp", "Must be within the last 30 days and not in the future."))
+        else:
+            when = parsed.astimezone(datetime.UTC)
+    if data is not None and etype in EVENT_TYPES:
+        if etype == EventType.HEARTBEAT and not (_int(data.get("seconds")) and 1 <= data["seconds"] <= MAX_HEARTBEAT):
+            errors.append((i, "event_data", f"A heartbeat carries seconds from 1 to {MAX_HEARTBEAT}."))
+        if etype == EventType.CHECKLIST_TICK and not (_int(data.get("item")) and 0 <= data["item"] < 1000):
+            errors.append((i, "event_data", "A checklist tick carries the item's index."))
+        if etype in (EventType.SCORE, EventType.GAME_COMPLETE) and "score" in data and not (_int(data["score"]) and 0 <= data["score"] <= 100):
+            errors.append((i, "event_data", "score is a whole number from 0 to 100."))
+    elif etype == EventType.HEARTBEAT or etype == EventType.CHECKLIST_TICK:
+        errors.append((i, "event_data", "Required for this event type."))
+    if etype in (EventType.SECTION_VIEW, EventType.MARK_DONE, EventType.CHECKLIST_TICK, EventType.HEARTBEAT) and section is None:
+        errors.append((i, "section_number", "Required for this event type."))
+    return (module, etype, section, data, session if isinstance(session, str) else "", device or "", when, elapsed)
+
+
+COPY_COLUMNS = ("module_id", "student_id", "event_type", "event_data", "section_number", "session_id", "device_type",
+                "timestamp", "time_elapsed_seconds", "pattern_detected")
+
+
+def _insert_events(rows):
+    """Append the events: COPY on PostgreSQL (the fast path), bulk_create elsewhere."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            raw = cursor.cursor  # the psycopg cursor under Django's wrapper
+            with raw.copy(f"COPY module_analytics_events ({', '.join(COPY_COLUMNS)}) FROM STDIN") as copy:
+                for r in rows:
+                    copy.write_row(r)
+        return
+    ModuleAnalyticsEvent.objects.bulk_create(
+        [ModuleAnalyticsEvent(module_id=r[0], student_id=r[1], event_type=r[2], event_data=None if r[3] is None else json.loads(r[3]),
+                              section_number=r[4], session_id=r[5], device_type=r[6], timestamp=r[7], time_elapsed_seconds=r[8])
+         for r in rows],
+        batch_size=500,
+    )
+
+
+def events_ingest(*, student, items, user=None) -> IngestResult:
+    """Validate a batch of events (all or nothing), append them in bulk, and move the
+    student's progress on from them in the same transaction."""
+    if not isinstance(items, list):
+        raise EventBatchError([(None, "events", "Send a JSON list of events.")])
+    if not items:
+        raise EventBatchError([(None, "events", "The list is empty.")])
+    if len(items) > MAX_EVENT_BATCH:
+        raise EventBatchError([(None, "events", f"At most {MAX_EVENT_BATCH} events per batch; this one has {len(items)}.")])
+    now = timezone.now()
+    errors, parsed = [], []
+    for i, item in enumerate(items):
+        parsed.append(_validate_item(i, item, student, now, errors))
+    if errors:
+        raise EventBatchError(errors)
+    # Resolve modules (id or slug): published ones only.
+    keys = {p[0] for p in parsed}
+    ids = {k for k in keys if _int(k)}
+    slugs = {k for k in keys if isinstance(k, str)}
+    modules = {}
+    if ids or slugs:
+        from django.db.models import Q
+
+        required = ModulePrerequisite.objects.filter(module=OuterRef("pk"), required=True)
+        for m in (Module.objects.filter(Q(pk__in=ids) | Q(module_id__in=slugs), status=ModuleStatus.PUBLISHED)
+                  .annotate(has_prereqs=Exists(required)).only("pk", "module_id", "revision")):
+            modules[m.pk] = m
+            modules[m.module_id] = m
+    for i, p in enumerate(parsed):
+        if p[0] not in modules:
+            errors.append((i, "module", f"Unknown or unpublished module {str(p[0])[:100]!r}."))
+    if errors:
+        raise EventBatchError(errors)
+    touched = {modules[p[0]].pk: modules[p[0]] for p in parsed}
+    from lms.selectors import locks_for
+
+    gated = [pk for pk, m in touched.items() if m.has_prereqs]
+    locks = locks_for(student, gated) if gated else {}
+    for i, p in enumerate(parsed):
+        lock = locks.get(modules[p[0]].pk)
+        if lock is not None and lock.locked:
+            errors.append((i, "module", f"'{modules[p[0]].module_id}' is locked until its prerequisites are completed."))
+    if errors:
+        raise EventBatchError(errors)
+
+    rows = [
+        (modules[m].pk, student.pk, etype, None if data is None else json.dumps(data), section, session, device, when, elapsed, "")
+        for (m, etype, section, data, session, device, when, elapsed) in parsed
+    ]
+    result = IngestResult(created=len(rows))
+    with transaction.atomic():
+        _insert_events(rows)
+        result.progress, result.unlocked = _apply_to_progress(student, touched, parsed, modules, now, user)
+    return result
+
+
+def _apply_to_progress(student, touched, parsed, modules, now, user):
+    """Move progress on from a validated batch: rows locked (select_for_update) so two
+    tabs or devices never lose an update; counters added, rules evaluated."""
+    def locked_rows():
+        return {p.module_id: p for p in ModuleProgress.objects.select_for_update().filter(student=student, module_id__in=list(touched)).order_by("pk")}
+
+    records = locked_rows()
+    if len(records) < len(touched):  # first events of a module: create its row (safe under races: unique pair)
+        ModuleProgress.objects.bulk_create(
+            [ModuleProgress(module_id=pk, student=student, status=ProgressStatus.IN_PROGRESS, started_at=now, last_accessed_at=now,
+                            revision=m.revision) for pk, m in touched.items() if pk not in records],
+            ignore_conflicts=True,
+        )
+        records = locked_rows()
+    need_sections = {modules[p[0]].pk for p in parsed if p[1] in STATE_EVENTS}
+    sections = defaultdict(list)
+    if need_sections:
+        for s in ModuleSection.objects.filter(module_id__in=need_sections).order_by("section_number"):
+            sections[s.module_id].append(s)
+    now_epoch = time.time()
+    for m, etype, section, data, _session, _device, _when, _elapsed in parsed:
+        p = records[modules[m].pk]
+        if p.status in (ProgressStatus.NOT_STARTED, ProgressStatus.SKIPPED):
+            p.status, p.started_at = ProgressStatus.IN_PROGRESS, p.started_at or now
+        counter = COUNTERS.get(etype)
+        if counter:
+            setattr(p, counter, getattr(p, counter) + 1)
+            continue
+        if etype not in STATE_EVENTS:
+            continue
+        key = str(section) if section is not None else None
+        state = p.section_state.setdefault(key, {}) if key else {}
+        if etype == EventType.SECTION_VIEW:
+            p.current_section = section
+            state.setdefault("first_viewed_at", now_epoch)
+        elif etype == EventType.HEARTBEAT:
+            p.total_time_seconds += data["seconds"]
+            if key:
+                state["active_seconds"] = state.get("active_seconds", 0) + data["seconds"]
+        elif etype == EventType.MARK_DONE:
+            state["done"] = True
+        elif etype == EventType.CHECKLIST_TICK:
+            ticked = set(state.get("ticked", []))
+            (ticked.add if data.get("checked", True) else ticked.discard)(data["item"])
+            state["ticked"] = sorted(ticked)
+        elif etype == EventType.TASK_COMPLETE and data and isinstance(data.get("task"), str):
+            state["tasks"] = sorted(set(state.get("tasks", [])) | {data["task"][:200]})
+        elif etype in (EventType.SCORE, EventType.GAME_COMPLETE) and data and _int(data.get("score")):
+            state["best_score"] = max(state.get("best_score", 0), data["score"])
+            p.score = max(p.score or 0, data["score"])
+    newly_by, finished = {}, []
+    server_events = []
+    for pk, p in records.items():
+        p.last_accessed_at = now
+        if pk in need_sections:
+            newly, done = evaluate(p, sections[pk], now_epoch, now)
+            newly_by[pk] = newly
+            for s in newly:
+                server_events.append(ModuleAnalyticsEvent(module_id=pk, student=student, event_type=EventType.SECTION_COMPLETE,
+                                                          section_number=s.section_number, timestamp=now))
+            if done:
+                finished.append(p)
+                server_events.append(ModuleAnalyticsEvent(module_id=pk, student=student, event_type=EventType.MODULE_COMPLETE,
+                                                          timestamp=now, event_data={"mastery_score": str(p.mastery_score)}))
+    _write_progress(list(records.values()))
+    if server_events:
+        ModuleAnalyticsEvent.objects.bulk_create(server_events)
+    for p in finished:
+        audit_entry(action=AuditLog.Action.UPDATE, instance=p, user=user, source=AuditLog.Source.API,
+                    changes={"status": ["in_progress", "completed"]}).save()
+    for pk, newly in newly_by.items():
+        for s in newly:
+            transaction.on_commit(lambda p=records[pk], s=s: signals.section_completed.send(sender=ModuleProgress, progress=p, section=s))
+    for p in finished:
+        transaction.on_commit(lambda p=p: signals.module_attempt_finished.send(sender=ModuleProgress, progress=p, completed=True))
+    unlocked = modules_unlocked_by(student, [p.module_id for p in finished]) if finished else []
+    return list(records.values()), unlocked
+
+
+PROGRESS_WRITE_FIELDS = ("status", "started_at", "completed_at", "last_accessed_at", "current_section", "progress_percent", "total_time_seconds",
+                         "pause_count", "hint_count", "retry_count", "error_count", "score", "mastery_score", "completed_sections", "section_state")
+
+
+def _write_progress(records):
+    """Write the locked progress rows back: one UPDATE statement run for every row
+    (executemany; psycopg pipelines it), far cheaper than bulk_update's CASE chains."""
+    if not records:
+        return
+    fields = [ModuleProgress._meta.get_field(name) for name in PROGRESS_WRITE_FIELDS]
+    qn = connection.ops.quote_name
+    sql = f"UPDATE {qn(ModuleProgress._meta.db_table)} SET {', '.join(f'{qn(f.column)} = %s' for f in fields)} WHERE id = %s"
+    params = [[f.get_db_prep_save(getattr(p, f.attname), connection) for f in fields] + [p.pk] for p in records]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+
+
+def modules_unlocked_by(student, completed_module_ids):
+    """Published modules that `completed_module_ids` were the last required prerequisites of."""
+    from lms.selectors import locks_for
+
+    candidates = set(
+        ModulePrerequisite.objects.filter(prerequisite_module_id__in=completed_module_ids, required=True,
+                                          module__status=ModuleStatus.PUBLISHED).values_list("module_id", flat=True)
+    )
+    if not candidates:
+        return []
+    locks = locks_for(student, list(candidates))
+    return list(Module.objects.filter(pk__in=[pk for pk, lock in locks.items() if not lock.locked]).order_by("title"))
+
+
+# ---------------------------------------------------------------- feedback
+
+
+def feedback_submit(*, module, student, user=None, rating=None, difficulty_rating=None, engagement_rating=None,
+                    clarity_rating=None, comment="", is_anonymous=False, tags=None, source=AuditLog.Source.PAGE) -> ModuleFeedback:
+    """One feedback per student per module, after they complete it (a second submit edits it)."""
+    if not ModuleProgress.objects.filter(module=module, student=student, status=ProgressStatus.COMPLETED).exists():
+        raise ValidationError({"module": "Give feedback once you have completed the module."})
+    from lms.models import FeedbackTag
+
+    tags = list(tags or [])
+    bad = [t for t in tags if t not in FeedbackTag.values]
+    if bad:
+        raise ValidationError({"tags": f"Unknown tag(s): {', '.join(map(str, bad))}."})
+    with transaction.atomic():
+        feedback = ModuleFeedback.objects.select_for_update().filter(module=module, student=student).first() or ModuleFeedback(
+            module=module, student=student)
+        for name, value in (("rating", rating), ("difficulty_rating", difficulty_rating), ("engagement_rating", engagement_rating),
+                            ("clarity_rating", clarity_rating), ("comment", comment or ""), ("is_anonymous", bool(is_anonymous)),
+                            ("tags", tags)):
+            setattr(feedback, name, value)
+        instance_save(instance=feedback, user=user, source=source)
+    return feedback
+
+

@@ -1,0 +1,98 @@
+"""Browser checks (headless Chromium): the review queue and correction form,
+the skill progression chart, and the race view. Screenshots go to docs/screenshots/."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+WEEKS = [
+    "Alice interrupted the others and argued with the lead. Alice procrastinated on the report and put it off. She got distracted by the phone.",
+    "Alice needed the teacher to settle a dispute. Alice started after a reminder. We made a list when asked.",
+    "Alice listened to Sam and we worked out a compromise. Alice started right away. We made a timeline and prioritized the tests.",
+    "Alice mentored two new members and coached them. Alice got started on her own. We made a timeline and prioritized the tests.",
+    "Alice mentored the juniors and brought the group back together. Alice started my own project. Backup plan ready; contingency noted.",
+]
+
+
+@pytest.fixture
+def skills_data(world, bc_rubric):
+    from basecamp.models import Assessment, DataEntry, SkillTarget
+    from basecamp.services import entries_assess
+
+    start = timezone.now() - datetime.timedelta(weeks=len(WEEKS))
+    for week, text in enumerate(WEEKS):
+        entry = DataEntry.objects.create(id=f"DE{week + 1:03d}", student=world.student_a, teacher=world.fac_a, type="teacher_observation_note",
+                                         date=(start + datetime.timedelta(weeks=week)).date(), content=text)
+        entries_assess(entries=[entry])
+        Assessment.objects.filter(data_entry=entry).update(created_at=start + datetime.timedelta(weeks=week))
+    SkillTarget.objects.create(student=world.student_a, skill_name="Relationship Skills", target_level="Advanced", completed=True,
+                               completed_at=timezone.now(), assigned_by=world.fac_a)
+    SkillTarget.objects.create(student=world.student_a, skill_name="Communication", assigned_by=world.fac_a)
+    return world
+
+
+def test_review_queue_and_correction(live_server, page, browser_login, screenshot, skills_data):
+    from basecamp.models import Assessment, TeacherCorrection
+
+    Assessment.objects.filter(skill_name="Task Initiation").update(confidence_score="0.12")
+    browser_login(page, live_server, skills_data.users["faculty"].username)
+    page.goto(f"{live_server.url}/basecamp/review/")
+    assert page.get_by_role("heading", name="Skills review queue").is_visible()
+    rows = page.locator("table tbody tr")
+    assert rows.count() >= 1
+    assert "Task Initiation" in rows.first.inner_text()  # least confident first
+    screenshot(page, "basecamp-review-queue")
+    rows.first.get_by_role("link").click()
+    assert page.locator("mark.bc-quote").inner_text().strip() != ""
+    page.get_by_label("Level").select_option("Advanced")
+    page.get_by_label("Justification").fill("She started the project on her own.")
+    page.get_by_label("Notes for the assessor (why)").fill("Self-started without prompting.")
+    page.get_by_role("button", name="Save correction").click()
+    page.wait_for_url(f"{live_server.url}/basecamp/review/")
+    assert "Corrected Task Initiation to Advanced" in page.locator(".messages").inner_text()
+    assert TeacherCorrection.objects.filter(corrected_level="Advanced", corrected_by=skills_data.fac_a).exists()
+
+
+def test_student_skill_chart(live_server, page, phone_page, browser_login, screenshot, skills_data):
+    browser_login(page, live_server, skills_data.users["student"].username)
+    page.goto(f"{live_server.url}/basecamp/skills/")
+    chart = page.locator("svg.bc-chart")
+    assert chart.is_visible()
+    assert page.locator("svg.bc-chart polyline").count() >= 3
+    assert page.locator("svg.bc-chart circle").count() >= 8
+    assert "Relationship Skills" in page.locator(".bc-legend").inner_text()
+    assert page.locator(".bc-badge").count() >= 1
+    assert "reached" in page.locator("#targets-h + ul").inner_text()
+    screenshot(page, "basecamp-skills")
+    browser_login(phone_page, live_server, skills_data.users["student"].username)
+    phone_page.goto(f"{live_server.url}/basecamp/skills/")
+    width = phone_page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 400  # no sideways scrolling on a phone
+
+
+def test_race_view(live_server, page, browser_login, screenshot, world, bc_module, bc_run):
+    from basecamp import adaptive
+    from frames.models import Student
+    from lms import signals
+    from lms.models import ModuleProgress
+
+    module = bc_module(slug="power-budget-101", sections=4, minutes=12)
+    for i, (checkpoints, finish) in enumerate([([150, 330, 520, 700], 730), ([200, 420, 610, 820], 850), ([170, 360, 560, 760], 790)]):
+        bc_run(module, Student.objects.create(id=f"ghost-{i}", name=f"Past Runner{i}", university=world.uni_a), checkpoints, finish)
+    adaptive.ghost_build(module=module, cohort_name="Fall 2025 cohort", semester="Fall 2025")
+    rival = Student.objects.create(id="rival", name="Rosa Reyes", university=world.uni_a)
+    signals.module_attempt_finished.send(sender=ModuleProgress, progress=bc_run(module, rival, [140, 300, 480, 650], 690), completed=True)
+    start = timezone.now() - datetime.timedelta(seconds=400)
+    bc_run(module, world.student_a, [160, 350], start=start)
+    browser_login(page, live_server, world.users["student"].username)
+    page.goto(f"{live_server.url}/basecamp/race/{module.pk}/")
+    assert page.get_by_role("heading", name="Race: Power Budget 101").is_visible()
+    cells = page.locator("table tbody tr").all_inner_texts()
+    assert cells[0].split("\t")[1:4] == ["2:50", "2:40", "−0:10"]  # ghost 170 s, you 160 s: ten seconds ahead
+    assert cells[1].split("\t")[1:4] == ["6:00", "5:50", "−0:10"]
+    assert "ghost had passed 2 of 4" in page.locator("#track-h + div + p").inner_text()
+    assert "Rosa R." in page.locator("ol").inner_text()
+    screenshot(page, "basecamp-race")

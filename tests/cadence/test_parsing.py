@@ -1,0 +1,137 @@
+import datetime
+
+import pytest
+
+from cadence.notion.classify import normalise_status, recognise_subsystem
+from cadence.notion.csvs import parse_csv
+from cadence.notion.dates import DateParseError, column_dayfirst, parse_date
+from cadence.notion.pages import action_items, parse_page, parse_relations
+from cadence.notion.people import PeopleIndex, fold_key, mentions, name_key, split_people
+
+UTC = datetime.UTC
+
+
+def tz(hours):
+    return datetime.timezone(datetime.timedelta(hours=hours))
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "end"),
+    [
+        ("April 13, 2024", datetime.date(2024, 4, 13), None),
+        ("Apr 13, 2024", datetime.date(2024, 4, 13), None),
+        ("@November 19, 2024", datetime.date(2024, 11, 19), None),
+        ("September 17, 2024 1:52 PM", datetime.datetime(2024, 9, 17, 13, 52, tzinfo=UTC), None),
+        ("September 17, 2024 12:05 AM", datetime.datetime(2024, 9, 17, 0, 5, tzinfo=UTC), None),
+        ("September 17, 2024 13:52", datetime.datetime(2024, 9, 17, 13, 52, tzinfo=UTC), None),
+        ("September 17, 2024 1:52 PM (PDT)", datetime.datetime(2024, 9, 17, 13, 52, tzinfo=tz(-7)), None),
+        ("May 2, 2024 9:00 AM (GMT+2)", datetime.datetime(2024, 5, 2, 9, 0, tzinfo=tz(2)), None),
+        ("May 2, 2024 9:00 AM (UTC+05:30)", datetime.datetime(2024, 5, 2, 9, 0, tzinfo=tz(5.5)), None),
+        ("April 13, 2024 → April 15, 2024", datetime.date(2024, 4, 13), datetime.date(2024, 4, 15)),
+        ("October 4, 2024 10:00 AM (PDT) → 11:30 AM",
+         datetime.datetime(2024, 10, 4, 10, tzinfo=tz(-7)), datetime.datetime(2024, 10, 4, 11, 30, tzinfo=tz(-7))),
+        ("October 4, 2024 10:00 AM → October 5, 2024 9:00 AM (EST)",
+         datetime.datetime(2024, 10, 4, 10, tzinfo=tz(-5)), datetime.datetime(2024, 10, 5, 9, tzinfo=tz(-5))),
+        ("04/13/2024", datetime.date(2024, 4, 13), None),
+        ("13/04/2024", datetime.date(2024, 4, 13), None),
+        ("2024/04/13", datetime.date(2024, 4, 13), None),
+        ("2024-04-13", datetime.date(2024, 4, 13), None),
+        ("13 April 2024", datetime.date(2024, 4, 13), None),
+        ("2024-04-13T10:00:00Z", datetime.datetime(2024, 4, 13, 10, tzinfo=UTC), None),
+    ],
+)
+def test_date_forms(text, start, end):
+    parsed = parse_date(text)
+    assert parsed.start == start and parsed.end == end
+
+
+def test_day_first_property():
+    assert parse_date("03/04/2024").start == datetime.date(2024, 3, 4)
+    assert parse_date("03/04/2024", dayfirst=True).start == datetime.date(2024, 4, 3)
+    assert column_dayfirst(["03/04/2024", "25/01/2026"]) is True
+    assert column_dayfirst(["03/04/2024", "01/25/2026"]) is False
+    assert column_dayfirst(["April 1, 2024"]) is None
+
+
+@pytest.mark.parametrize("text", ["", "Sometime next week", "Aprl 13, 2024", "February 30, 2024", "13/13/2024", "April 13, 2024 25:00",
+                                  "April 15, 2024 → April 13, 2024", "April 13, 2024 1:00 PM (XYZ)"])
+def test_bad_dates_raise(text):
+    with pytest.raises(DateParseError):
+        parse_date(text)
+
+
+@pytest.mark.parametrize(
+    ("raw", "slug"),
+    [("Not Started", "todo"), ("To Do", "todo"), ("to-do", "todo"), ("Backlog", "todo"), ("In Progress", "in_progress"),
+     ("in-progress", "in_progress"), ("Doing", "in_progress"), ("In Review", "in_progress"), ("Done", "completed"),
+     ("Complete", "completed"), ("Completed ✅", "completed"), ("Blocked", "blocked"), ("On hold", "blocked"),
+     ("", "unknown"), ("Maybe later", "unknown"), ("Yes", "completed"), ("No", "todo")],
+)
+def test_status_mapping(raw, slug):
+    assert normalise_status(raw) == slug
+
+
+def test_workstream_status_has_active():
+    assert normalise_status("Active", workstream=True) == "active"
+    assert normalise_status("Active") == "unknown"
+
+
+def test_subsystems():
+    assert recognise_subsystem("Avionics") == "avionics"
+    assert recognise_subsystem("EPS, battery") == "power"
+    assert recognise_subsystem("Mission Ops") == "mission_ops"
+    assert recognise_subsystem("Comms") == "communications"
+    assert recognise_subsystem("", "Flight software unit tests") == "software"
+    assert recognise_subsystem("Marketing") == ""
+
+
+def test_people_names():
+    assert name_key("  José   García ") == name_key("JOSÉ GARCÍA") == name_key("@José García")
+    assert name_key("José García") != name_key("Jose Garcia")
+    assert fold_key("José García") == fold_key("jose garcia")
+    assert split_people("@Ana Lima, Bo Chen ,") == ["Ana Lima", "Bo Chen"]
+    index = PeopleIndex()
+    index.add(name_key("José García"), fold_key("José García"), 1, "José García")
+    assert index.find("JOSE GARCIA") == 1 and index.find("josé garcía") == 1 and index.find("Josefa Garcia") is None
+    index.add(name_key("Jose Garcia"), fold_key("Jose Garcia"), 2, "Jose Garcia")
+    assert index.find("JOSÉ GARCIA") is None  # two people fold alike: no guess
+
+
+def test_mentions_skip_dates_and_prefer_known_names():
+    text = "Met @Dana Whitfield on @November 19, 2024. @Marcus Lee will ask @Dana Whitfield today."
+    assert mentions(text, {name_key("Dana Whitfield"): 1}) == ["Dana Whitfield", "Marcus Lee", "Dana Whitfield"]
+
+
+def test_page_format():
+    data = b"# Weekly sync\n\nDate: April 13, 2024\nAttendees: Ana Lima, Bo Chen\n\nNote: this is body.\n\n- [ ] Send the file\n- [x] Book room\n"
+    page = parse_page(f"Meetings {'a' * 32}/Weekly sync {'b' * 32}.md", data, ["Name", "Date", "Attendees"])
+    assert page.page_id == "b" * 32 and page.parent_id == "a" * 32
+    assert page.title == "Weekly sync" and page.properties == {"Date": "April 13, 2024", "Attendees": "Ana Lima, Bo Chen"}
+    assert page.body.startswith("Note: this is body.")
+    assert action_items(page.body) == [{"text": "Send the file", "done": False}, {"text": "Book room", "done": True}]
+
+
+def test_page_without_properties_keeps_body():
+    page = parse_page(f"Doc {'c' * 32}.md", b"# Doc\n\nWarning: read this first\nand this too\n")
+    assert page.properties == {} and page.body.startswith("Warning: read this first")
+
+
+def test_bad_bytes_flag_property():
+    page = parse_page(f"T {'d' * 32}.md", b"# T\n\nPriority: Hi\xffgh\nStatus: Done\n\nbody\n", ["Name", "Priority", "Status"])
+    assert page.flagged == ["Priority"] and page.properties == {"Status": "Done"}
+    assert page.problems[0].startswith("bad bytes")
+
+
+def test_relations_with_commas_in_titles():
+    cell = ("Power, Thermal & Structures (../Projects%20aaa/Power,%20Thermal%20&%20Structures%20" + "e" * 32 + ".md), "
+            "Avionics (../Projects%20aaa/Avionics%20" + "f" * 32 + ".md)")
+    assert parse_relations(cell) == [("Power, Thermal & Structures", "e" * 32), ("Avionics", "f" * 32)]
+
+
+def test_csv_bom_crlf_short_rows():
+    data = "\ufeffName,Status,Due\r\n\"Fix, then test\",Done,April 1 2024\r\nShort row\r\n".encode()
+    columns, rows, problems = parse_csv("Tasks.csv", data)
+    assert columns == ["Name", "Status", "Due"]
+    assert rows[0] == {"Name": "Fix, then test", "Status": "Done", "Due": "April 1 2024"}
+    assert rows[1]["__missing__"] == ["Status", "Due"]
+    assert problems == [("Tasks.csv", "row 3: 1 of 3 columns; missing Status, Due left empty")]

@@ -1,0 +1,174 @@
+"""Meta-tests over every app of the project (frames, analytics, cadence, lms,
+basecamp): each model is in the admin, with the shared base classes, an import
+resource and a declared university scope where it holds university data; each
+API route has a filter set; and every route under /api/v1/ refuses anonymous
+requests. They fail naming the model or route that has the gap."""
+
+import re
+
+import pytest
+from django.apps import apps
+from django.contrib import admin
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from frames.base.admin import ReadOnlyAdmin, ScopedAdminMixin
+from frames.base.api import FramesViewSet
+from frames.models import Faculty, Student, Team, University
+from frames.resource_registry import resource_for
+from frames.roles import PROJECT_APPS, READ_ONLY_MODELS
+from frames.scoping import is_scoped
+
+# Routes under /api/v1/ that anonymous callers may use, each with its reason.
+PUBLIC_API_ROUTES = {
+    "api:root": "the API's table of contents (links only, no data)",
+    "api:token": "exchanges a username and password for a token",
+}
+
+
+def project_models():
+    models = []
+    for label in PROJECT_APPS:
+        try:
+            models.extend(apps.get_app_config(label).get_models())
+        except LookupError:
+            continue
+    return models
+
+
+def label(model):
+    return model._meta.label
+
+
+def walk(patterns, prefix="", namespace=""):
+    """(route regex, full url name, callback, pattern) for every URL of the project."""
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            ns = entry.namespace
+            yield from walk(entry.url_patterns, prefix + str(entry.pattern), f"{namespace}{ns}:" if ns else namespace)
+        elif isinstance(entry, URLPattern):
+            name = f"{namespace}{entry.name}" if entry.name else None
+            yield prefix + str(entry.pattern), name, entry.callback, entry
+
+
+def api_routes():
+    routes = []
+    for route, name, callback, pattern in walk(get_resolver().url_patterns):
+        path = route.replace("^", "").replace("$", "")
+        if not path.startswith("api/v1/"):
+            continue
+        routes.append((path, name, callback, pattern))
+    return routes
+
+
+def url_for(route, name, pattern):
+    """A concrete URL for a route: every path parameter filled with a plausible id."""
+    kwargs = {key: "1" for key in pattern.pattern.regex.groupindex}
+    if name:
+        try:
+            return reverse(name, kwargs=kwargs)
+        except Exception:  # noqa: S110 - fall back to filling the regex by hand
+            pass
+    path = re.sub(r"\(\?P<[^>]+>[^)]*\)", "1", route)
+    path = re.sub(r"<(?:[^:>]+:)?[^>]+>", "1", path)
+    return "/" + path.replace("\\", "")
+
+
+# ------------------------------------------------------------------ admin
+
+
+def test_project_has_models():
+    assert len(project_models()) >= 8
+
+
+@pytest.mark.parametrize("model", project_models(), ids=label)
+def test_every_model_is_in_the_admin(model):
+    if model not in admin.site._registry:
+        pytest.fail(f"{label(model)} is not registered in the admin")
+
+
+@pytest.mark.parametrize("model", project_models(), ids=label)
+def test_every_admin_uses_the_shared_base(model):
+    model_admin = admin.site._registry.get(model)
+    if model_admin is None:
+        pytest.fail(f"{label(model)} is not registered in the admin")
+    assert isinstance(model_admin, (ScopedAdminMixin, ReadOnlyAdmin)), (
+        f"{label(model)}'s admin {type(model_admin).__name__} derives from neither FramesAdmin nor ReadOnlyAdmin: "
+        "it would skip university scoping, audit and safe import"
+    )
+
+
+@pytest.mark.parametrize("model", project_models(), ids=label)
+def test_every_editable_admin_model_has_an_import_resource(model):
+    model_admin = admin.site._registry.get(model)
+    if model_admin is None:
+        pytest.fail(f"{label(model)} is not registered in the admin")
+    if model._meta.label_lower in READ_ONLY_MODELS or isinstance(model_admin, ReadOnlyAdmin):
+        return
+    resource = resource_for(model)
+    assert resource is not None, f"{label(model)}'s admin has no resource_classes (import resource)"
+    from frames.base.resources import FramesResource
+
+    assert issubclass(resource, FramesResource), f"{label(model)}'s resource {resource.__name__} does not derive from FramesResource"
+    assert resource._meta.model is model, f"{label(model)}'s resource {resource.__name__} is for {resource._meta.model}"
+
+
+@pytest.mark.parametrize("model", project_models(), ids=label)
+def test_models_holding_university_data_declare_a_scope(model):
+    """A model pointing at a student, team, faculty member or university holds that
+    university's data: it must declare university_scope or scope_filter."""
+    registry = (Student, Team, Faculty, University)
+    pointing = [
+        f.name for f in model._meta.concrete_fields
+        if f.is_relation and f.related_model in registry
+    ]
+    if model in registry or not pointing:
+        return
+    assert is_scoped(model), (
+        f"{label(model)} points at {', '.join(pointing)} but declares no university_scope/scope_filter: "
+        "faculty of one university would see another's rows"
+    )
+
+
+# ------------------------------------------------------------------ API routes
+
+
+def test_api_routes_found():
+    names = {name for _, name, _, _ in api_routes()}
+    assert {"api:students-list", "api:students-detail", "api:root"} <= names
+
+
+@pytest.mark.parametrize("route", api_routes(), ids=lambda r: r[1] or r[0])
+def test_every_framesviewset_route_has_a_filterset(route):
+    path, name, callback, _ = route
+    cls = getattr(callback, "cls", None)
+    if cls is None or not issubclass(cls, FramesViewSet):
+        return
+    model = cls.queryset.model if getattr(cls, "queryset", None) is not None else None
+    assert getattr(cls, "filterset_class", None) is not None, (
+        f"{cls.__module__}.{cls.__name__} (route {name or path}, model {label(model) if model else '?'}) has no filterset_class"
+    )
+    assert getattr(cls, "serializer_class", None) is not None, f"{cls.__name__} (route {name or path}) has no serializer_class"
+
+
+@pytest.mark.parametrize("route", api_routes(), ids=lambda r: r[1] or r[0])
+def test_every_api_route_refuses_anonymous(db, client, route):
+    from django.core.cache import cache
+
+    cache.clear()  # anonymous throttling must not answer for the permission check
+    path, name, callback, pattern = route
+    if name in PUBLIC_API_ROUTES:
+        return
+    url = url_for(path, name, pattern)
+    for method in ("get", "post", "put", "patch", "delete"):
+        response = getattr(client, method)(url, content_type="application/json") if method != "get" else client.get(url)
+        allowed = {401, 403} if method in ("get", "post") else {401, 403, 405}
+        assert response.status_code in allowed, (
+            f"anonymous {method.upper()} {url} (route {name or path}) answered {response.status_code}, expected 401/403"
+        )
+
+
+def test_public_api_routes_still_exist():
+    """The allowlist names real routes (a renamed route must not slip past the check)."""
+    names = {name for _, name, _, _ in api_routes()}
+    for name in PUBLIC_API_ROUTES:
+        assert name in names, f"{name} is allowlisted as public but no longer exists"

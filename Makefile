@@ -27,7 +27,7 @@ demo: install
 	DEBUG=$${DEBUG:-1} $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test: install
-	DEBUG=0 TESTING=1 SECRET_KEY=test-only-secret-key-not-for-production $(PY) -m pytest -q $(PYTEST_ARGS)
+	DEBUG=0 TESTING=1 SECRET_KEY=test-only-secret-key-not-for-production $(PY) -m pytest -q -n $${PYTEST_WORKERS:-2} $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -205,6 +205,7 @@ class RaceResultAdmin(ReadOnlyFieldsMixin, FramesAdmin):
 
 @admin.register(m.LeaderboardPreference)
 class LeaderboardPreferenceAdmin(ReadOnlyFieldsMixin, FramesAdmin):
+    resource_classes = [r.LeaderboardPreferenceResource]
     list_display = ["student", "listed", "updated_at"]
     list_select_related = ["student"]
     search_fields = ["student__name", "student__id"]

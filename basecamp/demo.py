@@ -130,33 +130,48 @@ def _adaptive(rng, demo_student, stdout):
         return
     past = list(Student.objects.exclude(university_id="cal_poly").order_by("id")[:14])
     for module in modules:
-        sections = list(module.sections.order_by("section_number"))
-        per_section = max(60, module.estimated_minutes * 60 // max(len(sections), 1))
         for i, student in enumerate(past):
             if ModuleProgress.objects.filter(module=module, student=student).exists():
                 continue
-            local = random.Random(f"{module.module_id}-{student.pk}")
-            start = timezone.now() - datetime.timedelta(days=120 + i, hours=local.randint(0, 8))
-            elapsed, events = 0, []
-            for section in sections:
-                elapsed += int(per_section * local.uniform(0.6, 1.5))
-                events.append(ModuleAnalyticsEvent(module=module, student=student, event_type="section_complete",
-                                                   section_number=section.section_number, timestamp=start + datetime.timedelta(seconds=elapsed)))
+            start = timezone.now() - datetime.timedelta(days=120 + i, hours=i % 8)
             finished = i % 7 != 6  # a few gave up
-            progress = ModuleProgress.objects.create(
-                module=module, student=student, status="completed" if finished else "in_progress", started_at=start,
-                completed_at=start + datetime.timedelta(seconds=elapsed + 20) if finished else None,
-                progress_percent=100 if finished else 50, current_section=len(sections), total_time_seconds=elapsed,
-                error_count=local.randint(0, 4), hint_count=local.randint(0, 3), revision=module.revision,
-                completed_sections=[s.section_number for s in sections] if finished else [],
-            )
-            ModuleAnalyticsEvent.objects.bulk_create(events if finished else events[: len(events) // 2])
+            progress = _recorded_run(module, student, start, finished, ModuleProgress, ModuleAnalyticsEvent)
             adaptive.performance_record(progress=progress, completed=finished)
         if not GhostCohort.objects.filter(module=module).exists():
             adaptive.ghost_build(module=module, semester="Fall 2025", cohort_name=f"Fall 2025 cohort · {module.title}", min_members=3)
+    # This term's cal_poly classmates race the ghosts: their finishes fill the leaderboards the demo student sees.
+    classmates = list(Student.objects.filter(university_id="cal_poly").exclude(pk=getattr(demo_student, "pk", None)).order_by("id")[:5])
+    for module in modules:
+        for i, student in enumerate(classmates):
+            if ModuleProgress.objects.filter(module=module, student=student).exists():
+                continue
+            start = timezone.now() - datetime.timedelta(days=10 - i, hours=2)
+            progress = _recorded_run(module, student, start, True, ModuleProgress, ModuleAnalyticsEvent)
+            adaptive.performance_record(progress=progress, completed=True)  # also records the race result
     adaptive.calibrate_modules()
     if demo_student is not None:
         for subsystem in {m.subsystem for m in modules if m.subsystem} | {"software"}:
             adaptive.competency_refresh(student=demo_student, subsystem=subsystem)
     if stdout:
         stdout.write(f"Basecamp adaptive: {GhostCohort.objects.count()} ghosts, races on {', '.join(m.module_id for m in modules)}.")
+
+
+def _recorded_run(module, student, start, finished, ModuleProgress, ModuleAnalyticsEvent):
+    """A run through `module` as the lms records it: progress plus section_complete events."""
+    sections = list(module.sections.order_by("section_number"))
+    per_section = max(60, module.estimated_minutes * 60 // max(len(sections), 1))
+    local = random.Random(f"{module.module_id}-{student.pk}")
+    elapsed, events = 0, []
+    for section in sections:
+        elapsed += int(per_section * local.uniform(0.6, 1.5))
+        events.append(ModuleAnalyticsEvent(module=module, student=student, event_type="section_complete",
+                                           section_number=section.section_number, timestamp=start + datetime.timedelta(seconds=elapsed)))
+    progress = ModuleProgress.objects.create(
+        module=module, student=student, status="completed" if finished else "in_progress", started_at=start,
+        completed_at=start + datetime.timedelta(seconds=elapsed + 20) if finished else None,
+        progress_percent=100 if finished else 50, current_section=len(sections), total_time_seconds=elapsed,
+        error_count=local.randint(0, 4), hint_count=local.randint(0, 3), revision=module.revision,
+        completed_sections=[s.section_number for s in sections] if finished else [],
+    )
+    ModuleAnalyticsEvent.objects.bulk_create(events if finished else events[: len(events) // 2])
+    return progress

@@ -71,3 +71,7 @@ class ModuleVersionHistoryResource(FramesResource):
 
 class SimulationEnvironmentResource(FramesResource):
     Meta = _meta(m.SimulationEnvironment, ("slug", "name", "type", "subsystem", "config_json", "status"), ("slug",))
+
+
+class LeaderboardPreferenceResource(FramesResource):
+    Meta = _meta(m.LeaderboardPreference, ("student", "listed"), ("student",))

@@ -128,6 +128,17 @@ class MeetingAdmin(FramesAdmin):
         return f"{sum(1 for i in items if i.get('done'))}/{len(items)}" if items else ""
 
 
+@admin.register(MeetingAttendee)
+class MeetingAttendeeAdmin(FramesAdmin):
+    """Attendance rows on their own, for import/export and search; scoped like people."""
+
+    resource_classes = [resources.MeetingAttendeeResource]
+    list_display = ["meeting", "person"]
+    list_select_related = ["meeting", "person"]
+    search_fields = ["meeting__name", "person__name"]
+    autocomplete_fields = ["meeting", "person"]
+
+
 @admin.register(Document)
 class DocumentAdmin(FramesAdmin):
     resource_classes = [resources.DocumentResource]
@@ -148,6 +159,17 @@ class RawContentAdmin(FramesAdmin):
     @admin.display(boolean=True, description="problems")
     def has_problems(self, obj):
         return bool(obj.problems)
+
+
+def _remove_stale_uploads(max_age=24 * 3600):
+    """Previews never applied leave their upload behind: drop those older than a day."""
+    now = timezone.now().timestamp()
+    for entry in os.scandir(UPLOAD_DIR):
+        try:
+            if entry.is_file() and now - entry.stat().st_mtime > max_age:
+                os.unlink(entry.path)
+        except OSError:
+            continue
 
 
 class NotionUploadForm(forms.Form):
@@ -171,6 +193,7 @@ class NotionSyncMetadataAdmin(ReadOnlyAdmin):
         if not (is_unrestricted(request.user) and request.user.has_perm("cadence.add_rawcontent")):
             raise PermissionDenied
         os.makedirs(UPLOAD_DIR, exist_ok=True)
+        _remove_stale_uploads()
         uploads = request.session.get("cadence_notion_uploads", {})
         form = NotionUploadForm()
         report = token = None

@@ -23,18 +23,32 @@ class Role:
 
 
 def role_of(user) -> str:
+    """The user's role, learned in one query and cached on the user object
+    (with the linked student or faculty record, so university_of costs nothing)."""
     if user is None or not user.is_authenticated:
         return Role.ANONYMOUS
     cached = getattr(user, "_frames_role", None)
     if cached:
         return cached
+    from django.contrib.auth import get_user_model
+    from django.db.models import Exists, OuterRef
+
+    User = get_user_model()
+    fetched = (
+        User.objects.filter(pk=user.pk)
+        .select_related("student_profile", "faculty_profile")
+        .annotate(is_coordinator=Exists(User.groups.through.objects.filter(user_id=OuterRef("pk"), group__name=COORDINATORS)))
+        .first()
+    )
+    profiles = fetched._state.fields_cache if fetched is not None else {}
+    user._state.fields_cache.update(profiles)
     if user.is_superuser:
         role = Role.SUPERUSER
-    elif user.groups.filter(name=COORDINATORS).exists():
+    elif fetched is not None and fetched.is_coordinator:
         role = Role.COORDINATOR
-    elif hasattr(user, "faculty_profile"):
+    elif profiles.get("faculty_profile") is not None:
         role = Role.FACULTY
-    elif hasattr(user, "student_profile"):
+    elif profiles.get("student_profile") is not None:
         role = Role.STUDENT
     else:
         role = Role.NONE

@@ -129,7 +129,9 @@ def agent_job(*, agent_name, action_type, user=None, subsystem="", metadata=None
         entry.save()
         raise
     else:
-        entry.status = AgentLog.Status.SUCCEEDED
+        # A job may record its own failure without raising (e.g. an import that rolled back).
+        if entry.status == AgentLog.Status.RUNNING:
+            entry.status = AgentLog.Status.SUCCEEDED
         entry.finished_at = timezone.now()
         entry.save()
 

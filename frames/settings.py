@@ -212,6 +212,9 @@ SPECTACULAR_SETTINGS = {
         "AuditActionEnum": "frames.models.AuditLog.Action",
         "AuditSourceEnum": "frames.models.AuditLog.Source",
         "AgentLogStatusEnum": "frames.models.AgentLog.Status",
+        "ModuleStatusEnum": "lms.models.modules.ModuleStatus",
+        "FactorSourceEnum": "analytics.models.choices.FactorSource",
+        "InterfaceEndTypeEnum": "analytics.models.interfaces.EndType",
     },
 }
 

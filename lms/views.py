@@ -15,13 +15,11 @@ from frames.roles import Role, role_of, student_of
 from lms import completion, hooks, selectors, services
 from lms.models import FeedbackTag, ModuleFeedback, ModuleProgress, ModuleStatus, ModuleType, ProgressStatus, SectionType
 from lms.rendering import markdown_html, video_embed
-from lms.roles import prime_role
 
 STAFF_ROLES = {Role.FACULTY, Role.COORDINATOR, Role.SUPERUSER}
 
 
 def _student(request):
-    prime_role(request.user)
     student = student_of(request.user)
     if student is None:
         raise PermissionDenied("These pages are for students.")
@@ -30,7 +28,6 @@ def _student(request):
 
 @login_required
 def my_learning(request):
-    prime_role(request.user)
     if role_of(request.user) in STAFF_ROLES:
         return redirect("lms:staff-modules")
     student = _student(request)

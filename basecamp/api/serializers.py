@@ -1,10 +1,37 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from basecamp import models as m
+from basecamp.models.adaptive import COMPETENCY_ORDER
 from frames.base.api import FramesSerializer
 
 
+def inline_choices(choices, description):
+    """A choice field whose enum stays inline in the schema (wrapped in allOf, which
+    drf-spectacular's enum hook leaves alone), so basecamp's fields sharing one
+    vocabulary (level, corrected_level, target_level ...) neither get one enum
+    component each nor collide with other apps' `status`/`category` enums."""
+    values = [value for value, _label in choices]
+
+    @extend_schema_field({"allOf": [{"type": "string", "enum": values}], "description": description})
+    class InlineChoiceField(serializers.ChoiceField):
+        def __init__(self, **kwargs):
+            super().__init__(choices=choices, **kwargs)
+
+    return InlineChoiceField
+
+
+LevelField = inline_choices(m.Level.choices, "Emerging, Developing, Proficient or Advanced.")
+CategoryField = inline_choices(m.SkillCategory.choices, "SEL, EF or 21st_Century.")
+CompetencyField = inline_choices([(c, c) for c in COMPETENCY_ORDER], "orientation, competency, integration or autonomy.")
+EnvStatusField = inline_choices(m.SimulationEnvironment.Status.choices, "active, planned or retired.")
+EnvTypeField = inline_choices(m.SimulationEnvironment.Type.choices, "The kind of tool.")
+EntryTypeField = inline_choices(m.EntryType.choices, "One of seed 004's seven entry types.")
+
+
 class RubricSkillSerializer(FramesSerializer):
+    category = CategoryField()
+
     class Meta:
         model = m.RubricSkill
         fields = ["id", "rubric_version", "name", "category", "position", "description", "descriptors", "indicators", "cues"]
@@ -13,6 +40,7 @@ class RubricSkillSerializer(FramesSerializer):
 class DataEntrySerializer(FramesSerializer):
     id = serializers.RegexField(r"^DE[0-9]{3,}$", max_length=20, required=False,
                                 error_messages={"invalid": "Data entry ids look like DE001."})
+    type = EntryTypeField()
 
     class Meta:
         model = m.DataEntry
@@ -22,6 +50,8 @@ class DataEntrySerializer(FramesSerializer):
 
 class AssessmentSerializer(FramesSerializer):
     corrected = serializers.SerializerMethodField()
+    level = LevelField()
+    skill_category = CategoryField()
 
     class Meta:
         model = m.Assessment
@@ -37,6 +67,9 @@ class AssessmentSerializer(FramesSerializer):
 
 
 class TeacherCorrectionSerializer(FramesSerializer):
+    original_level = LevelField()
+    corrected_level = LevelField()
+
     class Meta:
         model = m.TeacherCorrection
         fields = [
@@ -46,24 +79,31 @@ class TeacherCorrectionSerializer(FramesSerializer):
 
 
 class SkillTargetSerializer(FramesSerializer):
+    target_level = LevelField(required=False)
+
     class Meta:
         model = m.SkillTarget
         fields = ["id", "student", "skill_name", "target_level", "assigned_by", "assigned_at", "completed", "completed_at"]
 
 
 class CorrectionInputSerializer(serializers.Serializer):
-    corrected_level = serializers.ChoiceField(choices=m.Level.choices)
+    corrected_level = LevelField()
     corrected_justification = serializers.CharField(max_length=5000, allow_blank=True, required=False, default="")
     teacher_notes = serializers.CharField(max_length=5000, allow_blank=True, required=False, default="")
 
 
 class MyAssessmentSerializer(serializers.ModelSerializer):
+    level = LevelField()
+    skill_category = CategoryField()
+
     class Meta:
         model = m.Assessment
         fields = ["id", "skill_name", "skill_category", "level", "confidence_score", "justification", "source_quote", "created_at"]
 
 
 class MyTargetSerializer(serializers.ModelSerializer):
+    target_level = LevelField()
+
     class Meta:
         model = m.SkillTarget
         fields = ["id", "skill_name", "target_level", "assigned_at", "completed", "completed_at"]
@@ -84,6 +124,9 @@ class ModuleDifficultyCalibrationSerializer(FramesSerializer):
 
 
 class SubsystemCompetencySerializer(FramesSerializer):
+    competency_level = CompetencyField(read_only=True)
+    computed_level = CompetencyField(read_only=True)
+
     class Meta:
         model = m.SubsystemCompetency
         fields = ["competency_id", "student", "subsystem", "competency_level", "computed_level", "modules_completed", "skills_at_proficient",
@@ -124,6 +167,46 @@ class ModuleVersionHistorySerializer(FramesSerializer):
 
 
 class SimulationEnvironmentSerializer(FramesSerializer):
+    type = EnvTypeField()
+    status = EnvStatusField(required=False)
+
     class Meta:
         model = m.SimulationEnvironment
         fields = ["env_id", "slug", "name", "type", "subsystem", "config_json", "status", "created_at"]
+
+
+class BadgeSerializer(serializers.Serializer):
+    skill_name = serializers.CharField()
+    level = LevelField()
+    earned_date = serializers.DateTimeField()
+
+
+class MySkillsSerializer(serializers.Serializer):
+    student = serializers.CharField()
+    skills = MyAssessmentSerializer(many=True)
+    targets = MyTargetSerializer(many=True)
+    badges = BadgeSerializer(many=True)
+
+
+class AgreementRowSerializer(serializers.Serializer):
+    skill_name = serializers.CharField()
+    reviewed = serializers.IntegerField()
+    agreed = serializers.IntegerField()
+    corrected = serializers.IntegerField()
+    agreement = serializers.FloatField(allow_null=True)
+
+
+class AssessRunSerializer(serializers.Serializer):
+    proposed = serializers.IntegerField()
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    kept_reviewed = serializers.IntegerField()
+    removed = serializers.IntegerField()
+    adjusted_by_examples = serializers.IntegerField()
+    targets_completed = serializers.IntegerField()
+
+
+class VersionDiffSerializer(serializers.Serializer):
+    from_version = serializers.IntegerField(source="from")
+    to = serializers.IntegerField()
+    diff = serializers.JSONField()

@@ -1,4 +1,4 @@
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -34,7 +34,7 @@ class DataEntryViewSet(FramesViewSet):
             entry_id=data.pop("id", None), user=self.request.user, source="api", **data,
         )
 
-    @extend_schema(request=None, responses={200: dict})
+    @extend_schema(request=None, responses={200: s.AssessRunSerializer})
     @action(detail=True, methods=["post"])
     def assess(self, request, pk=None):
         """Run the assessor on this entry (teacher-reviewed proposals are kept)."""
@@ -63,11 +63,12 @@ class AssessmentViewSet(FramesViewSet):
         correction = services.assessment_correct(assessment=assessment, user=request.user, **data.validated_data)
         return Response(s.TeacherCorrectionSerializer(correction, context={"request": request}).data)
 
-    @extend_schema(request=None, responses={200: dict})
-    @action(detail=False, methods=["get"], url_path="agreement")
+    @extend_schema(request=None, responses={200: s.AgreementRowSerializer(many=True)})
+    @action(detail=False, methods=["get"], url_path="agreement", pagination_class=None)
     def agreement(self, request):
         """How often teachers kept the proposed level, per skill."""
-        return Response(services.agreement_report(self.filter_queryset(self.get_queryset())))
+        rows = services.agreement_report(self.filter_queryset(self.get_queryset()))
+        return Response(s.AgreementRowSerializer(rows, many=True).data)
 
 
 class TeacherCorrectionViewSet(FramesViewSet):
@@ -105,16 +106,13 @@ class MySkillsView(APIView):
 
     permission_classes = [permissions.IsAuthenticated, IsStudent]
 
-    @extend_schema(responses={200: dict})
+    @extend_schema(responses={200: s.MySkillsSerializer})
     def get(self, request):
         student = student_of(request.user)
         latest = selectors.latest_levels(student)
-        return Response({
-            "student": student.pk,
-            "skills": s.MyAssessmentSerializer(list(latest.values()), many=True).data,
-            "targets": s.MyTargetSerializer(selectors.targets(student), many=True).data,
-            "badges": selectors.badges(student),
-        })
+        return Response(s.MySkillsSerializer({
+            "student": student.pk, "skills": list(latest.values()), "targets": selectors.targets(student), "badges": selectors.badges(student),
+        }).data)
 
 
 
@@ -174,8 +172,8 @@ class ModuleVersionHistoryViewSet(ReadOnlyFramesViewSet):
     filterset_class = f.ModuleVersionHistoryFilterSet
     ordering_fields = ["created_at"]
 
-    @extend_schema(responses={200: dict})
-    @action(detail=True, methods=["get"])
+    @extend_schema(responses={200: dict}, parameters=[OpenApiParameter("against", int, description="A version id of the same module.")])
+    @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
     def diff(self, request, pk=None):
         """Changes from ?against=<version_id> (default: the version before) to this version."""
         from basecamp.adaptive import spec_diff

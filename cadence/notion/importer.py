@@ -84,8 +84,16 @@ def _short(value):
     return value
 
 
+TEXT_FIELDS = {"description", "notes", "body"}
+
+
 def _snap(values: dict) -> dict:
-    return {k: _short(v) for k, v in values.items()}
+    """What the import wrote, for spotting hand edits later: page text as a digest, the rest as is."""
+    return {k: _digest(v) if k in TEXT_FIELDS else _short(v) for k, v in values.items()}
+
+
+def _digest(value):
+    return f"sha256:{hashlib.sha256(value.encode()).hexdigest()[:32]}" if isinstance(value, str) and value else value
 
 
 def empty_report(dry_run=False):
@@ -549,7 +557,7 @@ class Importer:
             for name in fields:
                 if current.get(name) == incoming.get(name):
                     continue
-                if name in snapshot and _short(current.get(name)) != snapshot[name]:
+                if name in snapshot and _snap({name: current.get(name)})[name] != snapshot[name]:
                     self.report["conflicts"].append({
                         "table": table, "notion_page_id": obj.notion_page_id, "record": str(obj)[:100], "field": name,
                         "kept": _short(current.get(name)), "incoming": _short(incoming.get(name)), "reason": "edited by hand since the last import",
@@ -577,7 +585,7 @@ class Importer:
                 for o in objs:
                     o.pk = pks[o.notion_page_id]
             for obj, values in to_create:
-                self._audit(AuditLog.Action.CREATE, obj, {k: [None, _short(v)] for k, v in _json(values).items() if v not in (None, "", [])})
+                self._audit(AuditLog.Action.CREATE, obj, {k: [None, v] for k, v in obj.import_snapshot.items() if v not in (None, "", [])})
                 if model is Meeting:
                     new_attendees.append((obj, values["attendees"]))
             self.count(table, "created", len(objs))

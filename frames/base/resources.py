@@ -28,6 +28,7 @@ Everything still happens inside the one import transaction, so any bad row (in
 any batch, on any path) rolls the whole file back.
 """
 
+import functools
 import json
 from collections import OrderedDict
 from copy import deepcopy
@@ -47,7 +48,7 @@ from import_export.results import RowResult
 
 from frames.models import AuditLog, University
 from frames.scoping import is_scoped, scope_queryset
-from frames.services import _json_safe, audit_entry, diff
+from frames.services import _json_safe, agent_job, audit_entry, diff
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 IN_CHUNK = 5000  # values per `IN (...)` lookup
@@ -305,10 +306,26 @@ class FramesResource(resources.ModelResource):
         preview = kwargs.pop("preview", dry_run)
         self._skip_diff_now = bool(self._meta.skip_diff) or not preview
         self._audit_rows = []
-        return super().import_data(
-            dataset, dry_run=dry_run, raise_errors=raise_errors, use_transactions=True,
+        run = functools.partial(
+            super().import_data, dataset, dry_run=dry_run, raise_errors=raise_errors, use_transactions=True,
             collect_failed_rows=collect_failed_rows, rollback_on_validation_errors=True, **kwargs,
         )
+        if dry_run:
+            return run()
+        # Every applied import is an automated job in the agent log, failed ones included.
+        label = self._meta.model._meta.label
+        with agent_job(agent_name="import_records", action_type=f"import {label}", user=self.user,
+                       metadata={"model": label, "rows": len(dataset), "file": kwargs.get("file_name") or ""}) as job:
+            result = run()
+            problems = row_errors(result)
+            job.metadata.update({key: result.totals.get(key, 0) for key in ("new", "update", "skip", "delete")})
+            if problems:
+                job.status = job.Status.FAILED
+                job.error = f"Nothing imported: {len(problems)} problem(s); first: {problems[0]}"
+                job.metadata["problems"] = problems[:50]
+            else:
+                job.message = f"Imported {len(dataset)} rows of {label}."
+        return result
 
     # -- the user's scope only
     def get_queryset(self):

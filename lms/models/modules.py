@@ -77,6 +77,10 @@ class Module(models.Model):
     difficulty_level = models.PositiveSmallIntegerField(default=1, help_text="1 (easiest) to 5.")
     adaptive_config = models.JSONField(null=True, blank=True)
 
+    # Training content is the program's, shared by every university (a university on a
+    # module only says who owns it); students see published ones, faculty read them all.
+    university_scope = None
+
     class Meta:
         db_table = "modules"
         ordering = ["title"]

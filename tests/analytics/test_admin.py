@@ -11,7 +11,7 @@ from frames.base.resources import run_import
 from frames.models import AgentLog
 from tests.fixtures.analytics import make_interface
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("analytics_fast_passwords")]
+pytestmark = pytest.mark.django_db
 MODELS = ["interface", "outcome", "riskfactor", "factorvalue", "interfacefactorvalue", "factormodel", "modelfactor", "modelvalidation"]
 
 

@@ -11,7 +11,7 @@ from frames.models import AgentLog, AuditLog
 from tests.factories import TeamFactory
 from tests.fixtures.analytics import make_interface
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("analytics_fast_passwords")]
+pytestmark = pytest.mark.django_db
 BASE = "/api/v1/analytics/"
 LISTS = ["interfaces", "outcomes", "risk-factors", "factor-values", "interface-factor-values", "factor-models", "model-factors", "model-validations"]
 
@@ -304,3 +304,47 @@ def test_interface_factor_values(aworld, client_for):
     faculty = client_for(aworld.users["faculty"])
     assert faculty.get(f"{BASE}interface-factor-values/").json()["count"] == 0  # int-b is B's only
     assert faculty.post(f"{BASE}interface-factor-values/", body | {"interface": "int-a"}, format="json").status_code == 403
+
+
+def _detail_objects(w):
+    from analytics.models import InterfaceFactorValue, RiskFactor
+
+    iface_factor = RiskFactor.objects.create(key="handover", name="Hand-over", entity_type="interface")
+    ifv_a = InterfaceFactorValue.objects.create(factor=iface_factor, interface=w.int_a, value=1)
+    ifv_b = InterfaceFactorValue.objects.create(factor=iface_factor, interface=w.int_b, value=2)
+    # (endpoint, A's object, B's object or None for program-wide tables)
+    return [
+        ("interfaces", w.int_a.pk, w.int_b.pk),
+        ("outcomes", w.outcome_a.pk, w.outcome_b.pk),
+        ("factor-values", w.value_a.pk, w.value_b.pk),
+        ("interface-factor-values", ifv_a.pk, ifv_b.pk),
+        ("risk-factors", w.factor.pk, None),
+        ("factor-models", w.model.pk, None),
+        ("model-factors", w.weight.pk, None),
+        ("model-validations", w.validation.pk, None),
+    ]
+
+
+def test_detail_permissions_for_every_endpoint_and_role(aworld, client_for):
+    for endpoint, own, other in _detail_objects(aworld):
+        for role, expected_own, expected_other in [
+            ("anonymous", 401, 401), ("student", 403, 403), ("faculty", 200, 404), ("coordinator", 200, 200), ("superuser", 200, 200),
+        ]:
+            client = client_for(aworld.users[role])
+            assert client.get(f"{BASE}{endpoint}/{own}/").status_code == expected_own, (endpoint, role)
+            if other is not None:
+                assert client.get(f"{BASE}{endpoint}/{other}/").status_code == expected_other, (endpoint, role)
+
+
+def test_delete_permissions_for_every_writable_endpoint(aworld, client_for):
+    objects = _detail_objects(aworld)[::-1]  # children first: deleting an interface takes its values with it
+    writable = {"interfaces", "outcomes", "factor-values", "interface-factor-values"}
+    for endpoint, own, _ in objects:
+        url = f"{BASE}{endpoint}/{own}/"
+        for role in ("anonymous", "student", "faculty"):
+            assert client_for(aworld.users[role]).delete(url).status_code in (401, 403), (endpoint, role)
+            assert client_for(aworld.users["coordinator"]).get(url).status_code == 200, (endpoint, role)
+        # risk factors still measured (team-b's value, the model's weight) are protected: 400, never 500
+        expected = 204 if endpoint in writable else 400 if endpoint == "risk-factors" else 405
+        assert client_for(aworld.users["coordinator"]).delete(url).status_code == expected, endpoint
+    assert AuditLog.objects.filter(table_name="outcomes", action="delete", object_id=str(aworld.outcome_a.pk)).exists()

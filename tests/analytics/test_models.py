@@ -11,7 +11,7 @@ from frames.services import instance_save
 from tests.factories import ProjectFactory, StudentFactory, TeamFactory, UniversityFactory
 from tests.fixtures.analytics import make_interface
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("analytics_fast_passwords")]
+pytestmark = pytest.mark.django_db
 
 
 def test_universities_are_derived_from_the_ends(aworld):

@@ -4,7 +4,7 @@ import pytest
 
 from tests.factories import UserFactory
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("analytics_fast_passwords")]
+pytestmark = pytest.mark.django_db
 PAGES = ["/analytics/", "/analytics/network/", "/analytics/outcomes/", "/analytics/rotation/", "/analytics/models/", "/analytics/models/?per=team"]
 
 
@@ -58,7 +58,6 @@ def test_home_page_links_the_dashboards(aworld, login_client):
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_dashboards_in_a_browser(live_server, page, browser_login, screenshot, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     from analytics import demo
     from frames import demo as frames_demo
     from frames.roles import sync_role_permissions

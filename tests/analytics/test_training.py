@@ -13,7 +13,7 @@ from frames.models import AgentLog, Project, Team, University
 from tests.factories import StudentFactory
 from tests.fixtures.analytics import make_interface
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("analytics_fast_passwords")]
+pytestmark = pytest.mark.django_db
 UTC = datetime.UTC
 
 

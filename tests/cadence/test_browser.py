@@ -4,7 +4,6 @@ import pytest
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_notion_upload_preview_in_a_browser(live_server, page, browser_login, screenshot, settings, tmp_path):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     from cadence.models import Task
     from cadence.notion.fixture import SHIPPED, build_export
     from frames import demo as frames_demo

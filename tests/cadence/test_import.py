@@ -279,3 +279,32 @@ def test_single_part_export_imports(tmp_path):
     path = _zip(tmp_path / "single.zip", [(f"Export-y/Launch checklist {'d' * 32}.md", b"# Launch checklist\n\nA procedure to follow before every launch.\n")])
     report = notion_import(archive_path_or_file=str(path))
     assert report["status"] == "succeeded" and Document.objects.get().category == "workflow"
+
+
+def test_a_page_the_database_refuses_costs_only_itself(notion_zip):
+    # another person already holds the e-mail the People page carries (e-mails are unique)
+    Person.objects.create(name="Someone Else", email="PRIYA@example.edu")
+    report = notion_import(archive_path_or_file=str(notion_zip))
+    failed = [p for p in report["problems"] if p["reason"].startswith("not imported")]
+    assert len(failed) == 1 and "Priya Natarajan 120f0175e7dc5c8f4801b44cf0b67fc0.md" in failed[0]["file"]
+    assert report["tables"]["cadence_raw_content"]["skipped"] == 1
+    assert RawContent.objects.count() == 18 and Task.objects.count() == 7 and Meeting.objects.count() == 3
+    assert not RawContent.objects.filter(title="Priya Natarajan").exists()
+    assert Person.objects.get(name="Priya Natarajan").email is None
+
+
+def test_hand_edited_description_is_kept(notion_tree, build_zip):
+    notion_import(archive_path_or_file=str(build_zip(notion_tree)))
+    task = Task.objects.get(title="Order solar cells")
+    assert task.import_snapshot["description"].startswith("sha256:")  # page text is kept as a digest
+    task.description = "Edited by the coordinator."
+    task.save()
+    _edit(notion_tree, f"{TASKS}/Order solar cells 0f826a89cf68c399c5f4cf320c1a5842.md", "Two strings of 7 cells.", "Three strings of 7 cells.")
+    _edit(notion_tree, f"{TASKS}/Order solar cells 0f826a89cf68c399c5f4cf320c1a5842.md", "Priority: High", "Priority: Low")
+    report = notion_import(archive_path_or_file=str(build_zip(notion_tree)))
+    task.refresh_from_db()
+    assert task.description == "Edited by the coordinator." and task.priority == "Low"
+    assert [(c["field"], c["kept"], c["incoming"]) for c in report["conflicts"]] == [
+        ("description", "Edited by the coordinator.", "Three strings of 7 cells."),
+    ]
+    assert AuditLog.objects.filter(table_name="cadence_tasks", object_id=str(task.pk), action="update", source="import").exists()

@@ -310,3 +310,14 @@ def test_learner_pages_query_count_does_not_grow(world, login_client, url):
     Module.objects.all().delete()
     populate(world, 50)
     assert count_queries(c, url) == one
+
+
+def test_every_route_and_admin_model_has_a_permission_test():
+    """Meta-test: a new lms endpoint or admin model must be added to the matrices above."""
+    from django.contrib import admin
+
+    from lms.api.urls import router
+
+    assert {prefix for prefix, _, _ in router.registry} == set(ENDPOINTS)
+    registered = {m._meta.model_name for m in admin.site._registry if m._meta.app_label == "lms"}
+    assert registered == set(ADMIN_MODELS)

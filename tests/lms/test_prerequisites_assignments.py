@@ -128,3 +128,14 @@ def test_my_learning_shows_overdue_and_lock_reason(world, lms_world):
     by_slug = {r["module"].module_id: r for r in data["rows"]}
     assert by_slug["intro"]["overdue"] and data["overdue_count"] == 1
     assert by_slug["advanced"]["lock"].locked
+
+
+def test_students_saved_in_one_transaction_are_assigned_together(world, make_module, run_on_commit):
+    m = make_module("m")
+    services.assignment_create(module=m, university=world.uni_a)
+    with run_on_commit() as callbacks:
+        for i in range(3):
+            StudentFactory(id=f"student-batch{i}", university=world.uni_a)
+    ours = [c for c in callbacks if "student_saved_receiver" in getattr(c, "__qualname__", "")]
+    assert len(ours) == 1  # one pending callback for the whole transaction
+    assert ModuleAssignment.objects.filter(module=m, student__id__startswith="student-batch", auto_assigned=True).count() == 3

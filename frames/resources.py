@@ -9,9 +9,6 @@ class UniversityResource(FramesResource):
         model = University
         fields = ("id", "name", "location", "contact_email", "is_lead", "active", "meta")
         import_id_fields = ("id",)
-        skip_unchanged = True
-        report_skipped = True
-        clean_model_instances = True
 
 
 class ProjectResource(FramesResource):
@@ -19,9 +16,6 @@ class ProjectResource(FramesResource):
         model = Project
         fields = ("id", "name", "university", "type", "duration", "description", "meta")
         import_id_fields = ("id",)
-        skip_unchanged = True
-        report_skipped = True
-        clean_model_instances = True
 
 
 class TeamResource(FramesResource):
@@ -29,9 +23,6 @@ class TeamResource(FramesResource):
         model = Team
         fields = ("id", "name", "university", "project", "discipline", "subsystem", "description", "meta")
         import_id_fields = ("id",)
-        skip_unchanged = True
-        report_skipped = True
-        clean_model_instances = True
 
 
 class FacultyResource(FramesResource):
@@ -39,9 +30,6 @@ class FacultyResource(FramesResource):
         model = Faculty
         fields = ("id", "name", "university", "email", "role", "department", "description", "meta")
         import_id_fields = ("id",)
-        skip_unchanged = True
-        report_skipped = True
-        clean_model_instances = True
 
 
 class StudentResource(FramesResource):
@@ -56,6 +44,3 @@ class StudentResource(FramesResource):
             "graduation_term", "terms_remaining", "status", "is_lead", "active", "grade", "meta",
         )
         import_id_fields = ("id",)
-        skip_unchanged = True
-        report_skipped = True
-        clean_model_instances = True

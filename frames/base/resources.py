@@ -257,6 +257,11 @@ class FramesResource(resources.ModelResource):
     class Meta:
         abstract = True
         instance_loader_class = FramesInstanceLoader
+        # Inherited by every resource: a re-import of the same file changes nothing,
+        # unchanged rows are reported, and imported records are validated like forms.
+        skip_unchanged = True
+        report_skipped = True
+        clean_model_instances = True
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)

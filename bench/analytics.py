@@ -18,25 +18,20 @@ Figures
 import datetime
 import json
 import random
-import warnings
 
 import numpy as np
 import psycopg
-from django.http import JsonResponse
 from django.test import Client
-from django.test.utils import override_settings, setup_test_environment, teardown_test_environment
 from django.urls import include, path
 
 from analytics.models import FactorValue, Interface, Outcome, RiskFactor
+from bench.harness import bare_view, serving
 from frames.models import Faculty, Project, Team, University
 
 SEED = 5005
 UNIVERSITY_IDS = ["cal_poly", "texas_state", "columbia", "northeastern", "uw_madison", "purdue", "uc_irvine", "byu"]
 YEARS = [2021, 2022, 2023, 2024, 2025]
 
-
-def bare_view(request):
-    return JsonResponse({"ok": True, "user": request.user.get_username()})
 
 
 urlpatterns = [path("bench/bare/", bare_view), path("api/v1/analytics/", include(("analytics.api.urls", "analytics-api")))]
@@ -104,13 +99,8 @@ PAGE_SQL = (
 
 
 def run(h):
-    warnings.filterwarnings("ignore", message="No directory at", module="django.core.handlers.base")
-    setup_test_environment()
-    try:
-        with override_settings(ROOT_URLCONF="bench.analytics"):
-            _run(h)
-    finally:
-        teardown_test_environment()
+    with serving("bench.analytics"):
+        _run(h)
 
 
 def _run(h):

@@ -9,13 +9,37 @@ database at `h.scale` ("small" or "full"), measures floors with `h.floor(...)`
 and figures with `h.figure(...)`.
 """
 
+import contextlib
 import json
 import statistics
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
 RESULTS = Path(__file__).parent / "results.json"
+
+
+def bare_view(request):
+    """The bare-view floor: a trivial JSON response through the same middleware and login."""
+    from django.http import JsonResponse
+
+    return JsonResponse({"ok": True, "user": request.user.get_username()})
+
+
+@contextlib.contextmanager
+def serving(urlconf):
+    """Requests through django.test.Client in-process, routed by the bench module's own
+    `urlpatterns` (the test Client's host, no real e-mail)."""
+    from django.test.utils import override_settings, setup_test_environment, teardown_test_environment
+
+    warnings.filterwarnings("ignore", message="No directory at", module="django.core.handlers.base")
+    setup_test_environment()
+    try:
+        with override_settings(ROOT_URLCONF=urlconf):
+            yield
+    finally:
+        teardown_test_environment()
 
 
 @dataclass

@@ -24,26 +24,21 @@ Figures
 import datetime
 import json
 import random
-import warnings
 
 import psycopg
 from django.contrib import admin
 from django.contrib.admin.sites import AdminSite
 from django.db import connection
-from django.http import JsonResponse
 from django.test import Client
-from django.test.utils import override_settings, setup_test_environment, teardown_test_environment
 from django.urls import include, path
 
+from bench.harness import bare_view, serving
 from bench.registry import fill, psycopg_url
 from frames.models import Student
 from lms.models import Module, ModuleAnalyticsEvent, ModuleProgress, ModuleSection
 
 # ------------------------------------------------------------------ URLs the bench adds
 
-
-def bare_view(request):
-    return JsonResponse({"ok": True, "user": request.user.get_username()})
 
 
 stock_site = AdminSite(name="stock")
@@ -196,13 +191,8 @@ def copy_floor(h, student_id, batches):
 
 
 def run(h):
-    warnings.filterwarnings("ignore", message="No directory at", module="django.core.handlers.base")
-    setup_test_environment()
-    try:
-        with override_settings(ROOT_URLCONF="bench.lms"):
-            _run(h)
-    finally:
-        teardown_test_environment()
+    with serving("bench.lms"):
+        _run(h)
 
 
 def _run(h):

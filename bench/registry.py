@@ -23,28 +23,23 @@ import csv
 import io
 import json
 import random
-import warnings
 
 import psycopg
 import tablib
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models.signals import post_save, pre_save
-from django.http import JsonResponse
 from django.test import Client
-from django.test.utils import override_settings, setup_test_environment, teardown_test_environment
 from django.urls import include, path
 from import_export import resources
 from rest_framework import generics, serializers
 from rest_framework.pagination import PageNumberPagination
 
+from bench.harness import bare_view, serving
 from frames.models import AuditLog, Faculty, Project, Student, Team, University
 
 # ------------------------------------------------------------------ URLs the bench adds
 
-
-def bare_view(request):
-    return JsonResponse({"ok": True, "user": request.user.get_username()})
 
 
 class StockStudentSerializer(serializers.ModelSerializer):
@@ -285,13 +280,8 @@ def without_save_receivers(model):
 
 
 def run(h):
-    warnings.filterwarnings("ignore", message="No directory at", module="django.core.handlers.base")
-    setup_test_environment()  # the test Client's host (testserver) and no real e-mail
-    try:
-        with override_settings(ROOT_URLCONF="bench.registry"):
-            _run(h)
-    finally:
-        teardown_test_environment()
+    with serving("bench.registry"):
+        _run(h)
 
 
 def _run(h):

@@ -54,14 +54,6 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 IN_CHUNK = 5000  # values per `IN (...)` lookup
 
 
-def _scoped(queryset, user):
-    """The rows of `queryset` the importing user may use. No user means a trusted
-    caller (the `import_records` command), as in `assert_in_scope`."""
-    if user is None:
-        return queryset
-    return scope_queryset(queryset, user)
-
-
 def _chunks(values, size=IN_CHUNK):
     values = list(values)
     for start in range(0, len(values), size):
@@ -116,7 +108,7 @@ class FramesForeignKeyWidget(widgets.ForeignKeyWidget):
         queryset = super().get_queryset(value, row, *args, **kwargs)
         if self.model is University or not is_scoped(self.model):
             return queryset
-        return _scoped(queryset, self._user())
+        return scope_queryset(queryset, self._user())
 
     def _target(self):
         """The related model's field the cell names, when a set lookup can serve it."""
@@ -334,7 +326,7 @@ class FramesResource(resources.ModelResource):
 
     # -- the user's scope only
     def get_queryset(self):
-        return _scoped(super().get_queryset(), self.user)
+        return scope_queryset(super().get_queryset(), self.user)
 
     # ------------------------------------------------------------ the batched import
 

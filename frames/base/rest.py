@@ -12,6 +12,10 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from frames.services import validation_messages
 
 
+def _positive_whole_number(value: str) -> bool:
+    return value.isascii() and value.isdigit() and int(value) > 0
+
+
 class FramesPagination(PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
@@ -20,13 +24,13 @@ class FramesPagination(PageNumberPagination):
     def get_page_size(self, request):
         # A page_size that is not a positive whole number is a 400 naming it, not silently 50.
         value = request.query_params.get(self.page_size_query_param)
-        if value is not None and not (value.isascii() and value.isdigit() and int(value) > 0):
+        if value is not None and not _positive_whole_number(value):
             raise exceptions.ValidationError({self.page_size_query_param: ["A positive whole number (a page holds at most 500 rows)."]})
         return super().get_page_size(request)
 
     def get_page_number(self, request, paginator):
         value = request.query_params.get(self.page_query_param)
-        if value is not None and value not in self.last_page_strings and not (value.isascii() and value.isdigit() and int(value) > 0):
+        if value is not None and value not in self.last_page_strings and not _positive_whole_number(value):
             raise exceptions.ValidationError({self.page_query_param: ["A positive whole number."]})
         return super().get_page_number(request, paginator)
 

@@ -7,7 +7,6 @@ import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.http import Http404
 from rest_framework import serializers, viewsets
 
 from frames.models import AuditLog, University
@@ -111,13 +110,6 @@ class FramesViewSet(viewsets.ModelViewSet):
 
     def get_queryset(self):
         return scope_queryset(super().get_queryset(), self.request.user)
-
-    def get_object(self):
-        # A NUL byte in the URL's id would reach PostgreSQL and fail there (a 500): no such record.
-        value = self.kwargs.get(self.lookup_url_kwarg or self.lookup_field)
-        if isinstance(value, str) and "\x00" in value:
-            raise Http404
-        return super().get_object()
 
     def _split_m2m(self, data):
         model = self.get_queryset().model

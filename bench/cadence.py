@@ -6,29 +6,38 @@ checks, no audit. The floor runs once first as a warm-up (discarded): whichever
 writer goes first into the empty tables pays for growing them, which skews the
 ratio by up to 1.5x on this machine.
 
+The import runs in a child process (`python -m bench.cadence EXPORT.zip`, the same
+database), so its peak resident memory is its own: not the generator's, not the
+floor's rows, not an earlier run's.
+
 Figures
 - cadence.import.pages_<n>: pages/s through `notion_import` (target >= 1/3 of the floor, i.e. within 3x);
 - cadence.reimport.pages_<n>: the same dump again (every page unchanged), for context;
-- the peak resident memory of the process after the large run (the zip is streamed: parts are
-  spooled to temporary files and pages read one at a time), printed with the archive's size.
+- cadence.import.peak_rss_pages_<n>: the child's peak RSS (getrusage ru_maxrss) against a fixed budget of
+  200 MB (`cadence.rss_budget`; ratio <= 1 meets it), printed with the archive's size and the RSS of a
+  bare child (Django set up and connected, no import) for comparison;
+- for the large dump, the import's Python heap peak (tracemalloc, in another, slower child).
 """
 
+import json
 import os
 import resource
+import subprocess
+import sys
 import tempfile
 import time
-import tracemalloc
 
 from django.db import transaction
 from django.utils import timezone
 
-from cadence.models import Document, Meeting, MeetingAttendee, Person, RawContent, Task, Workstream
+from cadence.models import ContentCategory, Document, Meeting, MeetingAttendee, Person, RawContent, Task, Workstream
 from cadence.notion.generate import generate_export, page_specs
 from cadence.notion.people import name_key
-from cadence.services import notion_import
 from frames.models import Project
 
-CATEGORY = {"tasks": "tasks", "meetings": "meetings", "docs": "documents_technical", "projects": "projects"}
+CATEGORY = {"tasks": ContentCategory.TASKS, "meetings": ContentCategory.MEETINGS, "documents": ContentCategory.DOCUMENTS_TECHNICAL,
+            "projects": ContentCategory.PROJECTS, "": ContentCategory.PAGE}
+RSS_BUDGET_MB = 200.0
 
 
 class Rollback(Exception):
@@ -43,33 +52,31 @@ def bulk_floor(pages, seed):
     try:
         with transaction.atomic():
             now = timezone.now()
-            names = sorted({p[3].get("Assignee") or p[3].get("Owner") for p in specs if p[3].get("Assignee") or p[3].get("Owner")}
-                           | {n.strip() for p in specs for n in p[3].get("Attendees", "").split(",") if n.strip()})
+            names = sorted({n for s in specs for n in (s.assignee, s.owner, *s.attendees) if n})
             people = Person.objects.bulk_create([Person(name=n, name_key=name_key(n)) for n in names], batch_size=1000)
             by_name = {p.name: p.pk for p in people}
             raws = RawContent.objects.bulk_create(
-                [RawContent(notion_page_id=pid, title=title, source_path=f"{kind}/{title} {pid}.md", category=CATEGORY[kind], body=body,
-                            properties={k: (v if isinstance(v, str) else v[0]) for k, v in props.items()}, content_hash=pid * 2)
-                 for kind, pid, title, props, body in specs], batch_size=1000)
+                [RawContent(notion_page_id=s.page_id, title=s.title, source_path=f"{s.folder}/{s.title} {s.page_id}.md", category=CATEGORY[s.kind],
+                            body=s.body, properties={k: (v if isinstance(v, str) else v[0]) for k, v in s.props.items()}, content_hash=s.page_id * 2)
+                 for s in specs if s.page_id], batch_size=1000)
             raw_ids = {r.notion_page_id: r.pk for r in raws}
             streams = Workstream.objects.bulk_create(
-                [Workstream(notion_page_id=pid, name=title, program=program, owner_id=by_name.get(props.get("Owner")), raw_content_id=raw_ids[pid])
-                 for kind, pid, title, props, body in specs if kind == "projects"], batch_size=1000)
-            stream_ids = {s.notion_page_id: s.pk for s in streams}
+                [Workstream(notion_page_id=s.page_id, name=s.title, program=program, owner_id=by_name.get(s.owner), raw_content_id=raw_ids[s.page_id])
+                 for s in specs if s.kind == "projects"], batch_size=1000)
+            stream_ids = {w.notion_page_id: w.pk for w in streams}
             Task.objects.bulk_create(
-                [Task(notion_page_id=pid, title=title, description=body, status="todo", status_raw=props["Status"],
-                      assignee_id=by_name.get(props["Assignee"]), project_id=stream_ids.get(props["Project"][1]), raw_content_id=raw_ids[pid],
-                      created_at=now, updated_at=now) for kind, pid, title, props, body in specs if kind == "tasks"], batch_size=1000)
+                [Task(notion_page_id=s.page_id, title=s.title, description=s.body, status="todo", status_raw=s.props["Status"],
+                      assignee_id=by_name.get(s.assignee), project_id=stream_ids.get(s.project[1]) if s.project else None,
+                      raw_content_id=raw_ids.get(s.page_id), created_at=now, updated_at=now) for s in specs if s.kind == "tasks"], batch_size=1000)
             meetings = Meeting.objects.bulk_create(
-                [Meeting(notion_page_id=pid, name=title, notes=body, project_id=stream_ids.get(props["Project"][1]), raw_content_id=raw_ids[pid])
-                 for kind, pid, title, props, body in specs if kind == "meetings"], batch_size=1000)
-            attendees = {pid: props["Attendees"] for kind, pid, title, props, body in specs if kind == "meetings"}
+                [Meeting(notion_page_id=s.page_id, name=s.title, notes=s.body, project_id=stream_ids.get(s.project[1]) if s.project else None,
+                         raw_content_id=raw_ids[s.page_id]) for s in specs if s.kind == "meetings"], batch_size=1000)
+            attendees = {s.page_id: s.attendees for s in specs if s.kind == "meetings"}
             MeetingAttendee.objects.bulk_create(
-                [MeetingAttendee(meeting_id=m.pk, person_id=by_name[n.strip()]) for m in meetings for n in attendees[m.notion_page_id].split(",")],
-                batch_size=1000)
+                [MeetingAttendee(meeting_id=m.pk, person_id=by_name[n]) for m in meetings for n in attendees[m.notion_page_id]], batch_size=1000)
             Document.objects.bulk_create(
-                [Document(notion_page_id=pid, title=title, body=body, doc_type=props["Type"], url=props["URL"], raw_content_id=raw_ids[pid])
-                 for kind, pid, title, props, body in specs if kind == "docs"], batch_size=1000)
+                [Document(notion_page_id=s.page_id, title=s.title, body=s.body, doc_type=s.props["Type"], url=s.props["URL"],
+                          raw_content_id=raw_ids[s.page_id]) for s in specs if s.kind == "documents"], batch_size=1000)
             elapsed = time.perf_counter() - start
             raise Rollback
     except Rollback:
@@ -78,42 +85,86 @@ def bulk_floor(pages, seed):
 
 
 def import_once(path):
-    """Import the dump (rolled back afterwards, with its re-import); seconds for each."""
+    """Import the dump (rolled back afterwards, with its re-import); seconds for each and the first report."""
+    from cadence.services import notion_import
+
     try:
         with transaction.atomic():
             start = time.perf_counter()
             report = notion_import(archive_path_or_file=path)
             first = time.perf_counter() - start
-            assert report["status"] == "succeeded", report["problems"][:5]
             start = time.perf_counter()
             again = notion_import(archive_path_or_file=path)
             second = time.perf_counter() - start
-            assert all(t["created"] == 0 and t["updated"] == 0 for t in again["tables"].values())
+            unchanged = all(t["created"] == 0 and t["updated"] == 0 for t in again["tables"].values())
             raise Rollback
     except Rollback:
         pass
-    return first, second
+    return first, second, report, unchanged
+
+
+def _child(mode, path=None):
+    """Run this module in a child process on the same database; its JSON answer."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (os.getcwd(), os.environ.get("PYTHONPATH")) if p)}
+    args = [sys.executable, "-m", "bench.cadence", mode] + ([path] if path else [])
+    done = subprocess.run(args, env=env, capture_output=True, text=True, check=False)
+    if done.returncode:
+        raise RuntimeError(f"bench.cadence {mode} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def run(h):
+    h.floor("cadence.rss_budget", RSS_BUDGET_MB, "MB", higher_is_better=False)
+    bare = _child("bare")["peak_rss_mb"]
+    print(f"  info  cadence: a bare child process (Django set up, connected, no import) peaks at {bare:.0f} MB RSS")
     for pages in (h.n(1500, 300), h.n(50_000, 3000)):
         seed = pages
         with tempfile.TemporaryDirectory() as tmp:
             path = os.path.join(tmp, f"export-{pages}.zip")
-            generate_export(path, pages=pages, seed=seed)
+            truth = generate_export(path, pages=pages, seed=seed)
             size = os.path.getsize(path)
             bulk_floor(pages, seed)  # warm-up: the first writer into empty tables pays for growing them; discarded
-            first, second = import_once(path)
-            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # before the floor, which holds its rows in memory
+            child = _child("import", path)
+            assert child["status"] in ("succeeded", "partial") and child["not_imported"] == 0, child
+            assert child["unchanged"], "the re-import changed rows"
             floor = bulk_floor(pages, seed)
             h.floor(f"cadence.bulk_create.pages_{pages}", pages / floor, "pages/s")
-            h.figure(f"cadence.import.pages_{pages}", pages / first, "pages/s", floor=f"cadence.bulk_create.pages_{pages}", target=1 / 3)
-            h.figure(f"cadence.reimport.pages_{pages}", pages / second, "pages/s", floor=f"cadence.bulk_create.pages_{pages}", target=None)
-            print(f"  info  cadence.import.pages_{pages}: archive {size / 1e6:.1f} MB, process peak RSS after the import {peak:.0f} MB")
+            h.figure(f"cadence.import.pages_{pages}", pages / child["first"], "pages/s", floor=f"cadence.bulk_create.pages_{pages}", target=1 / 3)
+            h.figure(f"cadence.reimport.pages_{pages}", pages / child["second"], "pages/s", floor=f"cadence.bulk_create.pages_{pages}", target=None)
+            h.figure(f"cadence.import.peak_rss_pages_{pages}", child["peak_rss_mb"], "MB", floor="cadence.rss_budget", target=1.0,
+                     higher_is_better=False)
+            print(f"  info  cadence.import.pages_{pages}: archive {size / 1e6:.1f} MB, {truth.pages} pages + {truth.csv_only_rows} CSV-only rows, "
+                  f"{child['problems']} problems reported")
             if pages == h.n(50_000, 3000):
-                # the import's own Python heap peak, traced in a separate (slower, rolled back) run
-                tracemalloc.start()
-                import_once(path)
-                heap_peak = tracemalloc.get_traced_memory()[1]
-                tracemalloc.stop()
-                print(f"  info  cadence.import.pages_{pages}: Python heap peak during the import {heap_peak / 1e6:.1f} MB (tracemalloc)")
+                traced = _child("trace", path)
+                print(f"  info  cadence.import.pages_{pages}: Python heap peak during the import {traced['heap_peak_mb']:.1f} MB (tracemalloc)")
+
+
+def main(argv):
+    """The child: `python -m bench.cadence bare|import|trace [EXPORT.zip]`; prints one JSON line."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "frames.settings")
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    connection.ensure_connection()
+    mode = argv[0]
+    out = {}
+    if mode == "trace":
+        import tracemalloc
+
+        tracemalloc.start()
+        import_once(argv[1])
+        out["heap_peak_mb"] = tracemalloc.get_traced_memory()[1] / 1e6
+        tracemalloc.stop()
+    elif mode == "import":
+        first, second, report, unchanged = import_once(argv[1])
+        out.update(first=first, second=second, unchanged=unchanged, status=report["status"], problems=len(report["problems"]),
+                   not_imported=sum(p["reason"].startswith("not imported") for p in report["problems"]))
+    out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

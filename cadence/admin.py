@@ -12,9 +12,10 @@ from django.urls import path, reverse
 from django.utils import timezone
 
 from cadence import resources
-from cadence.models import Document, Meeting, MeetingAttendee, NotionSyncMetadata, Person, RawContent, Task, TaskStatus, Workstream
+from cadence.models import Document, Meeting, MeetingAttendee, NotionDatabase, NotionSyncMetadata, Person, RawContent, Task, TaskStatus, Workstream
+from cadence.notion.classify import KIND_CHOICES, ROLE_CHOICES
 from cadence.selectors import person_label
-from cadence.services import notion_import, people_link_registry
+from cadence.services import notion_import, people_link_registry, workspace_zone
 from frames.base.admin import FramesAdmin, FramesInline, ReadOnlyAdmin
 from frames.roles import is_unrestricted
 
@@ -150,15 +151,43 @@ class DocumentAdmin(FramesAdmin):
 
 @admin.register(RawContent)
 class RawContentAdmin(FramesAdmin):
+    """Every page as it came: browse standalone pages by category (wiki, onboarding, archive,
+    template, personal ...), rows of databases of no known kind by database, sub-pages by row."""
+
     resource_classes = [resources.RawContentResource]
-    list_display = ["title", "category", "keep", "exclude_reason", "database", "has_problems", "updated_at"]
-    list_filter = ["category", "keep", "database"]
-    search_fields = ["title", "notion_page_id", "source_path"]
-    readonly_fields = ["notion_page_id", "source_path", "parent_page_id", "database", "content_hash", "properties", "problems", "created_at", "updated_at"]
+    list_display = ["title", "category", "database", "is_empty", "keep", "exclude_reason", "parent", "has_problems", "updated_at"]
+    list_filter = ["category", "database", "is_empty", "keep"]
+    search_fields = ["title", "notion_page_id", "source_path", "parent_page_id"]
+    readonly_fields = ["notion_page_id", "source_path", "parent_page_id", "parent", "database", "is_empty", "content_hash", "properties",
+                       "problems", "created_at", "updated_at"]
 
     @admin.display(boolean=True, description="problems")
     def has_problems(self, obj):
         return bool(obj.problems)
+
+    @admin.display(description="parent page")
+    def parent(self, obj):
+        """The page (a sub-page's row) this page sits under, linked when it was imported."""
+        from django.utils.html import format_html
+
+        if not obj.parent_page_id:
+            return ""
+        parent = RawContent.objects.filter(notion_page_id=obj.parent_page_id).only("pk", "title").first()
+        if parent is None:
+            return obj.parent_page_id
+        return format_html('<a href="{}">{}</a>', reverse("admin:cadence_rawcontent_change", args=[parent.pk]), parent.title or obj.parent_page_id)
+
+
+@admin.register(NotionDatabase)
+class NotionDatabaseAdmin(FramesAdmin):
+    """The databases imports have seen, with the kind and column roles a coordinator chose (used by later imports)."""
+
+    list_display = ["name", "notion_id", "detected_kind", "kind", "kind_chosen", "rows", "last_seen_at"]
+    list_filter = ["detected_kind", "kind", "kind_chosen"]
+    search_fields = ["name", "notion_id"]
+    readonly_fields = ["notion_id", "name", "detected_kind", "columns", "detected_roles", "rows", "last_seen_at", "updated_by"]
+    fields = ["name", "notion_id", "detected_kind", "kind_chosen", "kind", "columns", "detected_roles", "column_roles", "rows", "last_seen_at",
+              "updated_by"]
 
 
 def _remove_stale_uploads(max_age=24 * 3600):
@@ -174,6 +203,42 @@ def _remove_stale_uploads(max_age=24 * 3600):
 
 class NotionUploadForm(forms.Form):
     archive = forms.FileField(help_text="The .zip Notion gives for Export → Markdown & CSV (with sub-pages).")
+    time_zone = forms.CharField(
+        max_length=64, required=False,
+        help_text="The workspace's time zone (e.g. America/Los_Angeles): times the export writes without a zone are read in it.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from django.conf import settings
+
+        self.fields["time_zone"].initial = settings.TIME_ZONE
+
+    def clean_time_zone(self):
+        value = self.cleaned_data["time_zone"].strip()
+        try:
+            workspace_zone(value or None)
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from None
+        return value
+
+
+def _choices_from_post(post, databases):
+    """The kinds and column roles the coordinator set in the preview table: each one that
+    differs from what was shown or from what was detected (so a confirmed choice is remembered
+    and an untouched detection is not frozen)."""
+    kinds, columns = {}, {}
+    valid_kinds = {k for k, _ in KIND_CHOICES}
+    valid_roles = {r for r, _ in ROLE_CHOICES}
+    for db in databases:
+        chosen = post.get(f"kind-{db['id']}")
+        if chosen is not None and chosen in valid_kinds and (chosen != db["kind"] or chosen != db["detected_kind"]):
+            kinds[db["id"]] = chosen
+        for index, column in enumerate(db["columns"]):
+            role = post.get(f"role-{db['id']}-{index}")
+            if role is not None and role in valid_roles and (role != column["role"] or role != column["detected_role"]):
+                columns[(db["id"], column["name"])] = role
+    return kinds, columns
 
 
 @admin.register(NotionSyncMetadata)
@@ -189,7 +254,8 @@ class NotionSyncMetadataAdmin(ReadOnlyAdmin):
         return [path("import/", self.admin_site.admin_view(self.import_view), name="cadence_notion_import"), *super().get_urls()]
 
     def import_view(self, request):
-        """Upload an export, see the dry run's report, then apply it."""
+        """Upload an export, see the dry run's report (with a row per database found, its kind
+        and column roles editable), preview again with other choices, then apply it."""
         if not (is_unrestricted(request.user) and request.user.has_perm("cadence.add_rawcontent")):
             raise PermissionDenied
         os.makedirs(UPLOAD_DIR, exist_ok=True)
@@ -197,21 +263,33 @@ class NotionSyncMetadataAdmin(ReadOnlyAdmin):
         uploads = request.session.get("cadence_notion_uploads", {})
         form = NotionUploadForm()
         report = token = None
-        if request.method == "POST" and "apply" in request.POST:
+        if request.method == "POST" and ("apply" in request.POST or "repreview" in request.POST):
             token = request.POST.get("token", "")
-            stored = uploads.pop(token, None)
-            request.session["cadence_notion_uploads"] = uploads
+            stored = uploads.get(token)
             if not stored or not os.path.isfile(stored["path"]):
+                uploads.pop(token, None)
+                request.session["cadence_notion_uploads"] = uploads
                 messages.error(request, "That upload has expired: upload the export again.")
                 return redirect(reverse("admin:cadence_notion_import"))
-            try:
-                report = notion_import(archive_path_or_file=stored["path"], user=request.user, archive_name=stored["name"])
-            finally:
-                os.unlink(stored["path"])
-            level = messages.SUCCESS if report["status"] == "succeeded" else messages.WARNING
-            messages.add_message(request, level, f"Notion import {report['status']}: {len(report['problems'])} problems, {len(report['conflicts'])} conflicts.")
-            return redirect(reverse("admin:cadence_notionsyncmetadata_change", args=[report["sync_id"]]))
-        if request.method == "POST":
+            kinds, columns = _choices_from_post(request.POST, stored.get("databases", []))
+            options = {"archive_path_or_file": stored["path"], "user": request.user, "archive_name": stored["name"],
+                       "tz": stored.get("tz") or None, "kinds": kinds, "columns": columns}
+            if "repreview" in request.POST:
+                report = notion_import(dry_run=True, **options)
+                stored["databases"] = report["databases"]
+                request.session["cadence_notion_uploads"] = uploads
+            else:
+                uploads.pop(token, None)
+                request.session["cadence_notion_uploads"] = uploads
+                try:
+                    report = notion_import(**options)
+                finally:
+                    os.unlink(stored["path"])
+                level = messages.SUCCESS if report["status"] == "succeeded" else messages.WARNING
+                text = report.get("refused") or report.get("failed") or f"{len(report['problems'])} problems, {len(report['conflicts'])} conflicts"
+                messages.add_message(request, level, f"Notion import {report['status']}: {text}.")
+                return redirect(reverse("admin:cadence_notionsyncmetadata_change", args=[report["sync_id"]]))
+        elif request.method == "POST":
             form = NotionUploadForm(request.POST, request.FILES)
             if form.is_valid():
                 upload = form.cleaned_data["archive"]
@@ -223,15 +301,21 @@ class NotionSyncMetadataAdmin(ReadOnlyAdmin):
                     with open(target, "wb") as handle:
                         for chunk in upload.chunks():
                             handle.write(chunk)
-                    report = notion_import(archive_path_or_file=target, user=request.user, dry_run=True, archive_name=upload.name)
-                    if report["status"] == "refused":
+                    zone = form.cleaned_data["time_zone"]
+                    report = notion_import(archive_path_or_file=target, user=request.user, dry_run=True, archive_name=upload.name, tz=zone or None)
+                    if report["status"] in ("refused", "failed"):
                         os.unlink(target)
                         token = None
                     else:
-                        uploads[token] = {"path": target, "name": upload.name}
+                        uploads[token] = {"path": target, "name": upload.name, "tz": zone, "databases": report["databases"]}
                         request.session["cadence_notion_uploads"] = uploads
+        databases = []
+        for db in (report or {}).get("databases", []):
+            columns = [{**c, "field": f"role-{db['id']}-{i}"} for i, c in enumerate(db["columns"])]
+            databases.append({**db, "field": f"kind-{db['id']}", "columns": columns})
         context = {
             **self.admin_site.each_context(request), "opts": self.model._meta, "title": "Import a Notion export",
-            "form": form, "report": report, "token": token, "recent": NotionSyncMetadata.objects.select_related("triggered_by")[:5],
+            "form": form, "report": report, "token": token, "databases": databases, "kind_choices": KIND_CHOICES, "role_choices": ROLE_CHOICES,
+            "recent": NotionSyncMetadata.objects.select_related("triggered_by")[:5],
         }
         return TemplateResponse(request, "admin/cadence/import_notion.html", context)

@@ -7,7 +7,13 @@ class CadenceConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from django.db.models.signals import post_save
+        from django.db.models.signals import post_migrate, post_save, pre_migrate
+
+        from cadence import legacy_views
+
+        # Seed 000's read-only views step aside while migrations alter the tables they read.
+        pre_migrate.connect(legacy_views.before_migrate, sender=self, dispatch_uid="cadence_legacy_views_drop")
+        post_migrate.connect(legacy_views.after_migrate, sender=self, dispatch_uid="cadence_legacy_views_create")
 
         from frames.models import Faculty, Student
         from frames.views import HOME_LINKS

@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from cadence.models import NotionSyncMetadata, Person, SyncStatus
 from cadence.notion.archive import ArchiveLimits, ArchiveRefused, NotionArchive
-from cadence.notion.importer import Importer, empty_report
-from frames.models import AuditLog, Faculty, Student
+from cadence.notion.importer import Importer, Overrides, empty_report
+from frames.models import AgentLog, AuditLog, Faculty, Student
 from frames.services import agent_job, audit_entry
 
 logger = logging.getLogger(__name__)
@@ -19,6 +19,7 @@ logger = logging.getLogger(__name__)
 
 def notion_import(
     *, archive_path_or_file, user=None, dry_run=False, progress_callback=None, limits: ArchiveLimits | None = None, archive_name=None,
+    tz=None, kinds=None, columns=None,
 ) -> dict:
     """Import a Notion "Markdown & CSV" export. Returns the report dict
     (`tables`, `categories`, `problems`, `conflicts`, `status`, ...).
@@ -26,8 +27,16 @@ def notion_import(
     An archive refused as unsafe writes nothing (status `refused`). A dry run
     does everything inside a transaction that is rolled back: its report is the
     preview of what the import would change. Every run (dry or not) gets a
-    notion_sync_metadata row and an agent log entry."""
+    notion_sync_metadata row and an agent log entry.
+
+    `tz`: the workspace's time zone (a name or tzinfo; default TIME_ZONE) for
+    times the export writes without one. `kinds` {database name or id: kind} and
+    `columns` {"Database.Column": role} override what the import detects; an
+    applied import remembers them for the database (by its Notion id)."""
+    zone = workspace_zone(tz)
+    overrides = Overrides(kinds, columns)  # an unknown kind or role is refused before anything runs
     report = empty_report(dry_run)
+    report["time_zone"] = str(zone)
     name = archive_name or getattr(archive_path_or_file, "name", None) or str(archive_path_or_file)
     sync = NotionSyncMetadata.objects.create(
         sync_type="notion_export", archive_name=os.path.basename(str(name))[:500], dry_run=dry_run,
@@ -43,7 +52,9 @@ def notion_import(
                     sync.archive_sha256 = archive.sha256
                     report["parts"] = archive.parts
                     with transaction.atomic():
-                        Importer(archive, user=user, report=report, progress=progress_callback).run()
+                        Importer(
+                            archive, user=user, report=report, progress=progress_callback, tz=zone, overrides=overrides,
+                        ).run()
                         if dry_run:
                             transaction.set_rollback(True)
             except ArchiveRefused as exc:
@@ -51,8 +62,15 @@ def notion_import(
                 report["refused"] = str(exc)
                 report["problems"].append({"file": sync.archive_name, "reason": f"archive refused: {exc}"})
                 job.error = f"Archive refused: {exc}"
+                job.status = AgentLog.Status.FAILED  # nothing was imported: the agent log says failed, not succeeded
             else:
-                report["status"] = SyncStatus.PARTIAL.value if report["problems"] else SyncStatus.SUCCEEDED.value
+                if not import_landed(report):
+                    report["status"] = SyncStatus.FAILED.value
+                    report["failed"] = "the export holds no Notion page and no database row: nothing could be imported"
+                    job.error = report["failed"]
+                    job.status = AgentLog.Status.FAILED
+                else:
+                    report["status"] = SyncStatus.PARTIAL.value if report["problems"] else SyncStatus.SUCCEEDED.value
             job.message = summary(report)
             job.metadata.update({k: report[k] for k in ("status", "tables", "categories")})
             job.metadata["problems"] = len(report["problems"])
@@ -73,9 +91,30 @@ def notion_import(
     return report
 
 
+def workspace_zone(tz):
+    """A time zone from its name (`Europe/Berlin`), a tzinfo, or None (TIME_ZONE)."""
+    import zoneinfo
+
+    if tz is None or tz == "":
+        return timezone.get_default_timezone()
+    if isinstance(tz, str):
+        try:
+            return zoneinfo.ZoneInfo(tz)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {tz!r} (use a name such as Europe/Berlin or America/Los_Angeles)") from exc
+    return tz
+
+
+def import_landed(report) -> bool:
+    raw = report["tables"]["cadence_raw_content"]
+    return raw["created"] + raw["updated"] + raw["unchanged"] > 0
+
+
 def summary(report) -> str:
     if report["status"] == SyncStatus.REFUSED:
         return f"Refused: {report.get('refused')}"
+    if report["status"] == SyncStatus.FAILED:
+        return f"Failed: {report.get('failed')}"
     tables = report["tables"]
     parts = [f"{t}: +{v['created']} ~{v['updated']} ={v['unchanged']} !{v['skipped']}" for t, v in tables.items()]
     head = "Dry run" if report["dry_run"] else "Imported"
@@ -86,8 +125,7 @@ def import_succeeded(report) -> bool:
     """The command's exit rule: the import ran and landed something (or found it all unchanged)."""
     if report["status"] in (SyncStatus.REFUSED, SyncStatus.FAILED):
         return False
-    raw = report["tables"]["cadence_raw_content"]
-    return raw["created"] + raw["updated"] + raw["unchanged"] > 0
+    return import_landed(report)
 
 
 # ---------------------------------------------------------------- people <-> registry

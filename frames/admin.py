@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from frames.base.admin import FramesAdmin, ReadOnlyAdmin
 from frames.forms import TermAdvanceForm
-from frames.models import AgentLog, AuditLog, Faculty, Project, Student, Team, TermRotation, University
+from frames.models import AgentLog, AuditLog, Faculty, LegacyKey, Project, Student, Team, TermRotation, University
 from frames.resources import FacultyResource, ProjectResource, StudentResource, TeamResource, UniversityResource
 from frames.roles import is_unrestricted
 from frames.services import TermAlreadyAdvanced, term_advance, term_for
@@ -127,6 +127,15 @@ class AgentLogAdmin(ReadOnlyAdmin):
     list_filter = ["status", "agent_name"]
     search_fields = ["agent_name", "message", "error"]
     date_hierarchy = "timestamp"
+
+
+@admin.register(LegacyKey)
+class LegacyKeyAdmin(ReadOnlyAdmin):
+    """The import_legacy key map: which FRAMES row each old row became (written by the import only)."""
+
+    list_display = ["source_table", "source_key", "model", "object_pk", "imported_at"]
+    list_filter = ["source_table", "model"]
+    search_fields = ["source_key", "object_pk"]
 
 
 @admin.register(TermRotation)

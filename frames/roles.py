@@ -8,9 +8,9 @@ COORDINATORS = "Coordinators"
 FACULTY = "Faculty"
 PROJECT_APPS = ("frames", "analytics", "cadence", "lms", "basecamp")
 # Records nobody edits by hand: logs are written by services only.
-READ_ONLY_MODELS = {"frames.auditlog", "frames.agentlog", "frames.termrotation"}
+READ_ONLY_MODELS = {"frames.auditlog", "frames.agentlog", "frames.termrotation", "frames.legacykey"}
 # Faculty do not read the platform's logs.
-HIDDEN_FROM_FACULTY = {"frames.auditlog", "frames.agentlog", "frames.termrotation"}
+HIDDEN_FROM_FACULTY = {"frames.auditlog", "frames.agentlog", "frames.termrotation", "frames.legacykey"}
 
 
 class Role:

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Now
 from django.utils import timezone
 
 from analytics.models.choices import ModelStatus, OutcomeType
@@ -23,13 +24,13 @@ class FactorModel(models.Model):
 
     key = models.CharField(max_length=80, unique=True, validators=[model_key_validator], help_text="Natural key, e.g. mission_success-20261123-1200.")
     outcome_type = models.CharField(max_length=32, choices=OutcomeType.choices)
-    algorithm = models.CharField(max_length=32, choices=Algorithm.choices, default=Algorithm.LOGISTIC_REGRESSION)
-    trained_at = models.DateTimeField(default=timezone.now)
-    status = models.CharField(max_length=16, choices=ModelStatus.choices, default=ModelStatus.ACTIVE)
-    params = models.JSONField(default=dict, blank=True, help_text="Hyper-parameters, sample unit, samples and classes.")
+    algorithm = models.CharField(max_length=32, choices=Algorithm.choices, default=Algorithm.LOGISTIC_REGRESSION, db_default=Algorithm.LOGISTIC_REGRESSION)
+    trained_at = models.DateTimeField(default=timezone.now, db_default=Now())
+    status = models.CharField(max_length=16, choices=ModelStatus.choices, default=ModelStatus.ACTIVE, db_default=ModelStatus.ACTIVE)
+    params = models.JSONField(default=dict, db_default={}, blank=True, help_text="Hyper-parameters, sample unit, samples and classes.")
     intercept = models.FloatField(null=True, blank=True)
     trained_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    notes = models.TextField(blank=True)
+    notes = models.TextField(blank=True, db_default="")
 
     class Meta:
         db_table = "factor_models"
@@ -75,8 +76,8 @@ class ModelValidation(models.Model):
     brier_score = models.FloatField(null=True, blank=True, help_text="Mean squared error of the out-of-fold probabilities (lower is better).")
     sample_size = models.PositiveIntegerField()
     positive_count = models.PositiveIntegerField(null=True, blank=True, help_text="Samples with success.")
-    created_at = models.DateTimeField(default=timezone.now)
-    details = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_default=Now())
+    details = models.JSONField(default=dict, db_default={}, blank=True)
 
     class Meta:
         db_table = "model_validations"

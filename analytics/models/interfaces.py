@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Case, F, Q, Value, When
+from django.db.models.functions import Now
 from django.utils import timezone
 
 from analytics.models.choices import INTERFACE_END_TYPES, BondType, InterfaceType, one_reference_check
@@ -55,7 +56,7 @@ class Interface(models.Model):
     to_project = _end_fk(Project, "to")
     to_student = _end_fk(Student, "to")
     interface_type = models.CharField(max_length=32, choices=InterfaceType.choices)
-    bond_type = models.CharField(max_length=16, choices=BondType.choices, blank=True)
+    bond_type = models.CharField(max_length=16, choices=BondType.choices, blank=True, db_default="")
     energy_loss = models.PositiveSmallIntegerField(
         null=True,
         blank=True,
@@ -83,9 +84,9 @@ class Interface(models.Model):
         help_text="Derived from the to end; never typed by hand.",
     )
     is_cross_university = models.GeneratedField(expression=cross_expression(), output_field=models.BooleanField(), db_persist=True)
-    notes = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    meta = models.JSONField(default=dict, blank=True)
+    notes = models.TextField(blank=True, db_default="")
+    created_at = models.DateTimeField(default=timezone.now, db_default=Now(), editable=False)
+    meta = models.JSONField(default=dict, db_default={}, blank=True)
 
     class Meta:
         db_table = "interfaces"

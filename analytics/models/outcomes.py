@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Now
 from django.utils import timezone
 
 from analytics.models.choices import OutcomeType
@@ -14,9 +15,9 @@ class Outcome(models.Model):
     outcome_type = models.CharField(max_length=32, choices=OutcomeType.choices)
     success = models.BooleanField()
     cohort_year = models.PositiveSmallIntegerField(help_text="The cohort (academic year) the outcome belongs to, e.g. 2025.")
-    notes = models.TextField(blank=True)
-    recorded_at = models.DateTimeField(default=timezone.now)
-    meta = models.JSONField(default=dict, blank=True)
+    notes = models.TextField(blank=True, db_default="")
+    recorded_at = models.DateTimeField(default=timezone.now, db_default=Now())
+    meta = models.JSONField(default=dict, db_default={}, blank=True)
 
     university_scope = "university"
 

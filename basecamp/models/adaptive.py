@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Now
 from django.utils import timezone
 
 from frames.choices import Subsystem
@@ -29,14 +30,14 @@ class LearnerPerformance(models.Model):
     student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="performance_logs")
     module = models.ForeignKey("lms.Module", on_delete=models.CASCADE, related_name="performance_logs")
     progress = models.ForeignKey("lms.ModuleProgress", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    attempt_number = models.PositiveIntegerField(default=1)
-    time_spent_seconds = models.PositiveIntegerField(default=0)
-    errors_count = models.PositiveIntegerField(default=0)
-    hints_count = models.PositiveIntegerField(default=0)
-    retries_count = models.PositiveIntegerField(default=0)
+    attempt_number = models.PositiveIntegerField(default=1, db_default=1)
+    time_spent_seconds = models.PositiveIntegerField(default=0, db_default=0)
+    errors_count = models.PositiveIntegerField(default=0, db_default=0)
+    hints_count = models.PositiveIntegerField(default=0, db_default=0)
+    retries_count = models.PositiveIntegerField(default=0, db_default=0)
     mastery_score = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True, help_text="0-100.")
-    completed = models.BooleanField(default=False)
-    timestamp = models.DateTimeField(default=timezone.now)
+    completed = models.BooleanField(default=False, db_default=False)
+    timestamp = models.DateTimeField(default=timezone.now, db_default=Now())
 
     university_scope = "student__university"
 
@@ -62,13 +63,13 @@ class ModuleDifficultyCalibration(models.Model):
     difficulty_level = models.CharField(max_length=50, help_text="The declared difficulty (1-5) the sample was taken at.")
     average_time_seconds = models.PositiveIntegerField(null=True, blank=True, help_text="Mean time of completed attempts.")
     success_rate = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True, help_text="Percent of attempts completed.")
-    sample_size = models.PositiveIntegerField(default=0)
+    sample_size = models.PositiveIntegerField(default=0, db_default=0)
     average_errors = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
     observed_difficulty = models.PositiveSmallIntegerField(null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)])
-    trusted = models.BooleanField(default=False, help_text="False when the sample is too small to act on.")
-    flagged = models.BooleanField(default=False, help_text="Observed difficulty disagrees with the declared one.")
-    flag_reason = models.TextField(blank=True)
-    last_updated = models.DateTimeField(default=timezone.now)
+    trusted = models.BooleanField(default=False, db_default=False, help_text="False when the sample is too small to act on.")
+    flagged = models.BooleanField(default=False, db_default=False, help_text="Observed difficulty disagrees with the declared one.")
+    flag_reason = models.TextField(blank=True, db_default="")
+    last_updated = models.DateTimeField(default=timezone.now, db_default=Now())
 
     class Meta:
         db_table = "module_difficulty_calibrations"
@@ -90,15 +91,19 @@ class SubsystemCompetency(models.Model):
     competency_id = models.BigAutoField(primary_key=True)
     student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="subsystem_competencies")
     subsystem = models.CharField(max_length=32, choices=Subsystem.choices)
-    competency_level = models.CharField(max_length=50, choices=CompetencyLevel.choices, default=CompetencyLevel.ORIENTATION)
-    computed_level = models.CharField(max_length=50, choices=CompetencyLevel.choices, default=CompetencyLevel.ORIENTATION,
-                                      help_text="What the thresholds give today; a lower value never lowers the level by itself.")
-    modules_completed = models.PositiveIntegerField(default=0)
-    skills_at_proficient = models.PositiveIntegerField(default=0)
-    history = models.JSONField(default=list, blank=True, help_text="[{level, at, reason}] every change of level.")
+    competency_level = models.CharField(
+        max_length=50, choices=CompetencyLevel.choices, default=CompetencyLevel.ORIENTATION, db_default=CompetencyLevel.ORIENTATION
+    )
+    computed_level = models.CharField(
+        max_length=50, choices=CompetencyLevel.choices, default=CompetencyLevel.ORIENTATION, db_default=CompetencyLevel.ORIENTATION,
+        help_text="What the thresholds give today; a lower value never lowers the level by itself.",
+    )
+    modules_completed = models.PositiveIntegerField(default=0, db_default=0)
+    skills_at_proficient = models.PositiveIntegerField(default=0, db_default=0)
+    history = models.JSONField(default=list, db_default=[], blank=True, help_text="[{level, at, reason}] every change of level.")
     last_activity = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(default=timezone.now, db_default=Now())
+    updated_at = models.DateTimeField(auto_now=True, db_default=Now())
 
     university_scope = "student__university"
     faculty_editable = True
@@ -129,16 +134,16 @@ class GhostCohort(models.Model):
 
     cohort_id = models.BigAutoField(primary_key=True)
     cohort_name = models.CharField(max_length=255)
-    semester = models.CharField(max_length=100, blank=True)
+    semester = models.CharField(max_length=100, blank=True, db_default="")
     university = models.ForeignKey(University, null=True, blank=True, on_delete=models.CASCADE, related_name="ghost_cohorts",
                                    help_text="Empty: built from every university's students.")
-    subsystem = models.CharField(max_length=32, choices=Subsystem.choices, blank=True)
+    subsystem = models.CharField(max_length=32, choices=Subsystem.choices, blank=True, db_default="")
     module = models.ForeignKey("lms.Module", on_delete=models.CASCADE, related_name="ghost_cohorts")
-    checkpoints = models.JSONField(default=list, help_text="[{section, title, seconds, members}] seconds since the start.")
+    checkpoints = models.JSONField(default=list, db_default=[], help_text="[{section, title, seconds, members}] seconds since the start.")
     finish_seconds = models.PositiveIntegerField(null=True, blank=True, help_text="Median time to finish.")
-    member_count = models.PositiveIntegerField(default=0)
-    source = models.JSONField(default=dict, blank=True, help_text="Which progress records it was built from.")
-    created_at = models.DateTimeField(default=timezone.now)
+    member_count = models.PositiveIntegerField(default=0, db_default=0)
+    source = models.JSONField(default=dict, db_default={}, blank=True, help_text="Which progress records it was built from.")
+    created_at = models.DateTimeField(default=timezone.now, db_default=Now())
 
     class Meta:
         db_table = "ghost_cohorts"
@@ -160,12 +165,14 @@ class RaceMetadata(models.Model):
     race_id = models.BigAutoField(primary_key=True)
     module = models.OneToOneField("lms.Module", on_delete=models.CASCADE, related_name="race")
     ghost = models.ForeignKey(GhostCohort, null=True, blank=True, on_delete=models.SET_NULL, related_name="races")
-    ghost_data = models.JSONField(default=dict, blank=True, help_text="The ghost's checkpoints and finish, copied when the race was set.")
-    time_targets = models.JSONField(default=dict, blank=True, help_text="{gold, silver, bronze} seconds.")
-    checkpoints = models.JSONField(default=list, blank=True, help_text="[{section, title}]")
-    leaderboard_data = models.JSONField(default=list, blank=True, help_text="Best listed finishes: [{student, university, name, seconds, finished_at}].")
-    created_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(auto_now=True)
+    ghost_data = models.JSONField(default=dict, db_default={}, blank=True, help_text="The ghost's checkpoints and finish, copied when the race was set.")
+    time_targets = models.JSONField(default=dict, db_default={}, blank=True, help_text="{gold, silver, bronze} seconds.")
+    checkpoints = models.JSONField(default=list, db_default=[], blank=True, help_text="[{section, title}]")
+    leaderboard_data = models.JSONField(
+        default=list, db_default=[], blank=True, help_text="Best listed finishes: [{student, university, name, seconds, finished_at}]."
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_default=Now())
+    updated_at = models.DateTimeField(auto_now=True, db_default=Now())
 
     class Meta:
         db_table = "race_metadata"
@@ -217,11 +224,11 @@ class ModuleVersionHistory(models.Model):
     version_id = models.BigAutoField(primary_key=True)
     module = models.ForeignKey("lms.Module", on_delete=models.CASCADE, related_name="version_history")
     version_number = models.CharField(max_length=50)
-    spec_json = models.JSONField(default=dict)
-    change_description = models.TextField(blank=True)
-    created_by = models.CharField(max_length=255, blank=True, help_text="Who published (username at the time).")
+    spec_json = models.JSONField(default=dict, db_default={})
+    change_description = models.TextField(blank=True, db_default="")
+    created_by = models.CharField(max_length=255, blank=True, db_default="", help_text="Who published (username at the time).")
     created_by_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now, db_default=Now())
 
     class Meta:
         db_table = "module_version_history"
@@ -250,11 +257,12 @@ class SimulationEnvironment(models.Model):
     env_id = models.BigAutoField(primary_key=True)
     slug = models.SlugField(max_length=100, unique=True)
     name = models.CharField(max_length=255)
-    type = models.CharField(max_length=100, choices=Type.choices)
-    subsystem = models.CharField(max_length=32, choices=Subsystem.choices, blank=True)
-    config_json = models.JSONField(default=dict, blank=True, help_text="How a sandbox section launches it (url, version, files ...).")
-    status = models.CharField(max_length=50, choices=Status.choices, default=Status.ACTIVE)
-    created_at = models.DateTimeField(default=timezone.now)
+    # Seed 002 allowed no type; an old INSERT without one is "other".
+    type = models.CharField(max_length=100, choices=Type.choices, db_default=Type.OTHER)
+    subsystem = models.CharField(max_length=32, choices=Subsystem.choices, blank=True, db_default="")
+    config_json = models.JSONField(default=dict, db_default={}, blank=True, help_text="How a sandbox section launches it (url, version, files ...).")
+    status = models.CharField(max_length=50, choices=Status.choices, default=Status.ACTIVE, db_default=Status.ACTIVE)
+    created_at = models.DateTimeField(default=timezone.now, db_default=Now())
 
     class Meta:
         db_table = "simulation_environments"

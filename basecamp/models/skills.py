@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
-from django.db.models.functions import Length, Trim
+from django.db.models.functions import Length, Now, Trim
 from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 
@@ -98,8 +98,8 @@ class DataEntry(models.Model):
     type = models.CharField(max_length=50, choices=EntryType.choices)
     date = models.DateField()
     content = models.TextField()
-    metadata = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    metadata = models.JSONField(default=dict, db_default={}, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_default=Now())
 
     university_scope = "student__university"
     faculty_editable = True
@@ -140,13 +140,13 @@ class Assessment(models.Model):
     )
     justification = models.TextField()
     source_quote = models.TextField(help_text="The exact words of the entry that support the level.")
-    data_point_count = models.IntegerField(default=1)
-    rubric_version = models.CharField(max_length=10, default="1.0")
-    assessor = models.CharField(max_length=50, blank=True, help_text="Which assessor proposed it (rules, llm ...).")
+    data_point_count = models.IntegerField(default=1, db_default=1)
+    rubric_version = models.CharField(max_length=10, default="1.0", db_default="1.0")
+    assessor = models.CharField(max_length=50, blank=True, db_default="", help_text="Which assessor proposed it (rules, llm ...).")
     reviewed_at = models.DateTimeField(null=True, blank=True, help_text="When a teacher confirmed or corrected it.")
     reviewed_by = models.ForeignKey(Faculty, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(default=timezone.now, db_default=Now())
+    updated_at = models.DateTimeField(auto_now=True, db_default=Now())
 
     university_scope = "student__university"
     faculty_editable = True
@@ -180,11 +180,11 @@ class TeacherCorrection(models.Model):
     assessment = models.OneToOneField(Assessment, on_delete=models.CASCADE, related_name="correction")
     original_level = models.CharField(max_length=20, choices=Level.choices)
     corrected_level = models.CharField(max_length=20, choices=Level.choices)
-    original_justification = models.TextField(blank=True, default="")
-    corrected_justification = models.TextField(blank=True, default="")
+    original_justification = models.TextField(blank=True, default="", db_default="")
+    corrected_justification = models.TextField(blank=True, default="", db_default="")
     teacher_notes = models.TextField(null=True, blank=True, help_text="Why: used as a worked example for later entries.")
     corrected_by = models.ForeignKey(Faculty, null=True, blank=True, on_delete=models.SET_NULL, related_name="corrections", db_column="corrected_by")
-    corrected_at = models.DateTimeField(default=timezone.now)
+    corrected_at = models.DateTimeField(default=timezone.now, db_default=Now())
 
     university_scope = "assessment__student__university"
     faculty_editable = True
@@ -213,10 +213,10 @@ class TeacherCorrection(models.Model):
 class SkillTarget(models.Model):
     student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="skill_targets")
     skill_name = models.CharField(max_length=100)
-    target_level = models.CharField(max_length=20, choices=Level.choices, default=Level.PROFICIENT)
+    target_level = models.CharField(max_length=20, choices=Level.choices, default=Level.PROFICIENT, db_default=Level.PROFICIENT)
     assigned_by = models.ForeignKey(Faculty, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_targets", db_column="assigned_by")
-    assigned_at = models.DateTimeField(default=timezone.now)
-    completed = models.BooleanField(default=False)
+    assigned_at = models.DateTimeField(default=timezone.now, db_default=Now())
+    completed = models.BooleanField(default=False, db_default=False)
     completed_at = models.DateTimeField(null=True, blank=True)
 
     university_scope = "student__university"

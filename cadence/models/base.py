@@ -1,5 +1,6 @@
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Now
 from django.utils import timezone
 
 from frames.choices import Subsystem
@@ -7,7 +8,7 @@ from frames.models.registry import name_constraint_fields
 
 
 def subsystem_field():
-    return models.CharField(max_length=32, choices=Subsystem.choices, blank=True, db_index=True)
+    return models.CharField(max_length=32, choices=Subsystem.choices, blank=True, db_default="", db_index=True)
 
 
 def subsystem_check(table):
@@ -31,9 +32,9 @@ class CadenceModel(models.Model):
     silently) and timestamps."""
 
     notion_page_id = models.CharField(max_length=32, null=True, blank=True, help_text="32 hex digits, no dashes.")
-    import_snapshot = models.JSONField(default=dict, blank=True, editable=False, help_text="The values the last Notion import wrote.")
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    updated_at = models.DateTimeField(default=timezone.now, editable=False)
+    import_snapshot = models.JSONField(default=dict, db_default={}, blank=True, editable=False, help_text="The values the last Notion import wrote.")
+    created_at = models.DateTimeField(default=timezone.now, db_default=Now(), editable=False)
+    updated_at = models.DateTimeField(default=timezone.now, db_default=Now(), editable=False)
 
     class Meta:
         abstract = True

@@ -36,6 +36,15 @@ class ContentCategory(models.TextChoices):
     DOCUMENTS_TECHNICAL = "documents_technical", "Technical documents"
     DOCUMENTS_WORKFLOW = "documents_workflow", "Workflow documents"
     PROJECTS = "projects", "Projects (workstreams)"
+    PEOPLE = "people", "People (a People database's rows)"
+    DATABASE_ROW = "database_row", "Row of a database of no known kind"
+    SUBPAGE = "subpage", "Sub-page of a database row"
+    WIKI = "wiki", "Wiki page"
+    ONBOARDING = "onboarding", "Onboarding page"
+    ARCHIVE = "archive", "Archived page"
+    TEMPLATE = "template", "Template page"
+    PERSONAL = "personal", "Personal page"
+    PAGE = "page", "Other page"
     EXCLUDED = "excluded", "Excluded"
 
 

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Now
 from django.utils import timezone
 
 from cadence.models.choices import ContentCategory, SyncStatus
@@ -10,19 +11,22 @@ from cadence.models.choices import ContentCategory, SyncStatus
 
 class RawContent(models.Model):
     notion_page_id = models.CharField(max_length=32, unique=True, help_text="32 hex digits, no dashes.")
-    title = models.CharField(max_length=500, blank=True)
+    title = models.CharField(max_length=500, blank=True, db_default="")
     source_path = models.CharField(max_length=1000, help_text="The page's path inside the export.")
-    parent_page_id = models.CharField(max_length=32, blank=True)
-    database = models.CharField(max_length=255, blank=True, help_text="The Notion database the page is a row of.")
+    parent_page_id = models.CharField(max_length=32, blank=True, db_default="")
+    database = models.CharField(max_length=255, blank=True, db_default="", help_text="The Notion database the page is a row of.")
     category = models.CharField(max_length=24, choices=ContentCategory.choices, db_index=True)
-    keep = models.BooleanField(default=True)
-    exclude_reason = models.CharField(max_length=255, blank=True)
-    body = models.TextField(blank=True)
-    properties = models.JSONField(default=dict, blank=True)
+    keep = models.BooleanField(default=True, db_default=True)
+    exclude_reason = models.CharField(max_length=255, blank=True, db_default="")
+    body = models.TextField(blank=True, db_default="")
+    properties = models.JSONField(default=dict, db_default={}, blank=True)
     content_hash = models.CharField(max_length=64)
-    problems = models.JSONField(default=list, blank=True, help_text="What could not be read on this page.")
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    updated_at = models.DateTimeField(default=timezone.now, editable=False)
+    problems = models.JSONField(default=list, db_default=[], blank=True, help_text="What could not be read on this page.")
+    is_empty = models.BooleanField(
+        default=False, db_default=False, db_index=True, help_text="The page has no body and no property values (kept all the same).",
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_default=Now(), editable=False)
+    updated_at = models.DateTimeField(default=timezone.now, db_default=Now(), editable=False)
 
     class Meta:
         db_table = "cadence_raw_content"
@@ -46,17 +50,17 @@ class RawContent(models.Model):
 
 class NotionSyncMetadata(models.Model):
     sync_id = models.BigAutoField(primary_key=True)
-    sync_type = models.CharField(max_length=100, default="notion_export")
-    last_sync = models.DateTimeField(default=timezone.now, db_index=True)
+    sync_type = models.CharField(max_length=100, default="notion_export", db_default="notion_export")
+    last_sync = models.DateTimeField(default=timezone.now, db_default=Now(), db_index=True)
     finished_at = models.DateTimeField(null=True, blank=True)
-    records_synced = models.PositiveIntegerField(default=0)
-    errors = models.PositiveIntegerField(default=0)
-    status = models.CharField(max_length=50, choices=SyncStatus.choices, default=SyncStatus.RUNNING)
-    error_details = models.TextField(blank=True)
-    archive_name = models.CharField(max_length=500, blank=True)
-    archive_sha256 = models.CharField(max_length=64, blank=True)
-    dry_run = models.BooleanField(default=False)
-    report = models.JSONField(default=dict, blank=True)
+    records_synced = models.PositiveIntegerField(default=0, db_default=0)
+    errors = models.PositiveIntegerField(default=0, db_default=0)
+    status = models.CharField(max_length=50, choices=SyncStatus.choices, default=SyncStatus.RUNNING, db_default=SyncStatus.RUNNING)
+    error_details = models.TextField(blank=True, db_default="")
+    archive_name = models.CharField(max_length=500, blank=True, db_default="")
+    archive_sha256 = models.CharField(max_length=64, blank=True, db_default="")
+    dry_run = models.BooleanField(default=False, db_default=False)
+    report = models.JSONField(default=dict, db_default={}, blank=True)
     agent_log_id = models.BigIntegerField(null=True, blank=True, help_text="The run's ascent_basecamp_agent_log entry.")
     triggered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
@@ -68,3 +72,37 @@ class NotionSyncMetadata(models.Model):
 
     def __str__(self):
         return f"{self.sync_type} {self.last_sync:%Y-%m-%d %H:%M} ({self.status})"
+
+
+class NotionDatabase(models.Model):
+    """A database found in a Notion export, by its Notion id: what the import detected
+    (kind, column roles) and what a coordinator chose instead, remembered for later imports."""
+
+    notion_id = models.CharField(max_length=32, unique=True, help_text="The database's Notion id (32 hex digits).")
+    name = models.CharField(max_length=255)
+    detected_kind = models.CharField(max_length=16, blank=True, db_default="", help_text="What the import read from the name and columns.")
+    kind = models.CharField(
+        max_length=16, blank=True, db_default="", help_text="The coordinator's choice (tasks, meetings, projects, documents, people, "
+        "none); blank means the detected kind.",
+    )
+    kind_chosen = models.BooleanField(default=False, db_default=False, help_text="The kind was chosen by a coordinator (even 'none').")
+    columns = models.JSONField(default=list, db_default=[], blank=True, help_text="The columns of the last export seen.")
+    detected_roles = models.JSONField(default=dict, db_default={}, blank=True, help_text="{column: role} as detected.")
+    column_roles = models.JSONField(default=dict, db_default={}, blank=True, help_text="{column: role} chosen by a coordinator.")
+    rows = models.PositiveIntegerField(default=0, db_default=0)
+    last_seen_at = models.DateTimeField(default=timezone.now, db_default=Now())
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        db_table = "cadence_notion_databases"
+        ordering = ["name"]
+        verbose_name = "Notion database"
+        constraints = [
+            models.CheckConstraint(condition=Q(notion_id__regex=r"^[0-9a-f]{32}$"), name="cadence_notion_databases_notion_id_format"),
+            models.CheckConstraint(
+                condition=Q(kind__in=["", "tasks", "meetings", "projects", "documents", "people"]), name="cadence_notion_databases_kind_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name

@@ -13,11 +13,17 @@ class Workstream(CadenceModel):
     """A `cadence_projects` row: a workstream inside a program of `projects`."""
 
     project_id = models.BigAutoField(primary_key=True)
-    program = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="workstreams", db_column="program_id")
+    program = models.ForeignKey(
+        Project, on_delete=models.PROTECT, related_name="workstreams", db_column="program_id",
+        db_default="cadence",  # seed 002's cadence_projects had no program: an old INSERT lands in CADENCE
+    )
     name = models.CharField(max_length=255)
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, db_default="")
     subsystem = subsystem_field()
-    status = models.CharField(max_length=16, choices=WorkstreamStatus.choices, default=WorkstreamStatus.UNKNOWN, db_index=True)
+    status = models.CharField(
+        max_length=16, choices=WorkstreamStatus.choices, default=WorkstreamStatus.UNKNOWN, db_default=WorkstreamStatus.UNKNOWN, db_index=True
+    )
+    status_raw = models.CharField(max_length=100, blank=True, db_default="", help_text="The status as Notion had it (Active, Paused ...).")
     owner = models.ForeignKey(Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="owned_workstreams", db_column="owner_id")
     raw_content = models.ForeignKey("cadence.RawContent", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
@@ -40,15 +46,15 @@ class Workstream(CadenceModel):
 class Task(CadenceModel):
     task_id = models.BigAutoField(primary_key=True)
     title = models.CharField(max_length=255)
-    description = models.TextField(blank=True)
-    status = models.CharField(max_length=16, choices=TaskStatus.choices, default=TaskStatus.TODO, db_index=True)
-    status_raw = models.CharField(max_length=100, blank=True, help_text="The status as Notion had it (Not Started, Done ...).")
+    description = models.TextField(blank=True, db_default="")
+    status = models.CharField(max_length=16, choices=TaskStatus.choices, default=TaskStatus.TODO, db_default=TaskStatus.TODO, db_index=True)
+    status_raw = models.CharField(max_length=100, blank=True, db_default="", help_text="The status as Notion had it (Not Started, Done ...).")
     due_date = models.DateField(null=True, blank=True, db_index=True, help_text="Seed 002's due date.")
     due = models.DateTimeField(null=True, blank=True, help_text="Seed 000's due timestamp, when the time of day is known.")
     assignee = models.ForeignKey(Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="tasks", db_column="assignee_id")
     project = models.ForeignKey(Workstream, null=True, blank=True, on_delete=models.SET_NULL, related_name="tasks", db_column="project_id")
     subsystem = subsystem_field()
-    priority = models.CharField(max_length=50, blank=True)
+    priority = models.CharField(max_length=50, blank=True, db_default="")
     raw_content = models.ForeignKey("cadence.RawContent", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
@@ -75,8 +81,8 @@ class Meeting(CadenceModel):
     attendees = models.ManyToManyField(Person, blank=True, related_name="meetings", through="MeetingAttendee")
     project = models.ForeignKey(Workstream, null=True, blank=True, on_delete=models.SET_NULL, related_name="meetings", db_column="project_id")
     subsystem = subsystem_field()
-    notes = models.TextField(blank=True)
-    action_items = models.JSONField(default=list, blank=True, help_text='[{"text": "...", "done": false}, ...] from the page\'s to-dos.')
+    notes = models.TextField(blank=True, db_default="")
+    action_items = models.JSONField(default=list, db_default=[], blank=True, help_text='[{"text": "...", "done": false}, ...] from the page\'s to-dos.')
     raw_content = models.ForeignKey("cadence.RawContent", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
@@ -116,11 +122,13 @@ class MeetingAttendee(models.Model):
 class Document(CadenceModel):
     doc_id = models.BigAutoField(primary_key=True)
     title = models.CharField(max_length=255)
-    url = models.TextField(blank=True)
-    doc_type = models.CharField(max_length=100, blank=True, help_text="Datasheet, Procedure, Reference ...")
-    category = models.CharField(max_length=16, choices=DocumentCategory.choices, default=DocumentCategory.PROGRAM, db_index=True)
+    url = models.TextField(blank=True, db_default="")
+    doc_type = models.CharField(max_length=100, blank=True, db_default="", help_text="Datasheet, Procedure, Reference ...")
+    category = models.CharField(
+        max_length=16, choices=DocumentCategory.choices, default=DocumentCategory.PROGRAM, db_default=DocumentCategory.PROGRAM, db_index=True
+    )
     subsystem = subsystem_field()
-    body = models.TextField(blank=True)
+    body = models.TextField(blank=True, db_default="")
     raw_content = models.ForeignKey("cadence.RawContent", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:

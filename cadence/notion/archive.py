@@ -7,7 +7,17 @@ no member may be encrypted, a symlink, or have a name that escapes the archive
 and the total uncompressed size and the compression ratio are capped (from the
 declared sizes first, then counted while streaming, since declared sizes can lie).
 Parts are spooled one by one to temporary files (never held in memory) and merged
-into one index of paths, so a folder split across parts reads as one folder."""
+into one index of paths, so a folder split across parts reads as one folder.
+
+Files an operating system adds when an export is unpacked and re-zipped
+(`__MACOSX/`, AppleDouble `._name` twins, `.DS_Store`, `Thumbs.db`, `desktop.ini`)
+are checked and counted like any member but never indexed, in the outer zip, in
+the parts and in any folder: an AppleDouble twin carries the page's name and id.
+
+An archive that is a zip but not a Notion "Markdown & CSV" export (Notion's HTML
+or PDF export, a Confluence, Google or Obsidian export, an Office document, a zip
+of files with no Notion ids) is refused with a message saying what it is
+(`export_kind`)."""
 
 import hashlib
 import os
@@ -17,6 +27,8 @@ import shutil
 import stat
 import tempfile
 import zipfile
+from array import array
+from collections import Counter
 from dataclasses import dataclass
 
 CHUNK = 1024 * 1024
@@ -81,8 +93,23 @@ class _Budget:
             raise ArchiveRefused(f"{where}: unpacks past its declared size")
 
 
+OS_FILES = {".ds_store", "thumbs.db", "desktop.ini", ".localized"}
+OS_FOLDERS = {"__macosx", ".spotlight-v100", ".fseventsd", ".trashes", ".temporaryitems"}
+
+
+def is_os_file(name: str) -> bool:
+    """A file the operating system added when the export was unpacked and re-zipped:
+    `__MACOSX/...`, an AppleDouble `._<name>` twin, `.DS_Store`, `Thumbs.db`, `desktop.ini`."""
+    parts = name.strip("/").split("/")
+    base = parts[-1]
+    return base.startswith("._") or base.casefold() in OS_FILES or any(p.casefold() in OS_FOLDERS for p in parts[:-1])
+
+
 def _members(zf, where, budget):
+    """(name, ZipInfo) of the real files, after every member (OS files too) passed the checks;
+    and how many OS files were left out."""
     out = []
+    os_files = 0
     for info in zf.infolist():
         name = _check_name(info.filename)
         if info.flag_bits & 0x1:
@@ -92,8 +119,11 @@ def _members(zf, where, budget):
         if name.endswith("/"):
             continue
         budget.declare(info, f"{where}{name}")
+        if is_os_file(name):
+            os_files += 1
+            continue
         out.append((name, info))
-    return out
+    return out, os_files
 
 
 def _open_zip(fileobj, where):
@@ -107,19 +137,32 @@ def _open_zip(fileobj, where):
 
 class NotionArchive:
     """`with NotionArchive(path_or_file) as archive:` then `archive.paths` (export-relative
-    paths in a stable order) and `archive.read(path)` (bytes, counted against the limits)."""
+    paths in a stable order) and `archive.read(path)` (bytes, counted against the limits).
+
+    Memory per member is a path and a few machine integers: `zipfile` keeps a `ZipInfo`
+    (about 700 bytes with its names) for every member of every part, so once a zip's
+    central directory is read, what reading a member needs is copied into flat arrays and
+    zipfile's own lists are emptied; `read` builds the one `ZipInfo` it needs."""
 
     def __init__(self, source, limits: ArchiveLimits | None = None):
         self.source = source
         self.limits = limits or ArchiveLimits()
         self.budget = _Budget(self.limits)
-        self._zips = []
+        self._zips = []  # ZipFile by number
+        self._wheres = []  # "" or "<part name>: " by zip number, for messages
         self._spools = []
-        self.index = {}  # relpath -> (ZipFile, ZipInfo, where)
+        self.index = {}  # relpath -> member number
+        self._prefixes = [""]  # what _strip_root dropped from a name ("Export-<uuid>/"), shared
+        self._prefix_numbers = {"": 0}
+        self._odd_names = {}  # member number -> stored name when it is not prefix + relpath
+        self._zip_of, self._prefix_of = array("H"), array("H")
+        self._offset, self._compressed, self._size = array("Q"), array("Q"), array("Q")
+        self._crc, self._method, self._flags = array("L"), array("H"), array("H")
         self.sha256 = ""
         self.name = getattr(source, "name", None) or str(source)
         self.parts = 0
         self.duplicates = []
+        self.os_files = 0  # __MACOSX/, ._ twins, .DS_Store...: checked, counted, never indexed
 
     # ------------------------------------------------------------ lifecycle
     def __enter__(self):
@@ -162,28 +205,46 @@ class NotionArchive:
         if not zipfile.is_zipfile(fileobj):
             raise ArchiveRefused("the file is not a zip archive (a Notion export is a .zip file)")
         fileobj.seek(0)
-        outer = _open_zip(fileobj, "")
-        self._zips.append(outer)
-        members = _members(outer, "", self.budget)
+        outer = self._zip(_open_zip(fileobj, ""), "")
+        members = self._real_members(outer, "")
         inner = [(n, i) for n, i in members if n.lower().endswith(".zip") and "/" not in n.strip("/")]
         if inner and all(n.lower().endswith((".zip", ".html")) and "/" not in n.strip("/") for n, _ in members):
             for name, info in sorted(inner, key=lambda m: _part_number(m[0])):
                 spool = tempfile.TemporaryFile()
                 self._spools.append(spool)
-                self._copy(outer, info, spool, name)
+                self._copy(self._zips[outer], info, spool, name)
                 spool.seek(0)
-                zf = _open_zip(spool, name)
-                self._zips.append(zf)
-                self._add(zf, _members(zf, f"{name}: ", self.budget), f"{name}: ")
+                part = self._zip(_open_zip(spool, name), f"{name}: ")
+                self._add(part, self._real_members(part, f"{name}: "))
+                self._release(part)
                 self.parts += 1
-            for name, info in members:
-                if not name.lower().endswith(".zip"):
-                    self._add_one(outer, name, info, "")
+            self._add(outer, [(n, i) for n, i in members if not n.lower().endswith(".zip")])
         else:
-            self._add(outer, members, "")
+            self._add(outer, members)
             self.parts = 1
+        del members, inner
+        self._release(outer)
         if not self.index:
-            raise ArchiveRefused("the archive holds no files")
+            raise ArchiveRefused("the archive holds no files" + (f" (only {self.os_files} files the operating system added)" if self.os_files else ""))
+        refusal = export_kind(self.index)
+        if refusal:
+            raise ArchiveRefused(refusal)
+
+    def _zip(self, zf, where):
+        self._zips.append(zf)
+        self._wheres.append(where)
+        return len(self._zips) - 1
+
+    def _release(self, number):
+        """Drop zipfile's per-member lists once the members are indexed (reads pass a ZipInfo)."""
+        zf = self._zips[number]
+        zf.filelist = []
+        zf.NameToInfo = {}
+
+    def _real_members(self, number, where):
+        members, os_files = _members(self._zips[number], where, self.budget)
+        self.os_files += os_files
+        return members
 
     def _copy(self, zf, info, target, where):
         written = 0
@@ -199,18 +260,41 @@ class NotionArchive:
                 target.write(chunk)
         return written
 
-    def _add(self, zf, members, where):
+    def _add(self, number, members):
         for name, info in members:
-            self._add_one(zf, name, info, where)
+            rel = _strip_root(name)
+            if not rel:
+                continue
+            if rel in self.index:
+                self.duplicates.append(rel)
+                continue
+            member = len(self._offset)
+            prefix = info.orig_filename[: len(info.orig_filename) - len(rel)]
+            if prefix + rel != info.orig_filename:
+                self._odd_names[member] = info.orig_filename
+                prefix = ""
+            if prefix not in self._prefix_numbers:
+                self._prefix_numbers[prefix] = len(self._prefixes)
+                self._prefixes.append(prefix)
+            self.index[rel] = member
+            self._zip_of.append(number)
+            self._prefix_of.append(self._prefix_numbers[prefix])
+            self._offset.append(info.header_offset)
+            self._compressed.append(info.compress_size)
+            self._size.append(info.file_size)
+            self._crc.append(info.CRC)
+            self._method.append(info.compress_type)
+            self._flags.append(info.flag_bits)
 
-    def _add_one(self, zf, name, info, where):
-        rel = _strip_root(name)
-        if not rel:
-            return
-        if rel in self.index:
-            self.duplicates.append(rel)
-            return
-        self.index[rel] = (zf, info, where)
+    def _info(self, path, member):
+        info = zipfile.ZipInfo(self._odd_names.get(member) or self._prefixes[self._prefix_of[member]] + path)
+        info.header_offset = self._offset[member]
+        info.compress_size = self._compressed[member]
+        info.file_size = self._size[member]
+        info.CRC = self._crc[member]
+        info.compress_type = self._method[member]
+        info.flag_bits = self._flags[member]
+        return info
 
     # ------------------------------------------------------------ reading
     @property
@@ -218,10 +302,11 @@ class NotionArchive:
         return sorted(self.index)
 
     def size(self, path):
-        return self.index[path][1].file_size
+        return self._size[self.index[path]]
 
     def read(self, path) -> bytes:
-        zf, info, where = self.index[path]
+        member = self.index[path]
+        zf, where, info = self._zips[self._zip_of[member]], self._wheres[self._zip_of[member]], self._info(path, member)
         data = bytearray()
         try:
             with zf.open(info) as src:
@@ -253,6 +338,67 @@ def _strip_root(name):
     if len(parts) > 1 and parts[0].startswith("Export-"):
         parts = parts[1:]
     return posixpath.join(*parts) if parts and parts[0] else ""
+
+
+NOTION_STEM_RE = re.compile(r"(?:^|\s)[0-9a-f]{32}(?:_all)?$")  # "Title <id>", "Name <id>_all"
+ASK = "export from Notion as Markdown & CSV"
+
+
+def _has_notion_id(base):
+    stem = posixpath.splitext(base)[0]
+    return bool(NOTION_STEM_RE.search(stem))
+
+
+def export_kind(paths) -> str | None:
+    """None when the paths are a Notion "Markdown & CSV" export (at least one `Title <id>.md`
+    page or `Name <id>.csv` database); otherwise what the archive is, as the refusal to show.
+    Names only: nothing is read."""
+    extensions = Counter()
+    notion = Counter()  # extension -> files named with a Notion id
+    top = set()
+    bases = set()
+    for path in paths:
+        base = posixpath.basename(path)
+        extension = posixpath.splitext(base)[1].casefold()
+        extensions[extension] += 1
+        if _has_notion_id(base):
+            notion[extension] += 1
+        top.add(path.split("/", 1)[0].casefold())
+        bases.add(path.casefold())
+    if notion[".md"] or notion[".csv"]:
+        return None
+    count = sum(extensions.values())
+    if "[content_types].xml" in bases:
+        office = next((kind for folder, kind in (("word", "a Word document"), ("xl", "an Excel workbook"), ("ppt", "a PowerPoint deck"))
+                       if folder in top), "an Office document")
+        return f"this is {office}, not a Notion export: {ASK}"
+    if "mimetype" in bases and ("content.xml" in bases or "meta-inf/container.xml" in bases):
+        what = "an EPUB book" if "meta-inf/container.xml" in bases else "an OpenDocument file"
+        return f"this is {what}, not a Notion export: {ASK}"
+    if notion[".html"]:
+        return f"this is a Notion HTML export: {ASK} ({notion['.html']} HTML pages, no Markdown pages)"
+    if notion[".pdf"]:
+        return f"this is a Notion PDF export: {ASK} ({notion['.pdf']} PDF files, no Markdown pages)"
+    if "entities.xml" in bases or "exportdescriptor.properties" in bases:
+        return f"this is a Confluence XML export (a space or site backup), not a Notion export: {ASK}"
+    html = extensions[".html"] + extensions[".htm"]
+    # a Confluence space's HTML export sits in a folder named after the space key
+    tails = {"/".join(b.split("/")[-2:]) for b in bases}
+    if html and "index.html" in {t.split("/")[-1] for t in tails} and ("styles/site.css" in tails or any(
+            "/attachments/" in f"/{b}" for b in bases)):
+        return f"this is a Confluence HTML export ({html} HTML pages), not a Notion export: {ASK}"
+    if "takeout" in top:
+        return f"this is a Google Takeout archive, not a Notion export: {ASK}"
+    if ".obsidian" in top:
+        return f"this is an Obsidian vault, not a Notion export: {ASK}"
+    if extensions[".md"]:
+        return (f"this is a zip of {extensions['.md']} Markdown files with no Notion page ids in their names (Notion names each page "
+                f"'Title <32-character id>.md'), not a Notion export: {ASK}")
+    if html:
+        return (f"this is a zip of {html} HTML pages with no Notion page ids (another tool's export: Google Docs, Confluence, a web "
+                f"site?), not a Notion export: {ASK}")
+    kinds = ", ".join(f"{n} {ext or 'without extension'}" for ext, n in extensions.most_common(4))
+    return f"this archive holds no Notion pages or databases ({count} files: {kinds}), not a Notion export: {ASK}"
 
 
 def copy_to_temp(fileobj):

@@ -21,19 +21,70 @@ class Database:
     name: str
     folder: str  # the folder of row pages, e.g. "CADENCE Home <id>/Tasks <id>"
     columns: list = field(default_factory=list)
-    rows_by_title: dict = field(default_factory=dict)  # title -> [row dict, ...]
+    rows: list = field(default_factory=list)  # row dicts in CSV order
     problems: list = field(default_factory=list)  # (file, reason)
-    flagged: dict = field(default_factory=dict)  # id(row) -> [columns]
     csv_paths: list = field(default_factory=list)
+    has_pages: bool = False  # a folder of row pages exists (False: a CSV-only database)
+    kind: str = ""
+    kind_source: str = ""
+    detected_kind: str = ""
+    roles: dict = field(default_factory=dict)  # column -> role (classify.ROLES)
+    detected_roles: dict = field(default_factory=dict)
+    dayfirst: dict = field(default_factory=dict)
 
-    def take_row(self, title):
-        rows = self.rows_by_title.get(title)
-        if rows:
-            return rows.pop(0)
-        return None
+    def __post_init__(self):
+        self.by_title = {}
+        self.taken = set()
 
-    def has_row(self, title):
-        return bool(self.rows_by_title.get(title))
+    @property
+    def title_column(self):
+        return self.columns[0] if self.columns else None
+
+    def index_rows(self):
+        self.by_title = {}
+        for number, row in enumerate(self.rows):
+            self.by_title.setdefault(self.row_title(row), []).append(number)
+
+    def row_title(self, row):
+        return row.get(self.title_column, "") if self.title_column else ""
+
+    def take_row(self, title, properties=None):
+        """The CSV row a row page stands for, or None (a page the CSV does not list is a
+        template). Matched on the title; a title cut short matches the row it starts; an
+        untitled page (`Untitled`, an empty CSV cell) or a date-mention title (`@Today`
+        on the page, `@August 6, 2025` in the CSV) matches the untaken row of that shape
+        whose cells agree best with the page's properties."""
+        number = self._untaken(self.by_title.get(title, []))
+        if number is None and title:
+            number = next((n for t, numbers in self.by_title.items() if t and t.startswith(title) and (n := self._untaken(numbers)) is not None), None)
+        if number is None and (not title or title == "Untitled" or title.startswith("@")):
+            wanted = "@" if title.startswith("@") else ""
+            candidates = [n for t, numbers in self.by_title.items() if (t.startswith("@") if wanted else not t) for n in numbers if n not in self.taken]
+            if candidates:
+                number = max(candidates, key=lambda n: (_agreement(self.rows[n], properties or {}), -n))
+        if number is None:
+            return None
+        self.taken.add(number)
+        return self.rows[number]
+
+    def _untaken(self, numbers):
+        return next((n for n in numbers if n not in self.taken), None)
+
+    def untaken_rows(self):
+        """(row number, row) of the rows no page stood for: they become records with properties only."""
+        return [(n, row) for n, row in enumerate(self.rows) if n not in self.taken]
+
+    def row_path(self, number):
+        return f"{self.csv_paths[0] if self.csv_paths else self.folder + '.csv'}#row{number + 2}"
+
+
+def _agreement(row, properties):
+    score = 0
+    for key, value in properties.items():
+        cell = row.get(key)
+        if cell and value:
+            score += 1 if cell.strip() == value.strip() else -1
+    return score
 
 
 def parse_csv(path: str, data: bytes):
@@ -73,8 +124,12 @@ def parse_csv(path: str, data: bytes):
 
 
 def find_databases(paths, read):
-    """Databases of an export: {folder: Database}, plus the lone (linked-view) CSVs."""
-    path_set = set(paths)
+    """Databases of an export: {folder: Database}, plus the linked-view CSVs.
+
+    A database is a `Name <id>.csv` with a folder of row pages beside it or an
+    `_all` companion. A lone `Name <id>.csv` is a linked view (a database embedded in
+    a page, shown again) when each of its rows is a row of another database of the
+    export; otherwise it is a database exported without its row pages."""
     folders = {posixpath.dirname(p) for p in paths}
     # every ancestor folder counts (row pages may sit one level deeper)
     all_folders = set()
@@ -91,35 +146,46 @@ def find_databases(paths, read):
             continue
         stem = posixpath.join(posixpath.dirname(path), f"{match.group('name')} {match.group('id')}".strip())
         groups.setdefault(stem, []).append((path, bool(match.group("all")), match))
-    databases, lone = {}, []
+    databases, lone = {}, {}
     for stem, files in groups.items():
-        has_all = any(is_all for _, is_all, _ in files)
-        if stem not in all_folders and not has_all:
-            lone.extend(p for p, _, _ in files)
-            continue
-        match = files[0][2]
-        db = Database(db_id=match.group("id"), name=match.group("name").strip(), folder=stem)
-        # _all.csv first: it carries every property; the view's CSV fills what it lacks
-        ordered = sorted(files, key=lambda f: not f[1])
-        merged_rows = None
-        for path, _is_all, _ in ordered:
-            db.csv_paths.append(path)
-            columns, rows, problems = parse_csv(path, read(path))
-            db.problems.extend(problems)
-            for column in columns:
-                if column not in db.columns:
-                    db.columns.append(column)
-            if merged_rows is None:
-                merged_rows = rows
-            else:
-                _merge_view_rows(merged_rows, rows, db.columns[0] if db.columns else None)
-        title_column = db.columns[0] if db.columns else None
-        for row in merged_rows or []:
-            title = row.get(title_column, "") if title_column else ""
-            db.rows_by_title.setdefault(title, []).append(row)
-        databases[stem] = db
-    del path_set
-    return databases, lone
+        db = _database(stem, files, read)
+        db.has_pages = stem in all_folders
+        if not db.has_pages and not any(is_all for _, is_all, _ in files):
+            lone[stem] = db
+        else:
+            databases[stem] = db
+    titles = {}
+    for db in databases.values():
+        titles.update((db.row_title(row), db) for row in db.rows)
+    views = []
+    for stem, db in lone.items():
+        if db.rows and all(db.row_title(row) in titles for row in db.rows):
+            views.extend(db.csv_paths)
+        else:
+            databases[stem] = db
+    return databases, sorted(views)
+
+
+def _database(stem, files, read):
+    match = files[0][2]
+    db = Database(db_id=match.group("id"), name=match.group("name").strip(), folder=stem)
+    # _all.csv first: it carries every property; the view's CSV fills what it lacks
+    ordered = sorted(files, key=lambda f: not f[1])
+    merged_rows = None
+    for path, _is_all, _ in ordered:
+        db.csv_paths.append(path)
+        columns, rows, problems = parse_csv(path, read(path))
+        db.problems.extend(problems)
+        for column in columns:
+            if column not in db.columns:
+                db.columns.append(column)
+        if merged_rows is None:
+            merged_rows = rows
+        else:
+            _merge_view_rows(merged_rows, rows, db.columns[0] if db.columns else None)
+    db.rows = merged_rows or []
+    db.index_rows()
+    return db
 
 
 def _merge_view_rows(rows, view_rows, title_column):

@@ -9,7 +9,9 @@
 - ISO timestamps.
 
 `parse_date` returns a `NotionDate(start, end)` of dates (no time given) or aware
-datetimes, or raises `DateParseError` naming the value."""
+datetimes, or raises `DateParseError` naming the value. A time without a zone is in
+the workspace's zone (`tz`, default `TIME_ZONE`): Notion writes times as the
+exporting user's clock shows them."""
 
 import datetime
 import re
@@ -46,25 +48,26 @@ class DateParseError(ValueError):
 class NotionDate:
     start: datetime.date | datetime.datetime
     end: datetime.date | datetime.datetime | None = None
+    tz: datetime.tzinfo | None = None  # the workspace's zone: a date alone starts at its midnight
 
     @property
     def has_time(self):
         return isinstance(self.start, datetime.datetime)
 
     def start_datetime(self):
-        return as_datetime(self.start)
+        return as_datetime(self.start, self.tz)
 
     def end_datetime(self):
-        return as_datetime(self.end) if self.end is not None else None
+        return as_datetime(self.end, self.tz) if self.end is not None else None
 
     def start_date(self):
         return self.start.date() if isinstance(self.start, datetime.datetime) else self.start
 
 
-def as_datetime(value):
+def as_datetime(value, tz=None):
     if isinstance(value, datetime.datetime):
         return value
-    return timezone.make_aware(datetime.datetime.combine(value, datetime.time()), timezone.get_default_timezone())
+    return timezone.make_aware(datetime.datetime.combine(value, datetime.time()), tz or timezone.get_default_timezone())
 
 
 def looks_like_date(text: str) -> bool:
@@ -119,7 +122,7 @@ def _single(value: str, dayfirst: bool | None, tz):
     if not value:
         raise DateParseError("empty date")
     lowered = value.lower()
-    today = timezone.localdate()
+    today = timezone.localdate(timezone=tz)
     if lowered in ("today", "tomorrow", "yesterday"):
         return today + datetime.timedelta(days={"today": 0, "tomorrow": 1, "yesterday": -1}[lowered])
     try:
@@ -160,15 +163,17 @@ def _single(value: str, dayfirst: bool | None, tz):
     return day
 
 
-def _aware(value, tz):
+def _aware(value, tz, workspace):
     if isinstance(value, datetime.datetime):
         if value.tzinfo is None:
-            return value.replace(tzinfo=tz) if tz is not None else timezone.make_aware(value, timezone.get_default_timezone())
+            return value.replace(tzinfo=tz) if tz is not None else timezone.make_aware(value, workspace)
         return value
     return value
 
 
-def parse_date(value: str, *, dayfirst: bool | None = None) -> NotionDate:
+def parse_date(value: str, *, dayfirst: bool | None = None, tz: datetime.tzinfo | None = None) -> NotionDate:
+    """`tz`: the workspace's zone for times written without one (default TIME_ZONE)."""
+    workspace = tz or timezone.get_default_timezone()
     text = " ".join((value or "").replace("\u00a0", " ").split())
     if not text:
         raise DateParseError("empty date")
@@ -177,24 +182,24 @@ def parse_date(value: str, *, dayfirst: bool | None = None) -> NotionDate:
     end_text, tz_end = _tz(parts[1]) if len(parts) == 2 else ("", None)
     tz = tz_start or tz_end
     tz_end = tz_end or tz_start
-    start = _single(start_text, dayfirst, tz)
+    start = _single(start_text, dayfirst, workspace)
     end = None
     if end_text.strip():
         if TIME_RE.match(end_text.strip()):  # a same-day range ending with a time only
             base = start.date() if isinstance(start, datetime.datetime) else start
             end = datetime.datetime.combine(base, _time(end_text))
         else:
-            end = _single(end_text, dayfirst, tz_end)
-        end = _aware(end, tz_end)
+            end = _single(end_text, dayfirst, workspace)
+        end = _aware(end, tz_end, workspace)
         if isinstance(end, datetime.datetime) and not isinstance(start, datetime.datetime):
             start = datetime.datetime.combine(start, datetime.time())
-    start = _aware(start, tz)
+    start = _aware(start, tz, workspace)
     if end is not None:
         if isinstance(start, datetime.datetime) and not isinstance(end, datetime.datetime):
-            end = _aware(datetime.datetime.combine(end, datetime.time(23, 59)), tz)
+            end = _aware(datetime.datetime.combine(end, datetime.time(23, 59)), tz, workspace)
         if end < start:
             raise DateParseError(f"range ends before it starts: {value!r}")
-    return NotionDate(start, end)
+    return NotionDate(start, end, workspace)
 
 
 def column_dayfirst(values) -> bool | None:

@@ -7,7 +7,18 @@ import os
 import zipfile
 from pathlib import Path
 
-SHIPPED = Path(__file__).resolve().parents[2] / "tests" / "cadence" / "fixtures" / "notion_export"
+FIXTURES = Path(__file__).resolve().parents[2] / "tests" / "cadence" / "fixtures"
+SHIPPED = FIXTURES / "notion_export"
+# "Orbit Lab": what real exports do that the shipped one does not: a task database named
+# "Launch deliverables" with a DRI column, a "Social Media Planner", untitled and date-mention
+# rows, a row with no page, a template, a row's sub-page, mentions with titles, accents and
+# trailing punctuation (and one matching nobody), a lab notebook and an "Ops board" of no known
+# kind, archived / template / onboarding / personal / empty standalone pages, Notion's default
+# status words, naive times and Created/Last edited time columns.
+QUIRKS = FIXTURES / "notion_quirks"
+# An export "without sub-pages": database CSVs only (one with an `_all` companion, one lone
+# view CSV, relations written as titles).
+CSV_ONLY = FIXTURES / "notion_csv_only"
 
 
 def build_export(tree: str | os.PathLike, target: str | os.PathLike, *, export_name="Export-5b7c2a1e-3f4d-4e6a-9b8c-0d1e2f3a4b5c") -> Path:

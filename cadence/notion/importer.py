@@ -1,6 +1,16 @@
 """From a checked archive to rows: raw content, people, workstreams, tasks,
 meetings, documents.
 
+Records come from database rows only: each database's kind (detected from its name
+and columns, or chosen by a coordinator and remembered in `cadence_notion_databases`)
+decides the table its rows feed, and each column's role decides the field it fills.
+A row the database's CSV lists is a record whatever its title; a `.md` in a rows
+folder the CSV does not list is a template; CSV rows with no page (an export without
+sub-pages) are records with properties only. Pages outside every database, sub-pages
+of rows and rows of databases of no known kind stay raw content. People come from
+people-typed columns (and a People database); an `@mention` is resolved against
+them and creates nobody by itself (unless the export has no people-typed column).
+
 Pages are read one at a time and written in batches (bulk_create/bulk_update in
 a savepoint); when a batch fails in the database, its pages are retried one by
 one, so a bad page costs only itself (per-page all-or-nothing). A page whose
@@ -18,13 +28,13 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 
-from cadence.models import ContentCategory, Document, Meeting, MeetingAttendee, Person, RawContent, Task, Workstream
+from cadence.models import ContentCategory, Document, Meeting, MeetingAttendee, NotionDatabase, Person, RawContent, Task, Workstream
 from cadence.notion import classify as cls
 from cadence.notion.archive import MemberUnreadable
 from cadence.notion.csvs import find_databases
 from cadence.notion.dates import DateParseError, column_dayfirst, parse_date
-from cadence.notion.pages import action_items, page_id_from_name, parse_page, parse_relations
-from cadence.notion.people import PeopleIndex, better_spelling, clean_name, fold_key, mentions, name_key, split_people
+from cadence.notion.pages import ID_RE, Page, action_items, page_id_from_name, parse_page, parse_relations
+from cadence.notion.people import Mentions, PeopleIndex, better_spelling, clean_name, fold_key, name_key, split_people
 from frames.models import AuditLog, Project
 from frames.services import audit_entry
 
@@ -41,24 +51,8 @@ CATEGORY_MODEL = {
 TRACKED = {
     Task: ["title", "description", "status", "status_raw", "due_date", "due", "assignee_id", "project_id", "subsystem", "priority"],
     Meeting: ["name", "meeting_date", "meeting_end", "project_id", "subsystem", "notes", "action_items", "attendees"],
-    Workstream: ["name", "description", "subsystem", "status", "owner_id"],
+    Workstream: ["name", "description", "subsystem", "status", "status_raw", "owner_id"],
     Document: ["title", "url", "doc_type", "category", "subsystem", "body"],
-}
-KEYS = {
-    "status": ["status", "state", "stage", "progress"],
-    "done": ["done", "complete", "completed", "checkbox"],
-    "due": ["due", "due date", "deadline", "date due", "target date"],
-    "assignee": ["assignee", "assignees", "assigned to", "assigned", "responsible", "person", "people", "owner"],
-    "project": ["project", "projects", "workstream", "workstreams", "parent project"],
-    "subsystem": ["subsystem", "subsystems", "team", "area", "tags", "category"],
-    "priority": ["priority"],
-    "meeting_date": ["date", "meeting date", "when", "date & time", "time", "created", "created time"],
-    "attendees": ["attendees", "participants", "people", "members", "attendee"],
-    "owner": ["owner", "lead", "project lead", "owners"],
-    "url": ["url", "link", "files", "file", "files & media", "drive link", "github"],
-    "type": ["type", "doc type", "kind"],
-    "email": ["email", "e-mail", "mail"],
-    "role": ["role", "position", "title"],
 }
 MAX_TITLE = 255
 
@@ -105,49 +99,56 @@ def empty_report(dry_run=False):
         "problems": [],
         "conflicts": [],
         "linked_views": [],
+        "databases": [],
+        "moved": [],
         "ignored_files": 0,
         "pages": 0,
+        "csv_rows": 0,
     }
 
 
-class Lowered(dict):
-    """Properties keyed case-insensitively (built once per page)."""
+class Overrides:
+    """A coordinator's choices for this run: `kinds` {database name or id: kind} and
+    `columns` {"Database.Column" or (database, column): role}. Applied choices are
+    remembered per database (by Notion id) for later imports."""
 
-    def __init__(self, props):
-        super().__init__((k.casefold(), v) for k, v in props.items())
-        self.keys_by_lower = {k.casefold(): k for k in props}
+    def __init__(self, kinds=None, columns=None):
+        self.kinds, self.columns = {}, {}
+        for ref, kind in (kinds or {}).items():
+            if cls.parse_kind(kind) is None:
+                raise ValueError(f"unknown database kind {kind!r} for {ref!r} (tasks, meetings, projects, documents, people, none)")
+            self.kinds[ref] = cls.parse_kind(kind)
+        for ref, role in (columns or {}).items():
+            if cls.parse_role(role) is None:
+                raise ValueError(f"unknown column role {role!r} for {ref!r} ({', '.join(r for r in cls.ROLES if r)}, none)")
+            self.columns[ref] = cls.parse_role(role)
+
+    def __bool__(self):
+        return bool(self.kinds or self.columns)
 
 
-def _get(props, kind):
-    lower = props if isinstance(props, Lowered) else Lowered(props)
-    for key in KEYS[kind]:
-        if lower.get(key):
-            return lower[key]
-    return ""
-
-
-def _key_of(props, kind):
-    lower = props.keys_by_lower if isinstance(props, Lowered) else {k.casefold(): k for k in props}
-    for key in KEYS[kind]:
-        if key in lower:
-            return lower[key]
-    return None
+def _lowered(props):
+    return {k.casefold(): v for k, v in props.items()}
 
 
 class PageRecord:
-    __slots__ = ("page", "category", "reason", "database", "row_problems", "raw_pk", "values", "people", "attendees",
-                 "project_ref", "owner_name", "assignee_name", "person_fields", "content_hash", "flagged")
+    __slots__ = ("page", "category", "reason", "database", "raw_pk", "values", "people", "attendees", "project_ref", "project_title",
+                 "owner_name", "assignee_name", "person_fields", "content_hash", "flagged", "title", "parent_id", "is_empty",
+                 "created", "edited", "unmatched", "previous_category")
 
 
 class Importer:
-    def __init__(self, archive, *, user, report, progress=None):
+    def __init__(self, archive, *, user, report, progress=None, tz=None, overrides=None, remember=True):
         self.archive = archive
         self.user = user
         self.report = report
         self.progress = progress
+        self.tz = tz or timezone.get_default_timezone()
+        self.overrides = overrides or Overrides()
+        self.remember = remember
         self.people = PeopleIndex()
         self.audit = []
-        self.pending_projects = []  # (model, notion_page_id, workstream notion id)
+        self.pending_projects = []  # (model, notion_page_id, workstream notion id or None, workstream title)
         self.created_people = set()
         self.now = timezone.now()
 
@@ -161,14 +162,12 @@ class Importer:
     # ------------------------------------------------------------------ run
     def run(self):
         paths = self.archive.paths
-        self.databases, lone = find_databases(paths, self._read_or_empty)
-        for db in self.databases.values():
-            for file, reason in db.problems:
-                self.problem(file, reason)
-            db.dayfirst = {c: column_dayfirst(r.get(c, "") for rows in db.rows_by_title.values() for r in rows) for c in db.columns}
-        self.report["linked_views"] = lone
+        self.databases, views = find_databases(paths, self._read_or_empty)
+        self.report["linked_views"] = views
+        self.settle_databases()
+        self.mentions = self.known_people()
         page_paths = [p for p in paths if p.lower().endswith(".md") and page_id_from_name(p)]
-        self.report["ignored_files"] = len(paths) - len(page_paths) - len(lone) - sum(len(db.csv_paths) for db in self.databases.values())
+        self.report["ignored_files"] = len(paths) - len(page_paths) - len(views) - sum(len(db.csv_paths) for db in self.databases.values())
         for p in paths:
             if p.lower().endswith(".md") and not page_id_from_name(p):
                 self.problem(p, "a Markdown file without a Notion page id in its name: not a Notion page")
@@ -181,8 +180,7 @@ class Importer:
             self.people.add(key, fold_key(name), pk, name)
         self.workstreams = dict(Workstream.objects.filter(notion_page_id__isnull=False).values_list("notion_page_id", "pk"))
         # workstreams first, so tasks and meetings find the workstream they point at already written
-        projects_rule = dict(cls.DB_RULES)[ContentCategory.PROJECTS]
-        page_paths.sort(key=lambda p: 0 if (db := self.database_of(p)) is not None and projects_rule.search(db.name) else 1)
+        page_paths.sort(key=lambda p: 0 if (db := self.database_of(p)) is not None and db.kind == cls.PROJECTS else 1)
         seen = set()
         batch = []
         for done, path in enumerate(page_paths, 1):
@@ -194,6 +192,20 @@ class Importer:
                 batch = []
             if self.progress:
                 self.progress(done, len(page_paths))
+        # rows the CSVs list with no page (an export without sub-pages, pages missing): records with properties only
+        for db in sorted(self.databases.values(), key=lambda d: d.kind != cls.PROJECTS):
+            occurrences = {}
+            for number, row in enumerate(db.rows):
+                title = db.row_title(row)
+                occurrence = occurrences[title] = occurrences.get(title, -1) + 1
+                if number in db.taken:
+                    continue
+                record = self.read_row(db, number, row, occurrence, seen)
+                if record is not None:
+                    batch.append(record)
+                if len(batch) >= BATCH:
+                    self.write_batch(batch)
+                    batch = []
         if batch:
             self.write_batch(batch)
         self.resolve_projects()
@@ -210,10 +222,116 @@ class Importer:
             self.problem(path, f"unreadable in the archive: {exc}")
             return b""
 
+    # ------------------------------------------------------------------ databases
+    def _match_database(self, ref):
+        """A database named by a coordinator: its Notion id, its name, or its folder."""
+        ref = (ref or "").strip()
+        for db in self.databases.values():
+            if ref in (db.db_id, db.folder) or ref.casefold() == db.name.casefold():
+                return db
+        return None
+
+    def settle_databases(self):
+        """Each database's kind and column roles: the coordinator's choice for this run,
+        else the one remembered for the database, else what its name and columns say."""
+        remembered = {d.notion_id: d for d in NotionDatabase.objects.filter(notion_id__in=[db.db_id for db in self.databases.values()])}
+        kinds, columns = {}, {}
+        for ref, kind in self.overrides.kinds.items():
+            db = self._match_database(ref)
+            if db is None:
+                self.problem(ref, f"--map {ref}={kind}: no database of that name or id in the export")
+                continue
+            kinds[db.db_id] = kind
+        for ref, role in self.overrides.columns.items():
+            db, column = self._match_column(ref)
+            if db is None:
+                self.problem(str(ref), f"--column {ref}={role}: no such database and column in the export")
+                continue
+            columns.setdefault(db.db_id, {})[column] = role
+        for db in self.databases.values():
+            db.detected_kind, why = cls.detect_kind(db.name, db.columns)
+            db.detected_roles = cls.detect_roles(db.detected_kind, db.columns)
+            memory = remembered.get(db.db_id)
+            if db.db_id in kinds:
+                db.kind, db.kind_source = kinds[db.db_id], "chosen for this import"
+            elif memory is not None and memory.kind_chosen:
+                db.kind, db.kind_source = memory.kind, "remembered"
+            else:
+                db.kind, db.kind_source = db.detected_kind, f"detected: {why}"
+            db.roles = cls.detect_roles(db.kind, db.columns)
+            chosen = {**(memory.column_roles if memory is not None else {}), **columns.get(db.db_id, {})}
+            for column, role in chosen.items():
+                if column in db.roles:
+                    db.roles[column] = role
+            db.dayfirst = {c: column_dayfirst(row.get(c, "") for row in db.rows) for c in db.columns}
+            for file, reason in db.problems:
+                self.problem(file, reason)
+            self.report["databases"].append({
+                "id": db.db_id, "name": db.name, "folder": db.folder, "rows": len(db.rows), "csv_only": not db.has_pages,
+                "detected_kind": db.detected_kind, "kind": db.kind, "kind_source": db.kind_source,
+                "columns": [{"name": c, "detected_role": db.detected_roles.get(c, ""), "role": db.roles.get(c, "")} for c in db.columns],
+            })
+            if self.remember:
+                self._remember(db, memory, chosen_kind=db.db_id in kinds, chosen_columns=columns.get(db.db_id, {}))
+
+    def _match_column(self, ref):
+        if isinstance(ref, tuple):
+            db = self._match_database(ref[0])
+            return (db, ref[1]) if db is not None and ref[1] in db.columns else (None, None)
+        best = (None, None)
+        for db in self.databases.values():
+            for prefix in (db.name, db.db_id):
+                if ref.casefold().startswith(prefix.casefold() + ".") and (best[0] is None or len(prefix) > len(best[0].name)):
+                    column = ref[len(prefix) + 1:]
+                    match = next((c for c in db.columns if c.casefold() == column.casefold()), None)
+                    if match is not None:
+                        best = (db, match)
+        return best
+
+    def _remember(self, db, memory, *, chosen_kind, chosen_columns):
+        memory = memory or NotionDatabase(notion_id=db.db_id)
+        memory.name, memory.detected_kind, memory.columns, memory.detected_roles = db.name[:255], db.detected_kind, db.columns, db.detected_roles
+        memory.rows, memory.last_seen_at = len(db.rows), self.now
+        if chosen_kind:
+            memory.kind, memory.kind_chosen = db.kind, True
+        if chosen_columns:
+            memory.column_roles = {**memory.column_roles, **chosen_columns}
+        if chosen_kind or chosen_columns:
+            memory.updated_by = self.user if self.user is not None and self.user.is_authenticated else None
+        memory.save()
+
+    def known_people(self):
+        """The people the export names in its people-typed columns (and People databases),
+        plus the people already stored: what an @mention may resolve to."""
+        names, typed = [], False
+        for db in self.databases.values():
+            people_columns = [c for c, role in db.roles.items() if role in cls.PEOPLE_ROLES]
+            typed = typed or bool(people_columns)
+            for row in db.rows:
+                for column in people_columns:
+                    names.extend(split_people(row.get(column, "")))
+                if db.kind == cls.PEOPLE and db.row_title(row):
+                    names.append(db.row_title(row))
+        names.extend(Person.objects.values_list("name", flat=True))
+        return Mentions(names, guess=not typed)
+
     # ------------------------------------------------------------------ reading
     def database_of(self, path):
-        folder = posixpath.dirname(path)
-        return self.databases.get(folder)
+        return self.databases.get(posixpath.dirname(path))
+
+    def row_database_above(self, path):
+        """The database a sub-page sits under (its row page's folder is in the rows folder)."""
+        folder = posixpath.dirname(posixpath.dirname(path))
+        while folder:
+            if folder in self.databases:
+                return self.databases[folder]
+            folder = posixpath.dirname(folder)
+        return None
+
+    def _salt(self, db):
+        """What else decides a page's rows: its database's kind and column roles, the time zone."""
+        roles = json.dumps(db.roles, sort_keys=True) if db is not None else ""
+        return f"{db.kind if db is not None else '-'}|{roles}|{self.tz}".encode()
 
     def read_page(self, path, seen):
         try:
@@ -230,22 +348,14 @@ class Importer:
         seen.add(page.page_id)
         for reason in page.problems:
             self.problem(path, reason)
-        record = PageRecord()
-        record.page = page
-        record.database = db
-        record.flagged = set(page.flagged)
+        record = self._record(page, db)
         row = None
-        is_row = True
         if db is not None:
-            row = db.take_row(page.title)
-            if row is None and page.title and len(page.title) > 0:
-                # a long title may be cut in the file name but not in the CSV or the page heading
-                row = next((db.take_row(t) for t in list(db.rows_by_title) if t and t.startswith(page.title)), None)
-            is_row = row is not None
+            row = db.take_row(page.title, page.properties)
         properties = dict(page.properties)
         if row:
             for key, value in row.items():
-                if key == "__missing__" or key == (db.columns[0] if db.columns else None):
+                if key == "__missing__" or key == db.title_column:
                     continue
                 if key in record.flagged or not properties.get(key):
                     if value:
@@ -255,17 +365,63 @@ class Importer:
                 if not properties.get(key):
                     record.flagged.add(key)
         page.properties = properties
-        if "title" in record.flagged and row and db and db.columns:
-            page.title = row.get(db.columns[0], page.title)
-        untitled = not page.title or page.title == "Untitled"
+        record.title = page.title
+        if row and db.title_column and (
+            "title" in record.flagged or not page.title or page.title == "Untitled" or page.title.startswith("@")
+        ):
+            record.title = db.row_title(row) or page.title  # the CSV has the date a `@Today` title meant, or the readable title
         record.content_hash = hashlib.sha256(
-            page.content_hash.encode() + json.dumps(row or {}, sort_keys=True, ensure_ascii=False).encode()
+            page.content_hash.encode() + json.dumps(row or {}, sort_keys=True, ensure_ascii=False).encode() + self._salt(db)
         ).hexdigest()
-        category, reason = cls.classify(
-            title=page.title, properties=properties, body=page.body,
-            database_name=db.name if db else None, is_row=is_row, untitled=untitled,
-        )
-        record.category, record.reason = str(category), reason
+        if db is not None and row is None:
+            record.category, record.reason = ContentCategory.EXCLUDED, f"template page of the {db.name} database (not one of its rows)"
+        elif db is not None:
+            record.category, record.reason = self._row_category(db, record), ""
+        elif self.row_database_above(path) is not None:  # linked to its row through parent_page_id
+            record.category, record.reason = ContentCategory.SUBPAGE, ""
+        else:
+            folders = [ID_RE.sub("", posixpath.basename(f)).strip() for f in _ancestors(path)]
+            record.category, record.reason = cls.page_category(page.title, folders), ""
+        return self._settle(record)
+
+    def read_row(self, db, number, row, occurrence, seen):
+        """A CSV row with no page: a record with properties only, keyed on an id derived
+        from the database's id, the row's title and which row of that title it is."""
+        title = db.row_title(row)
+        page_id = hashlib.sha256(f"notion-csv-row:{db.db_id}:{title}:{occurrence}".encode()).hexdigest()[:32]
+        if page_id in seen:
+            return None
+        seen.add(page_id)
+        properties = {k: v for k, v in row.items() if k not in ("__missing__", db.title_column) and v}
+        encoded = json.dumps(row, sort_keys=True, ensure_ascii=False).encode()
+        page = Page(page_id=page_id, path=db.row_path(number), title=title, properties=properties, content_hash=hashlib.sha256(encoded).hexdigest())
+        record = self._record(page, db)
+        record.parent_id = db.db_id
+        record.flagged.update(k for k in row.get("__missing__", []) if not properties.get(k))
+        record.title = title
+        record.content_hash = hashlib.sha256(page.content_hash.encode() + b"csv-only" + self._salt(db)).hexdigest()
+        record.category, record.reason = self._row_category(db, record), ""
+        self.report["csv_rows"] += 1
+        return self._settle(record)
+
+    def _record(self, page, db):
+        record = PageRecord()
+        record.page = page
+        record.database = db
+        record.flagged = set(page.flagged)
+        record.parent_id = page.parent_id
+        record.created = record.edited = None
+        record.unmatched = []
+        return record
+
+    def _row_category(self, db, record):
+        doc_type = self.role_value(record, cls.TYPE)[0] if db.kind == cls.DOCUMENTS else ""
+        return cls.row_category(db.kind, title=record.title, doc_type=doc_type, database_name=db.name)
+
+    def _settle(self, record):
+        page = record.page
+        record.category = str(record.category)
+        record.is_empty = not page.body.strip() and not any(v for v in page.properties.values())
         self.report["categories"][record.category] += 1
         existing = self.existing.get(page.page_id)
         if existing and existing[1] == record.content_hash:
@@ -275,93 +431,122 @@ class Importer:
                 self.count(model._meta.db_table, "unchanged")
             return None
         record.raw_pk = existing[0] if existing else None
+        record.previous_category = existing[2] if existing else None
         self.extract(record)
         return record
 
-    def _date(self, record, kind, value, key_name):
+    def role_value(self, record, role):
+        """(value, column) of the first non-empty column of that role in the row's database."""
+        db = record.database
+        if db is None:
+            return "", None
+        lowered = _lowered(record.page.properties)
+        for column, column_role in db.roles.items():
+            if column_role == role:
+                value = lowered.get(column.casefold(), "")
+                if value:
+                    return value, column
+        return "", None
+
+    def role_people(self, record, role):
+        value, _ = self.role_value(record, role)
+        return split_people(value)
+
+    def _date(self, record, role):
+        value, column = self.role_value(record, role)
         if not value:
             return None
         db = record.database
-        dayfirst = db.dayfirst.get(key_name) if db is not None and key_name else None
+        dayfirst = db.dayfirst.get(column) if db is not None else None
         try:
-            return parse_date(value, dayfirst=dayfirst)
+            return parse_date(value, dayfirst=dayfirst, tz=self.tz)
         except DateParseError as exc:
-            record.flagged.add(key_name or kind)
-            self.problem(record.page.path, f"property {key_name or kind!r}: {exc}; left empty")
+            record.flagged.add(column)
+            self.problem(record.page.path, f"property {column!r}: {exc}; left empty")
             return None
 
     def extract(self, record):
-        page, props = record.page, Lowered(record.page.properties)
-        title = (page.title or "Untitled").strip()
-        if len(title) > MAX_TITLE:
-            title = title[: MAX_TITLE - 1] + "…"
+        page = record.page
+        title = clean_title(record.title)
         record.people = []
         record.attendees = []
-        record.project_ref = None
+        record.project_ref = record.project_title = None
         record.owner_name = record.assignee_name = None
         record.person_fields = None
+        record.values = None
         category = record.category
-        if category == ContentCategory.EXCLUDED and record.reason.startswith("person page"):
+        db = record.database
+        created, edited = self._date(record, cls.CREATED), self._date(record, cls.EDITED)
+        record.created = created.start_datetime() if created else None
+        record.edited = edited.start_datetime() if edited else None
+        matched, unmatched = self.mentions.find(page.body)
+        record.people.extend(matched)
+        for mention in dict.fromkeys(unmatched):
+            record.unmatched.append(mention)
+            self.problem(page.path, f"mention @{mention} matches nobody named in a people property: kept in the page text, no person created")
+        if db is not None:
+            for role in (cls.PERSON, cls.ASSIGNEE, cls.ATTENDEES, cls.OWNER):
+                for column, column_role in db.roles.items():
+                    if column_role == role:
+                        record.people.extend(split_people(_lowered(page.properties).get(column.casefold(), "")))
+        if category == ContentCategory.PEOPLE:
+            if not record.title.strip() or record.title == "Untitled":
+                self.problem(page.path, "a People row without a name: kept as raw content, no person created")
+                return
             record.person_fields = {
-                "name": clean_name(title), "email": (_get(props, "email") or "").strip().lower() or None,
-                "role": _get(props, "role")[:255], "subsystem": cls.recognise_subsystem(_get(props, "subsystem")),
+                "name": clean_name(title), "email": (self.role_value(record, cls.EMAIL)[0] or "").strip().lower() or None,
+                "role": self.role_value(record, cls.ROLE)[0][:255], "subsystem": cls.recognise_subsystem(self.role_value(record, cls.SUBSYSTEM)[0]),
                 "notion_page_id": page.page_id,
             }
-            record.values = None
             return
-        subsystem = cls.recognise_subsystem(_get(props, "subsystem"), title)
-        known = self.people.by_key
-        body_mentions = mentions(page.body, known)
-        record.people.extend(body_mentions)
-        rel = _get(props, "project")
+        if CATEGORY_MODEL.get(category) is None:
+            return
+        subsystem = cls.recognise_subsystem(self.role_value(record, cls.SUBSYSTEM)[0], title)
+        rel = self.role_value(record, cls.PROJECT)[0]
         if rel:
             targets = parse_relations(rel)
             record.project_ref = next((pid for _, pid in targets if pid), None)
+            if record.project_ref is None:  # an export without sub-pages writes the related row's title only
+                record.project_title = (targets[0][0] if targets else rel.split(",")[0]).strip() or None
         if category == ContentCategory.TASKS:
-            status_raw = _get(props, "status")
+            status_raw = self.role_value(record, cls.STATUS)[0]
             status = cls.normalise_status(status_raw)
-            if not status_raw and _get(props, "done"):
-                status = cls.normalise_status(_get(props, "done"))
-            due_key = _key_of(props, "due")
-            due = self._date(record, "due", _get(props, "due"), due_key)
-            assignees = split_people(_get(props, "assignee"))
-            record.people.extend(assignees)
+            done = self.role_value(record, cls.DONE)[0]
+            if not status_raw and done:
+                status_raw, status = done, cls.normalise_status(done)
+            due = self._date(record, cls.DUE)
+            assignees = self.role_people(record, cls.ASSIGNEE)
             record.assignee_name = assignees[0] if assignees else None
             record.values = {
                 "title": title, "description": page.body, "status": status, "status_raw": status_raw[:100],
                 "due_date": due.start_date() if due else None, "due": due.start if due and due.has_time else None,
-                "subsystem": subsystem, "priority": _get(props, "priority")[:50],
+                "subsystem": subsystem, "priority": self.role_value(record, cls.PRIORITY)[0][:50],
             }
         elif category == ContentCategory.MEETINGS:
-            date_key = _key_of(props, "meeting_date")
-            when = self._date(record, "date", _get(props, "meeting_date"), date_key)
-            attendees = split_people(_get(props, "attendees"))
-            record.people.extend(attendees)
+            when = self._date(record, cls.DATE) or created or _title_date(record.title, self.tz)
+            attendees = self.role_people(record, cls.ATTENDEES)
             record.attendees = attendees
             record.values = {
                 "name": title, "meeting_date": when.start_datetime() if when else None, "meeting_end": when.end_datetime() if when else None,
                 "subsystem": subsystem, "notes": page.body, "action_items": action_items(page.body),
             }
         elif category == ContentCategory.PROJECTS:
-            owners = split_people(_get(props, "owner"))
-            record.people.extend(owners)
+            owners = self.role_people(record, cls.OWNER)
             record.owner_name = owners[0] if owners else None
-            record.project_ref = None
+            record.project_ref = record.project_title = None
+            status_raw = self.role_value(record, cls.STATUS)[0]
             record.values = {
                 "name": title, "description": page.body, "subsystem": subsystem,
-                "status": cls.normalise_status(_get(props, "status"), workstream=True),
+                "status": cls.normalise_status(status_raw, workstream=True), "status_raw": status_raw[:100],
             }
-        elif category in (ContentCategory.DOCUMENTS_PROGRAM, ContentCategory.DOCUMENTS_TECHNICAL, ContentCategory.DOCUMENTS_WORKFLOW):
-            url = _get(props, "url")
-            relations = parse_relations(url)
-            if relations:
+        else:  # documents
+            url = self.role_value(record, cls.URL)[0]
+            if parse_relations(url):
                 url = ""
             record.values = {
-                "title": title, "url": url, "doc_type": _get(props, "type")[:100], "category": category.split("_", 1)[1],
+                "title": title, "url": url, "doc_type": self.role_value(record, cls.TYPE)[0][:100], "category": category.split("_", 1)[1],
                 "subsystem": subsystem, "body": page.body,
             }
-        else:
-            record.values = None
 
     # ------------------------------------------------------------------ writing
     def write_batch(self, batch):
@@ -467,18 +652,19 @@ class Importer:
         raw_new, raw_update = [], []
         for record in batch:
             page = record.page
+            problems = [f"unreadable: {', '.join(sorted(record.flagged))}"] if record.flagged else []
+            problems += [f"mention @{m} matches nobody named in a people property" for m in record.unmatched]
             raw = RawContent(
-                pk=record.raw_pk, notion_page_id=page.page_id, title=page.title[:500], source_path=page.path[:1000],
-                parent_page_id=page.parent_id, database=record.database.name[:255] if record.database else "",
+                pk=record.raw_pk, notion_page_id=page.page_id, title=record.title[:500], source_path=page.path[:1000],
+                parent_page_id=record.parent_id or "", database=record.database.name[:255] if record.database else "",
                 category=record.category, keep=record.category != ContentCategory.EXCLUDED, exclude_reason=record.reason[:255],
-                body=page.body, properties=page.properties, content_hash=record.content_hash,
-                problems=sorted(record.flagged) and [f"unreadable: {', '.join(sorted(record.flagged))}"] or [],
-                updated_at=self.now,
+                body=page.body, properties=page.properties, content_hash=record.content_hash, problems=problems,
+                is_empty=record.is_empty, updated_at=record.edited or self.now,
             )
             if record.raw_pk:
                 raw_update.append(raw)
             else:
-                raw.created_at = self.now
+                raw.created_at = record.created or self.now
                 raw_new.append(raw)
         if raw_new:
             RawContent.objects.bulk_create(raw_new, batch_size=1000)
@@ -490,12 +676,13 @@ class Importer:
         if raw_update:
             RawContent.objects.bulk_update(
                 raw_update, ["title", "source_path", "parent_page_id", "database", "category", "keep", "exclude_reason", "body",
-                             "properties", "content_hash", "problems", "updated_at"], batch_size=1000,
+                             "properties", "content_hash", "problems", "is_empty", "updated_at"], batch_size=1000,
             )
             self.count("cadence_raw_content", "updated", len(raw_update))
         raw_ids = {r.notion_page_id: r.pk for r in raw_new + raw_update}
         for record in batch:
             self.existing[record.page.page_id] = (raw_ids[record.page.page_id], record.content_hash, record.category)
+        self._move_records(batch)
         # derived rows, model by model
         by_model = {}
         for record in batch:
@@ -511,6 +698,22 @@ class Importer:
             AuditLog.objects.bulk_create(self.audit, batch_size=1000)
             self.audit = []
 
+    def _move_records(self, batch):
+        """A page whose database now has another kind (a coordinator's choice) leaves the
+        table it fed before: its old row is deleted (audited) and the new one written."""
+        for record in batch:
+            old_model = CATEGORY_MODEL.get(record.previous_category)
+            new_model = CATEGORY_MODEL.get(record.category) if record.values is not None else None
+            if old_model is None or old_model is new_model:
+                continue
+            for obj in old_model.objects.filter(notion_page_id=record.page.page_id):
+                self._audit(AuditLog.Action.DELETE, obj, {"notion_page_id": [obj.notion_page_id, None]})
+                obj.delete()
+                self.report["moved"].append({
+                    "notion_page_id": record.page.page_id, "from": old_model._meta.db_table,
+                    "to": new_model._meta.db_table if new_model else "cadence_raw_content",
+                })
+
     def _values(self, model, record, raw_ids):
         values = dict(record.values)
         if model is Task:
@@ -521,8 +724,8 @@ class Importer:
             values["attendees"] = sorted({pk for pk in (self.people.find(n) for n in record.attendees) if pk})
         if model in (Task, Meeting):
             values["project_id"] = self.workstreams.get(record.project_ref) if record.project_ref else None
-            if record.project_ref and values["project_id"] is None:
-                self.pending_projects.append((model, record.page.page_id, record.project_ref))
+            if (record.project_ref or record.project_title) and values["project_id"] is None:
+                self.pending_projects.append((model, record.page.page_id, record.project_ref, record.project_title))
         return values
 
     def _write_model(self, model, records, raw_ids):
@@ -541,7 +744,10 @@ class Importer:
             incoming = _json(values)
             obj = existing.get(record.page.page_id)
             if obj is None:
-                obj = model(notion_page_id=record.page.page_id, raw_content_id=raw_ids[record.page.page_id], created_at=self.now, updated_at=self.now)
+                obj = model(
+                    notion_page_id=record.page.page_id, raw_content_id=raw_ids[record.page.page_id],
+                    created_at=record.created or self.now, updated_at=record.edited or self.now,
+                )
                 if model is Workstream:
                     obj.program_id = self.program.pk
                 for name in plain:
@@ -570,7 +776,7 @@ class Importer:
                     setattr(obj, name, values[name])
             obj.raw_content_id = raw_ids[record.page.page_id]
             obj.import_snapshot = _snap(incoming)
-            obj.updated_at = self.now
+            obj.updated_at = record.edited or self.now
             to_update.append(obj)
             if changes:
                 self._audit(AuditLog.Action.UPDATE, obj, changes)
@@ -601,13 +807,27 @@ class Importer:
             )
 
     def resolve_projects(self):
-        """Tasks' and meetings' workstream relations, once every page is in."""
+        """Tasks' and meetings' workstream relations, once every page is in: by the
+        workstream's Notion id, or (an export without sub-pages) by its unique name."""
         if not self.pending_projects:
             return
-        refs = {ref for _, _, ref in self.pending_projects}
+        refs = {ref for _, _, ref, _ in self.pending_projects if ref}
         workstreams = dict(Workstream.objects.filter(notion_page_id__in=refs).values_list("notion_page_id", "pk"))
+        by_name = {}
+        titles = {name_key(t) for _, _, _, t in self.pending_projects if t}
+        if titles:
+            for pk, name in Workstream.objects.values_list("pk", "name"):
+                if name_key(name) in titles:
+                    by_name.setdefault(name_key(name), []).append(pk)
+
+        def target_of(ref, title):
+            if ref:
+                return workstreams.get(ref)
+            candidates = by_name.get(name_key(title or ""), [])
+            return candidates[0] if len(candidates) == 1 else None
+
         for model in (Task, Meeting):
-            wanted = {nid: workstreams.get(ref) for m, nid, ref in self.pending_projects if m is model and workstreams.get(ref)}
+            wanted = {nid: target for m, nid, ref, title in self.pending_projects if m is model and (target := target_of(ref, title))}
             if not wanted:
                 continue
             objs = list(model.objects.filter(notion_page_id__in=list(wanted)).only("pk", "notion_page_id", "project_id", "import_snapshot"))
@@ -632,3 +852,23 @@ class Importer:
 
 def today():
     return datetime.date.today()
+
+
+def clean_title(title):
+    title = (title or "").strip().lstrip("@").strip() or "Untitled"
+    return title[: MAX_TITLE - 1] + "…" if len(title) > MAX_TITLE else title
+
+
+def _title_date(title, tz):
+    """A meeting row titled with a date (`@August 6, 2025`) and no date property: the title is the date."""
+    try:
+        return parse_date(title, tz=tz)
+    except DateParseError:
+        return None
+
+
+def _ancestors(path):
+    folder = posixpath.dirname(path)
+    while folder:
+        yield folder
+        folder = posixpath.dirname(folder)

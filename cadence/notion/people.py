@@ -8,7 +8,13 @@ match an unaccented spelling to the one accented person it can mean."""
 import re
 import unicodedata
 
-MENTION_RE = re.compile(r"(?<![\w@])@((?:[A-ZÀ-ÖØ-Þ][\w'’.-]*)(?:[ \u00a0](?:[A-ZÀ-ÖØ-Þ][\w'’.-]*|de|da|van|von|del|la|le)){0,3})")
+MENTION_AT_RE = re.compile(r"(?<![\w@])@(?=\S)")
+WORD_RE = re.compile(r"[^\s\u00a0]+")
+TRAILING = ".,;:!?)]}\"'’”…"
+HONORIFICS = {"dr", "dr.", "prof", "prof.", "mr", "mr.", "mrs", "mrs.", "ms", "ms.", "mx", "mx.", "sir", "dame"}
+PARTICLES = {"de", "da", "do", "dos", "das", "del", "della", "di", "van", "von", "der", "den", "la", "le", "du", "bin", "binti", "al", "el", "ter"}
+NOT_PEOPLE = {"today", "tomorrow", "yesterday", "here", "channel", "everyone", "now", "all", "team"}
+MAX_NAME_WORDS = 6
 PEOPLE_SPLIT_RE = re.compile(r"\s*,\s*")
 
 
@@ -17,6 +23,15 @@ def clean_name(value: str) -> str:
     value = value.strip().lstrip("@").strip()
     value = " ".join(value.replace("\u00a0", " ").split())
     return value.strip(" ,;.") if value.endswith((",", ";")) else value
+
+
+def strip_trailing(value: str) -> str:
+    """A mention at the end of a sentence or before a bracket: `@Aiko Tanaka.` is Aiko Tanaka."""
+    value = value.rstrip(TRAILING)
+    for suffix in ("'s", "’s"):
+        if value.endswith(suffix):
+            value = value[: -len(suffix)]
+    return value.rstrip(TRAILING)
 
 
 def name_key(value: str) -> str:
@@ -51,29 +66,90 @@ def split_people(value: str) -> list[str]:
     return names
 
 
-def mentions(text: str, known: dict | None = None) -> list[str]:
-    """@Name mentions in a page body. Date mentions (@November 19, 2024) are not
-    people. A known person's full name wins over the greedy capitalised run."""
-    from cadence.notion.dates import looks_like_date
+class Mentions:
+    """Resolve `@Name` mentions in page text against the people an export names in its
+    people-typed properties (Assignee, Attendees, Owner, Author ...): the longest run
+    of words after the `@` that is a known name (trailing punctuation and a possessive
+    stripped) wins. A mention matching nobody is returned as unmatched and creates no
+    one, unless `guess` (the export has no people-typed property at all): then the run
+    of capitalised words (with a leading Dr./Prof. and name particles) is the name.
+    Date mentions (`@November 19, 2024`, `@Today`) are not people."""
 
-    found = []
-    for match in MENTION_RE.finditer(text or ""):
-        raw = match.group(1)
-        words = raw.split()
-        candidate = None
-        if known:
-            for n in range(len(words), 0, -1):
-                key = name_key(" ".join(words[:n]))
-                if key in known:
-                    candidate = " ".join(words[:n])
-                    break
-        if candidate is None:
-            candidate = " ".join(words[:2]) if len(words) >= 2 else raw
-        tail = text[match.start(1):match.start(1) + 40]
-        if looks_like_date(tail) or candidate.casefold() in ("today", "tomorrow", "yesterday", "here", "channel", "everyone"):
-            continue
-        found.append(clean_name(candidate))
-    return found
+    def __init__(self, known_names=(), *, guess=False):
+        self.by_key = {}
+        self.by_fold = {}
+        self.guess = guess
+        for name in known_names:
+            self.add(name)
+
+    def add(self, name):
+        name = clean_name(name)
+        if not name:
+            return
+        self.by_key.setdefault(name_key(name), name)
+        self.by_fold.setdefault(fold_key(name), set()).add(name_key(name))
+
+    def lookup(self, phrase):
+        key = name_key(phrase)
+        if key in self.by_key:
+            return self.by_key[key]
+        folds = self.by_fold.get(fold_key(phrase), set())
+        return self.by_key[next(iter(folds))] if len(folds) == 1 else None
+
+    def find(self, text: str):
+        """(matched names, unmatched mention texts), in the order they appear."""
+        from cadence.notion.dates import looks_like_date
+
+        matched, unmatched = [], []
+        text = text or ""
+        for at in MENTION_AT_RE.finditer(text):
+            line_end = text.find("\n", at.end())
+            line = text[at.end(): line_end if line_end >= 0 else len(text)]
+            words = [m.group(0) for m in WORD_RE.finditer(line)][:MAX_NAME_WORDS]
+            if not words:
+                continue
+            if looks_like_date(line) or strip_trailing(words[0]).casefold() in NOT_PEOPLE:
+                continue
+            name = self._longest_known(words)
+            if name is None and self.guess:
+                name = _capitalised_run(words)
+            if name:
+                matched.append(name)
+            else:
+                unmatched.append(_capitalised_run(words) or strip_trailing(words[0]))
+        return matched, unmatched
+
+    def _longest_known(self, words):
+        for n in range(len(words), 0, -1):
+            phrase = strip_trailing(" ".join(words[:n]))
+            if not phrase:
+                continue
+            found = self.lookup(phrase)
+            if found is None and words[0].casefold() in HONORIFICS and n > 1:
+                found = self.lookup(strip_trailing(" ".join(words[1:n])))
+            if found is not None:
+                return found
+        return None
+
+
+def _capitalised_run(words):
+    """`@Dr. Helen Park said` -> Dr. Helen Park; `@Nguyễn Thị Lan.` -> Nguyễn Thị Lan."""
+    out = []
+    for index, word in enumerate(words[:4]):
+        bare = strip_trailing(word)
+        if not bare:
+            break
+        capital = bare[0].isupper()
+        if not (capital or (out and bare.casefold() in PARTICLES and index < len(words) - 1)):
+            break
+        honorific = index == 0 and word.casefold() in HONORIFICS
+        out.append(word if honorific else bare)
+        if bare != word and not honorific:
+            break  # punctuation after the word ends the name
+    while out and out[-1].casefold() in PARTICLES:
+        out.pop()
+    name = " ".join(out)
+    return name if any(c.isalpha() for c in name) else ""
 
 
 class PeopleIndex:

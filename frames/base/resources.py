@@ -181,6 +181,45 @@ def _plain_types(field):
     return ()
 
 
+def copy_create(model, objs, *, using="default") -> bool:
+    """INSERT new records with PostgreSQL's COPY (what bulk_create would write,
+    several times faster), when every record already has its primary key (the
+    registry's string ids, or keys reserved from the sequence): COPY cannot hand
+    back generated keys. Values go through each field's pre_save/get_db_prep_save
+    as bulk_create's do. Returns False when it cannot (another database, generated
+    keys, database defaults); the caller then uses bulk_create."""
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        return False
+    fields = [f for f in model._meta.concrete_fields if not isinstance(f, models.GeneratedField)]
+    # Plain text, number and boolean values need no conversion (get_db_prep_save returns them as they are).
+    plain = [_plain_types(f) for f in fields]
+    rows = []
+    for obj in objs:
+        if obj.pk is None:
+            return False
+        obj._prepare_related_fields_for_save(operation_name="bulk_create")
+        row = []
+        for f, types in zip(fields, plain, strict=True):
+            value = f.pre_save(obj, True)
+            if value is None or type(value) in types:
+                row.append(value)
+                continue
+            if hasattr(value, "resolve_expression"):
+                return False  # a database default or expression: leave it to bulk_create
+            row.append(f.get_db_prep_save(value, connection))
+        rows.append(row)
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    table = connection.ops.quote_name(model._meta.db_table)
+    with connection.cursor() as cursor, cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+    for obj in objs:
+        obj._state.adding = False
+        obj._state.db = connection.alias
+    return True
+
+
 class FramesInstanceLoader(BaseInstanceLoader):
     """Loads every existing record the file names in one scoped query (with their
     related records, which model `clean()` methods read). A key named twice in one
@@ -726,42 +765,7 @@ class FramesResource(resources.ModelResource):
                 post_save.send(sender=model, instance=p.instance, created=p.new, update_fields=None, raw=False, using=using)
 
     def _copy_create(self, objs):
-        """INSERT new records with PostgreSQL's COPY (what bulk_create would write,
-        several times faster), when every record already has its primary key (the
-        registry's string ids): COPY cannot hand back generated keys. Values go
-        through each field's pre_save/get_db_prep_save as bulk_create's do. Returns
-        False when it cannot (another database, generated keys, database defaults)."""
-        model = self._meta.model
-        connection = connections[self.get_db_connection_name()]
-        if connection.vendor != "postgresql":
-            return False
-        fields = [f for f in model._meta.concrete_fields if not isinstance(f, models.GeneratedField)]
-        # Plain text, number and boolean values need no conversion (get_db_prep_save returns them as they are).
-        plain = [_plain_types(f) for f in fields]
-        rows = []
-        for obj in objs:
-            if obj.pk is None:
-                return False
-            obj._prepare_related_fields_for_save(operation_name="bulk_create")
-            row = []
-            for f, types in zip(fields, plain, strict=True):
-                value = f.pre_save(obj, True)
-                if value is None or type(value) in types:
-                    row.append(value)
-                    continue
-                if hasattr(value, "resolve_expression"):
-                    return False  # a database default or expression: leave it to bulk_create
-                row.append(f.get_db_prep_save(value, connection))
-            rows.append(row)
-        columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-        table = connection.ops.quote_name(model._meta.db_table)
-        with connection.cursor() as cursor, cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-        for obj in objs:
-            obj._state.adding = False
-            obj._state.db = connection.alias
-        return True
+        return copy_create(self._meta.model, objs, using=self.get_db_connection_name())
 
     def _explain(self, p, exc):
         """Why the database refused a row: Django's own check of the constraint if it

@@ -17,7 +17,7 @@ it reports what it noticed through the `Context` it is given.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 Row = dict[str, Any]  # one source row: column name -> value as psycopg returns it
@@ -90,10 +90,12 @@ class Context(Protocol):
 
     tz: Any            # the zone naive old timestamps are read in (settings.TIME_ZONE)
     options: dict      # the command's options (dry_run, overwrite, only, ...)
+    key: Any           # the old key of the row being converted (None inside `relations`)
 
-    def warn(self, column: str, value: Any, reason: str) -> None:
+    def warn(self, column: str, value: Any, reason: str, *, key: Any = None) -> None:
         """Report something about the current row that did not stop it (an unknown status
-        word, an unparseable timestamp, a stored value that disagrees with its derivation)."""
+        word, an unparseable timestamp, a stored value that disagrees with its derivation).
+        `key` names another row than the current one (inside `relations`, name the row)."""
 
     def timestamp(self, column: str, value: Any) -> Any:
         """An old text timestamp of any shape the old scripts wrote ("2025-01-15T10:00:00Z",

@@ -3,6 +3,7 @@ every automated job did (ascent_basecamp_agent_log, seed 002)."""
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Now
 from django.utils import timezone
 
 
@@ -19,17 +20,18 @@ class AuditLog(models.Model):
         COMMAND = "command", "Command"
         PAGE = "page", "Page"
         SYSTEM = "system", "System"
+        LEGACY = "legacy", "Legacy import"
 
-    timestamp = models.DateTimeField(default=timezone.now, db_index=True)
+    timestamp = models.DateTimeField(default=timezone.now, db_default=Now(), db_index=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    actor = models.CharField(max_length=150, blank=True, help_text="Username at the time; kept if the account goes.")
+    actor = models.CharField(max_length=150, blank=True, db_default="", help_text="Username at the time; kept if the account goes.")
     action = models.CharField(max_length=8, choices=Action.choices)
     source = models.CharField(max_length=8, choices=Source.choices)
     table_name = models.CharField(max_length=64, help_text="The record's table, e.g. students.")
     object_id = models.CharField(max_length=64)
-    object_repr = models.CharField(max_length=255, blank=True)
-    changes = models.JSONField(default=dict, blank=True, help_text="{field: [before, after]}")
-    request_id = models.CharField(max_length=64, blank=True)
+    object_repr = models.CharField(max_length=255, blank=True, db_default="")
+    changes = models.JSONField(default=dict, db_default={}, blank=True, help_text="{field: [before, after]}")
+    request_id = models.CharField(max_length=64, blank=True, db_default="")
 
     class Meta:
         db_table = "audit_logs"
@@ -47,16 +49,16 @@ class AgentLog(models.Model):
         FAILED = "failed", "Failed"
 
     log_id = models.BigAutoField(primary_key=True)
-    timestamp = models.DateTimeField(default=timezone.now, db_index=True)
+    timestamp = models.DateTimeField(default=timezone.now, db_default=Now(), db_index=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     agent_name = models.CharField(max_length=100, db_index=True, help_text="The job, e.g. import_notion.")
     action_type = models.CharField(max_length=100)
-    subsystem = models.CharField(max_length=255, blank=True)
-    status = models.CharField(max_length=50, choices=Status.choices, default=Status.RUNNING)
-    error = models.TextField(blank=True)
-    resolution = models.TextField(blank=True)
-    message = models.TextField(blank=True)
-    metadata = models.JSONField(default=dict, blank=True)
+    subsystem = models.CharField(max_length=255, blank=True, db_default="")
+    status = models.CharField(max_length=50, choices=Status.choices, default=Status.RUNNING, db_default=Status.RUNNING)
+    error = models.TextField(blank=True, db_default="")
+    resolution = models.TextField(blank=True, db_default="")
+    message = models.TextField(blank=True, db_default="")
+    metadata = models.JSONField(default=dict, db_default={}, blank=True)
     triggered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:

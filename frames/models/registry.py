@@ -11,6 +11,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, Validati
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Case, Q, Value, When
+from django.db.models.functions import Now
 from django.utils import timezone
 
 from frames.choices import ProjectType, StudentStatus, Subsystem
@@ -60,8 +61,8 @@ def name_constraint_fields(model, error, exclude=None):
 
 
 class RegistryModel(models.Model):
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    meta = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_default=Now(), editable=False)
+    meta = models.JSONField(default=dict, db_default={}, blank=True)
 
     class Meta:
         abstract = True
@@ -79,10 +80,10 @@ class RegistryModel(models.Model):
 class University(RegistryModel):
     id = registry_id_field()
     name = models.CharField(max_length=255)
-    location = models.CharField(max_length=255, blank=True)
-    contact_email = models.EmailField(blank=True)
-    is_lead = models.BooleanField(default=False, help_text="Lead university of the program.")
-    active = models.BooleanField(default=True)
+    location = models.CharField(max_length=255, blank=True, db_default="")
+    contact_email = models.EmailField(blank=True, db_default="")
+    is_lead = models.BooleanField(default=False, db_default=False, help_text="Lead university of the program.")
+    active = models.BooleanField(default=True, db_default=True)
 
     class Meta:
         db_table = "universities"
@@ -104,10 +105,10 @@ class Project(RegistryModel):
         help_text="Leave empty for a multi-university (collaborative) program.",
     )
     name = models.CharField(max_length=255)
-    type = models.CharField(max_length=32, choices=ProjectType.choices, blank=True)
-    is_collaborative = models.BooleanField(default=False, editable=False)
+    type = models.CharField(max_length=32, choices=ProjectType.choices, blank=True, db_default="")
+    is_collaborative = models.BooleanField(default=False, db_default=False, editable=False)
     duration = models.PositiveIntegerField(null=True, blank=True, help_text="Months.")
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, db_default="")
 
     class Meta:
         db_table = "projects"
@@ -141,9 +142,9 @@ class Team(RegistryModel):
     university = models.ForeignKey(University, null=True, blank=True, on_delete=models.PROTECT, related_name="teams")
     project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="teams")
     name = models.CharField(max_length=255)
-    discipline = models.CharField(max_length=255, blank=True, help_text="Electrical Engineering, CS, Design ...")
-    subsystem = models.CharField(max_length=32, choices=Subsystem.choices, blank=True)
-    description = models.TextField(blank=True)
+    discipline = models.CharField(max_length=255, blank=True, db_default="", help_text="Electrical Engineering, CS, Design ...")
+    subsystem = models.CharField(max_length=32, choices=Subsystem.choices, blank=True, db_default="")
+    description = models.TextField(blank=True, db_default="")
 
     university_scope = "university"
     faculty_editable = True
@@ -161,9 +162,9 @@ class Faculty(RegistryModel):
     university = models.ForeignKey(University, null=True, blank=True, on_delete=models.PROTECT, related_name="faculty")
     name = models.CharField(max_length=255)
     email = models.EmailField(null=True, blank=True, unique=True)
-    role = models.CharField(max_length=255, blank=True, help_text="Faculty Advisor, Program Coordinator ...")
-    department = models.CharField(max_length=255, blank=True)
-    description = models.TextField(blank=True)
+    role = models.CharField(max_length=255, blank=True, db_default="", help_text="Faculty Advisor, Program Coordinator ...")
+    department = models.CharField(max_length=255, blank=True, db_default="")
+    description = models.TextField(blank=True, db_default="")
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="faculty_profile",
     )
@@ -196,17 +197,17 @@ class Student(RegistryModel):
     )
     name = models.CharField(max_length=255)
     email = models.EmailField(null=True, blank=True, unique=True)
-    role = models.CharField(max_length=100, blank=True)
-    expertise_area = models.CharField(max_length=255, blank=True, help_text="Electrical, Software, Mechanical ...")
-    graduation_term = models.CharField(max_length=32, blank=True, validators=[term_validator])
-    terms_remaining = models.PositiveSmallIntegerField(default=4)
+    role = models.CharField(max_length=100, blank=True, db_default="")
+    expertise_area = models.CharField(max_length=255, blank=True, db_default="", help_text="Electrical, Software, Mechanical ...")
+    graduation_term = models.CharField(max_length=32, blank=True, db_default="", validators=[term_validator])
+    terms_remaining = models.PositiveSmallIntegerField(default=4, db_default=4)
     status = models.GeneratedField(
         expression=status_expression(),
         output_field=models.CharField(max_length=16, choices=StudentStatus.choices),
         db_persist=True,
     )
-    is_lead = models.BooleanField(default=False, help_text="Team lead.")
-    active = models.BooleanField(default=True, help_text="False once graduated.")
+    is_lead = models.BooleanField(default=False, db_default=False, help_text="Team lead.")
+    active = models.BooleanField(default=True, db_default=True, help_text="False once graduated.")
     graduated_at = models.DateTimeField(null=True, blank=True, editable=False)
     grade = models.PositiveSmallIntegerField(null=True, blank=True, help_text="School grade, for outreach cohorts only.")
     user = models.OneToOneField(

@@ -3,6 +3,7 @@
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Now
 from django.utils import timezone
 
 
@@ -28,12 +29,12 @@ class ModuleAssignment(models.Model):
     university = models.ForeignKey("frames.University", null=True, blank=True, on_delete=models.CASCADE, related_name="module_assignments")
     team = models.ForeignKey("frames.Team", null=True, blank=True, on_delete=models.CASCADE, related_name="module_assignments")
     assigned_by = models.ForeignKey("frames.Faculty", null=True, blank=True, on_delete=models.SET_NULL, related_name="module_assignments_made")
-    assignment_type = models.CharField(max_length=50, choices=AssignmentType.choices, default=AssignmentType.REQUIRED)
+    assignment_type = models.CharField(max_length=50, choices=AssignmentType.choices, default=AssignmentType.REQUIRED, db_default=AssignmentType.REQUIRED)
     due_date = models.DateField(null=True, blank=True)
-    assigned_at = models.DateTimeField(default=timezone.now)
+    assigned_at = models.DateTimeField(default=timezone.now, db_default=Now())
     # Phase 3
-    auto_assigned = models.BooleanField(default=False, editable=False)
-    assignment_rule = models.CharField(max_length=255, choices=AssignmentRule.choices, blank=True)
+    auto_assigned = models.BooleanField(default=False, db_default=False, editable=False)
+    assignment_rule = models.CharField(max_length=255, choices=AssignmentRule.choices, blank=True, db_default="")
     source = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.CASCADE, related_name="expanded", editable=False,
         help_text="The team/university/program rule this per-student row came from.",

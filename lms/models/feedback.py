@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Now
 from django.utils import timezone
 
 
@@ -28,13 +29,13 @@ class ModuleFeedback(models.Model):
     student = models.ForeignKey("frames.Student", on_delete=models.CASCADE, related_name="module_feedback")
     rating = models.PositiveSmallIntegerField(null=True, blank=True)
     difficulty_rating = models.PositiveSmallIntegerField(null=True, blank=True)
-    comment = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    is_anonymous = models.BooleanField(default=False)
+    comment = models.TextField(blank=True, db_default="")
+    created_at = models.DateTimeField(default=timezone.now, db_default=Now(), editable=False)
+    is_anonymous = models.BooleanField(default=False, db_default=False)
     # Phase 3
     engagement_rating = models.PositiveSmallIntegerField(null=True, blank=True)
     clarity_rating = models.PositiveSmallIntegerField(null=True, blank=True)
-    tags = models.JSONField(default=_list, blank=True)
+    tags = models.JSONField(default=_list, db_default=[], blank=True)
 
     university_scope = "student__university"
 

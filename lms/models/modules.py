@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Now
 from django.utils import timezone
 
 from frames.choices import Subsystem
@@ -53,28 +54,28 @@ class Module(models.Model):
 
     module_id = models.CharField(max_length=100, unique=True, validators=[slug_validator], help_text="Slug, e.g. lab-safety-101.")
     title = models.CharField(max_length=255)
-    description = models.TextField(blank=True)
-    category = models.CharField(max_length=100, blank=True, db_index=True, help_text="Safety, Technical, Orientation ...")
-    subsystem = models.CharField(max_length=32, choices=Subsystem.choices, blank=True)
-    estimated_minutes = models.PositiveIntegerField(default=10)
+    description = models.TextField(blank=True, db_default="")
+    category = models.CharField(max_length=100, blank=True, db_default="", db_index=True, help_text="Safety, Technical, Orientation ...")
+    subsystem = models.CharField(max_length=32, choices=Subsystem.choices, blank=True, db_default="")
+    estimated_minutes = models.PositiveIntegerField(default=10, db_default=10)
     created_by = models.ForeignKey("frames.Faculty", null=True, blank=True, on_delete=models.SET_NULL, related_name="modules_created")
     university = models.ForeignKey(
         "frames.University", null=True, blank=True, on_delete=models.SET_NULL, related_name="modules",
         help_text="Owning university (empty: shared by the program).",
     )
-    status = models.CharField(max_length=50, choices=ModuleStatus.choices, default=ModuleStatus.DRAFT, db_index=True)
-    related_modules = models.JSONField(default=_list, blank=True, help_text="Slugs of related modules.")
-    tags = models.JSONField(default=_list, blank=True, help_text="Labels, e.g. ['required', 'safety', 'lab'].")
-    target_audience = models.CharField(max_length=100, default="incoming_students", blank=True)
-    revision = models.PositiveIntegerField(default=1, help_text="Raised on every content edit of a published module.")
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    updated_at = models.DateTimeField(auto_now=True)
+    status = models.CharField(max_length=50, choices=ModuleStatus.choices, default=ModuleStatus.DRAFT, db_default=ModuleStatus.DRAFT, db_index=True)
+    related_modules = models.JSONField(default=_list, db_default=[], blank=True, help_text="Slugs of related modules.")
+    tags = models.JSONField(default=_list, db_default=[], blank=True, help_text="Labels, e.g. ['required', 'safety', 'lab'].")
+    target_audience = models.CharField(max_length=100, default="incoming_students", db_default="incoming_students", blank=True)
+    revision = models.PositiveIntegerField(default=1, db_default=1, help_text="Raised on every content edit of a published module.")
+    created_at = models.DateTimeField(default=timezone.now, db_default=Now(), editable=False)
+    updated_at = models.DateTimeField(auto_now=True, db_default=Now())
     published_at = models.DateTimeField(null=True, blank=True)
     # Phase 2
-    module_type = models.CharField(max_length=50, choices=ModuleType.choices, default=ModuleType.TEXT)
-    interaction_level = models.CharField(max_length=20, choices=InteractionLevel.choices, blank=True)
-    required_components = models.JSONField(default=_list, blank=True, help_text="e.g. ['monaco-editor', 'three-js'].")
-    difficulty_level = models.PositiveSmallIntegerField(default=1, help_text="1 (easiest) to 5.")
+    module_type = models.CharField(max_length=50, choices=ModuleType.choices, default=ModuleType.TEXT, db_default=ModuleType.TEXT)
+    interaction_level = models.CharField(max_length=20, choices=InteractionLevel.choices, blank=True, db_default="")
+    required_components = models.JSONField(default=_list, db_default=[], blank=True, help_text="e.g. ['monaco-editor', 'three-js'].")
+    difficulty_level = models.PositiveSmallIntegerField(default=1, db_default=1, help_text="1 (easiest) to 5.")
     adaptive_config = models.JSONField(null=True, blank=True)
 
     # Training content is the program's, shared by every university (a university on a
@@ -113,10 +114,10 @@ class Module(models.Model):
 class ModuleSection(models.Model):
     module = models.ForeignKey(Module, on_delete=models.CASCADE, related_name="sections")
     section_number = models.PositiveIntegerField(help_text="Display order, from 1.")
-    section_type = models.CharField(max_length=50, choices=SectionType.choices, default=SectionType.TEXT)
-    title = models.CharField(max_length=255, blank=True)
-    content = models.TextField(blank=True, help_text="Markdown for text sections; instructions for the others.")
-    media_url = models.CharField(max_length=500, blank=True)
+    section_type = models.CharField(max_length=50, choices=SectionType.choices, default=SectionType.TEXT, db_default=SectionType.TEXT)
+    title = models.CharField(max_length=255, blank=True, db_default="")
+    content = models.TextField(blank=True, db_default="", help_text="Markdown for text sections; instructions for the others.")
+    media_url = models.CharField(max_length=500, blank=True, db_default="")
     duration_seconds = models.PositiveIntegerField(null=True, blank=True)
     # Phase 2
     section_config = models.JSONField(null=True, blank=True, help_text="Type-specific configuration.")
@@ -153,8 +154,8 @@ class ModulePrerequisite(models.Model):
 
     module = models.ForeignKey(Module, on_delete=models.CASCADE, related_name="prerequisite_links")
     prerequisite_module = models.ForeignKey(Module, on_delete=models.CASCADE, related_name="unlocks_links")
-    required = models.BooleanField(default=True, help_text="Unticked: recommended first, does not lock.")
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    required = models.BooleanField(default=True, db_default=True, help_text="Unticked: recommended first, does not lock.")
+    created_at = models.DateTimeField(default=timezone.now, db_default=Now(), editable=False)
 
     class Meta:
         db_table = "module_prerequisites"

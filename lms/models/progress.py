@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Now
 from django.utils import timezone
 
 
@@ -25,26 +26,26 @@ def _dict():
 class ModuleProgress(models.Model):
     module = models.ForeignKey("lms.Module", on_delete=models.CASCADE, related_name="progress_records")
     student = models.ForeignKey("frames.Student", on_delete=models.CASCADE, related_name="module_progress")
-    status = models.CharField(max_length=50, choices=ProgressStatus.choices, default=ProgressStatus.NOT_STARTED)
-    progress_percent = models.PositiveSmallIntegerField(default=0)
-    current_section = models.PositiveIntegerField(default=1)
+    status = models.CharField(max_length=50, choices=ProgressStatus.choices, default=ProgressStatus.NOT_STARTED, db_default=ProgressStatus.NOT_STARTED)
+    progress_percent = models.PositiveSmallIntegerField(default=0, db_default=0)
+    current_section = models.PositiveIntegerField(default=1, db_default=1)
     started_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
-    last_accessed_at = models.DateTimeField(default=timezone.now)
-    total_time_seconds = models.PositiveIntegerField(default=0)
-    pause_count = models.PositiveIntegerField(default=0)
+    last_accessed_at = models.DateTimeField(default=timezone.now, db_default=Now())
+    total_time_seconds = models.PositiveIntegerField(default=0, db_default=0)
+    pause_count = models.PositiveIntegerField(default=0, db_default=0)
     # Seed 000
-    completed_sections = models.JSONField(default=_list, blank=True, help_text="Section numbers completed, ascending.")
+    completed_sections = models.JSONField(default=_list, db_default=[], blank=True, help_text="Section numbers completed, ascending.")
     score = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Best score, 0-100.")
     # Phase 2 / 3
-    hint_count = models.PositiveIntegerField(default=0)
-    retry_count = models.PositiveIntegerField(default=0)
-    error_count = models.PositiveIntegerField(default=0)
+    hint_count = models.PositiveIntegerField(default=0, db_default=0)
+    retry_count = models.PositiveIntegerField(default=0, db_default=0)
+    error_count = models.PositiveIntegerField(default=0, db_default=0)
     difficulty_adjustments = models.JSONField(null=True, blank=True)
     mastery_score = models.DecimalField(max_digits=3, decimal_places=2, null=True, blank=True)
     # The module revision the student started on, and each section's rule state.
-    revision = models.PositiveIntegerField(default=1)
-    section_state = models.JSONField(default=_dict, blank=True, help_text="Per section: seconds, ticks, done, best score.")
+    revision = models.PositiveIntegerField(default=1, db_default=1)
+    section_state = models.JSONField(default=_dict, db_default={}, blank=True, help_text="Per section: seconds, ticks, done, best score.")
 
     university_scope = "student__university"
 

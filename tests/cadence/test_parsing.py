@@ -6,7 +6,7 @@ from cadence.notion.classify import normalise_status, recognise_subsystem
 from cadence.notion.csvs import parse_csv
 from cadence.notion.dates import DateParseError, column_dayfirst, parse_date
 from cadence.notion.pages import action_items, parse_page, parse_relations
-from cadence.notion.people import PeopleIndex, fold_key, mentions, name_key, split_people
+from cadence.notion.people import Mentions, PeopleIndex, fold_key, name_key, split_people
 
 UTC = datetime.UTC
 
@@ -65,7 +65,10 @@ def test_bad_dates_raise(text):
     [("Not Started", "todo"), ("To Do", "todo"), ("to-do", "todo"), ("Backlog", "todo"), ("In Progress", "in_progress"),
      ("in-progress", "in_progress"), ("Doing", "in_progress"), ("In Review", "in_progress"), ("Done", "completed"),
      ("Complete", "completed"), ("Completed ✅", "completed"), ("Blocked", "blocked"), ("On hold", "blocked"),
-     ("", "unknown"), ("Maybe later", "unknown"), ("Yes", "completed"), ("No", "todo")],
+     ("", "unknown"), ("Maybe later", "unknown"), ("Yes", "completed"), ("No", "todo"),
+     # Notion's default options
+     ("Planning", "todo"), ("Backlog", "todo"), ("Review", "in_progress"), ("In review", "in_progress"), ("Won't do", "completed"),
+     ("Archived", "completed"), ("Paused", "blocked"), ("Waiting", "blocked")],
 )
 def test_status_mapping(raw, slug):
     assert normalise_status(raw) == slug
@@ -98,8 +101,25 @@ def test_people_names():
 
 
 def test_mentions_skip_dates_and_prefer_known_names():
-    text = "Met @Dana Whitfield on @November 19, 2024. @Marcus Lee will ask @Dana Whitfield today."
-    assert mentions(text, {name_key("Dana Whitfield"): 1}) == ["Dana Whitfield", "Marcus Lee", "Dana Whitfield"]
+    text = "Met @Dana Whitfield on @November 19, 2024. @Marcus Lee will ask @dana whitfield @Today."
+    assert Mentions(["Dana Whitfield", "Marcus Lee"]).find(text) == (["Dana Whitfield", "Marcus Lee", "Dana Whitfield"], [])
+
+
+def test_mentions_resolve_longest_known_name_with_punctuation_stripped():
+    known = ["Aiko Tanaka", "Dr. Helen Park", "Prof. Alan Whitfield", "Nguyễn Thị Lan", "Alan Whitfield"]
+    text = ("Thanks @Aiko Tanaka. Ask @Dr. Helen Park, then @Prof. Alan Whitfield; cc @Nguyễn Thị Lan!\n"
+            "@Aiko Tanaka's team and @Sam Rivers. (@Alan Whitfield)")
+    matched, unmatched = Mentions(known).find(text)
+    assert matched == ["Aiko Tanaka", "Dr. Helen Park", "Prof. Alan Whitfield", "Nguyễn Thị Lan", "Aiko Tanaka", "Alan Whitfield"]
+    assert unmatched == ["Sam Rivers"]  # reported, never a person
+    # a mention with a title the property does not carry still finds the person
+    assert Mentions(["Helen Park"]).find("see @Dr. Helen Park.") == (["Helen Park"], [])
+
+
+def test_mentions_guess_names_only_when_the_export_has_no_people_property():
+    text = "@Aiko Tanaka. met @Dr. Helen Park and @Nguyễn Thị Lan, then @Ana de Souza left; @September 3, 2025 @today"
+    assert Mentions(guess=True).find(text) == (["Aiko Tanaka", "Dr. Helen Park", "Nguyễn Thị Lan", "Ana de Souza"], [])
+    assert Mentions(guess=False).find(text)[0] == []
 
 
 def test_page_format():

@@ -28,11 +28,10 @@ from basecamp.models import (
     SubsystemCompetency,
     TeacherCorrection,
 )
-from basecamp.models.skills import next_data_entry_id
 from frames.choices import Subsystem
 from frames.legacy.spec import Column, Skip, Table
 from frames.models import Faculty, Student, University
-from lms.legacy import bounded, count, json_list, json_object, lookup, module_ref, put_timestamp, student_ref, text
+from lms.legacy import bounded, count, imported, json_list, json_object, lookup, module_ref, put_timestamp, student_ref, text
 from lms.models import Module
 
 # ---------------------------------------------------------------- vocabularies
@@ -267,7 +266,11 @@ def convert_teacher(row, ctx):
     values and reports any that differ); else a new faculty member, the old id kept where free."""
     name, email = text(row.get("name")).strip(), _email(row)
     values = {"id": _free_id(ctx, Faculty, str(row["id"]), name, email, "teacher"), "name": name, "email": email}
-    put_timestamp(values, ctx, "created_at", row)
+    known = Faculty.objects.filter(email__iexact=email).values_list("email", flat=True).first() if email else None
+    if known is not None:
+        values["email"] = known  # the same address: FRAMES' spelling of it, and FRAMES' creation time
+    else:
+        put_timestamp(values, ctx, "created_at", row)
     return values
 
 
@@ -278,16 +281,17 @@ def teacher_match(values, ctx):
 def convert_skills_student(row, ctx):
     """Seed 004 has no e-mail column; a source that added one is matched by it first."""
     name, email = text(row.get("name")).strip(), _email(row)
-    advisor_id = ctx.reference("teacher_id", row.get("teacher_id"), "skills.teachers")
+    advisor_id = teacher_ref(ctx, row, "teacher_id")
     values = {"id": _free_id(ctx, Student, str(row["id"]), name, email, "student"), "name": name, "email": email,
               "grade": row.get("grade"), "advisor_id": advisor_id}
+    by_email = Student.objects.filter(email__iexact=email).values_list("email", flat=True).first() if email else None
+    if by_email is not None:
+        values["email"] = by_email
+    if by_email is not None or Student.objects.filter(pk=values["id"]).exists():
+        return values  # a student FRAMES has keeps their university and creation time
     put_timestamp(values, ctx, "created_at", row)
-    known = (email and Student.objects.filter(email__iexact=email).exists()) or Student.objects.filter(pk=values["id"]).exists()
-    if known:
-        return values  # the FRAMES student keeps their university
-    # A new student needs a university: their teacher's (else the one the run was given).
+    # A new student needs a university: their teacher's.
     university = Faculty.objects.filter(pk=advisor_id).values_list("university_id", flat=True).first() if advisor_id else None
-    university = university or ctx.options.get("skills_university")
     if university is None:
         raise Skip(f"university: the skills tracker names none, and teacher {row.get('teacher_id')!r} has none in FRAMES "
                    "(give that faculty member a university, then import again)")
@@ -308,11 +312,11 @@ def skills_students_assignments(pairs, ctx):
 
 
 def skills_student_ref(ctx, row, column="student_id"):
-    return ctx.reference(column, row.get(column), "skills.students", required=True)
+    return imported(ctx, column, row.get(column), "skills.students", required=True)
 
 
 def teacher_ref(ctx, row, column):
-    return ctx.reference(column, row.get(column), "skills.teachers")
+    return imported(ctx, column, row.get(column), "skills.teachers")
 
 
 def convert_data_entry(row, ctx):
@@ -339,16 +343,20 @@ def convert_data_entry(row, ctx):
 
 def _entry_id(ctx, old_id, values):
     """The old DE id, unless FRAMES uses it for another entry (another student or text):
-    then the entry FRAMES already has with this student, date and text (an earlier run's),
-    else the next free DE id; reported."""
-    holder = DataEntry.objects.filter(pk=old_id).values("student_id", "content").first()
-    if holder is None or (holder["student_id"] == values["student_id"] and holder["content"] == values["content"]):
-        return old_id
-    same = DataEntry.objects.filter(student_id=values["student_id"], date=values["date"], content=values["content"]) \
-        .exclude(pk=old_id).values_list("pk", flat=True).first()
-    new_id = same or next_data_entry_id()
-    ctx.warn("id", old_id, f"data entry {old_id} is another entry in FRAMES (student {holder['student_id']}): imported as {new_id}")
-    return new_id
+    then DE9 followed by the old number (DE002 -> DE9000002; DE99..., if that is taken
+    too), reported. Derived from the old id alone, so a re-import finds the same row and
+    two renamed entries of one run never meet."""
+    number = int(old_id[2:]) if old_id[2:].isdigit() else 0
+    candidates = [old_id] + [f"DE{'9' * n}{number:06d}" for n in range(1, 6)]
+    holders = {entry["id"]: entry for entry in DataEntry.objects.filter(pk__in=candidates).values("id", "student_id", "content")}
+    for candidate in candidates:
+        holder = holders.get(candidate)
+        if holder is None or (holder["student_id"] == values["student_id"] and holder["content"] == values["content"]):
+            if candidate != old_id:
+                ctx.warn("id", old_id, f"data entry {old_id} is another entry in FRAMES (student {holders[old_id]['student_id']}): "
+                                       f"imported as {candidate}")
+            return candidate
+    raise Skip(f"id: {old_id} and its alternatives are other entries in FRAMES")
 
 
 def convert_assessment(row, ctx):
@@ -358,7 +366,7 @@ def convert_assessment(row, ctx):
         ctx.warn("confidence_score", None, "no confidence: 0.00 (lands in the review queue)")
         confidence = Decimal("0.00")
     values = {
-        "data_entry_id": ctx.reference("data_entry_id", row.get("data_entry_id"), "skills.data_entries", required=True),
+        "data_entry_id": imported(ctx, "data_entry_id", row.get("data_entry_id"), "skills.data_entries", required=True),
         "student_id": skills_student_ref(ctx, row),
         "skill_name": text(row.get("skill_name")).strip(),
         "skill_category": lookup(CATEGORY, row.get("skill_category")),
@@ -378,7 +386,7 @@ def convert_assessment(row, ctx):
 
 def convert_correction(row, ctx):
     values = {
-        "assessment_id": ctx.reference("assessment_id", row.get("assessment_id"), "skills.assessments", required=True),
+        "assessment_id": imported(ctx, "assessment_id", row.get("assessment_id"), "skills.assessments", required=True),
         "original_level": lookup(LEVEL, row.get("original_level")),
         "corrected_level": lookup(LEVEL, row.get("corrected_level")),
         "original_justification": text(row.get("original_justification")),
@@ -593,10 +601,10 @@ TABLES = [
         convert=convert_data_entry,
         match=lambda v, ctx: [{"pk": v["id"]}],
         after=("skills.students", "skills.teachers"),
-        note="Entries keep their DE ids; an id FRAMES uses for another entry gets the next free one, reported.",
+        note="Entries keep their DE ids; an id FRAMES uses for another entry becomes DE9 and the old number, reported.",
         columns=_cols(
             "skills.data_entries",
-            ("id", "data_entries.id", "kept where free; another entry's: the next free DE id, reported"),
+            ("id", "data_entries.id", "kept where free; another entry's: DE9<old number, 6 digits>, reported"),
             ("student_id", "data_entries.student_id", "the student the skills-tracker student became; none: row skipped"),
             ("teacher_id", "data_entries.teacher_id", "the faculty member the teacher became"),
             ("type", "data_entries.type", "kept (seed 004's seven types); another: row skipped"),

@@ -6,14 +6,14 @@ checks, no audit. The floor runs once first as a warm-up (discarded): whichever
 writer goes first into the empty tables pays for growing them, which skews the
 ratio by up to 1.5x on this machine.
 
-The import runs in a child process (`python -m bench.cadence EXPORT.zip`, the same
+The import runs in a child process (`CHILD`: Django set up, then `main`, on the same
 database), so its peak resident memory is its own: not the generator's, not the
 floor's rows, not an earlier run's.
 
 Figures
 - cadence.import.pages_<n>: pages/s through `notion_import` (target >= 1/3 of the floor, i.e. within 3x);
 - cadence.reimport.pages_<n>: the same dump again (every page unchanged), for context;
-- cadence.import.peak_rss_pages_<n>: the child's peak RSS (getrusage ru_maxrss) against a fixed budget of
+- cadence.import.peak_rss_pages_<n>: the child's peak RSS (VmHWM) against a fixed budget of
   200 MB (`cadence.rss_budget`; ratio <= 1 meets it), printed with the archive's size and the RSS of a
   bare child (Django set up and connected, no import) for comparison;
 - for the large dump, the import's Python heap peak (tracemalloc, in another, slower child).
@@ -103,10 +103,15 @@ def import_once(path):
     return first, second, report, unchanged
 
 
+# Django is set up before this module (which imports models) is imported in the child
+CHILD = ("import os, sys; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'frames.settings'); import django; django.setup(); "
+         "from bench.cadence import main; main(sys.argv[1:])")
+
+
 def _child(mode, path=None):
     """Run this module in a child process on the same database; its JSON answer."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (os.getcwd(), os.environ.get("PYTHONPATH")) if p)}
-    args = [sys.executable, "-m", "bench.cadence", mode] + ([path] if path else [])
+    args = [sys.executable, "-c", CHILD, mode] + ([path] if path else [])
     done = subprocess.run(args, env=env, capture_output=True, text=True, check=False)
     if done.returncode:
         raise RuntimeError(f"bench.cadence {mode} failed:\n{done.stderr[-3000:]}")
@@ -140,12 +145,21 @@ def run(h):
                 print(f"  info  cadence.import.pages_{pages}: Python heap peak during the import {traced['heap_peak_mb']:.1f} MB (tracemalloc)")
 
 
-def main(argv):
-    """The child: `python -m bench.cadence bare|import|trace [EXPORT.zip]`; prints one JSON line."""
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "frames.settings")
-    import django
+def peak_rss_mb():
+    """This process's peak resident set: VmHWM (Linux), which starts afresh at exec, unlike
+    ru_maxrss, which a child inherits from the parent it was forked from."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
-    django.setup()
+
+def main(argv):
+    """The child (`CHILD`: bare|import|trace [EXPORT.zip]), Django already set up; prints one JSON line."""
     from django.db import connection
 
     connection.ensure_connection()
@@ -162,9 +176,6 @@ def main(argv):
         first, second, report, unchanged = import_once(argv[1])
         out.update(first=first, second=second, unchanged=unchanged, status=report["status"], problems=len(report["problems"]),
                    not_imported=sum(p["reason"].startswith("not imported") for p in report["problems"]))
-    out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    out["peak_rss_mb"] = peak_rss_mb()
     print(json.dumps(out))
 
-
-if __name__ == "__main__":
-    main(sys.argv[1:])

@@ -69,12 +69,12 @@ class PersonAdmin(FramesAdmin):
 @admin.register(Workstream)
 class WorkstreamAdmin(FramesAdmin):
     resource_classes = [resources.WorkstreamResource]
-    list_display = ["name", "program", "status", "subsystem", "owner", "updated_at"]
+    list_display = ["name", "program", "status", "status_raw", "subsystem", "owner", "updated_at"]
     list_filter = ["status", "subsystem", "program"]
     list_select_related = ["program", "owner__student", "owner__faculty"]
     search_fields = ["name", "description", "notion_page_id"]
     autocomplete_fields = ["program", "owner"]
-    readonly_fields = ["notion_page_id", "raw_content", "created_at", "updated_at"]
+    readonly_fields = ["notion_page_id", "status_raw", "raw_content", "created_at", "updated_at"]
 
     def get_list_display(self, request):
         return [scoped_person_column("owner", request.user) if name == "owner" else name for name in super().get_list_display(request)]

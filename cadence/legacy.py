@@ -366,24 +366,30 @@ def cadence_meeting_convert(row, ctx):
     return _seed002_common(ctx, row, values)
 
 
-def _add_attendees(wanted: dict[int, set[int]]):
-    """Add the attendees the old rows name (idempotent); attendees added in FRAMES since are kept."""
+def _add_attendees(wanted):
+    """Add the attendees the old rows name, [(meeting, {person pk})] (idempotent); attendees added in
+    FRAMES since are kept. One audit row per meeting that gained attendees."""
+    by_meeting = {}  # two old rows merged into one meeting arrive as two pairs
+    for meeting, people in wanted:
+        by_meeting.setdefault(meeting.pk, (meeting, set()))[1].update(people)
+    wanted = [(meeting, people) for meeting, people in by_meeting.values() if people]
     if not wanted:
         return
     current = {}
-    for meeting_id, person_id in MeetingAttendee.objects.filter(meeting_id__in=list(wanted)).values_list("meeting_id", "person_id"):
+    meeting_ids = list(by_meeting)
+    for meeting_id, person_id in MeetingAttendee.objects.filter(meeting_id__in=meeting_ids).values_list("meeting_id", "person_id"):
         current.setdefault(meeting_id, set()).add(person_id)
     new, audits = [], []
-    for meeting_id, people in wanted.items():
-        missing = sorted(people - current.get(meeting_id, set()))
+    for meeting, people in wanted:
+        before = current.get(meeting.pk, set())
+        missing = sorted(people - before)
         if not missing:
             continue
-        new += [MeetingAttendee(meeting_id=meeting_id, person_id=person_id) for person_id in missing]
-        before = sorted(current.get(meeting_id, set()))
+        new += [MeetingAttendee(meeting_id=meeting.pk, person_id=person_id) for person_id in missing]
         audits.append(
             audit_entry(
-                action=AuditLog.Action.UPDATE, instance=Meeting(pk=meeting_id), user=None, source=AuditLog.Source.LEGACY,
-                changes={"attendees": [before, sorted({*before, *missing})]},
+                action=AuditLog.Action.UPDATE, instance=meeting, user=None, source=AuditLog.Source.LEGACY,
+                changes={"attendees": [sorted(before), sorted(before | set(missing))]},
             )
         )
     MeetingAttendee.objects.bulk_create(new, batch_size=1000)
@@ -395,13 +401,13 @@ def meeting_relations(pairs, ctx):
     people = dict(
         LegacyKey.objects.filter(source_table="people", source_key__in=person_ids).values_list("source_key", "object_pk")
     ) if person_ids else {}
-    _add_attendees({meeting.pk: {int(people[pid]) for pid in _attendee_ids(row.get("attendees")) if pid in people} for meeting, row in pairs})
+    _add_attendees([(meeting, {int(people[pid]) for pid in _attendee_ids(row.get("attendees")) if pid in people}) for meeting, row in pairs])
 
 
 def cadence_meeting_relations(pairs, ctx):
     names = {name for _, row in pairs for name in attendee_names(row.get("attendees"))}
     known = _people_by_name(names)
-    _add_attendees({meeting.pk: {known[n] for n in attendee_names(row.get("attendees")) if n in known} for meeting, row in pairs})
+    _add_attendees([(meeting, {known[n] for n in attendee_names(row.get("attendees")) if n in known}) for meeting, row in pairs])
 
 
 # ---------------------------------------------------------------- documents

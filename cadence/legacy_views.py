@@ -23,6 +23,8 @@ a column a view reads and SQLite cannot rebuild a table a view reads, every `mig
 drops them first and makes them at its end (pre_migrate / post_migrate, cadence/apps.py),
 so migrations may alter these tables freely; keep this SQL valid for the current models."""
 
+import warnings
+
 from django.conf import settings
 from django.db import connections
 from django.db.migrations.recorder import MigrationRecorder
@@ -114,13 +116,19 @@ $$;
 
 
 def create_legacy_views(connection):
-    """(Re)make the four views on `connection` (PostgreSQL or SQLite)."""
+    """(Re)make the four views on `connection` (PostgreSQL or SQLite). A name already taken
+    by a table (the old tables themselves, in a database that still has them) is skipped
+    with a warning rather than stopping every `migrate`."""
     vendor = connection.vendor
     drop_legacy_views(connection)
+    tables = set(connection.introspection.table_names(include_views=False))
     with connection.cursor() as cursor:
         if vendor == "postgresql":
             cursor.execute(READ_ONLY_FUNCTION)  # no params: its % are plpgsql's
         for name, select in view_sql(vendor).items():
+            if name in tables:
+                warnings.warn(f"a table named {name} exists: seed 000's read-only view {name} was not made", stacklevel=2)
+                continue
             cursor.execute(f"CREATE VIEW {name} AS {select}")
             if vendor == "postgresql":
                 cursor.execute(

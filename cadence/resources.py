@@ -71,7 +71,7 @@ class WorkstreamResource(NaturalKeyMixin, FramesResource):
 
     class Meta:
         model = Workstream
-        fields = ("notion_page_id", "name", "program", "description", "subsystem", "status", "owner")
+        fields = ("notion_page_id", "name", "program", "description", "subsystem", "status", "status_raw", "owner")
         import_id_fields = ("notion_page_id",)
         skip_unchanged = True
         report_skipped = True
@@ -134,8 +134,8 @@ class MeetingAttendeeResource(FramesResource):
 class RawContentResource(FramesResource):
     class Meta:
         model = RawContent
-        fields = ("notion_page_id", "title", "source_path", "parent_page_id", "database", "category", "keep", "exclude_reason", "body",
-                  "properties", "content_hash")
+        fields = ("notion_page_id", "title", "source_path", "parent_page_id", "database", "category", "keep", "exclude_reason", "is_empty",
+                  "body", "properties", "content_hash")
         import_id_fields = ("notion_page_id",)
         skip_unchanged = True
         report_skipped = True

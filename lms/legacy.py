@@ -12,6 +12,7 @@ from django.utils.text import slugify
 
 from frames.legacy.spec import Column, Skip, Table
 from frames.legacy.values import NotJson, is_blank, parse_json, word
+from frames.models import LegacyKey
 from lms.models import (
     AssignmentType,
     DeviceType,
@@ -130,8 +131,32 @@ def labels(ctx, column, value):
     return [str(item) for item in json_list(ctx, column, value) if item is not None and str(item).strip()]
 
 
+_imported_keys = weakref.WeakKeyDictionary()  # import run's context -> {source table: old keys in the key map}
+
+
+def imported(ctx, column, value, source, *, required=False):
+    """ctx.reference for a source table whose FRAMES rows have keys of their own (modules'
+    integers, the skills tracker's remapped ids): only what the key map holds counts. The
+    engine also accepts a FRAMES row whose primary key equals the old value, which is right
+    for the registry (it keeps the old ids) but would attach an orphan `module_id 17` to
+    whichever FRAMES module has the number 17. The key map of a table is read once, when a
+    later table first refers to it (`after` has it imported by then)."""
+    pk = ctx.reference(column, value, source, required=required)
+    if pk is None:
+        return None
+    known = _imported_keys.setdefault(ctx, {})
+    if source not in known:
+        known[source] = set(LegacyKey.objects.filter(source_table=source).values_list("source_key", flat=True))
+    if str(value) in known[source]:
+        return pk
+    if required:
+        raise Skip(f"{column}: no {source} {str(value)!r}")
+    ctx.warn(column, value, f"no {source} {str(value)!r}: reference cleared")
+    return None
+
+
 def module_ref(ctx, row, column="module_id"):
-    return ctx.reference(column, row.get(column), "modules", required=True)
+    return imported(ctx, column, row.get(column), "modules", required=True)
 
 
 def student_ref(ctx, row, column="student_id"):
@@ -341,8 +366,8 @@ def convert_section(row, ctx):
 
 
 def convert_prerequisite(row, ctx):
-    module_id = ctx.reference("module_id", row.get("module_id"), "modules", required=True)
-    prerequisite_id = ctx.reference("prerequisite_module_id", row.get("prerequisite_module_id"), "modules", required=True)
+    module_id = module_ref(ctx, row)
+    prerequisite_id = module_ref(ctx, row, "prerequisite_module_id")
     graph = graph_for(ctx)
     values = {"module_id": module_id, "prerequisite_module_id": prerequisite_id, "required": row.get("required") is not False}
     if graph.has(module_id, prerequisite_id):
@@ -392,8 +417,9 @@ def assignment_match(values, ctx):
         return [{"module_id": values["module_id"], "student_id": values["student_id"]}]
     if values.get("team_id"):
         return [{"module_id": values["module_id"], "team_id": values["team_id"]}]
-    return [{"module_id": values["module_id"], "university_id": values["university_id"], "student_id": None,
-             "assignment_rule": values.get("assignment_rule", "")}]
+    # (a lookup with a blank value is dropped by the engine, hence __isnull and __in)
+    return [{"module_id": values["module_id"], "university_id": values["university_id"], "student__isnull": True,
+             "team__isnull": True, "assignment_rule__in": [values.get("assignment_rule", "")]}]
 
 
 def expand_group_assignments(pairs, ctx):
@@ -432,7 +458,11 @@ def convert_progress(row, ctx):
         if counter in row:
             values[counter] = count(ctx, counter, row[counter])
     if "completed_sections" in row:
-        values["completed_sections"] = sorted({int(s) for s in labels(ctx, "completed_sections", row["completed_sections"]) if s.isdigit()})
+        sections = labels(ctx, "completed_sections", row["completed_sections"])
+        numbers = sorted({int(s) for s in sections if s.strip().isdigit()})
+        if len(numbers) < len(set(sections)):
+            ctx.warn("completed_sections", sections, "only section numbers are kept")
+        values["completed_sections"] = numbers
     if row.get("score") is not None:
         values["score"] = bounded(ctx, "score", row["score"], 0, 100)
     if row.get("mastery_score") is not None:
@@ -567,7 +597,10 @@ TABLES = [
             ("published_at", "published_at", _TS),
             ("difficulty", "difficulty_level", "(seed 000) Beginner 1, Intermediate 3, Advanced 5"),
             ("slug", "module_id", "(seed 000) the slug, preferred to its string module_id key"),
-            ("sections, notion_page_id, github_file, meta", "", "(seed 000) not kept: FRAMES sections are module_sections rows"),
+            ("sections", "", "(seed 000) not kept: FRAMES sections are module_sections rows, which the old module_sections table fills"),
+            ("notion_page_id", "", "(seed 000) not kept: FRAMES modules have no Notion link"),
+            ("github_file", "", "(seed 000) not kept: FRAMES modules have no source-file link"),
+            ("meta", "", "(seed 000) not kept: FRAMES modules have no free-form metadata"),
         ),
     ),
     Table(
@@ -653,6 +686,7 @@ TABLES = [
             ("time_spent_minutes", "total_time_seconds", "(seed 000) minutes x 60"),
             ("completed_sections", "completed_sections", "(seed 000) TEXT[] -> ascending list of section numbers"),
             ("score", "score", "(seed 000) kept; outside 0-100: null, reported"),
+            ("meta", "", "(seed 000) not kept: FRAMES progress has no free-form metadata"),
         ),
     ),
     Table(
@@ -661,7 +695,8 @@ TABLES = [
         convert=convert_event,
         after=("modules", "students"),
         append_only=True,
-        note="Appended as they are (FRAMES never edits events); an event whose module or student does not exist is skipped.",
+        note="Appended as they are (FRAMES never edits events); an event whose module or student does not exist is skipped. "
+             "They do not re-drive progress: the progress rows come from module_progress.",
         columns=_cols(
             "module_analytics_events",
             ("id", "", "not kept as a column: the key map records it"),

@@ -20,7 +20,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='factormodel',
             name='notes',
-            field=models.TextField(blank=True, db_default=''),
+            field=models.TextField(blank=True, db_default='', default=''),
         ),
         migrations.AlterField(
             model_name='factormodel',
@@ -45,7 +45,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='factorvalue',
             name='notes',
-            field=models.TextField(blank=True, db_default=''),
+            field=models.TextField(blank=True, db_default='', default=''),
         ),
         migrations.AlterField(
             model_name='factorvalue',
@@ -55,7 +55,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='interface',
             name='bond_type',
-            field=models.CharField(blank=True, choices=[('codified', 'Codified (documented procedures, survives turnover)'), ('institutional', 'Institutional (roles and agreements)'), ('personal', 'Personal (depends on the individuals)')], db_default='', max_length=16),
+            field=models.CharField(blank=True, choices=[('codified', 'Codified (documented procedures, survives turnover)'), ('institutional', 'Institutional (roles and agreements)'), ('personal', 'Personal (depends on the individuals)')], db_default='', default='', max_length=16),
         ),
         migrations.AlterField(
             model_name='interface',
@@ -70,7 +70,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='interface',
             name='notes',
-            field=models.TextField(blank=True, db_default=''),
+            field=models.TextField(blank=True, db_default='', default=''),
         ),
         migrations.AlterField(
             model_name='interfacefactorvalue',
@@ -80,7 +80,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='interfacefactorvalue',
             name='notes',
-            field=models.TextField(blank=True, db_default=''),
+            field=models.TextField(blank=True, db_default='', default=''),
         ),
         migrations.AlterField(
             model_name='interfacefactorvalue',
@@ -105,7 +105,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='outcome',
             name='notes',
-            field=models.TextField(blank=True, db_default=''),
+            field=models.TextField(blank=True, db_default='', default=''),
         ),
         migrations.AlterField(
             model_name='outcome',
@@ -120,7 +120,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='riskfactor',
             name='computation',
-            field=models.CharField(blank=True, db_default='', help_text="The computation's key (computed factors only).", max_length=64),
+            field=models.CharField(blank=True, db_default='', default='', help_text="The computation's key (computed factors only).", max_length=64),
         ),
         migrations.AlterField(
             model_name='riskfactor',
@@ -130,7 +130,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='riskfactor',
             name='description',
-            field=models.TextField(blank=True, db_default=''),
+            field=models.TextField(blank=True, db_default='', default=''),
         ),
         migrations.AlterField(
             model_name='riskfactor',
@@ -150,6 +150,6 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='riskfactor',
             name='unit',
-            field=models.CharField(blank=True, db_default='', help_text='e.g. share, interfaces, hours/week.', max_length=32),
+            field=models.CharField(blank=True, db_default='', default='', help_text='e.g. share, interfaces, hours/week.', max_length=32),
         ),
     ]

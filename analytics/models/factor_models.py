@@ -30,7 +30,7 @@ class FactorModel(models.Model):
     params = models.JSONField(default=dict, db_default={}, blank=True, help_text="Hyper-parameters, sample unit, samples and classes.")
     intercept = models.FloatField(null=True, blank=True)
     trained_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    notes = models.TextField(blank=True, db_default="")
+    notes = models.TextField(blank=True, default="", db_default="")
 
     class Meta:
         db_table = "factor_models"

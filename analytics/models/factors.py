@@ -21,15 +21,15 @@ key_validator = RegexValidator(r"^[a-z0-9][a-z0-9_]*$", "Use lowercase letters, 
 class RiskFactor(models.Model):
     key = models.CharField(max_length=64, unique=True, validators=[key_validator], help_text="Natural key, e.g. team_outgoing_share.")
     name = models.CharField(max_length=255)
-    description = models.TextField(blank=True, db_default="")
+    description = models.TextField(blank=True, default="", db_default="")
     entity_type = models.CharField(max_length=16, choices=EntityType.choices, help_text="What kind of entity the factor is measured on.")
     scale = models.CharField(max_length=16, choices=FactorScale.choices, default=FactorScale.SCORE, db_default=FactorScale.SCORE)
-    unit = models.CharField(max_length=32, blank=True, db_default="", help_text="e.g. share, interfaces, hours/week.")
+    unit = models.CharField(max_length=32, blank=True, default="", db_default="", help_text="e.g. share, interfaces, hours/week.")
     min_value = models.FloatField(null=True, blank=True, help_text="Lowest valid value (blank: unbounded).")
     max_value = models.FloatField(null=True, blank=True, help_text="Highest valid value (blank: unbounded).")
     higher_is_worse = models.BooleanField(default=True, db_default=True, help_text="True when a higher value is thought to raise risk.")
     is_computed = models.BooleanField(default=False, db_default=False, help_text="Derived from the registry by `manage.py compute_factors`.")
-    computation = models.CharField(max_length=64, blank=True, db_default="", help_text="The computation's key (computed factors only).")
+    computation = models.CharField(max_length=64, blank=True, default="", db_default="", help_text="The computation's key (computed factors only).")
     active = models.BooleanField(default=True, db_default=True, help_text="Inactive factors are not used to train new models.")
     created_at = models.DateTimeField(default=timezone.now, db_default=Now(), editable=False)
 
@@ -86,7 +86,7 @@ class FactorValue(models.Model):
     value = models.FloatField()
     measured_at = models.DateTimeField(default=timezone.now, db_default=Now(), db_index=True)
     source = models.CharField(max_length=16, choices=FactorSource.choices, default=FactorSource.MANUAL, db_default=FactorSource.MANUAL)
-    notes = models.TextField(blank=True, db_default="")
+    notes = models.TextField(blank=True, default="", db_default="")
 
     class Meta:
         db_table = "factor_values"
@@ -147,7 +147,7 @@ class InterfaceFactorValue(models.Model):
     value = models.FloatField()
     measured_at = models.DateTimeField(default=timezone.now, db_default=Now(), db_index=True)
     source = models.CharField(max_length=16, choices=FactorSource.choices, default=FactorSource.MANUAL, db_default=FactorSource.MANUAL)
-    notes = models.TextField(blank=True, db_default="")
+    notes = models.TextField(blank=True, default="", db_default="")
 
     class Meta:
         db_table = "interface_factor_values"

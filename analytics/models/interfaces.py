@@ -56,7 +56,7 @@ class Interface(models.Model):
     to_project = _end_fk(Project, "to")
     to_student = _end_fk(Student, "to")
     interface_type = models.CharField(max_length=32, choices=InterfaceType.choices)
-    bond_type = models.CharField(max_length=16, choices=BondType.choices, blank=True, db_default="")
+    bond_type = models.CharField(max_length=16, choices=BondType.choices, blank=True, default="", db_default="")
     energy_loss = models.PositiveSmallIntegerField(
         null=True,
         blank=True,
@@ -84,7 +84,7 @@ class Interface(models.Model):
         help_text="Derived from the to end; never typed by hand.",
     )
     is_cross_university = models.GeneratedField(expression=cross_expression(), output_field=models.BooleanField(), db_persist=True)
-    notes = models.TextField(blank=True, db_default="")
+    notes = models.TextField(blank=True, default="", db_default="")
     created_at = models.DateTimeField(default=timezone.now, db_default=Now(), editable=False)
     meta = models.JSONField(default=dict, db_default={}, blank=True)
 

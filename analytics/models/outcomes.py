@@ -15,7 +15,7 @@ class Outcome(models.Model):
     outcome_type = models.CharField(max_length=32, choices=OutcomeType.choices)
     success = models.BooleanField()
     cohort_year = models.PositiveSmallIntegerField(help_text="The cohort (academic year) the outcome belongs to, e.g. 2025.")
-    notes = models.TextField(blank=True, db_default="")
+    notes = models.TextField(blank=True, default="", db_default="")
     recorded_at = models.DateTimeField(default=timezone.now, db_default=Now())
     meta = models.JSONField(default=dict, db_default={}, blank=True)
 

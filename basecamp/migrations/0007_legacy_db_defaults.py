@@ -44,7 +44,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='assessment',
             name='assessor',
-            field=models.CharField(blank=True, db_default='', help_text='Which assessor proposed it (rules, llm ...).', max_length=50),
+            field=models.CharField(blank=True, db_default='', default='', help_text='Which assessor proposed it (rules, llm ...).', max_length=50),
         ),
         migrations.AlterField(
             model_name='assessment',
@@ -94,7 +94,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='ghostcohort',
             name='semester',
-            field=models.CharField(blank=True, db_default='', max_length=100),
+            field=models.CharField(blank=True, db_default='', default='', max_length=100),
         ),
         migrations.AlterField(
             model_name='ghostcohort',
@@ -104,7 +104,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='ghostcohort',
             name='subsystem',
-            field=models.CharField(blank=True, choices=[('avionics', 'Avionics'), ('structures', 'Structures'), ('mission_ops', 'Mission operations'), ('thermal', 'Thermal'), ('power', 'Power'), ('communications', 'Communications'), ('payload', 'Payload'), ('software', 'Software')], db_default='', max_length=32),
+            field=models.CharField(blank=True, choices=[('avionics', 'Avionics'), ('structures', 'Structures'), ('mission_ops', 'Mission operations'), ('thermal', 'Thermal'), ('power', 'Power'), ('communications', 'Communications'), ('payload', 'Payload'), ('software', 'Software')], db_default='', default='', max_length=32),
         ),
         migrations.AlterField(
             model_name='learnerperformance',
@@ -144,7 +144,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='moduledifficultycalibration',
             name='flag_reason',
-            field=models.TextField(blank=True, db_default=''),
+            field=models.TextField(blank=True, db_default='', default=''),
         ),
         migrations.AlterField(
             model_name='moduledifficultycalibration',
@@ -169,7 +169,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='moduleversionhistory',
             name='change_description',
-            field=models.TextField(blank=True, db_default=''),
+            field=models.TextField(blank=True, db_default='', default=''),
         ),
         migrations.AlterField(
             model_name='moduleversionhistory',
@@ -179,7 +179,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='moduleversionhistory',
             name='created_by',
-            field=models.CharField(blank=True, db_default='', help_text='Who published (username at the time).', max_length=255),
+            field=models.CharField(blank=True, db_default='', default='', help_text='Who published (username at the time).', max_length=255),
         ),
         migrations.AlterField(
             model_name='moduleversionhistory',
@@ -234,7 +234,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='simulationenvironment',
             name='subsystem',
-            field=models.CharField(blank=True, choices=[('avionics', 'Avionics'), ('structures', 'Structures'), ('mission_ops', 'Mission operations'), ('thermal', 'Thermal'), ('power', 'Power'), ('communications', 'Communications'), ('payload', 'Payload'), ('software', 'Software')], db_default='', max_length=32),
+            field=models.CharField(blank=True, choices=[('avionics', 'Avionics'), ('structures', 'Structures'), ('mission_ops', 'Mission operations'), ('thermal', 'Thermal'), ('power', 'Power'), ('communications', 'Communications'), ('payload', 'Payload'), ('software', 'Software')], db_default='', default='', max_length=32),
         ),
         migrations.AlterField(
             model_name='skilltarget',
@@ -304,7 +304,7 @@ class Migration(migrations.Migration):
             migrations.AlterField(
             model_name='simulationenvironment',
             name='type',
-            field=models.CharField(choices=[('circuit_simulator', 'Circuit simulator'), ('spice', 'SPICE simulator'), ('cad', 'CAD / mechanical'), ('web_runtime', 'In-browser runtime'), ('other', 'Other')], db_default='other', max_length=100),
+            field=models.CharField(choices=[('circuit_simulator', 'Circuit simulator'), ('spice', 'SPICE simulator'), ('cad', 'CAD / mechanical'), ('web_runtime', 'In-browser runtime'), ('other', 'Other')], db_default='other', default='other', max_length=100),
         ),
         migrations.RunPython(postgresql_only(SLUG_TRIGGER), postgresql_only(SLUG_TRIGGER_REVERSE), elidable=False),
     ]

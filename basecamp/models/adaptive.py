@@ -68,7 +68,7 @@ class ModuleDifficultyCalibration(models.Model):
     observed_difficulty = models.PositiveSmallIntegerField(null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)])
     trusted = models.BooleanField(default=False, db_default=False, help_text="False when the sample is too small to act on.")
     flagged = models.BooleanField(default=False, db_default=False, help_text="Observed difficulty disagrees with the declared one.")
-    flag_reason = models.TextField(blank=True, db_default="")
+    flag_reason = models.TextField(blank=True, default="", db_default="")
     last_updated = models.DateTimeField(default=timezone.now, db_default=Now())
 
     class Meta:
@@ -134,10 +134,10 @@ class GhostCohort(models.Model):
 
     cohort_id = models.BigAutoField(primary_key=True)
     cohort_name = models.CharField(max_length=255)
-    semester = models.CharField(max_length=100, blank=True, db_default="")
+    semester = models.CharField(max_length=100, blank=True, default="", db_default="")
     university = models.ForeignKey(University, null=True, blank=True, on_delete=models.CASCADE, related_name="ghost_cohorts",
                                    help_text="Empty: built from every university's students.")
-    subsystem = models.CharField(max_length=32, choices=Subsystem.choices, blank=True, db_default="")
+    subsystem = models.CharField(max_length=32, choices=Subsystem.choices, blank=True, default="", db_default="")
     module = models.ForeignKey("lms.Module", on_delete=models.CASCADE, related_name="ghost_cohorts")
     checkpoints = models.JSONField(default=list, db_default=[], help_text="[{section, title, seconds, members}] seconds since the start.")
     finish_seconds = models.PositiveIntegerField(null=True, blank=True, help_text="Median time to finish.")
@@ -225,8 +225,8 @@ class ModuleVersionHistory(models.Model):
     module = models.ForeignKey("lms.Module", on_delete=models.CASCADE, related_name="version_history")
     version_number = models.CharField(max_length=50)
     spec_json = models.JSONField(default=dict, db_default={})
-    change_description = models.TextField(blank=True, db_default="")
-    created_by = models.CharField(max_length=255, blank=True, db_default="", help_text="Who published (username at the time).")
+    change_description = models.TextField(blank=True, default="", db_default="")
+    created_by = models.CharField(max_length=255, blank=True, default="", db_default="", help_text="Who published (username at the time).")
     created_by_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now, db_default=Now())
 
@@ -258,8 +258,8 @@ class SimulationEnvironment(models.Model):
     slug = models.SlugField(max_length=100, unique=True)
     name = models.CharField(max_length=255)
     # Seed 002 allowed no type; an old INSERT without one is "other".
-    type = models.CharField(max_length=100, choices=Type.choices, db_default=Type.OTHER)
-    subsystem = models.CharField(max_length=32, choices=Subsystem.choices, blank=True, db_default="")
+    type = models.CharField(max_length=100, choices=Type.choices, default=Type.OTHER, db_default=Type.OTHER)
+    subsystem = models.CharField(max_length=32, choices=Subsystem.choices, blank=True, default="", db_default="")
     config_json = models.JSONField(default=dict, db_default={}, blank=True, help_text="How a sandbox section launches it (url, version, files ...).")
     status = models.CharField(max_length=50, choices=Status.choices, default=Status.ACTIVE, db_default=Status.ACTIVE)
     created_at = models.DateTimeField(default=timezone.now, db_default=Now())

@@ -142,7 +142,7 @@ class Assessment(models.Model):
     source_quote = models.TextField(help_text="The exact words of the entry that support the level.")
     data_point_count = models.IntegerField(default=1, db_default=1)
     rubric_version = models.CharField(max_length=10, default="1.0", db_default="1.0")
-    assessor = models.CharField(max_length=50, blank=True, db_default="", help_text="Which assessor proposed it (rules, llm ...).")
+    assessor = models.CharField(max_length=50, blank=True, default="", db_default="", help_text="Which assessor proposed it (rules, llm ...).")
     reviewed_at = models.DateTimeField(null=True, blank=True, help_text="When a teacher confirmed or corrected it.")
     reviewed_by = models.ForeignKey(Faculty, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now, db_default=Now())

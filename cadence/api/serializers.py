@@ -25,8 +25,9 @@ class WorkstreamSerializer(FramesSerializer):
 
     class Meta:
         model = Workstream
-        fields = ["project_id", "name", "program", "description", "subsystem", "status", "owner", "owner_name", "notion_page_id", "created_at", "updated_at"]
-        read_only_fields = ["project_id", "created_at", "updated_at"]
+        fields = ["project_id", "name", "program", "description", "subsystem", "status", "status_raw", "owner", "owner_name", "notion_page_id",
+                  "created_at", "updated_at"]
+        read_only_fields = ["project_id", "status_raw", "created_at", "updated_at"]
 
     def get_owner_name(self, obj) -> str:
         return person_label(obj.owner, _user(self))
@@ -109,7 +110,7 @@ class RawContentSerializer(FramesSerializer):
         model = RawContent
         fields = [
             "id", "notion_page_id", "title", "source_path", "parent_page_id", "database", "category", "keep", "exclude_reason", "body",
-            "properties", "content_hash", "problems", "created_at", "updated_at",
+            "properties", "content_hash", "problems", "is_empty", "created_at", "updated_at",
         ]
         read_only_fields = fields
 

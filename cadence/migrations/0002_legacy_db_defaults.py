@@ -48,7 +48,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='document',
             name='body',
-            field=models.TextField(blank=True, db_default=''),
+            field=models.TextField(blank=True, db_default='', default=''),
         ),
         migrations.AlterField(
             model_name='document',
@@ -63,7 +63,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='document',
             name='doc_type',
-            field=models.CharField(blank=True, db_default='', help_text='Datasheet, Procedure, Reference ...', max_length=100),
+            field=models.CharField(blank=True, db_default='', default='', help_text='Datasheet, Procedure, Reference ...', max_length=100),
         ),
         migrations.AlterField(
             model_name='document',
@@ -73,7 +73,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='document',
             name='subsystem',
-            field=models.CharField(blank=True, choices=[('avionics', 'Avionics'), ('structures', 'Structures'), ('mission_ops', 'Mission operations'), ('thermal', 'Thermal'), ('power', 'Power'), ('communications', 'Communications'), ('payload', 'Payload'), ('software', 'Software')], db_default='', db_index=True, max_length=32),
+            field=models.CharField(blank=True, choices=[('avionics', 'Avionics'), ('structures', 'Structures'), ('mission_ops', 'Mission operations'), ('thermal', 'Thermal'), ('power', 'Power'), ('communications', 'Communications'), ('payload', 'Payload'), ('software', 'Software')], db_default='', default='', db_index=True, max_length=32),
         ),
         migrations.AlterField(
             model_name='document',
@@ -83,7 +83,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='document',
             name='url',
-            field=models.TextField(blank=True, db_default=''),
+            field=models.TextField(blank=True, db_default='', default=''),
         ),
         migrations.AlterField(
             model_name='meeting',
@@ -103,12 +103,12 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='meeting',
             name='notes',
-            field=models.TextField(blank=True, db_default=''),
+            field=models.TextField(blank=True, db_default='', default=''),
         ),
         migrations.AlterField(
             model_name='meeting',
             name='subsystem',
-            field=models.CharField(blank=True, choices=[('avionics', 'Avionics'), ('structures', 'Structures'), ('mission_ops', 'Mission operations'), ('thermal', 'Thermal'), ('power', 'Power'), ('communications', 'Communications'), ('payload', 'Payload'), ('software', 'Software')], db_default='', db_index=True, max_length=32),
+            field=models.CharField(blank=True, choices=[('avionics', 'Avionics'), ('structures', 'Structures'), ('mission_ops', 'Mission operations'), ('thermal', 'Thermal'), ('power', 'Power'), ('communications', 'Communications'), ('payload', 'Payload'), ('software', 'Software')], db_default='', default='', db_index=True, max_length=32),
         ),
         migrations.AlterField(
             model_name='meeting',
@@ -118,12 +118,12 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='notionsyncmetadata',
             name='archive_name',
-            field=models.CharField(blank=True, db_default='', max_length=500),
+            field=models.CharField(blank=True, db_default='', default='', max_length=500),
         ),
         migrations.AlterField(
             model_name='notionsyncmetadata',
             name='archive_sha256',
-            field=models.CharField(blank=True, db_default='', max_length=64),
+            field=models.CharField(blank=True, db_default='', default='', max_length=64),
         ),
         migrations.AlterField(
             model_name='notionsyncmetadata',
@@ -133,7 +133,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='notionsyncmetadata',
             name='error_details',
-            field=models.TextField(blank=True, db_default=''),
+            field=models.TextField(blank=True, db_default='', default=''),
         ),
         migrations.AlterField(
             model_name='notionsyncmetadata',
@@ -178,12 +178,12 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='person',
             name='role',
-            field=models.CharField(blank=True, db_default='', help_text='Team Lead, Engineer, Student ...', max_length=255),
+            field=models.CharField(blank=True, db_default='', default='', help_text='Team Lead, Engineer, Student ...', max_length=255),
         ),
         migrations.AlterField(
             model_name='person',
             name='subsystem',
-            field=models.CharField(blank=True, choices=[('avionics', 'Avionics'), ('structures', 'Structures'), ('mission_ops', 'Mission operations'), ('thermal', 'Thermal'), ('power', 'Power'), ('communications', 'Communications'), ('payload', 'Payload'), ('software', 'Software')], db_default='', db_index=True, max_length=32),
+            field=models.CharField(blank=True, choices=[('avionics', 'Avionics'), ('structures', 'Structures'), ('mission_ops', 'Mission operations'), ('thermal', 'Thermal'), ('power', 'Power'), ('communications', 'Communications'), ('payload', 'Payload'), ('software', 'Software')], db_default='', default='', db_index=True, max_length=32),
         ),
         migrations.AlterField(
             model_name='person',
@@ -193,7 +193,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='rawcontent',
             name='body',
-            field=models.TextField(blank=True, db_default=''),
+            field=models.TextField(blank=True, db_default='', default=''),
         ),
         migrations.AlterField(
             model_name='rawcontent',
@@ -203,12 +203,12 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='rawcontent',
             name='database',
-            field=models.CharField(blank=True, db_default='', help_text='The Notion database the page is a row of.', max_length=255),
+            field=models.CharField(blank=True, db_default='', default='', help_text='The Notion database the page is a row of.', max_length=255),
         ),
         migrations.AlterField(
             model_name='rawcontent',
             name='exclude_reason',
-            field=models.CharField(blank=True, db_default='', max_length=255),
+            field=models.CharField(blank=True, db_default='', default='', max_length=255),
         ),
         migrations.AlterField(
             model_name='rawcontent',
@@ -218,7 +218,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='rawcontent',
             name='parent_page_id',
-            field=models.CharField(blank=True, db_default='', max_length=32),
+            field=models.CharField(blank=True, db_default='', default='', max_length=32),
         ),
         migrations.AlterField(
             model_name='rawcontent',
@@ -233,7 +233,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='rawcontent',
             name='title',
-            field=models.CharField(blank=True, db_default='', max_length=500),
+            field=models.CharField(blank=True, db_default='', default='', max_length=500),
         ),
         migrations.AlterField(
             model_name='rawcontent',
@@ -248,7 +248,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='task',
             name='description',
-            field=models.TextField(blank=True, db_default=''),
+            field=models.TextField(blank=True, db_default='', default=''),
         ),
         migrations.AlterField(
             model_name='task',
@@ -258,7 +258,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='task',
             name='priority',
-            field=models.CharField(blank=True, db_default='', max_length=50),
+            field=models.CharField(blank=True, db_default='', default='', max_length=50),
         ),
         migrations.AlterField(
             model_name='task',
@@ -268,12 +268,12 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='task',
             name='status_raw',
-            field=models.CharField(blank=True, db_default='', help_text='The status as Notion had it (Not Started, Done ...).', max_length=100),
+            field=models.CharField(blank=True, db_default='', default='', help_text='The status as Notion had it (Not Started, Done ...).', max_length=100),
         ),
         migrations.AlterField(
             model_name='task',
             name='subsystem',
-            field=models.CharField(blank=True, choices=[('avionics', 'Avionics'), ('structures', 'Structures'), ('mission_ops', 'Mission operations'), ('thermal', 'Thermal'), ('power', 'Power'), ('communications', 'Communications'), ('payload', 'Payload'), ('software', 'Software')], db_default='', db_index=True, max_length=32),
+            field=models.CharField(blank=True, choices=[('avionics', 'Avionics'), ('structures', 'Structures'), ('mission_ops', 'Mission operations'), ('thermal', 'Thermal'), ('power', 'Power'), ('communications', 'Communications'), ('payload', 'Payload'), ('software', 'Software')], db_default='', default='', db_index=True, max_length=32),
         ),
         migrations.AlterField(
             model_name='task',
@@ -288,7 +288,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='workstream',
             name='description',
-            field=models.TextField(blank=True, db_default=''),
+            field=models.TextField(blank=True, db_default='', default=''),
         ),
         migrations.AlterField(
             model_name='workstream',
@@ -298,7 +298,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='workstream',
             name='program',
-            field=models.ForeignKey(db_column='program_id', db_default='cadence', on_delete=django.db.models.deletion.PROTECT, related_name='workstreams', to='frames.project'),
+            field=models.ForeignKey(db_column='program_id', db_default='cadence', default='cadence', on_delete=django.db.models.deletion.PROTECT, related_name='workstreams', to='frames.project'),
         ),
         migrations.AlterField(
             model_name='workstream',
@@ -308,7 +308,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='workstream',
             name='subsystem',
-            field=models.CharField(blank=True, choices=[('avionics', 'Avionics'), ('structures', 'Structures'), ('mission_ops', 'Mission operations'), ('thermal', 'Thermal'), ('power', 'Power'), ('communications', 'Communications'), ('payload', 'Payload'), ('software', 'Software')], db_default='', db_index=True, max_length=32),
+            field=models.CharField(blank=True, choices=[('avionics', 'Avionics'), ('structures', 'Structures'), ('mission_ops', 'Mission operations'), ('thermal', 'Thermal'), ('power', 'Power'), ('communications', 'Communications'), ('payload', 'Payload'), ('software', 'Software')], db_default='', default='', db_index=True, max_length=32),
         ),
         migrations.AlterField(
             model_name='workstream',

@@ -8,7 +8,7 @@ from frames.models.registry import name_constraint_fields
 
 
 def subsystem_field():
-    return models.CharField(max_length=32, choices=Subsystem.choices, blank=True, db_default="", db_index=True)
+    return models.CharField(max_length=32, choices=Subsystem.choices, blank=True, default="", db_default="", db_index=True)
 
 
 def subsystem_check(table):

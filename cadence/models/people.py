@@ -16,7 +16,7 @@ class Person(CadenceModel):
         max_length=255, unique=True, editable=False,
         help_text="The name normalised for de-duplication (case-folded, spaces collapsed, accents kept).",
     )
-    role = models.CharField(max_length=255, blank=True, db_default="", help_text="Team Lead, Engineer, Student ...")
+    role = models.CharField(max_length=255, blank=True, default="", db_default="", help_text="Team Lead, Engineer, Student ...")
     subsystem = subsystem_field()
     email = models.EmailField(max_length=255, null=True, blank=True)
     student = models.ForeignKey(Student, null=True, blank=True, on_delete=models.SET_NULL, related_name="cadence_people")

@@ -15,10 +15,10 @@ class Workstream(CadenceModel):
     project_id = models.BigAutoField(primary_key=True)
     program = models.ForeignKey(
         Project, on_delete=models.PROTECT, related_name="workstreams", db_column="program_id",
-        db_default="cadence",  # seed 002's cadence_projects had no program: an old INSERT lands in CADENCE
+        default="cadence", db_default="cadence",  # seed 002's cadence_projects had no program: an old INSERT lands in CADENCE
     )
     name = models.CharField(max_length=255)
-    description = models.TextField(blank=True, db_default="")
+    description = models.TextField(blank=True, default="", db_default="")
     subsystem = subsystem_field()
     status = models.CharField(
         max_length=16, choices=WorkstreamStatus.choices, default=WorkstreamStatus.UNKNOWN, db_default=WorkstreamStatus.UNKNOWN, db_index=True
@@ -46,15 +46,15 @@ class Workstream(CadenceModel):
 class Task(CadenceModel):
     task_id = models.BigAutoField(primary_key=True)
     title = models.CharField(max_length=255)
-    description = models.TextField(blank=True, db_default="")
+    description = models.TextField(blank=True, default="", db_default="")
     status = models.CharField(max_length=16, choices=TaskStatus.choices, default=TaskStatus.TODO, db_default=TaskStatus.TODO, db_index=True)
-    status_raw = models.CharField(max_length=100, blank=True, db_default="", help_text="The status as Notion had it (Not Started, Done ...).")
+    status_raw = models.CharField(max_length=100, blank=True, default="", db_default="", help_text="The status as Notion had it (Not Started, Done ...).")
     due_date = models.DateField(null=True, blank=True, db_index=True, help_text="Seed 002's due date.")
     due = models.DateTimeField(null=True, blank=True, help_text="Seed 000's due timestamp, when the time of day is known.")
     assignee = models.ForeignKey(Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="tasks", db_column="assignee_id")
     project = models.ForeignKey(Workstream, null=True, blank=True, on_delete=models.SET_NULL, related_name="tasks", db_column="project_id")
     subsystem = subsystem_field()
-    priority = models.CharField(max_length=50, blank=True, db_default="")
+    priority = models.CharField(max_length=50, blank=True, default="", db_default="")
     raw_content = models.ForeignKey("cadence.RawContent", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
@@ -81,7 +81,7 @@ class Meeting(CadenceModel):
     attendees = models.ManyToManyField(Person, blank=True, related_name="meetings", through="MeetingAttendee")
     project = models.ForeignKey(Workstream, null=True, blank=True, on_delete=models.SET_NULL, related_name="meetings", db_column="project_id")
     subsystem = subsystem_field()
-    notes = models.TextField(blank=True, db_default="")
+    notes = models.TextField(blank=True, default="", db_default="")
     action_items = models.JSONField(default=list, db_default=[], blank=True, help_text='[{"text": "...", "done": false}, ...] from the page\'s to-dos.')
     raw_content = models.ForeignKey("cadence.RawContent", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
@@ -122,13 +122,13 @@ class MeetingAttendee(models.Model):
 class Document(CadenceModel):
     doc_id = models.BigAutoField(primary_key=True)
     title = models.CharField(max_length=255)
-    url = models.TextField(blank=True, db_default="")
-    doc_type = models.CharField(max_length=100, blank=True, db_default="", help_text="Datasheet, Procedure, Reference ...")
+    url = models.TextField(blank=True, default="", db_default="")
+    doc_type = models.CharField(max_length=100, blank=True, default="", db_default="", help_text="Datasheet, Procedure, Reference ...")
     category = models.CharField(
         max_length=16, choices=DocumentCategory.choices, default=DocumentCategory.PROGRAM, db_default=DocumentCategory.PROGRAM, db_index=True
     )
     subsystem = subsystem_field()
-    body = models.TextField(blank=True, db_default="")
+    body = models.TextField(blank=True, default="", db_default="")
     raw_content = models.ForeignKey("cadence.RawContent", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:

@@ -216,7 +216,7 @@ PAGE_RULES = [  # a page outside every database: the first rule its title or fol
     (ContentCategory.ARCHIVE, re.compile(r"\b(archived?|archives|old|deprecated|obsolete|legacy|past|previous|graveyard)\b", re.I)),
     (ContentCategory.TEMPLATE, re.compile(r"\b(templates?)\b", re.I)),
     (ContentCategory.ONBOARDING, re.compile(r"\b(onboarding|welcome|getting started|new members?|start here|orientation|first steps)\b", re.I)),
-    (ContentCategory.PERSONAL, re.compile(r"\b(personal|private|my|journal|diary|scratch ?pad|scratch|drafts?|sandbox|todo list)\b", re.I)),
+    (ContentCategory.PERSONAL, re.compile(r"\b(personal|private|my|journal|diary|scratch ?pad|scratch|sandbox)\b", re.I)),
     (ContentCategory.WIKI, re.compile(r"\b(wiki|knowledge|handbook|docs?|documentation|guides?|how[- ]tos?|faq|reference|resources|"
                                       r"policies|procedures?|manuals?)\b", re.I)),
 ]

@@ -54,7 +54,9 @@ class Database:
         untitled page (`Untitled`, an empty CSV cell) or a date-mention title (`@Today`
         on the page, `@August 6, 2025` in the CSV) matches the untaken row of that shape
         whose cells agree best with the page's properties."""
-        number = self._untaken(self.by_title.get(title, []))
+        same = [n for n in self.by_title.get(title, []) if n not in self.taken]
+        # rows sharing a title: the one whose cells agree best with the page (the first on a tie)
+        number = max(same, key=lambda n: (_agreement(self.rows[n], properties or {}), -n)) if len(same) > 1 else (same[0] if same else None)
         if number is None and title:
             number = next((n for t, numbers in self.by_title.items() if t and t.startswith(title) and (n := self._untaken(numbers)) is not None), None)
         if number is None and (not title or title == "Untitled" or title.startswith("@")):

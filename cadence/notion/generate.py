@@ -113,6 +113,7 @@ class ExportTruth:
     os_files: int = 0
     people_names: list = field(default_factory=list)
     mentions_of_strangers: int = 0  # pages mentioning someone no property names
+    strangers_mentioned: list = field(default_factory=list)
     samples: dict = field(default_factory=dict)  # a few exact records to assert
 
     def __fspath__(self):
@@ -395,7 +396,9 @@ def _count(truth, spec, people):
     truth.sub_pages += spec.role == "sub-page"
     truth.standalone_pages += spec.role == "standalone"
     truth.lab_rows += spec.db == "lab"
-    truth.mentions_of_strangers += any(f"@{s}" in spec.body for s in STRANGERS)
+    strangers = [s for s in STRANGERS if f"@{s}" in spec.body]
+    truth.mentions_of_strangers += bool(strangers)
+    truth.strangers_mentioned = sorted(set(truth.strangers_mentioned) | set(strangers))
     samples = truth.samples
     key = {"tasks": "task", "launch": "deliverable", "actions": "action_item", "backlog": "backlog_item", "meetings": "meeting",
            "docs": "document", "projects": "workstream", "lab": "lab_row"}.get(spec.db or "")

@@ -134,7 +134,7 @@ def _lowered(props):
 class PageRecord:
     __slots__ = ("page", "category", "reason", "database", "raw_pk", "values", "people", "attendees", "project_ref", "project_title",
                  "owner_name", "assignee_name", "person_fields", "content_hash", "flagged", "title", "parent_id", "is_empty",
-                 "created", "edited", "unmatched", "previous_category")
+                 "created", "edited", "unmatched", "previous_category", "lowered")
 
 
 class Importer:
@@ -412,9 +412,11 @@ class Importer:
         record.parent_id = page.parent_id
         record.created = record.edited = None
         record.unmatched = []
+        record.lowered = {}
         return record
 
     def _row_category(self, db, record):
+        record.lowered = _lowered(record.page.properties)
         doc_type = self.role_value(record, cls.TYPE)[0] if db.kind == cls.DOCUMENTS else ""
         return cls.row_category(db.kind, title=record.title, doc_type=doc_type, database_name=db.name)
 
@@ -440,7 +442,7 @@ class Importer:
         db = record.database
         if db is None:
             return "", None
-        lowered = _lowered(record.page.properties)
+        lowered = record.lowered
         for column, column_role in db.roles.items():
             if column_role == role:
                 value = lowered.get(column.casefold(), "")
@@ -488,7 +490,7 @@ class Importer:
             for role in (cls.PERSON, cls.ASSIGNEE, cls.ATTENDEES, cls.OWNER):
                 for column, column_role in db.roles.items():
                     if column_role == role:
-                        record.people.extend(split_people(_lowered(page.properties).get(column.casefold(), "")))
+                        record.people.extend(split_people(record.lowered.get(column.casefold(), "")))
         if category == ContentCategory.PEOPLE:
             if not record.title.strip() or record.title == "Untitled":
                 self.problem(page.path, "a People row without a name: kept as raw content, no person created")

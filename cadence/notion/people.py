@@ -115,8 +115,8 @@ class Mentions:
                 name = _capitalised_run(words)
             if name:
                 matched.append(name)
-            else:
-                unmatched.append(_capitalised_run(words) or strip_trailing(words[0]))
+            elif run := _capitalised_run(words):  # `@param`, `@here`, a handle in a URL: not a person's name
+                unmatched.append(run)
         return matched, unmatched
 
     def _longest_known(self, words):

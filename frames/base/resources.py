@@ -28,6 +28,7 @@ Everything still happens inside the one import transaction, so any bad row (in
 any batch, on any path) rolls the whole file back.
 """
 
+import datetime
 import functools
 import json
 from collections import OrderedDict
@@ -194,15 +195,25 @@ def copy_create(model, objs, *, using="default") -> bool:
     fields = [f for f in model._meta.concrete_fields if not isinstance(f, models.GeneratedField)]
     # Plain text, number and boolean values need no conversion (get_db_prep_save returns them as they are).
     plain = [_plain_types(f) for f in fields]
+    # JSON goes as its text (what the Jsonb adapter would send, without building one per value).
+    as_json = [isinstance(f, models.JSONField) for f in fields]
+    # Aware datetimes go as they are (get_db_prep_save only checks them; naive ones it converts).
+    moments = [isinstance(f, models.DateTimeField) for f in fields]
     rows = []
     for obj in objs:
         if obj.pk is None:
             return False
         obj._prepare_related_fields_for_save(operation_name="bulk_create")
         row = []
-        for f, types in zip(fields, plain, strict=True):
+        for f, types, json_text, moment in zip(fields, plain, as_json, moments, strict=True):
             value = f.pre_save(obj, True)
             if value is None or type(value) in types:
+                row.append(value)
+                continue
+            if json_text and isinstance(value, (dict, list, str, int, float, bool)):
+                row.append(json.dumps(value, cls=f.encoder))
+                continue
+            if moment and type(value) is datetime.datetime and value.tzinfo is not None:
                 row.append(value)
                 continue
             if hasattr(value, "resolve_expression"):

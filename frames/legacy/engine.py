@@ -12,6 +12,7 @@ unchanged and how a hand edit in FRAMES is told from a change in the old databas
 from __future__ import annotations
 
 import datetime
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import import_module
@@ -19,6 +20,7 @@ from typing import Any
 
 from django.apps import apps
 from django.db import DatabaseError, connection, models, transaction
+from django.db.models.base import ModelState
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -200,6 +202,18 @@ class ImportContext:
 # ------------------------------------------------------------------ one row on its way
 
 
+@dataclass
+class NewKey:
+    """A key map row not written yet (a plain record: no model instance per imported row)."""
+
+    source_table: str
+    source_key: str
+    model: str
+    written: dict
+    object_pk: str | None = None
+    imported_at: datetime.datetime | None = None
+
+
 @dataclass(eq=False)
 class Item:
     key: str
@@ -207,7 +221,7 @@ class Item:
     values: dict
     instance: Any = None
     fate: str = ""  # created / updated / unchanged
-    keymap: LegacyKey | None = None  # the key map entry to write (new or changed)
+    keymap: LegacyKey | NewKey | None = None  # the key map entry to write (new or changed)
     changes: dict = field(default_factory=dict)  # the audit diff of an update
     into: Item | None = None  # merged into a row created earlier in this batch
 
@@ -230,6 +244,7 @@ class Engine:
         self._keymaps: dict[str, dict[str, str]] = {}  # source table -> {old key: FRAMES pk}, loaded on first use
         self._pk_exists: dict[tuple, bool] = {}
         self._audit: list[AuditLog] = []
+        self._factories: dict = {}
 
     # -- references
     def resolve(self, source: str, value):
@@ -310,6 +325,24 @@ class Engine:
         if self.progress:
             self.progress(table.source, stats.rows, total)
 
+    def _factory(self, model):
+        """A fast `model(**values)` for append-only rows: the same defaults, without
+        Model.__init__'s per-keyword work (no signals are sent either way)."""
+        factory = self._factories.get(model)
+        if factory is None:
+            fields = [(f.attname, f) for f in model._meta.concrete_fields if not isinstance(f, models.GeneratedField)]
+
+            def factory(values):
+                obj = model.__new__(model)
+                obj._state = ModelState()
+                attributes = obj.__dict__
+                for attname, field_ in fields:
+                    attributes[attname] = values[attname] if attname in values else field_.get_default()
+                return obj
+
+            self._factories[model] = factory
+        return factory
+
     def _check_model(self, table):
         opts = table.model._meta
         self._attnames = {f.attname: f for f in opts.concrete_fields}
@@ -336,11 +369,12 @@ class Engine:
             # FRAMES never edits these rows: a key the map knows is unchanged, nothing is compared.
             creates = [item for item in items if item.key not in hits]
             stats.unchanged += len(items) - len(creates)
+            make = self._factory(model)
             for item in creates:
-                item.instance = model(**item.values)
+                item.instance = make(item.values)
                 item.fate = "created"
             written = self._write(table, stats, creates, [])
-            self._write_keymap(table, written, append_only=True)
+            self._write_keymap(table, written)
             stats.created += len(written)
             return
 
@@ -446,24 +480,23 @@ class Engine:
     def _decide_new(self, table, misses, instances, creates, updates, done):
         """Rows the key map does not know: merged into the FRAMES row `match` finds, else created."""
         found = self._match(table, misses, instances)
-        pending: list[Item] = []  # rows created in this batch, which later rows may match
+        pending = PendingRows(table.model)  # rows created in this batch, which later rows may match
         for item in misses:
             obj = found.get(item.key)
             target = None
             if obj is None and table.match is not None:
-                target = next((p for p in pending if any(_lookup_matches(table.model, lookup, p.values) for lookup in self._lookups(table, item))), None)
+                target = next((p for p in map(pending.find, self._lookups(table, item)) if p is not None), None)
             if obj is None and target is None:
                 item.instance, item.fate = table.model(**item.values), "created"
-                item.keymap = LegacyKey(source_table=table.source, source_key=item.key,
-                                        model=table.model._meta.label_lower, written=_jsonable_values(item.values))
+                item.keymap = NewKey(table.source, item.key, table.model._meta.label_lower, _jsonable_values(item.values))
                 creates.append(item)
-                pending.append(item)
+                if table.match is not None:
+                    pending.add(item)
                 continue
             if target is not None:
                 item.into, obj = target, target.instance
             item.instance = obj
-            item.keymap = LegacyKey(source_table=table.source, source_key=item.key,
-                                    model=table.model._meta.label_lower, written=_jsonable_values(item.values))
+            item.keymap = NewKey(table.source, item.key, table.model._meta.label_lower, _jsonable_values(item.values))
             apply = {}
             pk_name = table.model._meta.pk.attname
             for name, value in item.values.items():
@@ -615,24 +648,19 @@ class Engine:
         if names:
             table.model._base_manager.bulk_update(unique, names, batch_size=500)
 
-    def _write_keymap(self, table, items, append_only=False):
+    def _write_keymap(self, table, items):
         now = timezone.now()
         new, changed = [], []
         for item in items:
             entry = item.keymap
             if entry is None:
-                entry = item.keymap = LegacyKey(source_table=table.source, source_key=item.key, model=table.model._meta.label_lower)
+                # FRAMES never edits append-only rows: nothing to compare later, so nothing kept in `written`.
+                entry = item.keymap = NewKey(table.source, item.key, table.model._meta.label_lower, {})
             entry.object_pk = str(item.instance.pk)
             entry.imported_at = now
-            if append_only:
-                entry.written = {}  # FRAMES never edits these rows: nothing to compare later
-            (changed if entry.pk is not None else new).append(entry)
+            (changed if isinstance(entry, LegacyKey) else new).append(entry)
         if new:
-            if append_only and connection.vendor == "postgresql":
-                _reserve_keys(LegacyKey, new)
-                copy_create(LegacyKey, new) or LegacyKey.objects.bulk_create(new, batch_size=1000)
-            else:
-                LegacyKey.objects.bulk_create(new, batch_size=1000)
+            _insert_keys(new)
         if changed:
             LegacyKey.objects.bulk_update(changed, ["object_pk", "written", "imported_at"], batch_size=500)
         keymap = self._keymaps.get(table.source)
@@ -656,31 +684,80 @@ def _prep(field, value):
         return None
 
 
-def _lookup_matches(model, lookup, values):
-    """Whether a simple lookup ({field: v} or {field__iexact: v}) holds for a row's values."""
-    for name, wanted in lookup.items():
-        path, _, op = name.partition("__")
-        if op not in ("", "exact", "iexact") or "__" in path:
-            return False
-        try:
-            field_ = model._meta.pk if path == "pk" else model._meta.get_field(path)
-        except Exception:  # noqa: BLE001
-            return False
-        have = values.get(field_.attname)
-        if have is None:
-            return False
-        if op == "iexact":
-            if str(have).casefold() != str(wanted).casefold():
-                return False
-        elif have != _prep(field_, wanted):
-            return False
-    return True
+class PendingRows:
+    """The rows a batch creates, found by the simple lookups `match` gives ({field: v},
+    {field__iexact: v}, several fields), through one index per lookup shape, so a later
+    row of the batch that is the same record merges into it."""
+
+    def __init__(self, model):
+        self.model = model
+        self.items: list[Item] = []
+        self.indexes: dict[tuple, dict] = {}  # ((attname, fold), ...) -> {values: item}
+
+    def _shape(self, lookup):
+        shape, wanted = [], []
+        for name, value in sorted(lookup.items()):
+            path, _, op = name.partition("__")
+            if op not in ("", "exact", "iexact") or "__" in path:
+                return None, None
+            try:
+                field_ = self.model._meta.pk if path == "pk" else self.model._meta.get_field(path)
+            except Exception:  # noqa: BLE001 - not a field: such a lookup cannot name a pending row
+                return None, None
+            fold = op == "iexact"
+            shape.append((field_.attname, fold))
+            wanted.append(str(value).casefold() if fold else _prep(field_, value))
+        return tuple(shape), tuple(wanted)
+
+    @staticmethod
+    def _key(shape, values):
+        key = []
+        for attname, fold in shape:
+            value = values.get(attname)
+            if value is None:
+                return None
+            key.append(str(value).casefold() if fold else value)
+        return tuple(key)
+
+    def add(self, item):
+        self.items.append(item)
+        for shape, index in self.indexes.items():
+            key = self._key(shape, item.values)
+            if key is not None:
+                index.setdefault(key, item)
+
+    def find(self, lookup):
+        shape, wanted = self._shape(lookup)
+        if shape is None:
+            return None
+        index = self.indexes.get(shape)
+        if index is None:
+            index = self.indexes[shape] = {}
+            for item in self.items:
+                key = self._key(shape, item.values)
+                if key is not None:
+                    index.setdefault(key, item)
+        return index.get(wanted)
 
 
 def _chunks(values, size=IN_CHUNK):
     values = list(values)
     for start in range(0, len(values), size):
         yield values[start:start + size]
+
+
+def _insert_keys(entries):
+    """New key map rows: COPY on PostgreSQL (the database numbers them), bulk_create elsewhere."""
+    if connection.vendor != "postgresql":
+        LegacyKey.objects.bulk_create([LegacyKey(**vars(entry)) for entry in entries], batch_size=1000)
+        return
+    opts = LegacyKey._meta
+    names = ["source_table", "source_key", "model", "object_pk", "written", "imported_at"]
+    columns = ", ".join(connection.ops.quote_name(opts.get_field(name).column) for name in names)
+    with connection.cursor() as cursor, cursor.copy(f"COPY {connection.ops.quote_name(opts.db_table)} ({columns}) FROM STDIN") as copy:
+        for entry in entries:
+            copy.write_row((entry.source_table, entry.source_key, entry.model, entry.object_pk,
+                            json.dumps(entry.written), entry.imported_at))
 
 
 def _reserve_keys(model, objs):

@@ -8,12 +8,14 @@ named (server-side) cursors a few thousand at a time, as dicts."""
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
 import psycopg
 from psycopg import sql
 from psycopg.rows import dict_row
 
 ITERSIZE = 2000
+SCHEMA_DIR = Path(__file__).resolve().parent / "schema"
 
 
 class SourceError(Exception):
@@ -141,3 +143,16 @@ class LegacySource:
         for conn in (self.main, self.skills):
             if conn is not None:
                 conn.close()
+
+
+def build_old_schema(conn, *, skills_schema: str = "skills"):
+    """Create the old database's tables (frames/legacy/schema/*.sql into `public`, skills/*.sql
+    into `skills_schema`, each in file-name order) on a psycopg connection to an empty
+    database: what the tests and the benchmark import from."""
+    for path in sorted(SCHEMA_DIR.glob("*.sql")):
+        conn.execute(path.read_text(encoding="utf-8"))
+    conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(skills_schema)))
+    conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(skills_schema)))
+    for path in sorted((SCHEMA_DIR / "skills").glob("*.sql")):
+        conn.execute(path.read_text(encoding="utf-8"))
+    conn.execute("SET search_path TO public")

@@ -59,12 +59,12 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='agentlog',
             name='error',
-            field=models.TextField(blank=True, db_default=''),
+            field=models.TextField(blank=True, db_default='', default=''),
         ),
         migrations.AlterField(
             model_name='agentlog',
             name='message',
-            field=models.TextField(blank=True, db_default=''),
+            field=models.TextField(blank=True, db_default='', default=''),
         ),
         migrations.AlterField(
             model_name='agentlog',
@@ -74,7 +74,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='agentlog',
             name='resolution',
-            field=models.TextField(blank=True, db_default=''),
+            field=models.TextField(blank=True, db_default='', default=''),
         ),
         migrations.AlterField(
             model_name='agentlog',
@@ -84,7 +84,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='agentlog',
             name='subsystem',
-            field=models.CharField(blank=True, db_default='', max_length=255),
+            field=models.CharField(blank=True, db_default='', default='', max_length=255),
         ),
         migrations.AlterField(
             model_name='agentlog',
@@ -94,7 +94,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='auditlog',
             name='actor',
-            field=models.CharField(blank=True, db_default='', help_text='Username at the time; kept if the account goes.', max_length=150),
+            field=models.CharField(blank=True, db_default='', default='', help_text='Username at the time; kept if the account goes.', max_length=150),
         ),
         migrations.AlterField(
             model_name='auditlog',
@@ -104,12 +104,12 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='auditlog',
             name='object_repr',
-            field=models.CharField(blank=True, db_default='', max_length=255),
+            field=models.CharField(blank=True, db_default='', default='', max_length=255),
         ),
         migrations.AlterField(
             model_name='auditlog',
             name='request_id',
-            field=models.CharField(blank=True, db_default='', max_length=64),
+            field=models.CharField(blank=True, db_default='', default='', max_length=64),
         ),
         migrations.AlterField(
             model_name='auditlog',
@@ -124,12 +124,12 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='faculty',
             name='department',
-            field=models.CharField(blank=True, db_default='', max_length=255),
+            field=models.CharField(blank=True, db_default='', default='', max_length=255),
         ),
         migrations.AlterField(
             model_name='faculty',
             name='description',
-            field=models.TextField(blank=True, db_default=''),
+            field=models.TextField(blank=True, db_default='', default=''),
         ),
         migrations.AlterField(
             model_name='faculty',
@@ -139,7 +139,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='faculty',
             name='role',
-            field=models.CharField(blank=True, db_default='', help_text='Faculty Advisor, Program Coordinator ...', max_length=255),
+            field=models.CharField(blank=True, db_default='', default='', help_text='Faculty Advisor, Program Coordinator ...', max_length=255),
         ),
         migrations.AlterField(
             model_name='project',
@@ -149,7 +149,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='project',
             name='description',
-            field=models.TextField(blank=True, db_default=''),
+            field=models.TextField(blank=True, db_default='', default=''),
         ),
         migrations.AlterField(
             model_name='project',
@@ -164,7 +164,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='project',
             name='type',
-            field=models.CharField(blank=True, choices=[('collaborative', 'Collaborative'), ('contract', 'Contract'), ('proposal', 'Proposal')], db_default='', max_length=32),
+            field=models.CharField(blank=True, choices=[('collaborative', 'Collaborative'), ('contract', 'Contract'), ('proposal', 'Proposal')], db_default='', default='', max_length=32),
         ),
         migrations.AlterField(
             model_name='student',
@@ -179,12 +179,12 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='student',
             name='expertise_area',
-            field=models.CharField(blank=True, db_default='', help_text='Electrical, Software, Mechanical ...', max_length=255),
+            field=models.CharField(blank=True, db_default='', default='', help_text='Electrical, Software, Mechanical ...', max_length=255),
         ),
         migrations.AlterField(
             model_name='student',
             name='graduation_term',
-            field=models.CharField(blank=True, db_default='', max_length=32, validators=[django.core.validators.RegexValidator('^(Spring|Summer|Fall|Winter) [0-9]{4}$', "Write a term as 'Spring 2026' (Spring, Summer, Fall or Winter and a year).")]),
+            field=models.CharField(blank=True, db_default='', default='', max_length=32, validators=[django.core.validators.RegexValidator('^(Spring|Summer|Fall|Winter) [0-9]{4}$', "Write a term as 'Spring 2026' (Spring, Summer, Fall or Winter and a year).")]),
         ),
         migrations.AlterField(
             model_name='student',
@@ -199,7 +199,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='student',
             name='role',
-            field=models.CharField(blank=True, db_default='', max_length=100),
+            field=models.CharField(blank=True, db_default='', default='', max_length=100),
         ),
         migrations.AlterField(
             model_name='student',
@@ -214,12 +214,12 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='team',
             name='description',
-            field=models.TextField(blank=True, db_default=''),
+            field=models.TextField(blank=True, db_default='', default=''),
         ),
         migrations.AlterField(
             model_name='team',
             name='discipline',
-            field=models.CharField(blank=True, db_default='', help_text='Electrical Engineering, CS, Design ...', max_length=255),
+            field=models.CharField(blank=True, db_default='', default='', help_text='Electrical Engineering, CS, Design ...', max_length=255),
         ),
         migrations.AlterField(
             model_name='team',
@@ -229,7 +229,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='team',
             name='subsystem',
-            field=models.CharField(blank=True, choices=[('avionics', 'Avionics'), ('structures', 'Structures'), ('mission_ops', 'Mission operations'), ('thermal', 'Thermal'), ('power', 'Power'), ('communications', 'Communications'), ('payload', 'Payload'), ('software', 'Software')], db_default='', max_length=32),
+            field=models.CharField(blank=True, choices=[('avionics', 'Avionics'), ('structures', 'Structures'), ('mission_ops', 'Mission operations'), ('thermal', 'Thermal'), ('power', 'Power'), ('communications', 'Communications'), ('payload', 'Payload'), ('software', 'Software')], db_default='', default='', max_length=32),
         ),
         migrations.AlterField(
             model_name='university',
@@ -239,7 +239,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='university',
             name='contact_email',
-            field=models.EmailField(blank=True, db_default='', max_length=254),
+            field=models.EmailField(blank=True, db_default='', default='', max_length=254),
         ),
         migrations.AlterField(
             model_name='university',
@@ -254,7 +254,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='university',
             name='location',
-            field=models.CharField(blank=True, db_default='', max_length=255),
+            field=models.CharField(blank=True, db_default='', default='', max_length=255),
         ),
         migrations.AlterField(
             model_name='university',

@@ -24,14 +24,14 @@ class AuditLog(models.Model):
 
     timestamp = models.DateTimeField(default=timezone.now, db_default=Now(), db_index=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    actor = models.CharField(max_length=150, blank=True, db_default="", help_text="Username at the time; kept if the account goes.")
+    actor = models.CharField(max_length=150, blank=True, default="", db_default="", help_text="Username at the time; kept if the account goes.")
     action = models.CharField(max_length=8, choices=Action.choices)
     source = models.CharField(max_length=8, choices=Source.choices)
     table_name = models.CharField(max_length=64, help_text="The record's table, e.g. students.")
     object_id = models.CharField(max_length=64)
-    object_repr = models.CharField(max_length=255, blank=True, db_default="")
+    object_repr = models.CharField(max_length=255, blank=True, default="", db_default="")
     changes = models.JSONField(default=dict, db_default={}, blank=True, help_text="{field: [before, after]}")
-    request_id = models.CharField(max_length=64, blank=True, db_default="")
+    request_id = models.CharField(max_length=64, blank=True, default="", db_default="")
 
     class Meta:
         db_table = "audit_logs"
@@ -53,11 +53,11 @@ class AgentLog(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     agent_name = models.CharField(max_length=100, db_index=True, help_text="The job, e.g. import_notion.")
     action_type = models.CharField(max_length=100)
-    subsystem = models.CharField(max_length=255, blank=True, db_default="")
+    subsystem = models.CharField(max_length=255, blank=True, default="", db_default="")
     status = models.CharField(max_length=50, choices=Status.choices, default=Status.RUNNING, db_default=Status.RUNNING)
-    error = models.TextField(blank=True, db_default="")
-    resolution = models.TextField(blank=True, db_default="")
-    message = models.TextField(blank=True, db_default="")
+    error = models.TextField(blank=True, default="", db_default="")
+    resolution = models.TextField(blank=True, default="", db_default="")
+    message = models.TextField(blank=True, default="", db_default="")
     metadata = models.JSONField(default=dict, db_default={}, blank=True)
     triggered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 

@@ -80,8 +80,8 @@ class RegistryModel(models.Model):
 class University(RegistryModel):
     id = registry_id_field()
     name = models.CharField(max_length=255)
-    location = models.CharField(max_length=255, blank=True, db_default="")
-    contact_email = models.EmailField(blank=True, db_default="")
+    location = models.CharField(max_length=255, blank=True, default="", db_default="")
+    contact_email = models.EmailField(blank=True, default="", db_default="")
     is_lead = models.BooleanField(default=False, db_default=False, help_text="Lead university of the program.")
     active = models.BooleanField(default=True, db_default=True)
 
@@ -105,10 +105,10 @@ class Project(RegistryModel):
         help_text="Leave empty for a multi-university (collaborative) program.",
     )
     name = models.CharField(max_length=255)
-    type = models.CharField(max_length=32, choices=ProjectType.choices, blank=True, db_default="")
+    type = models.CharField(max_length=32, choices=ProjectType.choices, blank=True, default="", db_default="")
     is_collaborative = models.BooleanField(default=False, db_default=False, editable=False)
     duration = models.PositiveIntegerField(null=True, blank=True, help_text="Months.")
-    description = models.TextField(blank=True, db_default="")
+    description = models.TextField(blank=True, default="", db_default="")
 
     class Meta:
         db_table = "projects"
@@ -142,9 +142,9 @@ class Team(RegistryModel):
     university = models.ForeignKey(University, null=True, blank=True, on_delete=models.PROTECT, related_name="teams")
     project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="teams")
     name = models.CharField(max_length=255)
-    discipline = models.CharField(max_length=255, blank=True, db_default="", help_text="Electrical Engineering, CS, Design ...")
-    subsystem = models.CharField(max_length=32, choices=Subsystem.choices, blank=True, db_default="")
-    description = models.TextField(blank=True, db_default="")
+    discipline = models.CharField(max_length=255, blank=True, default="", db_default="", help_text="Electrical Engineering, CS, Design ...")
+    subsystem = models.CharField(max_length=32, choices=Subsystem.choices, blank=True, default="", db_default="")
+    description = models.TextField(blank=True, default="", db_default="")
 
     university_scope = "university"
     faculty_editable = True
@@ -162,9 +162,9 @@ class Faculty(RegistryModel):
     university = models.ForeignKey(University, null=True, blank=True, on_delete=models.PROTECT, related_name="faculty")
     name = models.CharField(max_length=255)
     email = models.EmailField(null=True, blank=True, unique=True)
-    role = models.CharField(max_length=255, blank=True, db_default="", help_text="Faculty Advisor, Program Coordinator ...")
-    department = models.CharField(max_length=255, blank=True, db_default="")
-    description = models.TextField(blank=True, db_default="")
+    role = models.CharField(max_length=255, blank=True, default="", db_default="", help_text="Faculty Advisor, Program Coordinator ...")
+    department = models.CharField(max_length=255, blank=True, default="", db_default="")
+    description = models.TextField(blank=True, default="", db_default="")
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="faculty_profile",
     )
@@ -197,9 +197,9 @@ class Student(RegistryModel):
     )
     name = models.CharField(max_length=255)
     email = models.EmailField(null=True, blank=True, unique=True)
-    role = models.CharField(max_length=100, blank=True, db_default="")
-    expertise_area = models.CharField(max_length=255, blank=True, db_default="", help_text="Electrical, Software, Mechanical ...")
-    graduation_term = models.CharField(max_length=32, blank=True, db_default="", validators=[term_validator])
+    role = models.CharField(max_length=100, blank=True, default="", db_default="")
+    expertise_area = models.CharField(max_length=255, blank=True, default="", db_default="", help_text="Electrical, Software, Mechanical ...")
+    graduation_term = models.CharField(max_length=32, blank=True, default="", db_default="", validators=[term_validator])
     terms_remaining = models.PositiveSmallIntegerField(default=4, db_default=4)
     status = models.GeneratedField(
         expression=status_expression(),

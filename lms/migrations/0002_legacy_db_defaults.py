@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='module',
             name='category',
-            field=models.CharField(blank=True, db_default='', db_index=True, help_text='Safety, Technical, Orientation ...', max_length=100),
+            field=models.CharField(blank=True, db_default='', default='', db_index=True, help_text='Safety, Technical, Orientation ...', max_length=100),
         ),
         migrations.AlterField(
             model_name='module',
@@ -28,7 +28,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='module',
             name='description',
-            field=models.TextField(blank=True, db_default=''),
+            field=models.TextField(blank=True, db_default='', default=''),
         ),
         migrations.AlterField(
             model_name='module',
@@ -43,7 +43,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='module',
             name='interaction_level',
-            field=models.CharField(blank=True, choices=[('low', 'Low'), ('medium', 'Medium'), ('high', 'High')], db_default='', max_length=20),
+            field=models.CharField(blank=True, choices=[('low', 'Low'), ('medium', 'Medium'), ('high', 'High')], db_default='', default='', max_length=20),
         ),
         migrations.AlterField(
             model_name='module',
@@ -73,7 +73,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='module',
             name='subsystem',
-            field=models.CharField(blank=True, choices=[('avionics', 'Avionics'), ('structures', 'Structures'), ('mission_ops', 'Mission operations'), ('thermal', 'Thermal'), ('power', 'Power'), ('communications', 'Communications'), ('payload', 'Payload'), ('software', 'Software')], db_default='', max_length=32),
+            field=models.CharField(blank=True, choices=[('avionics', 'Avionics'), ('structures', 'Structures'), ('mission_ops', 'Mission operations'), ('thermal', 'Thermal'), ('power', 'Power'), ('communications', 'Communications'), ('payload', 'Payload'), ('software', 'Software')], db_default='', default='', max_length=32),
         ),
         migrations.AlterField(
             model_name='module',
@@ -93,17 +93,17 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='moduleanalyticsevent',
             name='device_type',
-            field=models.CharField(blank=True, choices=[('desktop', 'Desktop'), ('tablet', 'Tablet'), ('phone', 'Phone')], db_default='', max_length=50),
+            field=models.CharField(blank=True, choices=[('desktop', 'Desktop'), ('tablet', 'Tablet'), ('phone', 'Phone')], db_default='', default='', max_length=50),
         ),
         migrations.AlterField(
             model_name='moduleanalyticsevent',
             name='pattern_detected',
-            field=models.CharField(blank=True, db_default='', max_length=100),
+            field=models.CharField(blank=True, db_default='', default='', max_length=100),
         ),
         migrations.AlterField(
             model_name='moduleanalyticsevent',
             name='session_id',
-            field=models.CharField(blank=True, db_default='', max_length=255),
+            field=models.CharField(blank=True, db_default='', default='', max_length=255),
         ),
         migrations.AlterField(
             model_name='moduleanalyticsevent',
@@ -118,7 +118,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='moduleassignment',
             name='assignment_rule',
-            field=models.CharField(blank=True, choices=[('all_students', 'All active students of the target'), ('all_incoming_students', 'All incoming students of the target'), ('subsystem_specific', "Students on a team of the module's subsystem")], db_default='', max_length=255),
+            field=models.CharField(blank=True, choices=[('all_students', 'All active students of the target'), ('all_incoming_students', 'All incoming students of the target'), ('subsystem_specific', "Students on a team of the module's subsystem")], db_default='', default='', max_length=255),
         ),
         migrations.AlterField(
             model_name='moduleassignment',
@@ -133,7 +133,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='modulefeedback',
             name='comment',
-            field=models.TextField(blank=True, db_default=''),
+            field=models.TextField(blank=True, db_default='', default=''),
         ),
         migrations.AlterField(
             model_name='modulefeedback',
@@ -223,12 +223,12 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='modulesection',
             name='content',
-            field=models.TextField(blank=True, db_default='', help_text='Markdown for text sections; instructions for the others.'),
+            field=models.TextField(blank=True, db_default='', default='', help_text='Markdown for text sections; instructions for the others.'),
         ),
         migrations.AlterField(
             model_name='modulesection',
             name='media_url',
-            field=models.CharField(blank=True, db_default='', max_length=500),
+            field=models.CharField(blank=True, db_default='', default='', max_length=500),
         ),
         migrations.AlterField(
             model_name='modulesection',
@@ -238,6 +238,6 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='modulesection',
             name='title',
-            field=models.CharField(blank=True, db_default='', max_length=255),
+            field=models.CharField(blank=True, db_default='', default='', max_length=255),
         ),
     ]

@@ -34,7 +34,7 @@ class ModuleAssignment(models.Model):
     assigned_at = models.DateTimeField(default=timezone.now, db_default=Now())
     # Phase 3
     auto_assigned = models.BooleanField(default=False, db_default=False, editable=False)
-    assignment_rule = models.CharField(max_length=255, choices=AssignmentRule.choices, blank=True, db_default="")
+    assignment_rule = models.CharField(max_length=255, choices=AssignmentRule.choices, blank=True, default="", db_default="")
     source = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.CASCADE, related_name="expanded", editable=False,
         help_text="The team/university/program rule this per-student row came from.",

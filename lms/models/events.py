@@ -56,13 +56,13 @@ class ModuleAnalyticsEvent(models.Model):
     event_type = models.CharField(max_length=100, choices=EventType.choices)
     event_data = models.JSONField(null=True, blank=True)
     section_number = models.PositiveIntegerField(null=True, blank=True)
-    session_id = models.CharField(max_length=255, blank=True, db_default="")
-    device_type = models.CharField(max_length=50, choices=DeviceType.choices, blank=True, db_default="")
+    session_id = models.CharField(max_length=255, blank=True, default="", db_default="")
+    device_type = models.CharField(max_length=50, choices=DeviceType.choices, blank=True, default="", db_default="")
     timestamp = models.DateTimeField(default=timezone.now, db_default=Now())
     time_elapsed_seconds = models.PositiveIntegerField(null=True, blank=True, help_text="Seconds since the module started.")
     # Phase 3
     struggle_signal = models.DecimalField(max_digits=3, decimal_places=2, null=True, blank=True)
-    pattern_detected = models.CharField(max_length=100, blank=True, db_default="")
+    pattern_detected = models.CharField(max_length=100, blank=True, default="", db_default="")
 
     university_scope = "student__university"
 

@@ -29,7 +29,7 @@ class ModuleFeedback(models.Model):
     student = models.ForeignKey("frames.Student", on_delete=models.CASCADE, related_name="module_feedback")
     rating = models.PositiveSmallIntegerField(null=True, blank=True)
     difficulty_rating = models.PositiveSmallIntegerField(null=True, blank=True)
-    comment = models.TextField(blank=True, db_default="")
+    comment = models.TextField(blank=True, default="", db_default="")
     created_at = models.DateTimeField(default=timezone.now, db_default=Now(), editable=False)
     is_anonymous = models.BooleanField(default=False, db_default=False)
     # Phase 3

@@ -54,9 +54,9 @@ class Module(models.Model):
 
     module_id = models.CharField(max_length=100, unique=True, validators=[slug_validator], help_text="Slug, e.g. lab-safety-101.")
     title = models.CharField(max_length=255)
-    description = models.TextField(blank=True, db_default="")
-    category = models.CharField(max_length=100, blank=True, db_default="", db_index=True, help_text="Safety, Technical, Orientation ...")
-    subsystem = models.CharField(max_length=32, choices=Subsystem.choices, blank=True, db_default="")
+    description = models.TextField(blank=True, default="", db_default="")
+    category = models.CharField(max_length=100, blank=True, default="", db_default="", db_index=True, help_text="Safety, Technical, Orientation ...")
+    subsystem = models.CharField(max_length=32, choices=Subsystem.choices, blank=True, default="", db_default="")
     estimated_minutes = models.PositiveIntegerField(default=10, db_default=10)
     created_by = models.ForeignKey("frames.Faculty", null=True, blank=True, on_delete=models.SET_NULL, related_name="modules_created")
     university = models.ForeignKey(
@@ -73,7 +73,7 @@ class Module(models.Model):
     published_at = models.DateTimeField(null=True, blank=True)
     # Phase 2
     module_type = models.CharField(max_length=50, choices=ModuleType.choices, default=ModuleType.TEXT, db_default=ModuleType.TEXT)
-    interaction_level = models.CharField(max_length=20, choices=InteractionLevel.choices, blank=True, db_default="")
+    interaction_level = models.CharField(max_length=20, choices=InteractionLevel.choices, blank=True, default="", db_default="")
     required_components = models.JSONField(default=_list, db_default=[], blank=True, help_text="e.g. ['monaco-editor', 'three-js'].")
     difficulty_level = models.PositiveSmallIntegerField(default=1, db_default=1, help_text="1 (easiest) to 5.")
     adaptive_config = models.JSONField(null=True, blank=True)
@@ -115,9 +115,9 @@ class ModuleSection(models.Model):
     module = models.ForeignKey(Module, on_delete=models.CASCADE, related_name="sections")
     section_number = models.PositiveIntegerField(help_text="Display order, from 1.")
     section_type = models.CharField(max_length=50, choices=SectionType.choices, default=SectionType.TEXT, db_default=SectionType.TEXT)
-    title = models.CharField(max_length=255, blank=True, db_default="")
-    content = models.TextField(blank=True, db_default="", help_text="Markdown for text sections; instructions for the others.")
-    media_url = models.CharField(max_length=500, blank=True, db_default="")
+    title = models.CharField(max_length=255, blank=True, default="", db_default="")
+    content = models.TextField(blank=True, default="", db_default="", help_text="Markdown for text sections; instructions for the others.")
+    media_url = models.CharField(max_length=500, blank=True, default="", db_default="")
     duration_seconds = models.PositiveIntegerField(null=True, blank=True)
     # Phase 2
     section_config = models.JSONField(null=True, blank=True, help_text="Type-specific configuration.")

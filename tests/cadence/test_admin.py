@@ -8,7 +8,7 @@ from frames.base.resources import run_import
 from frames.models import AuditLog
 
 pytestmark = pytest.mark.django_db
-MODELS = ["person", "workstream", "task", "meeting", "document", "rawcontent", "notionsyncmetadata"]
+MODELS = ["person", "workstream", "task", "meeting", "document", "rawcontent", "notionsyncmetadata", "notiondatabase"]
 
 
 @pytest.mark.parametrize("model", MODELS)
@@ -105,6 +105,69 @@ def test_upload_refuses_hostile_archive(cworld, login_client, tmp_path):
         response = client.post("/admin/cadence/notionsyncmetadata/import/", {"archive": handle, "preview": "Preview"})
     page = response.content.decode()
     assert "Refused" in page and "not a zip" in page and "Apply this import" not in page
+
+
+def test_preview_lists_databases_and_applies_the_coordinators_choices(cworld, login_client, tmp_path):
+    import datetime
+
+    from cadence.models import Meeting, NotionDatabase, RawContent
+    from cadence.notion.fixture import QUIRKS, build_export
+
+    archive = build_export(QUIRKS, tmp_path / "orbit.zip")
+    client = login_client(cworld.users["coordinator"])
+    with open(archive, "rb") as handle:
+        response = client.post("/admin/cadence/notionsyncmetadata/import/", {"archive": handle, "time_zone": "Asia/Tokyo", "preview": "Preview"})
+    page = response.content.decode()
+    assert response.status_code == 200 and 'id="notion-databases"' in page and "Times without a zone are read in <strong>Asia/Tokyo" in page
+    databases = {d["name"]: d for d in response.context["databases"]}
+    ops = databases["Ops board"]
+    assert (ops["rows"], ops["detected_kind"], ops["kind"]) == (1, "", "")
+    assert [(c["name"], c["role"]) for c in databases["Launch deliverables"]["columns"]][:2] == [("Name", "title"), ("DRI", "assignee")]
+    token = response.context["token"]
+    # every select as the page shows it, with the Ops board set to tasks and two of its columns given roles
+    form = {d["field"]: d["kind"] for d in databases.values()}
+    form.update({c["field"]: c["role"] for d in databases.values() for c in d["columns"]})
+    form[ops["field"]] = "tasks"
+    form[ops["columns"][1]["field"]] = "status"
+    form[ops["columns"][2]["field"]] = "assignee"
+    response = client.post("/admin/cadence/notionsyncmetadata/import/", {**form, "token": token, "repreview": "1"})
+    assert response.status_code == 200 and response.context["report"]["tables"]["cadence_tasks"]["created"] == 8
+    assert {d["name"]: d["kind"] for d in response.context["databases"]}["Ops board"] == "tasks"
+    assert not NotionDatabase.objects.filter(kind_chosen=True).exists()  # a preview remembers nothing
+    response = client.post("/admin/cadence/notionsyncmetadata/import/", {**form, "token": token, "apply": "1"})
+    assert response.status_code == 302
+    task = Task.objects.select_related("assignee").get(title="Book the clean room")
+    assert (task.status, task.assignee.name) == ("blocked", "Nguyễn Thị Lan")
+    memory = NotionDatabase.objects.get(kind_chosen=True)  # only the database the coordinator changed is pinned
+    assert (memory.name, memory.kind, memory.column_roles) == ("Ops board", "tasks", {"Stage": "status", "Who's on it": "assignee"})
+    assert Meeting.objects.get(name="August 6, 2025").meeting_date == datetime.datetime(2025, 8, 6, 1, 0, tzinfo=datetime.UTC)
+    # raw content is browsable by category and database
+    listing = client.get("/admin/cadence/rawcontent/?category__exact=archive").content.decode()
+    assert "Avionics weekly sync 2023-03-02" in listing and "Integrate flight radio" not in listing
+    listing = client.get("/admin/cadence/rawcontent/?database=Lab+notebook").content.decode()
+    assert "Battery soak" in listing and "Thermal vacuum run 3" in listing and "Ground segment" not in listing
+    log = RawContent.objects.get(title="Radio test log")
+    assert "Integrate flight radio" in client.get(f"/admin/cadence/rawcontent/{log.pk}/change/").content.decode()
+
+
+def test_upload_shows_what_a_wrong_export_is(cworld, login_client, tmp_path):
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as inner:
+        inner.writestr(f"Export-x/Home {'c' * 32}.html", "<html></html>")
+    path = tmp_path / "html.zip"
+    with zipfile.ZipFile(path, "w") as outer:
+        outer.writestr("Export-x-Part-1.zip", buffer.getvalue())
+    client = login_client(cworld.users["coordinator"])
+    with open(path, "rb") as handle:
+        response = client.post("/admin/cadence/notionsyncmetadata/import/", {"archive": handle, "preview": "Preview"})
+    page = response.content.decode()
+    assert "Refused: this is a Notion HTML export" in page and "Apply this import" not in page
+    with open(path, "rb") as handle:
+        response = client.post("/admin/cadence/notionsyncmetadata/import/", {"archive": handle, "time_zone": "Mars/Olympus", "preview": "Preview"})
+    assert "unknown time zone" in response.content.decode()
 
 
 def test_faculty_cannot_post_import(cworld, login_client, notion_zip):

@@ -1,9 +1,10 @@
 import datetime
+import zoneinfo
 
 import pytest
 
-from cadence.notion.classify import normalise_status, recognise_subsystem
-from cadence.notion.csvs import parse_csv
+from cadence.notion.classify import detect_kind, detect_roles, normalise_status, page_category, recognise_subsystem
+from cadence.notion.csvs import Database, parse_csv
 from cadence.notion.dates import DateParseError, column_dayfirst, parse_date
 from cadence.notion.pages import action_items, parse_page, parse_relations
 from cadence.notion.people import Mentions, PeopleIndex, fold_key, name_key, split_people
@@ -155,3 +156,91 @@ def test_csv_bom_crlf_short_rows():
     assert rows[0] == {"Name": "Fix, then test", "Status": "Done", "Due": "April 1 2024"}
     assert rows[1]["__missing__"] == ["Status", "Due"]
     assert problems == [("Tasks.csv", "row 3: 1 of 3 columns; missing Status, Due left empty")]
+
+
+# ---------------------------------------------------------------- kinds, roles, categories
+
+
+@pytest.mark.parametrize(
+    ("name", "columns", "kind"),
+    [
+        ("Launch deliverables", ["Name", "DRI", "Status"], "tasks"),
+        ("Social Media Planner", ["Name", "Assign", "Status", "Post date"], "tasks"),
+        ("Team To-dos", ["Name"], "tasks"),
+        ("Meeting action items", ["Name", "Owner"], "tasks"),  # the word nearest the end wins
+        ("Sprint 12", ["Name"], "tasks"),
+        ("Standups", ["Name", "Date"], "meetings"),
+        ("Weekly syncs", ["Name"], "meetings"),
+        ("Sprint meetings", ["Name"], "meetings"),
+        ("Knowledge base", ["Name"], "documents"),
+        ("Roadmap", ["Name"], "projects"),
+        ("Initiatives", ["Name"], "projects"),
+        ("Team directory", ["Name", "Email"], "people"),
+        ("Lab notebook", ["Name", "Date", "Author", "Subsystem"], ""),
+        ("Ops board", ["Name", "Stage", "Who's on it"], ""),
+        ("Board", ["Name", "Status", "Assigned to"], "tasks"),  # from the columns
+        ("Gatherings", ["Name", "Date", "Attendees"], "meetings"),
+        ("Crew", ["Name", "E-mail", "Role"], "people"),
+    ],
+)
+def test_database_kind_from_name_then_columns(name, columns, kind):
+    assert detect_kind(name, columns)[0] == kind
+
+
+def test_column_roles_per_kind():
+    assert detect_roles("tasks", ["Task", "DRI", "Owner", "Status", "Due", "Created time"]) == {
+        "Task": "title", "DRI": "assignee", "Owner": "person", "Status": "status", "Due": "due", "Created time": "created_time",
+    }
+    assert detect_roles("tasks", ["Name", "Assigned to", "Post date"])["Post date"] == "due"
+    assert detect_roles("tasks", ["Name", "Assign", "Date"])["Date"] == "due"  # a planner's lone date is when it is due
+    assert detect_roles("meetings", ["Name", "Date", "Attendees", "Note taker"]) == {
+        "Name": "title", "Date": "date", "Attendees": "attendees", "Note taker": "person",
+    }
+    assert detect_roles("projects", ["Name", "Lead", "Status"])["Lead"] == "owner"
+    assert detect_roles("", ["Name", "Date", "Author"]) == {"Name": "title", "Date": "", "Author": "person"}
+
+
+@pytest.mark.parametrize(
+    ("title", "folders", "category"),
+    [
+        ("Avionics weekly sync 2023-03-02", ["Archive"], "archive"),
+        ("Old meeting notes", [], "archive"),
+        ("Meeting template", [], "template"),
+        ("Welcome to the team", [], "onboarding"),
+        ("Aiko’s scratchpad", [], "personal"),
+        ("Radio handbook", [], "wiki"),
+        ("CADENCE Home", [], "wiki"),
+        ("Meeting notes – Oct 2023", ["CADENCE Home"], "page"),
+        ("Ideas", ["Team wiki", "CADENCE Home"], "wiki"),
+    ],
+)
+def test_standalone_page_categories(title, folders, category):
+    assert page_category(title, folders) == category
+
+
+def test_naive_times_are_in_the_workspace_zone():
+    berlin = zoneinfo.ZoneInfo("Europe/Berlin")
+    parsed = parse_date("August 6, 2025 10:00 AM", tz=berlin)
+    assert parsed.start == datetime.datetime(2025, 8, 6, 8, 0, tzinfo=UTC)
+    assert parse_date("August 6, 2025", tz=berlin).start_datetime() == datetime.datetime(2025, 8, 5, 22, 0, tzinfo=UTC)
+    assert parse_date("August 6, 2025 10:00 AM (UTC)", tz=berlin).start == datetime.datetime(2025, 8, 6, 10, 0, tzinfo=UTC)
+
+
+def test_rows_match_pages_whatever_their_title():
+    db = Database(db_id="a" * 32, name="Tasks", folder="Tasks " + "a" * 32, columns=["Name", "Status", "Owner"])
+    db.rows = [{"Name": "", "Status": "Done", "Owner": "Bo"}, {"Name": "", "Status": "Backlog", "Owner": "Ana"},
+               {"Name": "@August 6, 2025", "Status": "", "Owner": ""}, {"Name": "Fix radio", "Status": "", "Owner": ""}]
+    db.index_rows()
+    assert db.take_row("Untitled", {"Status": "Backlog", "Owner": "Ana"}) is db.rows[1]  # the cells agree
+    assert db.take_row("@Today", {}) is db.rows[2]
+    assert db.take_row("New task template", {"Status": "Done"}) is None  # not listed: a template
+    assert db.take_row("Fix radio") is db.rows[3]
+    assert [n for n, _ in db.untaken_rows()] == [0]
+
+
+def test_rows_sharing_a_title_match_on_their_cells():
+    db = Database(db_id="b" * 32, name="Meetings", folder="Meetings " + "b" * 32, columns=["Name", "Date"])
+    db.rows = [{"Name": "Weekly sync", "Date": "May 1, 2025"}, {"Name": "Weekly sync", "Date": "May 8, 2025"}]
+    db.index_rows()
+    assert db.take_row("Weekly sync", {"Date": "May 8, 2025"}) is db.rows[1]
+    assert db.take_row("Weekly sync", {"Date": "May 1, 2025"}) is db.rows[0]

@@ -243,3 +243,15 @@ def test_html_export_is_named_in_command_and_run_recorded_failed(tmp_path):
     assert info.value.returncode == 2 and "Refused: this is a Notion HTML export" in out.getvalue()
     run = NotionSyncMetadata.objects.get()
     assert run.status == "refused" and AgentLog.objects.get(pk=run.agent_log_id).status == "failed"
+
+
+def test_records_an_earlier_import_invented_from_standalone_pages_are_removed(quirks_zip):
+    notion_import(archive_path_or_file=str(quirks_zip))
+    # as an earlier importer left it: the archived weekly sync page made a meeting, and its hash differs
+    page = RawContent.objects.get(title="Avionics weekly sync 2023-03-02")
+    RawContent.objects.filter(pk=page.pk).update(category="meetings", content_hash="0" * 64)
+    Meeting.objects.create(name="Avionics weekly sync 2023-03-02", notion_page_id=page.notion_page_id, raw_content=page)
+    report = notion_import(archive_path_or_file=str(quirks_zip))
+    assert not Meeting.objects.filter(notion_page_id=page.notion_page_id).exists()
+    assert report["moved"] == [{"notion_page_id": page.notion_page_id, "from": "cadence_meetings", "to": "cadence_raw_content"}]
+    assert RawContent.objects.get(pk=page.pk).category == "archive"

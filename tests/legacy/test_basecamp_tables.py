@@ -181,7 +181,9 @@ def test_basecamp_rows_fates_and_rerun(old_basecamp, run_legacy_import):
         assert (second["created"], second["updated"]) == (0, 0), name
         assert second["unchanged"] == first["created"] + first["updated"] + first["unchanged"], name
         assert second["skipped"] == first["skipped"], name
-    assert again["conflicts"] == report["conflicts"]  # the kept FRAMES value is reported again, never overwritten
+    # The old CircuitJS configuration has not changed since: nothing new to report, FRAMES' stays.
+    assert again["conflicts"] == []
+    assert SimulationEnvironment.objects.get(slug="circuitjs").config_json == shipped["circuitjs"]
     assert LearnerPerformance.objects.count() == 3
 
 

@@ -72,6 +72,8 @@ def test_unreachable_source_is_a_clear_error():
 
 @pytest.fixture
 def empty_database(django_db_setup):
+    if connection.vendor != "postgresql":
+        pytest.skip("the old database is PostgreSQL: set DATABASE_URL to a PostgreSQL database")
     name = f"{connection.settings_dict['NAME']}_legacy_empty"[:63]
     admin = psycopg.connect(_server_url("postgres"), autocommit=True)
     admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
@@ -82,8 +84,6 @@ def empty_database(django_db_setup):
 
 
 def test_a_source_that_is_not_the_old_database_is_refused(empty_database):
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL")
     with pytest.raises(CommandError, match="has none of the old database's tables"):
         run(empty_database)
     with pytest.raises(CommandError, match="is a FRAMES database"):

@@ -81,6 +81,7 @@ ASSIGNMENTS = [
     {"id": 3, "module_id": 1, "student_id": "student-404"},
     {"id": 4, "module_id": 1},
     {"id": 5, "module_id": 1, "student_id": "student-002", "assignment_type": "mandatory", "assigned_by_id": "fac-999"},
+    {"id": 6, "module_id": 3, "university_id": "uni_two", "assignment_type": "optional"},
 ]
 PROGRESS = [
     {"id": 1, "module_id": 1, "student_id": "student-001", "status": "Complete", "progress_percent": 100,
@@ -187,13 +188,15 @@ def test_lms_rows_fates_and_rerun(old_lms, run_legacy_import):
                                                        "assignment_type", "auto_assigned", "assigned_by_id"),
                   key=lambda r: (r[0], r[1] or "", r[2] or ""))
     assert rows == [
+        ("advanced-power", None, None, "uni_two", "optional", False, None),
+        ("advanced-power", "student-002", None, None, "optional", True, None),
         ("lab-safety-101", "student-001", None, None, "required", False, None),
         ("lab-safety-101", "student-002", None, None, "required", False, None),
         ("power-basics", None, "team-001", None, "recommended", False, None),
         ("power-basics", "student-001", None, None, "recommended", True, None),
     ]
     assert ModuleAssignment.objects.get(module=safety, student_id="student-001").due_date == datetime.date(2025, 3, 1)
-    assert tables["module_assignments"]["created"] == 3
+    assert tables["module_assignments"]["created"] == 4
     assert keys_of(tables["module_assignments"]["skipped"]) == {
         "3": "student_id: no students 'student-404'", "4": "names no student, team or university to assign to",
     }
@@ -266,3 +269,49 @@ def test_hand_edit_is_a_conflict_kept(old_lms, run_legacy_import):
     assert overwritten["tables"]["module_progress"]["updated"] == 1
     row.refresh_from_db()
     assert row.pause_count == 3
+
+
+def test_seed_000_shape_of_modules_and_progress(legacy_source, run_legacy_import):
+    """Seed 000 describes the same two tables otherwise (string keys, the slug in its own
+    column, capitalised status words, TEXT[] tags and completed sections, minutes, score):
+    a source built that way imports too."""
+    from lms.models import Module, ModuleProgress
+
+    legacy_source.execute("DROP TABLE modules; DROP TABLE module_progress")
+    legacy_source.execute("""
+        CREATE TABLE modules (
+            module_id VARCHAR PRIMARY KEY, title VARCHAR NOT NULL, slug VARCHAR UNIQUE, description TEXT, category VARCHAR,
+            difficulty VARCHAR, estimated_minutes INTEGER, target_audience VARCHAR, status VARCHAR DEFAULT 'Draft', tags TEXT[],
+            sections JSONB, notion_page_id VARCHAR, github_file VARCHAR, created_at TIMESTAMP, updated_at TIMESTAMP, meta JSONB);
+        CREATE TABLE module_progress (
+            id VARCHAR PRIMARY KEY, module_id VARCHAR NOT NULL, student_id VARCHAR NOT NULL, status VARCHAR,
+            completed_sections TEXT[], time_spent_minutes INTEGER, score INTEGER, started_at TIMESTAMP, completed_at TIMESTAMP,
+            meta JSONB)""")
+    fill(legacy_source, REGISTRY)
+    fill(legacy_source, {
+        "modules": [
+            {"module_id": "mod-safety", "slug": "lab-safety-101", "title": "Lab Safety", "status": "Published",
+             "difficulty": "Beginner", "tags": ["safety", "lab"], "created_at": datetime.datetime(2025, 1, 10, 9, 0)},
+            {"module_id": "mod-power", "slug": None, "title": "Power", "status": "Review", "difficulty": "Expert", "tags": None},
+        ],
+        "module_progress": [
+            {"id": "progress-001", "module_id": "mod-safety", "student_id": "student-001", "status": "In Progress",
+             "completed_sections": ["1", "2", "intro"], "time_spent_minutes": 25, "score": 88,
+             "started_at": datetime.datetime(2025, 2, 1, 9, 0)},
+            {"id": "progress-002", "module_id": "mod-gone", "student_id": "student-001", "status": "Complete"},
+        ],
+    })
+    report = run_legacy_import()
+    modules, progress = report["tables"]["modules"], report["tables"]["module_progress"]
+    assert (modules["created"], progress["created"]) == (2, 1)
+    assert sorted(Module.objects.values_list("module_id", "status", "difficulty_level", "tags")) == [
+        ("lab-safety-101", "published", 1, ["safety", "lab"]), ("mod-power", "review", 1, []),
+    ]
+    assert warned(modules) == [("mod-power", "difficulty", "Expert")]
+    row = ModuleProgress.objects.get()
+    assert (row.module.module_id, row.status, row.completed_sections, row.total_time_seconds, row.score) == (
+        "lab-safety-101", "in_progress", [1, 2], 1500, 88)
+    assert warned(progress) == [("progress-001", "completed_sections", ["1", "2", "intro"])]
+    assert keys_of(progress["skipped"]) == {"progress-002": "module_id: no modules 'mod-gone'"}
+    again = run_legacy_import()
+    assert [(again["tables"][t]["created"], again["tables"][t]["updated"]) for t in ("modules", "module_progress")] == [(0, 0), (0, 0)]

@@ -265,12 +265,12 @@ def convert_teacher(row, ctx):
     """A teacher FRAMES knows by e-mail is that faculty member (the engine keeps their own
     values and reports any that differ); else a new faculty member, the old id kept where free."""
     name, email = text(row.get("name")).strip(), _email(row)
-    values = {"id": _free_id(ctx, Faculty, str(row["id"]), name, email, "teacher"), "name": name, "email": email}
-    known = Faculty.objects.filter(email__iexact=email).values_list("email", flat=True).first() if email else None
+    known = Faculty.objects.filter(email__iexact=email).values("pk", "email").first() if email else None
     if known is not None:
-        values["email"] = known  # the same address: FRAMES' spelling of it, and FRAMES' creation time
-    else:
-        put_timestamp(values, ctx, "created_at", row)
+        # The same address: FRAMES' record, its spelling of the address and its creation time.
+        return {"id": known["pk"], "name": name, "email": known["email"]}
+    values = {"id": _free_id(ctx, Faculty, str(row["id"]), name, email, "teacher"), "name": name, "email": email}
+    put_timestamp(values, ctx, "created_at", row)
     return values
 
 
@@ -281,16 +281,16 @@ def teacher_match(values, ctx):
 def convert_skills_student(row, ctx):
     """Seed 004 has no e-mail column; a source that added one is matched by it first."""
     name, email = text(row.get("name")).strip(), _email(row)
-    advisor_id = teacher_ref(ctx, row, "teacher_id")
-    values = {"id": _free_id(ctx, Student, str(row["id"]), name, email, "student"), "name": name, "email": email,
-              "grade": row.get("grade"), "advisor_id": advisor_id}
-    by_email = Student.objects.filter(email__iexact=email).values_list("email", flat=True).first() if email else None
-    if by_email is not None:
-        values["email"] = by_email
-    if by_email is not None or Student.objects.filter(pk=values["id"]).exists():
-        return values  # a student FRAMES has keeps their university and creation time
+    values = {"name": name, "email": email, "grade": row.get("grade"), "advisor_id": teacher_ref(ctx, row, "teacher_id")}
+    known = Student.objects.filter(email__iexact=email).values("pk", "email").first() if email else None
+    if known is not None:
+        return values | {"id": known["pk"], "email": known["email"]}  # FRAMES' student keeps university and creation time
+    values["id"] = _free_id(ctx, Student, str(row["id"]), name, email, "student")
+    if Student.objects.filter(pk=values["id"]).exists():
+        return values  # the same person already in FRAMES under this id
     put_timestamp(values, ctx, "created_at", row)
     # A new student needs a university: their teacher's.
+    advisor_id = values["advisor_id"]
     university = Faculty.objects.filter(pk=advisor_id).values_list("university_id", flat=True).first() if advisor_id else None
     if university is None:
         raise Skip(f"university: the skills tracker names none, and teacher {row.get('teacher_id')!r} has none in FRAMES "

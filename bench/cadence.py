@@ -16,7 +16,8 @@ Figures
 - cadence.import.peak_rss_pages_<n>: the child's peak RSS (VmHWM) against a fixed budget of
   200 MB (`cadence.rss_budget`; ratio <= 1 meets it), printed with the archive's size and the RSS of a
   bare child (Django set up and connected, no import) for comparison;
-- for the large dump, the import's Python heap peak (tracemalloc, in another, slower child).
+- for the large dump, the import's Python heap peak (tracemalloc, in another, slower child; at full scale
+  only with BENCH_TRACEMALLOC=1, as it runs about 5x slower).
 """
 
 import json
@@ -140,8 +141,8 @@ def run(h):
                      higher_is_better=False)
             print(f"  info  cadence.import.pages_{pages}: archive {size / 1e6:.1f} MB, {truth.pages} pages + {truth.csv_only_rows} CSV-only rows, "
                   f"{child['problems']} problems reported")
-            if pages == h.n(50_000, 3000):
-                traced = _child("trace", path)
+            if pages == h.n(50_000, 3000) and (h.small or os.environ.get("BENCH_TRACEMALLOC")):
+                traced = _child("trace", path)  # tracemalloc slows the import about 5x: at full scale only on request
                 print(f"  info  cadence.import.pages_{pages}: Python heap peak during the import {traced['heap_peak_mb']:.1f} MB (tracemalloc)")
 
 

@@ -155,7 +155,7 @@ class RawContentAdmin(FramesAdmin):
     template, personal ...), rows of databases of no known kind by database, sub-pages by row."""
 
     resource_classes = [resources.RawContentResource]
-    list_display = ["title", "category", "database", "is_empty", "keep", "exclude_reason", "parent", "has_problems", "updated_at"]
+    list_display = ["title", "category", "database", "is_empty", "keep", "exclude_reason", "parent_page_id", "has_problems", "updated_at"]
     list_filter = ["category", "database", "is_empty", "keep"]
     search_fields = ["title", "notion_page_id", "source_path", "parent_page_id"]
     readonly_fields = ["notion_page_id", "source_path", "parent_page_id", "parent", "database", "is_empty", "content_hash", "properties",
@@ -188,6 +188,12 @@ class NotionDatabaseAdmin(FramesAdmin):
     readonly_fields = ["notion_id", "name", "detected_kind", "columns", "detected_roles", "rows", "last_seen_at", "updated_by"]
     fields = ["name", "notion_id", "detected_kind", "kind_chosen", "kind", "columns", "detected_roles", "column_roles", "rows", "last_seen_at",
               "updated_by"]
+
+    def save_model(self, request, obj, form, change):
+        if "kind" in form.changed_data:  # a kind set here is the coordinator's choice, even blank (no known kind)
+            obj.kind_chosen = True
+        obj.updated_by = request.user
+        super().save_model(request, obj, form, change)
 
 
 def _remove_stale_uploads(max_age=24 * 3600):

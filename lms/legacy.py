@@ -3,7 +3,8 @@
 
 The old tables point at modules by their integer `modules.id`; the key map remembers
 which FRAMES module each old id became, so every other table (here and in basecamp)
-resolves `module_id` through `ctx.reference(..., "modules")`."""
+resolves `module_id` through it (`module_ref`). The helpers below are shared with
+basecamp/legacy.py."""
 
 import weakref
 from collections import defaultdict, deque
@@ -12,7 +13,8 @@ from django.utils.text import slugify
 
 from frames.legacy.spec import Column, Skip, Table
 from frames.legacy.values import NotJson, is_blank, parse_json, word
-from frames.models import LegacyKey
+from frames.models import AuditLog, LegacyKey
+from frames.services import audit_entry, diff, snapshot
 from lms.models import (
     AssignmentType,
     DeviceType,
@@ -295,22 +297,20 @@ def module_prerequisites_from_json(pairs, ctx):
     `module_prerequisites` rows. A name that is no module, or an edge that would close a
     cycle, is reported and not written; an edge already there is left as it is."""
     graph = graph_for(ctx)
-    slugs = {item.strip() for _module, row in pairs for item in _prerequisite_items(row) if isinstance(item, str)}
+    items = [(module, str(module_key(row)), _prerequisite_items(row)) for module, row in pairs]
+    slugs = {item.strip() for _m, _k, listed in items for item in listed if isinstance(item, str)}
     by_slug = dict(Module.objects.filter(module_id__in=slugs).values_list("module_id", "pk")) if slugs else {}
+    # Old integer ids through the key map only (as `imported` does), read now: this batch's modules are in it.
+    old_ids = {str(item) for _m, _k, listed in items for item in listed if isinstance(item, int)}
+    by_old_id = {key: int(pk) for key, pk in LegacyKey.objects.filter(source_table="modules", source_key__in=old_ids)
+                 .values_list("source_key", "object_pk")} if old_ids else {}
     new = []
-    for module, row in pairs:
-        key = str(module_key(row))
-        for item in _prerequisite_items(row):
-            if isinstance(item, int):
-                ctx.key = key  # so the engine's own orphan warning names this row
-                prerequisite_id = ctx.reference("prerequisites", item, "modules")
-                if prerequisite_id is None:
-                    continue
-            else:
-                prerequisite_id = by_slug.get(item.strip())
-                if prerequisite_id is None:
-                    warn_row(ctx, key, "prerequisites", item, f"no module '{item.strip()}': prerequisite not kept")
-                    continue
+    for module, key, listed in items:
+        for item in listed:
+            prerequisite_id = by_old_id.get(str(item)) if isinstance(item, int) else by_slug.get(item.strip())
+            if prerequisite_id is None:
+                warn_row(ctx, key, "prerequisites", item, f"no module {str(item).strip()!r}: prerequisite not kept")
+                continue
             if graph.has(module.pk, prerequisite_id):
                 continue
             problem = graph.refusal(module.pk, prerequisite_id)
@@ -319,7 +319,13 @@ def module_prerequisites_from_json(pairs, ctx):
                 continue
             graph.add(module.pk, prerequisite_id)
             new.append(ModulePrerequisite(module_id=module.pk, prerequisite_module_id=prerequisite_id, required=True))
-    ModulePrerequisite.objects.bulk_create(new, ignore_conflicts=True)
+    if new:
+        ModulePrerequisite.objects.bulk_create(new)
+        AuditLog.objects.bulk_create([
+            audit_entry(action=AuditLog.Action.CREATE, instance=edge, user=None, source=AuditLog.Source.LEGACY,
+                        changes=diff(None, snapshot(edge)))
+            for edge in new if edge.pk is not None
+        ])
 
 
 def _prerequisite_items(row):

@@ -106,3 +106,15 @@ class NotionDatabase(models.Model):
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        from cadence.notion.classify import KINDS, ROLES
+
+        super().clean()
+        if self.kind and self.kind not in KINDS:
+            raise ValidationError({"kind": f"One of {', '.join(KINDS)}, or blank for no known kind."})
+        roles = self.column_roles if isinstance(self.column_roles, dict) else None
+        if roles is None or any(role not in ROLES for role in roles.values()):
+            raise ValidationError({"column_roles": f"A JSON object {{column: role}}; roles are {', '.join(r for r in ROLES if r)} or \"\" (not read)."})

@@ -104,6 +104,7 @@ def parse_csv(path: str, data: bytes):
     header = [h.strip() for h in header]
     rows = []
     number = 1
+    shared = {}  # one string per distinct cell value: statuses, people, dates and relations repeat down a column
     try:
         for cells in reader:
             number += 1
@@ -118,7 +119,8 @@ def parse_csv(path: str, data: bytes):
                     problems.append((path, f"row {number}: {key!r} unreadable (bad bytes): left empty"))
                     row.setdefault("__missing__", []).append(key)
                     continue
-                row[key] = value.strip()
+                value = value.strip()
+                row[key] = shared.setdefault(value, value)
             rows.append(row)
     except csv.Error as exc:
         problems.append((path, f"row {number}: unreadable CSV ({exc}); later rows skipped"))

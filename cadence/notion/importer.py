@@ -32,7 +32,7 @@ from cadence.models import ContentCategory, Document, Meeting, MeetingAttendee, 
 from cadence.notion import classify as cls
 from cadence.notion.archive import MemberUnreadable
 from cadence.notion.csvs import find_databases
-from cadence.notion.dates import DateParseError, column_dayfirst, parse_date
+from cadence.notion.dates import DateParseError, column_dayfirst, looks_like_date, parse_date
 from cadence.notion.pages import ID_RE, Page, action_items, page_id_from_name, parse_page, parse_relations
 from cadence.notion.people import Mentions, PeopleIndex, better_spelling, clean_name, fold_key, name_key, split_people
 from frames.models import AuditLog, Project
@@ -857,7 +857,11 @@ def today():
 
 
 def clean_title(title):
-    title = (title or "").strip().lstrip("@").strip() or "Untitled"
+    """A record's title: `@August 6, 2025` (a date mention) reads August 6, 2025; an empty one `Untitled`."""
+    title = (title or "").strip()
+    if title.startswith("@") and looks_like_date(title):
+        title = title.lstrip("@").strip()
+    title = title or "Untitled"
     return title[: MAX_TITLE - 1] + "…" if len(title) > MAX_TITLE else title
 
 

@@ -106,7 +106,9 @@ class Project(RegistryModel):
     )
     name = models.CharField(max_length=255)
     type = models.CharField(max_length=32, choices=ProjectType.choices, blank=True, default="", db_default="")
-    is_collaborative = models.BooleanField(default=False, db_default=False, editable=False)
+    # No database default: an INSERT that leaves it out gets it derived by a trigger (PostgreSQL,
+    # migration 0005), one that gives a value contradicting the university is refused by the CHECK.
+    is_collaborative = models.BooleanField(default=False, editable=False)
     duration = models.PositiveIntegerField(null=True, blank=True, help_text="Months.")
     description = models.TextField(blank=True, default="", db_default="")
 

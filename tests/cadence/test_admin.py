@@ -244,3 +244,25 @@ def test_faculty_link_follows_email(cworld):
     cworld.fac_a.save()
     person.refresh_from_db()
     assert person.faculty_id is None
+
+
+def test_a_database_kind_set_in_the_admin_is_used_by_the_next_import(cworld, login_client, tmp_path):
+    from cadence.models import NotionDatabase
+    from cadence.notion.fixture import QUIRKS, build_export
+    from cadence.services import notion_import
+
+    archive = build_export(QUIRKS, tmp_path / "orbit.zip")
+    notion_import(archive_path_or_file=str(archive))
+    ops = NotionDatabase.objects.get(name="Ops board")
+    client = login_client(cworld.users["coordinator"])
+    url = f"/admin/cadence/notiondatabase/{ops.pk}/change/"
+    response = client.post(url, {"name": ops.name, "kind": "tasks", "column_roles": '{"Who\'s on it": "sleeper"}'})
+    assert response.status_code == 200 and "roles are" in response.content.decode()  # an unknown role is refused
+    response = client.post(url, {"name": ops.name, "kind": "tasks", "column_roles": '{"Who\'s on it": "assignee", "Stage": "status"}'})
+    assert response.status_code == 302
+    ops.refresh_from_db()
+    assert (ops.kind, ops.kind_chosen, ops.updated_by) == ("tasks", True, cworld.users["coordinator"])
+    assert AuditLog.objects.filter(table_name="cadence_notion_databases", object_id=str(ops.pk), action="update").exists()
+    notion_import(archive_path_or_file=str(archive))
+    task = Task.objects.select_related("assignee").get(title="Book the clean room")
+    assert (task.status, task.assignee.name) == ("blocked", "Nguyễn Thị Lan")

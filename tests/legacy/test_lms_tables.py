@@ -49,9 +49,9 @@ MODULES = [
     {"id": 1, "module_id": "lab-safety-101", "title": "Lab Safety", "status": "Published", "tags": ["safety", "lab"],
      "created_by_id": "fac-001", "university_id": "cal_poly", "prerequisites": [],
      "created_at": datetime.datetime(2025, 1, 10, 9, 0), "published_at": datetime.datetime(2025, 1, 12, 9, 0)},
-    # A prerequisite naming no module; NULL JSON columns.
+    # Prerequisites naming no module (a slug, an old id); NULL JSON columns.
     {"id": 2, "module_id": "power-basics", "title": "Power Basics", "status": "draft",
-     "prerequisites": ["lab-safety-101", "ghost-module"], "related_modules": None, "tags": None},
+     "prerequisites": ["lab-safety-101", "ghost-module", NO_MODULE], "related_modules": None, "tags": None},
     # A slug our rule refuses, an unknown status word, an orphan author, an old integer id as prerequisite.
     {"id": 3, "module_id": "Advanced Power!", "title": "Advanced Power", "status": "Shipping",
      "created_by_id": "fac-999", "prerequisites": [2], "estimated_minutes": None},
@@ -124,6 +124,7 @@ def old_lms(legacy_source):
 
 
 def test_lms_rows_fates_and_rerun(old_lms, run_legacy_import):
+    from frames.models import AuditLog
     from lms.models import (
         Module,
         ModuleAnalyticsEvent,
@@ -156,11 +157,12 @@ def test_lms_rows_fates_and_rerun(old_lms, run_legacy_import):
     # (the prerequisites' warnings come from `relations`, after the batch is written)
     assert warned(tables["modules"]) == [
         ("3", "module_id", "Advanced Power!"), ("3", "status", "Shipping"), ("3", "created_by_id", "fac-999"),
-        ("2", "prerequisites", "ghost-module"), ("5", "prerequisites", "cycle-a"),
+        ("2", "prerequisites", "ghost-module"), ("2", "prerequisites", NO_MODULE), ("5", "prerequisites", "cycle-a"),
     ]
 
     # prerequisites: JSON edges 2->1, 3->2, 4->5 (5->4 refused) plus the table's 3->1; 1->1, the orphan and 1->3 skipped.
     edges = sorted((p.module.module_id, p.prerequisite_module.module_id, p.required) for p in ModulePrerequisite.objects.all())
+    assert AuditLog.objects.filter(table_name="module_prerequisites", action="create").count() == 4
     assert edges == [
         ("advanced-power", "lab-safety-101", False), ("advanced-power", "power-basics", True),
         ("cycle-a", "cycle-b", True), ("power-basics", "lab-safety-101", True),
@@ -315,3 +317,19 @@ def test_seed_000_shape_of_modules_and_progress(legacy_source, run_legacy_import
     assert keys_of(progress["skipped"]) == {"progress-002": "module_id: no modules 'mod-gone'"}
     again = run_legacy_import()
     assert [(again["tables"][t]["created"], again["tables"][t]["updated"]) for t in ("modules", "module_progress")] == [(0, 0), (0, 0)]
+
+
+def test_every_old_column_is_in_the_mapping(legacy_source):
+    """docs/legacy.md's mapping (each Table's `columns`) names every column the old DDL gives
+    the LMS, basecamp and skills-tracker tables."""
+    import basecamp.legacy
+    import lms.legacy
+
+    for table in lms.legacy.TABLES + basecamp.legacy.TABLES:
+        schema, _, name = table.source.rpartition(".")
+        columns = {row[0] for row in legacy_source.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = %s AND table_name = %s",
+            [schema or "public", name])}
+        assert columns, table.source
+        documented = {column.old.removeprefix(f"{table.source}.") for column in table.columns}
+        assert columns <= documented, (table.source, sorted(columns - documented))

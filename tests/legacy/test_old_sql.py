@@ -83,7 +83,10 @@ OLD_INSERTS = [
     ),
     OldInsert(
         "projects", "INSERT INTO projects (id, university_id, name) VALUES (%s, %s, %s)", ["rocket", "cal_poly", "Rocket"],
-        "frames.Project", {"is_collaborative": False, "type": "", "description": "", "duration": None, "meta": {}, "created_at": NOW},
+        "frames.Project", {"type": "", "description": "", "duration": None, "meta": {}, "created_at": NOW},
+        sqlite_sql="INSERT INTO projects (id, university_id, name, is_collaborative) VALUES (%s, %s, %s, %s)",
+        sqlite_params=["rocket", "cal_poly", "Rocket", False],
+        postgresql_expect={"is_collaborative": False},
     ),
     OldInsert(
         "teams", "INSERT INTO teams (id, university_id, project_id, name) VALUES (%s, %s, %s, %s)", ["team-001", "cal_poly", "cadence", "Avionics Team"],
@@ -312,6 +315,14 @@ def test_json_defaults_are_json_objects_and_arrays_in_the_database(old_rows):
     with connection.cursor() as cursor:
         cursor.execute(query)
         assert cursor.fetchone() == ("object", "array")
+
+
+@pytest.mark.skipif(not POSTGRESQL, reason="the trigger deriving is_collaborative is PostgreSQL's")
+def test_a_given_is_collaborative_that_contradicts_the_university_is_refused(old_rows):
+    """The trigger derives only what an INSERT leaves out; a stated value is kept, so the
+    CHECK refuses one that disagrees with the university instead of it being corrected."""
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("INSERT INTO projects (id, name, is_collaborative) VALUES (%s, %s, FALSE)", ["proves", "PROVES"])
 
 
 def test_an_old_insert_still_meets_the_constraints(old_rows):

@@ -172,8 +172,16 @@ def check_rerun(first, again):
 
 
 def test_skills_tracker_from_a_schema(legacy_source, frames_people, run_legacy_import):
+    from basecamp.models import DataEntry
+    from frames.models import Faculty, Student
+
     fill(legacy_source, {f"skills.{table}": rows for table, rows in ROWS.items()})
+    # A dry run reports what the import would do and writes nothing.
+    before = (Faculty.objects.count(), Student.objects.count(), DataEntry.objects.count())
+    dry = run_legacy_import(dry_run=True)
+    assert (Faculty.objects.count(), Student.objects.count(), DataEntry.objects.count()) == before
     report = run_legacy_import()
+    assert {t: dry["tables"][t] for t in SKILLS_TABLES} == {t: report["tables"][t] for t in SKILLS_TABLES}
     check_first_import(report)
     check_rerun(report, run_legacy_import())
 

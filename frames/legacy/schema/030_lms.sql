@@ -1,11 +1,13 @@
 -- The old database's LMS tables, as seed 003 (the LMS write-up) declares them, plus
--- seed 002's module_prerequisites. Only what PostgreSQL cannot build is changed, and
--- each change is marked "FIX:". Two changes run through the whole file:
+-- seed 002's module_prerequisites. Changed, each change marked "FIX:", is only what
+-- PostgreSQL cannot build as written, and one thing throughout:
 --   * REFERENCES clauses are kept as comments: the old database kept its relations in
---     the application ("logical relationships", no foreign keys), so its rows can name
---     modules, students or faculty that do not exist; the import reports those orphans.
---   * Timestamps stay TIMESTAMP (seed 003 declares them so); the registry's text
---     timestamps are seed 000's, in 000_registry.sql.
+--     the application (seed 000: "logical relationships", no foreign keys), so its rows
+--     can name modules, students or faculty that do not exist; the import reports them.
+--     (One could not be built anyway: seed 003's team_id INTEGER against the VARCHAR
+--     teams.id of seed 000.)
+-- Timestamps stay TIMESTAMP, as seed 003 declares them (the registry's text
+-- timestamps are seed 000's, in 000_registry.sql).
 
 -- modules: seed 003's definition. Seed 000 describes the same table differently (one
 -- table in the old database, two write-ups): `module_id VARCHAR PRIMARY KEY` (no integer

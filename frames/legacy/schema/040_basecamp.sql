@@ -1,6 +1,6 @@
 -- The old database's Ascent Basecamp tables, as seed 002 (the basecamp write-up)
--- declares them. They point at modules by the old integer `modules(id)`. Only what
--- PostgreSQL cannot build is changed, each change marked "FIX:":
+-- declares them. They point at modules by the old integer `modules(id)`. Everything
+-- here is valid PostgreSQL; the one change, each place marked "FIX:", is:
 --   * REFERENCES clauses are kept as comments: the old database had no foreign keys
 --     ("logical relationships"), so its rows can name modules or students that do not
 --     exist; the import reports those orphans.

@@ -189,6 +189,9 @@ class NotionDatabaseAdmin(FramesAdmin):
     fields = ["name", "notion_id", "detected_kind", "kind_chosen", "kind", "columns", "detected_roles", "column_roles", "rows", "last_seen_at",
               "updated_by"]
 
+    def has_add_permission(self, request):
+        return False  # a database is found by an import; here its choices are edited
+
     def save_model(self, request, obj, form, change):
         if "kind" in form.changed_data:  # a kind set here is the coordinator's choice, even blank (no known kind)
             obj.kind_chosen = True

@@ -51,6 +51,7 @@ def notion_import(
                 with NotionArchive(archive_path_or_file, limits) as archive:
                     sync.archive_sha256 = archive.sha256
                     report["parts"] = archive.parts
+                    report["os_files"] = archive.os_files  # __MACOSX/, ._ twins, .DS_Store: checked, not imported
                     with transaction.atomic():
                         Importer(
                             archive, user=user, report=report, progress=progress_callback, tz=zone, overrides=overrides,

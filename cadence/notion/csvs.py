@@ -1,10 +1,10 @@
 """Notion database CSVs: `Name <id>.csv` (the default view's columns) and
 `Name <id>_all.csv` (every property). UTF-8 with a BOM, CRLF, title column
-first, relation cells as `Title (path)`. A CSV with neither a folder of row
-pages nor an `_all` companion is a linked view embedded in a page, not a database."""
+first, relation cells as `Title (path)`. A lone CSV (neither a folder of row pages
+nor an `_all` companion) is a linked view embedded in a page when its rows are
+another database's rows, else a database exported without its row pages."""
 
 import csv
-import io
 import posixpath
 import re
 from dataclasses import dataclass, field
@@ -89,12 +89,21 @@ def _agreement(row, properties):
     return score
 
 
+LINE_RE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+
+
+def _lines(text):
+    """The lines a newline="" text file yields (endings kept, so quoted cells keep their
+    line breaks), one at a time: io.StringIO would hold the whole CSV as 4 bytes a character."""
+    return (match.group() for match in LINE_RE.finditer(text))
+
+
 def parse_csv(path: str, data: bytes):
     """(columns, rows, problems): rows as dicts; a short row keeps the cells it has
     (the missing ones are flagged under '__missing__'); a long row's extra cells are dropped."""
     text, problem = decode(data)
     problems = [(path, problem)] if problem else []
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(_lines(text))
     try:
         header = next(reader)
     except StopIteration:

@@ -258,7 +258,8 @@ class Importer:
                 db.kind, db.kind_source = memory.kind, "remembered"
             else:
                 db.kind, db.kind_source = db.detected_kind, f"detected: {why}"
-            db.roles = cls.detect_roles(db.kind, db.columns)
+            auto = cls.detect_roles(db.kind, db.columns)  # what the names say for the kind in use
+            db.roles = dict(auto)
             chosen = {**(memory.column_roles if memory is not None else {}), **columns.get(db.db_id, {})}
             for column, role in chosen.items():
                 if column in db.roles:
@@ -269,7 +270,7 @@ class Importer:
             self.report["databases"].append({
                 "id": db.db_id, "name": db.name, "folder": db.folder, "rows": len(db.rows), "csv_only": not db.has_pages,
                 "detected_kind": db.detected_kind, "kind": db.kind, "kind_source": db.kind_source,
-                "columns": [{"name": c, "detected_role": db.detected_roles.get(c, ""), "role": db.roles.get(c, "")} for c in db.columns],
+                "columns": [{"name": c, "detected_role": auto.get(c, ""), "role": db.roles.get(c, "")} for c in db.columns],
             })
             if self.remember:
                 self._remember(db, memory, chosen_kind=db.db_id in kinds, chosen_columns=columns.get(db.db_id, {}))

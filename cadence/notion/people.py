@@ -5,6 +5,7 @@ dropped, spaces collapsed, case folded, accents kept ("José" and "JOSÉ" are
 one person, stored as "José"). `fold_key` also drops accents; it is only used to
 match an unaccented spelling to the one accented person it can mean."""
 
+import functools
 import re
 import unicodedata
 
@@ -18,6 +19,7 @@ MAX_NAME_WORDS = 6
 PEOPLE_SPLIT_RE = re.compile(r"\s*,\s*")
 
 
+@functools.lru_cache(maxsize=4096)  # pure, and called for the same few names on every page (bounded: memory stays flat)
 def clean_name(value: str) -> str:
     value = unicodedata.normalize("NFC", value or "")
     value = value.strip().lstrip("@").strip()
@@ -34,10 +36,12 @@ def strip_trailing(value: str) -> str:
     return value.rstrip(TRAILING)
 
 
+@functools.lru_cache(maxsize=4096)
 def name_key(value: str) -> str:
     return clean_name(value).casefold()
 
 
+@functools.lru_cache(maxsize=4096)
 def fold_key(value: str) -> str:
     decomposed = unicodedata.normalize("NFKD", name_key(value))
     return "".join(c for c in decomposed if not unicodedata.combining(c))

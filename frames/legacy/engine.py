@@ -224,6 +224,7 @@ class Item:
     keymap: LegacyKey | NewKey | None = None  # the key map entry to write (new or changed)
     changes: dict = field(default_factory=dict)  # the audit diff of an update
     into: Item | None = None  # merged into a row created earlier in this batch
+    lookups: list | None = None  # its `match` lookups, once asked
 
 
 def _empty(value):
@@ -510,11 +511,10 @@ class Engine:
                 else:
                     self.report.conflict(table.source, item.key, name, current, value)
             if target is not None:
-                # Filling blanks of a row this batch creates: it is written once, with them.
+                # Filling blanks of a row this batch creates: it is written once, with them. Each
+                # old row's key map entry keeps its own values, which is what the next run compares.
                 for name, value in apply.items():
                     setattr(obj, name, value)
-                    target.values[name] = value
-                target.keymap.written = _jsonable_values(target.values)
                 item.fate = "updated" if apply else "unchanged"
                 done.append(item)
                 continue
@@ -522,13 +522,14 @@ class Engine:
             self._apply(table, item, obj, apply, updates, done)
 
     def _lookups(self, table, item):
-        if item.__dict__.get("_lookups") is None:
+        """The row's `match` lookups, asked once; a lookup naming a blank value cannot match."""
+        if item.lookups is None:
             self.ctx.key = item.key
-            item.__dict__["_lookups"] = [
+            item.lookups = [
                 lookup for lookup in (table.match(item.values, self.ctx) or ())
                 if lookup and not any(is_blank(value) for value in lookup.values())
             ]
-        return item.__dict__["_lookups"]
+        return item.lookups
 
     def _match(self, table, items, instances):
         """{key: FRAMES row} for the items whose `match` lookups find exactly one row, trying

@@ -3,12 +3,17 @@
 `{"tables": {"<source table>": {"rows", "created", "updated", "unchanged",
 "skipped": [{"key", "reason"}], "warnings": [{"key", "column", "value", "reason"}]}},
 "absent": [...], "conflicts": [{"table", "key", "field", "frames", "legacy"}],
-"dry_run": bool, "summary": {...}}`. For every table created + updated + unchanged +
+"dry_run": bool, "summary": {...}}`. A table with more than WARNINGS_KEPT warnings lists
+the first ones and counts the rest in `warnings_omitted`. For every table created + updated + unchanged +
 len(skipped) == rows; `check()` refuses a report where that does not hold."""
 
 from dataclasses import dataclass, field
 
 from frames.legacy.values import jsonable
+
+# Warnings kept in detail per table: beyond this many, only counted (a table where every
+# one of millions of rows has a warning must not hold them all in memory).
+WARNINGS_KEPT = 10_000
 
 
 class ReportArithmeticError(RuntimeError):
@@ -23,21 +28,28 @@ class TableReport:
     unchanged: int = 0
     skipped: list = field(default_factory=list)
     warnings: list = field(default_factory=list)
+    warnings_omitted: int = 0
 
     def skip(self, key, reason):
         self.skipped.append({"key": key, "reason": reason})
 
     def warn(self, key, column, value, reason):
+        if len(self.warnings) >= WARNINGS_KEPT:
+            self.warnings_omitted += 1
+            return
         self.warnings.append({"key": key, "column": column, "value": jsonable(value), "reason": reason})
 
     def accounted(self):
         return self.created + self.updated + self.unchanged + len(self.skipped)
 
     def as_dict(self):
-        return {
+        report = {
             "rows": self.rows, "created": self.created, "updated": self.updated, "unchanged": self.unchanged,
             "skipped": self.skipped, "warnings": self.warnings,
         }
+        if self.warnings_omitted:
+            report["warnings_omitted"] = self.warnings_omitted
+        return report
 
 
 @dataclass
@@ -73,7 +85,7 @@ class Report:
             totals["updated"] += stats.updated
             totals["unchanged"] += stats.unchanged
             totals["skipped"] += len(stats.skipped)
-            totals["warnings"] += len(stats.warnings)
+            totals["warnings"] += len(stats.warnings) + stats.warnings_omitted
         totals["conflicts"] = len(self.conflicts)
         totals["absent"] = len(self.absent)
         totals["dry_run"] = self.dry_run
@@ -93,4 +105,5 @@ class Report:
 def summary_rows(report: dict):
     """(table, rows, created, updated, unchanged, skipped, warnings) per table, for the printed summary."""
     for source, stats in report["tables"].items():
-        yield (source, stats["rows"], stats["created"], stats["updated"], stats["unchanged"], len(stats["skipped"]), len(stats["warnings"]))
+        warnings = len(stats["warnings"]) + stats.get("warnings_omitted", 0)
+        yield (source, stats["rows"], stats["created"], stats["updated"], stats["unchanged"], len(stats["skipped"]), warnings)

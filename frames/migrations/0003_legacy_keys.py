@@ -14,7 +14,13 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='auditlog',
             name='source',
-            field=models.CharField(choices=[('admin', 'Admin'), ('api', 'API'), ('import', 'Import'), ('command', 'Command'), ('page', 'Page'), ('system', 'System'), ('legacy', 'Legacy import')], max_length=8),
+            field=models.CharField(
+                choices=[
+                    ('admin', 'Admin'), ('api', 'API'), ('import', 'Import'), ('command', 'Command'), ('page', 'Page'),
+                    ('system', 'System'), ('legacy', 'Legacy import'),
+                ],
+                max_length=8,
+            ),
         ),
         migrations.CreateModel(
             name='LegacyKey',

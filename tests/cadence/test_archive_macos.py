@@ -87,6 +87,7 @@ def test_real_page_imports_when_its_appledouble_twin_sorts_first(tmp_path):
     assert sorted(RawContent.objects.values_list("source_path", flat=True)) == sorted([f"{HOME}.md", TASK])
     assert not [p for p in report["problems"] if "twice" in p["reason"] or "._" in p["file"] or "MACOSX" in p["file"]]
     assert report["pages"] == 2 and report["ignored_files"] == 0
+    assert report["os_files"] == 5  # counted in the report, never read as pages
 
 
 @pytest.mark.django_db

@@ -61,6 +61,7 @@ def test_generated_export_imports_to_its_ground_truth(truth):
     } == truth.counts()
     # mentions resolve to the people the properties name: no phantom ("Aiko Tanaka." or "Dr. Helen") and no stranger
     assert sorted(Person.objects.values_list("name", flat=True)) == truth.people_names
+    assert report["os_files"] == truth.os_files and report["parts"] == 1
     assert not RawContent.objects.filter(source_path__contains="__MACOSX").exists()
     assert not RawContent.objects.filter(source_path__contains="/._").exists()
     assert truth.strangers_mentioned and set(truth.strangers_mentioned) <= set(STRANGERS)

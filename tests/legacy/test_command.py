@@ -98,3 +98,16 @@ def test_option_errors(legacy_source):
         run(legacy_source.url, skills_schema="nope")
     with pytest.raises(CommandError):
         call_command("import_legacy", legacy_source.url, "--skills-schema", "skills", "--skills-url", legacy_source.url)
+
+
+def test_the_key_map_is_read_only_in_the_admin_for_coordinators(world, login_client):
+    from frames.models import LegacyKey
+
+    key = LegacyKey.objects.create(source_table="students", source_key="student-a", model="frames.student", object_pk="student-a")
+    coordinator = login_client(world.users["coordinator"])
+    listing = coordinator.get("/admin/frames/legacykey/")
+    assert listing.status_code == 200 and b"student-a" in listing.content
+    assert coordinator.get(f"/admin/frames/legacykey/{key.pk}/change/").status_code == 200  # a read-only view
+    assert coordinator.post(f"/admin/frames/legacykey/{key.pk}/change/", {"source_key": "x"}).status_code == 403
+    assert coordinator.get("/admin/frames/legacykey/add/").status_code == 403
+    assert login_client(world.users["faculty"]).get("/admin/frames/legacykey/").status_code == 403

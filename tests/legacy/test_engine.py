@@ -308,3 +308,70 @@ def test_the_service_refuses_a_frames_database(legacy_source, db):
 
     with pytest.raises(SourceError, match="is a FRAMES database"):
         legacy_import(source_url=_server_url(connection.settings_dict["NAME"]))
+
+
+# ------------------------------------------------------------------ values (no source needed)
+
+
+def test_timestamps_in_another_zone_and_values_compared_as_json():
+    import datetime
+    import zoneinfo
+
+    from frames.legacy.values import Unparseable, jsonable, parse_date, parse_timestamp, word
+
+    pacific = zoneinfo.ZoneInfo("America/Los_Angeles")
+    assert parse_timestamp("2025-01-15 10:00:00", pacific) == datetime.datetime(2025, 1, 15, 18, tzinfo=datetime.UTC)
+    assert parse_timestamp("2025-01-15T10:00:00Z", pacific) == datetime.datetime(2025, 1, 15, 10, tzinfo=datetime.UTC)
+    assert parse_timestamp("2025-01-15 10:00:00 UTC", pacific) == datetime.datetime(2025, 1, 15, 10, tzinfo=datetime.UTC)
+    assert parse_date("2025-01-15T02:00:00Z", pacific) == datetime.date(2025, 1, 14)
+    assert parse_timestamp("  ", pacific) is None
+    with pytest.raises(Unparseable):
+        parse_timestamp("15th of Never", pacific)
+    # The key map compares like with like: the same instant in two zones, a decimal and its float.
+    import decimal
+
+    assert jsonable(datetime.datetime(2025, 1, 15, 2, tzinfo=pacific)) == jsonable(datetime.datetime(2025, 1, 15, 10, tzinfo=datetime.UTC))
+    assert jsonable(decimal.Decimal("0.50")) == jsonable(0.5)
+    assert word("In Progress") == word("in_progress") == word("IN-PROGRESS")
+
+
+def test_vocab_maps_old_words_accepts_our_slugs_and_reports_unknown_ones():
+    from frames.legacy.engine import ImportContext
+    from frames.legacy.report import TableReport
+
+    ctx = ImportContext(engine=None, options={})
+    stats = TableReport()
+    ctx._start(stats, "t-1")
+    mapping = {"Not Started": "todo", "In Progress": "in_progress", "Complete": "completed"}
+    assert ctx.vocab("status", "in progress", mapping, unknown="unknown") == "in_progress"
+    assert ctx.vocab("status", "COMPLETED", mapping, unknown="unknown") == "completed"  # our own slug
+    assert ctx.vocab("status", "", mapping, unknown="unknown", blank="todo") == "todo"
+    assert stats.warnings == []
+    assert ctx.vocab("status", "Parked", mapping, unknown="unknown") == "unknown"
+    assert stats.warnings == [{"key": "t-1", "column": "status", "value": "Parked", "reason": "unknown value: stored as 'unknown'"}]
+
+
+def test_warnings_beyond_the_kept_number_are_counted_not_listed(monkeypatch):
+    from frames.legacy import report as report_module
+
+    monkeypatch.setattr(report_module, "WARNINGS_KEPT", 3)
+    report = report_module.Report()
+    stats = report.table("events")
+    for n in range(5):
+        stats.warn(str(n), "event_type", "odd", "not a FRAMES event type: kept as written")
+    stats.rows, stats.created = 5, 5
+    report.check("events")
+    as_dict = report.as_dict()
+    assert len(as_dict["tables"]["events"]["warnings"]) == 3
+    assert as_dict["tables"]["events"]["warnings_omitted"] == 2
+    assert as_dict["summary"]["warnings"] == 5
+
+
+def test_a_report_that_does_not_add_up_is_refused():
+    from frames.legacy.report import Report, ReportArithmeticError
+
+    report = Report()
+    stats = report.table("students")
+    stats.rows, stats.created, stats.unchanged = 3, 1, 1
+    with pytest.raises(ReportArithmeticError, match="students: 3 rows read but 1 created"):
+        report.check("students")

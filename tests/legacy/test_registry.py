@@ -205,3 +205,21 @@ def test_agent_log_and_audit_log_rows(legacy_source, run_legacy_service):
     assert update.changes == {"terms_remaining": [4, 3], "_legacy": {"source": "rotation.py"}}
     merge = AuditLog.objects.get(object_id="team-001", source=AuditLog.Source.LEGACY)
     assert (merge.action, merge.changes) == ("update", {"_legacy": {"action": "merge"}})
+
+
+def test_two_old_rows_of_one_person_become_one_student(legacy_source, run_legacy_service):
+    from frames.models import LegacyKey
+
+    legacy_source.execute(SEED_003_DDL)
+    legacy_source.insert("universities", [{"id": "cpp", "name": "Cal Poly Pomona"}])
+    legacy_source.insert("students", [
+        {"id": "stu-1", "name": "Dana Reyes", "email": "dana@cpp.edu", "university_id": "cpp"},
+        {"id": "stu-2", "name": "Dana Reyes", "email": "DANA@cpp.edu", "university_id": "cpp", "role": "Lead"},
+    ])
+    report = run_legacy_service()
+    stats = report["tables"]["students"]
+    assert (stats["created"], stats["updated"], stats["skipped"]) == (1, 1, [])  # the second fills the first's blank role
+    assert list(Student.objects.values_list("id", "role")) == [("stu-1", "Lead")]
+    assert LegacyKey.objects.get(source_table="students", source_key="stu-2").object_pk == "stu-1"
+    again = run_legacy_service()["tables"]["students"]
+    assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, 2)

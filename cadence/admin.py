@@ -182,6 +182,7 @@ class RawContentAdmin(FramesAdmin):
 class NotionDatabaseAdmin(FramesAdmin):
     """The databases imports have seen, with the kind and column roles a coordinator chose (used by later imports)."""
 
+    resource_classes = [resources.NotionDatabaseResource]
     list_display = ["name", "notion_id", "detected_kind", "kind", "kind_chosen", "rows", "last_seen_at"]
     list_filter = ["detected_kind", "kind", "kind_chosen"]
     search_fields = ["name", "notion_id"]

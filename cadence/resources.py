@@ -5,7 +5,7 @@ FramesResource."""
 
 from import_export import fields, widgets
 
-from cadence.models import Document, Meeting, MeetingAttendee, NotionSyncMetadata, Person, RawContent, Task, Workstream
+from cadence.models import Document, Meeting, MeetingAttendee, NotionDatabase, NotionSyncMetadata, Person, RawContent, Task, Workstream
 from cadence.notion.people import name_key
 from frames.base.resources import FramesResource
 from frames.models import Faculty, Project, Student
@@ -137,6 +137,18 @@ class RawContentResource(FramesResource):
         fields = ("notion_page_id", "title", "source_path", "parent_page_id", "database", "category", "keep", "exclude_reason", "is_empty",
                   "body", "properties", "content_hash")
         import_id_fields = ("notion_page_id",)
+        skip_unchanged = True
+        report_skipped = True
+        clean_model_instances = True
+
+
+class NotionDatabaseResource(FramesResource):
+    """The coordinator's remembered choices per database (what later imports use)."""
+
+    class Meta:
+        model = NotionDatabase
+        fields = ("notion_id", "name", "kind", "kind_chosen", "column_roles")
+        import_id_fields = ("notion_id",)
         skip_unchanged = True
         report_skipped = True
         clean_model_instances = True

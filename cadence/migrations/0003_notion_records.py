@@ -21,8 +21,8 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('notion_id', models.CharField(help_text="The database's Notion id (32 hex digits).", max_length=32, unique=True)),
                 ('name', models.CharField(max_length=255)),
-                ('detected_kind', models.CharField(blank=True, db_default='', help_text='What the import read from the name and columns.', max_length=16)),
-                ('kind', models.CharField(blank=True, db_default='', help_text="The coordinator's choice (tasks, meetings, projects, documents, people, none); blank means the detected kind.", max_length=16)),
+                ('detected_kind', models.CharField(blank=True, db_default='', default='', help_text='What the import read from the name and columns.', max_length=16)),
+                ('kind', models.CharField(blank=True, db_default='', default='', help_text="The coordinator's choice (tasks, meetings, projects, documents, people, none); blank means the detected kind.", max_length=16)),
                 ('kind_chosen', models.BooleanField(db_default=False, default=False, help_text="The kind was chosen by a coordinator (even 'none').")),
                 ('columns', models.JSONField(blank=True, db_default=[], default=list, help_text='The columns of the last export seen.')),
                 ('detected_roles', models.JSONField(blank=True, db_default={}, default=dict, help_text='{column: role} as detected.')),
@@ -48,7 +48,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='workstream',
             name='status_raw',
-            field=models.CharField(blank=True, db_default='', help_text='The status as Notion had it (Active, Paused ...).', max_length=100),
+            field=models.CharField(blank=True, db_default='', default='', help_text='The status as Notion had it (Active, Paused ...).', max_length=100),
         ),
         migrations.AlterField(
             model_name='rawcontent',

@@ -80,9 +80,9 @@ class NotionDatabase(models.Model):
 
     notion_id = models.CharField(max_length=32, unique=True, help_text="The database's Notion id (32 hex digits).")
     name = models.CharField(max_length=255)
-    detected_kind = models.CharField(max_length=16, blank=True, db_default="", help_text="What the import read from the name and columns.")
+    detected_kind = models.CharField(max_length=16, blank=True, default="", db_default="", help_text="What the import read from the name and columns.")
     kind = models.CharField(
-        max_length=16, blank=True, db_default="", help_text="The coordinator's choice (tasks, meetings, projects, documents, people, "
+        max_length=16, blank=True, default="", db_default="", help_text="The coordinator's choice (tasks, meetings, projects, documents, people, "
         "none); blank means the detected kind.",
     )
     kind_chosen = models.BooleanField(default=False, db_default=False, help_text="The kind was chosen by a coordinator (even 'none').")

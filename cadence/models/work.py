@@ -23,7 +23,7 @@ class Workstream(CadenceModel):
     status = models.CharField(
         max_length=16, choices=WorkstreamStatus.choices, default=WorkstreamStatus.UNKNOWN, db_default=WorkstreamStatus.UNKNOWN, db_index=True
     )
-    status_raw = models.CharField(max_length=100, blank=True, db_default="", help_text="The status as Notion had it (Active, Paused ...).")
+    status_raw = models.CharField(max_length=100, blank=True, default="", db_default="", help_text="The status as Notion had it (Active, Paused ...).")
     owner = models.ForeignKey(Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="owned_workstreams", db_column="owner_id")
     raw_content = models.ForeignKey("cadence.RawContent", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 

@@ -264,6 +264,10 @@ class Engine:
         pk_field = model._meta.pk
         if found is not None:
             return pk_field.to_python(found)
+        if isinstance(pk_field, models.AutoField):
+            # Integer keys are FRAMES' own: an old integer the key map does not hold is an
+            # orphan, never whichever FRAMES row happens to have that number.
+            return None
         cache_key = (model, str(value))
         if cache_key not in self._pk_exists:
             try:

@@ -314,11 +314,6 @@ def test_workstreams_need_the_cadence_program(legacy_source, run_legacy_service)
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine: a row merged into one created in the same batch rewrites that row's key-map `written` with the "
-    "merged values, so the re-run sees the first row's own blank description as a change and clears it (1 updated)",
-)
 @pytest.mark.django_db(transaction=False)
 def test_two_old_rows_of_one_notion_page_become_one_task(legacy_source, run_legacy_service):
     """Seed 002 does not declare notion_page_id unique: two rows of one page are one FRAMES task (the

@@ -151,14 +151,14 @@ class ImportContext:
         try:
             return parse_timestamp(value, self.tz)
         except Unparseable:
-            self.warn(column, value, "not a timestamp: kept as null")
+            self.warn(column, value, "not a timestamp: not kept (null, or the column default where null is not allowed)")
             return None
 
     def date(self, column, value):
         try:
             return parse_date(value, self.tz)
         except Unparseable:
-            self.warn(column, value, "not a date: kept as null")
+            self.warn(column, value, "not a date: not kept (null, or the column default where null is not allowed)")
             return None
 
     def vocab(self, column, value, mapping, *, unknown=None, blank=None):

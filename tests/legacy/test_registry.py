@@ -48,8 +48,8 @@ def test_every_timestamp_shape(legacy_source, run_legacy_service):
     bad = Student.objects.get(pk="s-bad")
     assert bad.graduated_at is None
     assert {(w["column"], w["value"], w["reason"]) for w in warnings_of(report, "students", "s-bad")} == {
-        ("created_at", "last Tuesday", "not a timestamp: kept as null"),
-        ("graduated_at", "sometime", "not a timestamp: kept as null"),
+        ("created_at", "last Tuesday", "not a timestamp: not kept (null, or the column default where null is not allowed)"),
+        ("graduated_at", "sometime", "not a timestamp: not kept (null, or the column default where null is not allowed)"),
     }
 
 

@@ -4,6 +4,7 @@ first, relation cells as `Title (path)`. A lone CSV (neither a folder of row pag
 nor an `_all` companion) is a linked view embedded in a page when its rows are
 another database's rows, else a database exported without its row pages."""
 
+import bisect
 import csv
 import posixpath
 import re
@@ -35,15 +36,24 @@ class Database:
     def __post_init__(self):
         self.by_title = {}
         self.taken = set()
+        self.first_seen = {}  # title -> its position in by_title (CSV order of first appearance)
+        self.sorted_titles = []  # the non-empty titles, sorted: those starting with a prefix form one run
+        self.blank_rows = []  # row numbers of the untitled rows
+        self.date_rows = []  # row numbers of the rows titled with a date mention (`@August 6, 2025`)
 
     @property
     def title_column(self):
         return self.columns[0] if self.columns else None
 
     def index_rows(self):
+        # take_row runs once a page: these indexes keep it from scanning every title (O(rows x pages) at 50k pages)
         self.by_title = {}
         for number, row in enumerate(self.rows):
             self.by_title.setdefault(self.row_title(row), []).append(number)
+        self.first_seen = {title: position for position, title in enumerate(self.by_title)}
+        self.sorted_titles = sorted(t for t in self.by_title if t)
+        self.blank_rows = list(self.by_title.get("", []))
+        self.date_rows = [n for t, numbers in self.by_title.items() if t.startswith("@") for n in numbers]
 
     def row_title(self, row):
         return row.get(self.title_column, "") if self.title_column else ""
@@ -58,10 +68,11 @@ class Database:
         # rows sharing a title: the one whose cells agree best with the page (the first on a tie)
         number = max(same, key=lambda n: (_agreement(self.rows[n], properties or {}), -n)) if len(same) > 1 else (same[0] if same else None)
         if number is None and title:
-            number = next((n for t, numbers in self.by_title.items() if t and t.startswith(title) and (n := self._untaken(numbers)) is not None), None)
+            number = self._prefixed(title)
         if number is None and (not title or title == "Untitled" or title.startswith("@")):
-            wanted = "@" if title.startswith("@") else ""
-            candidates = [n for t, numbers in self.by_title.items() if (t.startswith("@") if wanted else not t) for n in numbers if n not in self.taken]
+            shaped = self.date_rows if title.startswith("@") else self.blank_rows
+            shaped[:] = [n for n in shaped if n not in self.taken]  # drop the rows taken since: later calls scan fewer
+            candidates = shaped
             if candidates:
                 number = max(candidates, key=lambda n: (_agreement(self.rows[n], properties or {}), -n))
         if number is None:
@@ -71,6 +82,22 @@ class Database:
 
     def _untaken(self, numbers):
         return next((n for n in numbers if n not in self.taken), None)
+
+    def _prefixed(self, prefix):
+        """The first untaken row of the first title (in CSV order) that starts with `prefix`:
+        the titles starting with it are one run of the sorted titles, found by bisection."""
+        best = None  # (position of the title in CSV order, row number)
+        for index in range(bisect.bisect_left(self.sorted_titles, prefix), len(self.sorted_titles)):
+            title = self.sorted_titles[index]
+            if not title.startswith(prefix):
+                break
+            position = self.first_seen[title]
+            if best is not None and position > best[0]:
+                continue
+            number = self._untaken(self.by_title[title])
+            if number is not None:
+                best = (position, number)
+        return best[1] if best else None
 
     def untaken_rows(self):
         """(row number, row) of the rows no page stood for: they become records with properties only."""

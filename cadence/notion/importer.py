@@ -65,7 +65,12 @@ def _json(value):
         return [_json(v) for v in value]
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
+    if isinstance(value, datetime.date):  # dates and datetimes (one or two a record): the encoder's string, as the round trip gives it
+        return _ENCODER.default(value)
     return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
+
+
+_ENCODER = DjangoJSONEncoder()
 
 
 LONG = 200
@@ -631,12 +636,16 @@ class Importer:
                 self.people.add(person.name_key, fold_key(person.name), person.pk, person.name)
                 self._audit(AuditLog.Action.CREATE, person, {"name": [None, person.name]})
             self.count("cadence_people", "created", len(created))
+        # the batch's People rows' persons in one query, not one a row (the same instance for a repeated person)
+        persons = Person.objects.in_bulk([self.people.find(r.person_fields["name"]) for r in batch if r.person_fields])
         for record in batch:
             fields = record.person_fields
             if not fields:
                 continue
             pk = self.people.find(fields["name"])
-            person = Person.objects.get(pk=pk)
+            person = persons.get(pk)
+            if person is None:
+                raise Person.DoesNotExist(f"no person {fields['name']!r}")  # what Person.objects.get(pk=...) raised here before
             changes = {}
             for name in ("email", "role", "subsystem", "notion_page_id"):
                 if fields[name] and getattr(person, name) != fields[name]:

@@ -53,6 +53,8 @@ def accent_count(value: str) -> int:
 
 def better_spelling(current: str, incoming: str) -> str:
     """Keep the spelling that carries more: accents first, then capitals."""
+    if incoming == current:  # the usual case (a name spelled as stored): skip the two NFKD passes
+        return current
     if accent_count(incoming) > accent_count(current):
         return incoming
     if accent_count(incoming) == accent_count(current) and (current.islower() or current.isupper()) and not (incoming.islower() or incoming.isupper()):

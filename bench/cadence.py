@@ -4,7 +4,8 @@ the same run: the same rows (raw content, people, workstreams, tasks, meetings
 with attendees, documents) written with plain `bulk_create`, no parsing, no
 checks, no audit. The floor runs once first as a warm-up (discarded): whichever
 writer goes first into the empty tables pays for growing them, which skews the
-ratio by up to 1.5x on this machine.
+ratio by up to 1.5x on this machine. The small dump is then timed best of three on
+both sides (import and floor), the large one once.
 
 The import runs in a child process (`CHILD`: Django set up, then `main`, on the same
 database), so its peak resident memory is its own: not the generator's, not the
@@ -130,10 +131,16 @@ def run(h):
             truth = generate_export(path, pages=pages, seed=seed)
             size = os.path.getsize(path)
             bulk_floor(pages, seed)  # warm-up: the first writer into empty tables pays for growing them; discarded
-            child = _child("import", path)
-            assert child["status"] in ("succeeded", "partial") and child["not_imported"] == 0, child
-            assert child["unchanged"], "the re-import changed rows"
-            floor = bulk_floor(pages, seed)
+            # A dump that imports in a second or two is timed best of three on both sides: one
+            # run of either swings by 2x on a shared machine. The large one runs once each.
+            repeat = 3 if pages <= 5000 else 1
+            runs = [_child("import", path) for _ in range(repeat)]
+            for child in runs:
+                assert child["status"] in ("succeeded", "partial") and child["not_imported"] == 0, child
+                assert child["unchanged"], "the re-import changed rows"
+            child = {**runs[-1], "first": min(r["first"] for r in runs), "second": min(r["second"] for r in runs),
+                     "peak_rss_mb": max(r["peak_rss_mb"] for r in runs)}
+            floor = min(bulk_floor(pages, seed) for _ in range(repeat))
             h.floor(f"cadence.bulk_create.pages_{pages}", pages / floor, "pages/s")
             h.figure(f"cadence.import.pages_{pages}", pages / child["first"], "pages/s", floor=f"cadence.bulk_create.pages_{pages}", target=1 / 3)
             h.figure(f"cadence.reimport.pages_{pages}", pages / child["second"], "pages/s", floor=f"cadence.bulk_create.pages_{pages}", target=None)

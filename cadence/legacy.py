@@ -125,13 +125,9 @@ def _cadence_program_id():
 
 
 def _reference(ctx, column, value, source):
-    """ctx.reference for the CADENCE tables, whose FRAMES keys are not the old ones: only the key map
-    answers. (The engine also accepts an old key equal to a FRAMES primary key, which is right for the
-    registry's string ids but would tie an orphan `assignee_id = 7` to whichever FRAMES person has pk 7.)"""
-    if _text(value) and not LegacyKey.objects.filter(source_table=source, source_key=_text(value)).exists():
-        ctx.warn(column, value, f"no {source} {_text(value)!r}: reference cleared")
-        return None
-    return ctx.reference(column, value, source)
+    """ctx.reference with the old text key stripped, as the CADENCE keys were recorded. (The engine
+    resolves integer keys through its cached key map only, so an orphan `assignee_id = 7` is cleared.)"""
+    return ctx.reference(column, value.strip() if isinstance(value, str) else value, source)
 
 
 def _program_reference(ctx, column, value):

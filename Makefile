@@ -14,7 +14,18 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
-install: $(VENV)/.installed
+# Pyodide (the sandbox sections' Python runner) from the npm registry, served as our
+# own static files; without npm the sandbox shows "runner not installed".
+PYODIDE_DIR := lms/static/lms/vendor/pyodide
+PYODIDE_FILES := pyodide.mjs pyodide.mjs.map pyodide.js pyodide.js.map pyodide.asm.mjs pyodide.asm.wasm python_stdlib.zip pyodide-lock.json
+
+$(PYODIDE_DIR)/.installed: package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm ci --no-audit --no-fund --loglevel=error && mkdir -p $(PYODIDE_DIR) && \
+	  cp $(addprefix node_modules/pyodide/,$(PYODIDE_FILES)) $(PYODIDE_DIR)/ && touch $@; \
+	else echo "npm not found: sandbox sections will show 'runner not installed' (install Node.js and npm, then make install)"; fi
+
+install: $(VENV)/.installed $(PYODIDE_DIR)/.installed
 
 demo: install
 	DEBUG=$${DEBUG:-1} $(PY) manage.py migrate --noinput
@@ -36,4 +47,4 @@ bench: install
 	DEBUG=0 TESTING=1 SECRET_KEY=bench-only-secret-key $(PY) -m bench $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles
+	rm -rf $(VENV) db.sqlite3 staticfiles node_modules $(PYODIDE_DIR)

@@ -1,13 +1,10 @@
 from django.apps import AppConfig
 
 
-def _follow_entity(sender, instance, created=False, raw=False, **kwargs):
-    """An interface end was saved: its university may have changed (a new record has no interfaces yet)."""
-    if raw or created:
-        return
-    from analytics.services import interfaces_follow_entity
+def _interfaces_follow_registry(change):
+    from analytics.services import interfaces_follow_registry  # imported on first use: it loads numpy
 
-    interfaces_follow_entity(entity=instance)
+    return interfaces_follow_registry(change)
 
 
 class AnalyticsConfig(AppConfig):
@@ -16,13 +13,14 @@ class AnalyticsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from django.db.models.signals import post_save
+        from analytics import jobs  # noqa: F401  (registers the app's job kinds)
 
-        from frames.models import Faculty, Project, Student, Team
+        from frames import events
         from frames.views import HOME_LINKS
 
-        for model in (Team, Faculty, Project, Student):
-            post_save.connect(_follow_entity, sender=model, dispatch_uid=f"analytics.follow_{model._meta.model_name}")
+        # An interface end that moves university carries the interface's derived universities along.
+        for event in (events.teams_changed, events.faculty_changed, events.projects_changed, events.students_changed):
+            event.subscribe(_interfaces_follow_registry, dispatch_uid="analytics.interfaces_follow_registry")
         link = (
             "Research analytics",
             "analytics:index",

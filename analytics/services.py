@@ -17,58 +17,70 @@ from frames.services import agent_job, audit_entry, instance_save
 
 ENTITY_KINDS = {Team: "team", Faculty: "faculty", Project: "project", Student: "student"}
 
-__all__ = ["TrainingRefused", "factor_model_train", "factors_compute", "interfaces_follow_entity"]
+__all__ = ["TrainingRefused", "factor_model_train", "factors_compute", "interfaces_follow_entities", "interfaces_follow_entity",
+           "interfaces_follow_registry"]
 
 
 # ---------------------------------------------------------------- derived universities
 
 
 def interfaces_follow_entity(*, entity, user=None) -> int:
-    """Re-derive from_university/to_university of the interfaces whose end is
-    `entity` (a team, faculty member, program or student that may have moved
-    university). Called from post_save receivers: one indexed query when nothing
-    is stale; returns the rows changed."""
+    """Re-derive the universities of the interfaces whose end is `entity`; returns the rows changed."""
     kind = ENTITY_KINDS.get(type(entity))
     if kind is None or kind not in INTERFACE_END_TYPES:
         return 0
-    university_id = getattr(entity, "university_id", None)
-    stale = Q()
-    for side in ("from", "to"):
-        stale |= Q(**{f"{side}_{kind}": entity}) & ~Q(**{f"{side}_university_id": university_id})
-    rows = list(
-        Interface.objects.filter(stale).values_list(
-            "pk",
-            "interface_id",
-            "from_type",
-            "to_type",
-            "interface_type",
-            f"from_{kind}_id",
-            "from_university_id",
-            f"to_{kind}_id",
-            "to_university_id",
-        )
-    )
-    if not rows:
+    return interfaces_follow_entities(kind=kind, ids=[entity.pk], user=user)
+
+
+def interfaces_follow_entities(*, kind, ids, user=None, source=AuditLog.Source.SYSTEM) -> int:
+    """Re-derive from_university/to_university of the interfaces with an end among
+    `ids` (teams, faculty, programs or students of `kind` that may have moved
+    university), set-wise: one query reads their interfaces with the ends' current
+    universities, one UPDATE per side and university fixes the stale ones, and the audit rows
+    (naming `user`) go in one insert. Returns the rows changed."""
+    ids = list(ids)
+    if not ids:
         return 0
-    audits = []
+    wanted = set(ids)
+    rows = Interface.objects.filter(Q(**{f"from_{kind}_id__in": ids}) | Q(**{f"to_{kind}_id__in": ids})).values_list(
+        "pk", "interface_id", "from_type", "to_type", "interface_type",
+        f"from_{kind}_id", "from_university_id", f"from_{kind}__university_id",
+        f"to_{kind}_id", "to_university_id", f"to_{kind}__university_id",
+    )
+    stale = []  # compared here, not in SQL: NULL-safe
+    for pk, iid, ft, tt, it, *ends in rows:
+        for side, (end_id, stored, now) in (("from", ends[0:3]), ("to", ends[3:6])):
+            if end_id in wanted and stored != now:
+                stale.append((side, pk, iid, ft, tt, it, stored, now))
+    if not stale:
+        return 0
     with transaction.atomic():
-        for side, id_at, uni_at in (("from", 5, 6), ("to", 7, 8)):
-            moved = [r for r in rows if r[id_at] == entity.pk and r[uni_at] != university_id]
-            if not moved:
-                continue
-            Interface.objects.filter(pk__in=[r[0] for r in moved]).update(**{f"{side}_university_id": university_id})
-            audits += [
-                audit_entry(
-                    action=AuditLog.Action.UPDATE,
-                    user=user,
-                    source=AuditLog.Source.SYSTEM,
-                    instance=Interface(pk=r[0], interface_id=r[1], from_type=r[2], to_type=r[3], interface_type=r[4]),
-                    changes={f"{side}_university": [r[uni_at], university_id]},
-                )
-                for r in moved
-            ]
-        AuditLog.objects.bulk_create(audits)
-    return len(audits)
+        groups = {}
+        for side, pk, _iid, _ft, _tt, _it, _before, after in stale:
+            groups.setdefault((side, after), []).append(pk)
+        for (side, after), pks in groups.items():
+            Interface.objects.filter(pk__in=pks).update(**{f"{side}_university_id": after})
+        AuditLog.objects.bulk_create([
+            audit_entry(
+                action=AuditLog.Action.UPDATE, user=user, source=source,
+                instance=Interface(pk=pk, interface_id=iid, from_type=ft, to_type=tt, interface_type=it),
+                changes={f"{side}_university": [before, after]},
+            )
+            for side, pk, iid, ft, tt, it, before, after in stale
+        ], batch_size=1000)
+    return len(stale)
+
+
+EVENT_KINDS = {"students_changed": "student", "teams_changed": "team", "faculty_changed": "faculty", "projects_changed": "project"}
+
+
+def interfaces_follow_registry(change) -> int:
+    """Subscriber of the registry's *_changed events: an end that changed university
+    carries its interfaces' derived universities along (a new record has no interfaces yet)."""
+    if "university" not in change.fields:
+        return 0
+    kind = EVENT_KINDS[change.event]
+    return sum(interfaces_follow_entities(kind=kind, ids=set(chunk) - change.created, user=change.user) for chunk in change.chunks())
 
 
 # ---------------------------------------------------------------- computed factors

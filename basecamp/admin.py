@@ -1,9 +1,13 @@
 from django.contrib import admin, messages
 
+from basecamp import authoring
 from basecamp import models as m
 from basecamp import resources as r
 from basecamp.services import entries_assess
 from frames.base.admin import FramesAdmin, FramesInline
+
+# CADENCE pages get "Draft a module from this page" (see basecamp/authoring.py for why here).
+authoring.register()
 
 
 @admin.register(m.RubricSkill)
@@ -241,7 +245,10 @@ class ModuleVersionHistoryAdmin(ReadOnlyFieldsMixin, FramesAdmin):
 
         if not self.has_view_permission(request):
             raise PermissionDenied
-        versions = list(self.get_queryset(request).filter(module_id=request.GET.get("module") or 0).order_by("created_at", "version_id"))
+        from frames.params import int_param
+
+        module_pk = int_param(request.GET.get("module"), name="module", minimum=1, default=0, message="A module id.")
+        versions = list(self.get_queryset(request).filter(module_id=module_pk).order_by("created_at", "version_id"))
         if not versions:
             raise Http404
         by_pk = {str(v.pk): v for v in versions}

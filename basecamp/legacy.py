@@ -303,14 +303,6 @@ def skills_student_match(values, ctx):
     return ([{"email__iexact": values["email"]}] if values.get("email") else []) + [{"pk": values["id"]}]
 
 
-def skills_students_assignments(pairs, ctx):
-    """Bulk-written students get no post_save: give them the lms's group assignments
-    (team, university and program rules) as a student saved in FRAMES would get them."""
-    from lms.services import assignments_for_students
-
-    assignments_for_students(student_ids=[student.pk for student, _row in pairs if student.active])
-
-
 def skills_student_ref(ctx, row, column="student_id"):
     return imported(ctx, column, row.get(column), "skills.students", required=True)
 
@@ -582,7 +574,6 @@ TABLES = [
         convert=convert_skills_student,
         match=skills_student_match,
         after=("skills.teachers", "students"),
-        relations=skills_students_assignments,
         note="Seed 004's students are students: matched by e-mail where the row has one, else the old id (S001) kept "
              "where free or already the same person; an id someone else holds gives skills-s001, reported. A new "
              "student takes the university of their teacher; none known: skipped.",

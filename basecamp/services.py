@@ -187,7 +187,8 @@ def entries_assess(*, entries, user=None, assessor=None) -> dict:
 # ---------------------------------------------------------------- review
 
 
-def assessment_correct(*, assessment, corrected_level, corrected_justification, user, teacher_notes=None) -> TeacherCorrection:
+def assessment_correct(*, assessment, corrected_level, corrected_justification, user, teacher_notes=None,
+                       source=AuditLog.Source.PAGE) -> TeacherCorrection:
     """A teacher's correction: keeps the original level and justification, sets
     the teacher's as the assessment's final ones."""
     _require_staff(user)
@@ -205,12 +206,12 @@ def assessment_correct(*, assessment, corrected_level, corrected_justification, 
         correction.teacher_notes = teacher_notes
         correction.corrected_by = faculty_of(user)
         correction.corrected_at = timezone.now()
-        instance_save(instance=correction, user=user, source=AuditLog.Source.PAGE)
+        instance_save(instance=correction, user=user, source=source)
         assessment.level = corrected_level
         assessment.justification = corrected_justification or correction.original_justification
         assessment.reviewed_at = timezone.now()
         assessment.reviewed_by = faculty_of(user)
-        instance_save(instance=assessment, user=user, source=AuditLog.Source.PAGE)
+        instance_save(instance=assessment, user=user, source=source)
         skill_targets_refresh(student_ids={assessment.student_id}, user=user)
         _competencies_refresh({assessment.student_id})
     return correction

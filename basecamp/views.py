@@ -14,6 +14,7 @@ from basecamp import selectors, services
 from basecamp.forms import CorrectionForm, TargetForm
 from basecamp.models import Assessment
 from frames.models import Student
+from frames.params import int_param
 from frames.roles import Role, role_of, student_of
 from frames.scoping import scope_queryset
 from frames.services import validation_messages
@@ -157,7 +158,7 @@ def leaderboard_preference(request):
 
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    listed = request.POST.get("listed") == "1"
+    listed = int_param(request.POST.get("listed"), name="listed", minimum=0, maximum=1, default=0, message="1 to be listed, 0 not to be.") == 1
     leaderboard_opt(student=student_of(request.user), listed=listed, user=request.user)
     messages.success(request, "You are listed on leaderboards again." if listed else "You are no longer listed on leaderboards.")
     back = request.POST.get("next", "")

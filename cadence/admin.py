@@ -1,5 +1,6 @@
 import os
 import secrets
+import shutil
 import tempfile
 
 from django import forms
@@ -12,11 +13,14 @@ from django.urls import path, reverse
 from django.utils import timezone
 
 from cadence import resources
+from cadence.jobs import notion_files_dir, notion_job_args
 from cadence.models import Document, Meeting, MeetingAttendee, NotionDatabase, NotionSyncMetadata, Person, RawContent, Task, TaskStatus, Workstream
 from cadence.notion.classify import KIND_CHOICES, ROLE_CHOICES
 from cadence.selectors import person_label
 from cadence.services import notion_import, people_link_registry, workspace_zone
 from frames.base.admin import FramesAdmin, FramesInline, ReadOnlyAdmin
+from frames.jobs import job_start
+from frames.locks import Busy
 from frames.roles import is_unrestricted
 
 UPLOAD_DIR = os.path.join(tempfile.gettempdir(), "cadence-notion-uploads")
@@ -285,20 +289,24 @@ class NotionSyncMetadataAdmin(ReadOnlyAdmin):
             options = {"archive_path_or_file": stored["path"], "user": request.user, "archive_name": stored["name"],
                        "tz": stored.get("tz") or None, "kinds": kinds, "columns": columns}
             if "repreview" in request.POST:
-                report = notion_import(dry_run=True, **options)
+                try:
+                    report = notion_import(dry_run=True, **options)
+                except Busy as exc:
+                    messages.error(request, f"Not previewed: {exc}.")
+                    return redirect(reverse("admin:cadence_notion_import"))
                 stored["databases"] = report["databases"]
                 request.session["cadence_notion_uploads"] = uploads
             else:
+                # Applying is a job (frames/jobs.py): the upload moves where every worker reads it and the
+                # page answers at once with the job's page. A refused or failed run keeps the file for a retry.
                 uploads.pop(token, None)
                 request.session["cadence_notion_uploads"] = uploads
-                try:
-                    report = notion_import(**options)
-                finally:
-                    os.unlink(stored["path"])
-                level = messages.SUCCESS if report["status"] == "succeeded" else messages.WARNING
-                text = report.get("refused") or report.get("failed") or f"{len(report['problems'])} problems, {len(report['conflicts'])} conflicts"
-                messages.add_message(request, level, f"Notion import {report['status']}: {text}.")
-                return redirect(reverse("admin:cadence_notionsyncmetadata_change", args=[report["sync_id"]]))
+                target = os.path.join(notion_files_dir(), os.path.basename(stored["path"]))
+                shutil.move(stored["path"], target)
+                log = job_start(kind="import_notion", user=request.user, args=notion_job_args(
+                    path=target, archive_name=stored["name"], tz=stored.get("tz") or None, kinds=kinds, columns=columns, delete_after=True,
+                ))
+                return redirect(reverse("admin:frames_agentlog_change", args=[log.pk]))
         elif request.method == "POST":
             form = NotionUploadForm(request.POST, request.FILES)
             if form.is_valid():
@@ -312,7 +320,12 @@ class NotionSyncMetadataAdmin(ReadOnlyAdmin):
                         for chunk in upload.chunks():
                             handle.write(chunk)
                     zone = form.cleaned_data["time_zone"]
-                    report = notion_import(archive_path_or_file=target, user=request.user, dry_run=True, archive_name=upload.name, tz=zone or None)
+                    try:
+                        report = notion_import(archive_path_or_file=target, user=request.user, dry_run=True, archive_name=upload.name, tz=zone or None)
+                    except Busy as exc:
+                        os.unlink(target)
+                        messages.error(request, f"Not previewed: {exc}.")
+                        return redirect(reverse("admin:cadence_notion_import"))
                     if report["status"] in ("refused", "failed"):
                         os.unlink(target)
                         token = None

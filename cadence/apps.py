@@ -7,7 +7,9 @@ class CadenceConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from django.db.models.signals import post_migrate, post_save, pre_migrate
+        from cadence import jobs  # noqa: F401  (registers the app's job kinds)
+
+        from django.db.models.signals import post_migrate, pre_migrate
 
         from cadence import legacy_views
 
@@ -15,18 +17,13 @@ class CadenceConfig(AppConfig):
         pre_migrate.connect(legacy_views.before_migrate, sender=self, dispatch_uid="cadence_legacy_views_drop")
         post_migrate.connect(legacy_views.after_migrate, sender=self, dispatch_uid="cadence_legacy_views_create")
 
-        from frames.models import Faculty, Student
+        from cadence.services import people_follow_registry
+        from frames import events
         from frames.views import HOME_LINKS
 
-        def follow(sender, instance, raw=False, **kwargs):
-            if raw:
-                return
-            from cadence.services import people_follow_registry
-
-            people_follow_registry(record=instance)
-
-        post_save.connect(follow, sender=Student, dispatch_uid="cadence_people_follow_student", weak=False)
-        post_save.connect(follow, sender=Faculty, dispatch_uid="cadence_people_follow_faculty", weak=False)
+        # People stay linked to the student or faculty record with their e-mail.
+        events.students_changed.subscribe(people_follow_registry, dispatch_uid="cadence.people_follow_students")
+        events.faculty_changed.subscribe(people_follow_registry, dispatch_uid="cadence.people_follow_faculty")
         HOME_LINKS.append((
             "CADENCE operations", "admin:cadence_task_changelist", {"faculty", "coordinator", "superuser"},
             "Tasks, meetings and documents of the CADENCE program, imported from Notion.",

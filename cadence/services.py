@@ -4,22 +4,26 @@ import logging
 import os
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.db.models.functions import Lower
 from django.utils import timezone
 
 from cadence.models import NotionSyncMetadata, Person, SyncStatus
 from cadence.notion.archive import ArchiveLimits, ArchiveRefused, NotionArchive
 from cadence.notion.importer import Importer, Overrides, empty_report
+from frames.locks import exclusive
 from frames.models import AgentLog, AuditLog, Faculty, Student
 from frames.services import agent_job, audit_entry
 
 logger = logging.getLogger(__name__)
 
 
+NOTION_IMPORT_LOCK = "notion-import"
+
+
 def notion_import(
     *, archive_path_or_file, user=None, dry_run=False, progress_callback=None, limits: ArchiveLimits | None = None, archive_name=None,
-    tz=None, kinds=None, columns=None,
+    tz=None, kinds=None, columns=None, wait=False,
 ) -> dict:
     """Import a Notion "Markdown & CSV" export. Returns the report dict
     (`tables`, `categories`, `problems`, `conflicts`, `status`, ...).
@@ -32,7 +36,26 @@ def notion_import(
     `tz`: the workspace's time zone (a name or tzinfo; default TIME_ZONE) for
     times the export writes without one. `kinds` {database name or id: kind} and
     `columns` {"Database.Column": role} override what the import detects; an
-    applied import remembers them for the database (by its Notion id)."""
+    applied import remembers them for the database (by its Notion id).
+
+    One Notion import runs at a time, dry runs included (`frames.locks.exclusive`
+    on "notion-import", across processes): imports of one workspace, or of two
+    workspaces naming the same people, write the same rows, and a preview racing
+    an import would report the other's rows as errors. A second start raises
+    `frames.locks.Busy` (saying what runs since when) before anything is read or
+    recorded; `wait=True` waits for the first to finish instead."""
+    with exclusive(NOTION_IMPORT_LOCK, wait=wait):
+        return _notion_import(
+            archive_path_or_file=archive_path_or_file, user=user, dry_run=dry_run, progress_callback=progress_callback, limits=limits,
+            archive_name=archive_name, tz=tz, kinds=kinds, columns=columns,
+        )
+
+
+def _notion_import(
+    *, archive_path_or_file, user=None, dry_run=False, progress_callback=None, limits: ArchiveLimits | None = None, archive_name=None,
+    tz=None, kinds=None, columns=None,
+) -> dict:
+    """`notion_import` once the lock is held."""
     zone = workspace_zone(tz)
     overrides = Overrides(kinds, columns)  # an unknown kind or role is refused before anything runs
     report = empty_report(dry_run)
@@ -142,9 +165,14 @@ def _registry_by_email(emails):
 
 
 def people_link_registry(*, people=None, user=None):
-    """Link each person to the student or faculty record with the same e-mail
-    (a student first), and unlink when the e-mails no longer match."""
-    qs = Person.objects.all() if people is None else Person.objects.filter(pk__in=[p.pk for p in people])
+    """Link each person (all, a list, or a queryset) to the student or faculty record
+    with the same e-mail (a student first), and unlink when the e-mails no longer match."""
+    if people is None:
+        qs = Person.objects.all()
+    elif isinstance(people, QuerySet):
+        qs = people
+    else:
+        qs = Person.objects.filter(pk__in=[p.pk for p in people])
     rows = list(qs.filter(Q(email__isnull=False) | Q(student__isnull=False) | Q(faculty__isnull=False)).select_related("student", "faculty"))
     students, faculty = _registry_by_email(p.email for p in rows)
     changed = []
@@ -165,16 +193,21 @@ def people_link_registry(*, people=None, user=None):
     return len(changed)
 
 
-def people_follow_registry(*, record, user=None):
-    """A student or faculty record changed: relink the people that carry its e-mail
-    or were linked to it."""
-    field = "student" if isinstance(record, Student) else "faculty"
-    q = Q(**{field: record.pk})
-    if record.email:
-        q |= Q(email__iexact=record.email)
-    people = list(Person.objects.filter(q))
-    if people:
-        people_link_registry(people=people, user=user)
+def people_follow_registry(change):
+    """students_changed / faculty_changed subscriber: relink the people who carry
+    the e-mail of a created or re-addressed record, or were linked to one, in one
+    batch (the audit rows name the user who changed the record)."""
+    if not change.created and "email" not in change.fields:
+        return 0
+    model, field = (Student, "student") if change.event == "students_changed" else (Faculty, "faculty")
+    relinked = 0
+    for chunk in change.chunks():
+        emails = {e.lower() for e in model._base_manager.filter(pk__in=chunk, email__isnull=False).values_list("email", flat=True)}
+        people = Q(**{f"{field}_id__in": chunk})
+        if emails:
+            people |= Q(e__in=emails)
+        relinked += people_link_registry(people=Person.objects.annotate(e=Lower("email")).filter(people), user=change.user)
+    return relinked
 
 
 def person_save(*, person, user, source=AuditLog.Source.ADMIN):

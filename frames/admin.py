@@ -1,3 +1,5 @@
+import json
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect
@@ -121,12 +123,142 @@ class AuditLogAdmin(ReadOnlyAdmin):
     date_hierarchy = "timestamp"
 
 
+class JobUserFilter(admin.SimpleListFilter):
+    """Who started the job, among the jobs the user may see (faculty: only themselves)."""
+
+    title = "started by"
+    parameter_name = "triggered_by"
+
+    def lookups(self, request, model_admin):
+        from django.contrib.auth import get_user_model
+
+        ids = model_admin.get_queryset(request).exclude(triggered_by=None).values("triggered_by")
+        users = get_user_model().objects.filter(pk__in=ids).order_by("username")
+        return [("system", "the system (commands, schedule)"), *((str(u.pk), u.get_username()) for u in users)]
+
+    def queryset(self, request, queryset):
+        if self.value() == "system":
+            return queryset.filter(triggered_by=None)
+        if self.value() and self.value().isdigit():
+            return queryset.filter(triggered_by_id=int(self.value()))
+        return queryset
+
+
 @admin.register(AgentLog)
 class AgentLogAdmin(ReadOnlyAdmin):
-    list_display = ["timestamp", "agent_name", "action_type", "status", "message", "finished_at"]
-    list_filter = ["status", "agent_name"]
+    """Jobs: every automated run. A job's page shows its progress live (polling the status
+    endpoint), its report or error, and cancel / retry. Faculty see only the jobs they started."""
+
+    list_display = ["log_id", "timestamp", "agent_name", "status", "progress", "triggered_by", "message", "finished_at"]
+    list_display_links = ["log_id", "agent_name"]
+    list_filter = ["status", "agent_name", JobUserFilter]
+    list_select_related = ["triggered_by"]
     search_fields = ["agent_name", "message", "error"]
     date_hierarchy = "timestamp"
+
+    def get_queryset(self, request):
+        from frames.jobs import jobs_visible_to
+
+        return jobs_visible_to(request.user, super().get_queryset(request))
+
+    @admin.display(description="progress")
+    def progress(self, obj):
+        if obj.percent is None:
+            return f"{obj.progress_done}" if obj.progress_done else ""
+        return f"{obj.percent}%"
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("<int:log_id>/status/", view(self.status_view), name="frames_agentlog_status"),
+            path("<int:log_id>/cancel/", view(self.cancel_view), name="frames_agentlog_cancel"),
+            path("<int:log_id>/retry/", view(self.retry_view), name="frames_agentlog_retry"),
+            path("<int:log_id>/download/", view(self.download_view), name="frames_agentlog_download"),
+            *super().get_urls(),
+        ]
+
+    def job_or_404(self, request, log_id):
+        """Another user's job answers exactly like a missing one."""
+        from django.http import Http404
+
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        job = self.get_queryset(request).select_related("triggered_by").filter(pk=log_id).first()
+        if job is None:
+            raise Http404("No such job.")
+        return job
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        from frames.jobs import redacted
+
+        job = self.job_or_404(request, int(object_id) if str(object_id).isdigit() else 0)
+        context = {
+            **self.admin_site.each_context(request), "opts": self.model._meta, "title": f"Job {job.pk}: {job.agent_name}",
+            "job": job, "arguments": redacted(job.arguments), "status": job_status(job),
+            "retry_of": job.metadata.get("retry_of"), "download": isinstance(job.result, dict) and bool(job.result.get("file")),
+            "report_json": json.dumps(job.result, indent=2, ensure_ascii=False, default=str)[:200_000] if job.result is not None else "",
+            "arguments_json": json.dumps(redacted(job.arguments), indent=2, ensure_ascii=False, default=str),
+        }
+        return TemplateResponse(request, "admin/frames/agentlog/job.html", context)
+
+    def status_view(self, request, log_id):
+        from django.http import JsonResponse
+
+        return JsonResponse(job_status(self.job_or_404(request, log_id)))
+
+    def cancel_view(self, request, log_id):
+        from frames.jobs import job_cancel
+
+        job = self.job_or_404(request, log_id)
+        if request.method != "POST":
+            return redirect(reverse("admin:frames_agentlog_change", args=[job.pk]))
+        try:
+            job_cancel(log=job, user=request.user)
+        except ValidationError as exc:
+            messages.error(request, "; ".join(exc.messages))
+        else:
+            messages.success(request, f"Job {job.pk} cancelled." if job.status == AgentLog.Status.QUEUED else f"Job {job.pk} is asked to stop.")
+        return redirect(reverse("admin:frames_agentlog_change", args=[job.pk]))
+
+    def retry_view(self, request, log_id):
+        from frames.jobs import job_retry
+
+        job = self.job_or_404(request, log_id)
+        if request.method != "POST":
+            return redirect(reverse("admin:frames_agentlog_change", args=[job.pk]))
+        try:
+            new = job_retry(log=job, user=request.user)
+        except ValidationError as exc:
+            messages.error(request, "; ".join(exc.messages))
+            return redirect(reverse("admin:frames_agentlog_change", args=[job.pk]))
+        return redirect(reverse("admin:frames_agentlog_change", args=[new.pk]))
+
+    def download_view(self, request, log_id):
+        """The file a finished job wrote (an export), from the jobs' files directory only."""
+        import os
+
+        from django.conf import settings
+        from django.http import FileResponse, Http404
+
+        job = self.job_or_404(request, log_id)
+        name = (job.result or {}).get("file") if isinstance(job.result, dict) and job.status == AgentLog.Status.SUCCEEDED else None
+        root = os.path.realpath(settings.JOBS_FILES_DIR)
+        path = os.path.realpath(os.path.join(root, name)) if name else ""
+        if not name or not path.startswith(root + os.sep) or not os.path.isfile(path):
+            raise Http404("This job has no file to download.")
+        return FileResponse(open(path, "rb"), as_attachment=True, filename=os.path.basename(path))
+
+
+def job_status(job) -> dict:
+    """What the job page polls: small, and the same for every kind."""
+    return {
+        "id": job.pk, "kind": job.agent_name, "status": job.status, "status_display": job.get_status_display(),
+        "done": job.progress_done, "total": job.progress_total, "percent": job.percent, "progress_message": job.progress_message,
+        "message": job.message, "error": job.error, "finished": job.finished, "cancel_requested": job.cancel_requested,
+        "started_at": job.started_at.isoformat() if job.started_at else None, "finished_at": job.finished_at.isoformat() if job.finished_at else None,
+        "can_cancel": job.status in (AgentLog.Status.QUEUED, AgentLog.Status.RUNNING) and not job.cancel_requested,
+        "can_retry": job.status in (AgentLog.Status.FAILED, AgentLog.Status.CANCELLED),
+    }
 
 
 @admin.register(LegacyKey)

@@ -9,6 +9,7 @@ class FramesConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
+        from frames import checks, jobs  # noqa: F401  (registers the deploy checks and the app's job kinds)
         from frames.roles import sync_role_permissions
 
         # Runs after every app's migrations so the two groups always hold the

@@ -8,7 +8,8 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 
 from frames.choices import Subsystem
-from frames.models import Faculty, Project, Student, Team, University
+from frames.events import records_changed
+from frames.models import AuditLog, Faculty, Project, Student, Team, University
 from frames.roles import COORDINATORS, FACULTY
 
 UNIVERSITIES = [
@@ -55,38 +56,51 @@ def seed(stdout=None):
             id=pid, defaults={"name": name, "description": description, "duration": months, "type": "collaborative"}
         )
     student_n = 0
+    seeded = {Faculty: ([], []), Team: ([], []), Student: ([], [])}  # model -> (ids, created ids)
     for u_index, (uid, uname, _, _) in enumerate(UNIVERSITIES):
         short = uname.split(",")[0].replace("University of ", "").replace(" University", "")
-        advisor, _ = Faculty.objects.update_or_create(
+        advisor, made = Faculty.objects.update_or_create(
             id=f"fac-{uid}", defaults={
                 "university_id": uid, "name": f"Dr. {FIRST[(u_index * 3) % 26]} {LAST[(u_index * 7) % 20]}",
                 "email": f"advisor@{uid.replace('_', '')}.example.edu", "role": "Faculty Advisor - Engineering",
                 "department": "Aerospace Engineering",
             },
         )
+        _seeded(seeded, advisor, made)
         subsystems = list(Subsystem.values)[: 4 + u_index % 5]
         for s_index, subsystem in enumerate(subsystems):
             project = "cadence" if (u_index + s_index) % 2 == 0 else "proves"
             team_id = f"team-{uid.replace('_', '-')}-{subsystem.replace('_', '-')}"
-            Team.objects.update_or_create(id=team_id, defaults={
+            _seeded(seeded, *Team.objects.update_or_create(id=team_id, defaults={
                 "university_id": uid, "project_id": project, "subsystem": subsystem,
                 "name": f"{short} {Subsystem(subsystem).label}", "discipline": EXPERTISE[subsystem] + " Engineering",
-            })
+            }))
             for _ in range(3):
                 student_n += 1
                 terms = rng.choice([0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 6])
                 name = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
-                Student.objects.update_or_create(id=f"student-{student_n:03d}", defaults={
+                _seeded(seeded, *Student.objects.update_or_create(id=f"student-{student_n:03d}", defaults={
                     "university_id": uid, "team_id": team_id, "advisor": advisor, "name": name,
                     "email": f"student{student_n:03d}@{uid.replace('_', '')}.example.edu",
                     "expertise_area": EXPERTISE[subsystem], "terms_remaining": max(terms, 1),
                     "graduation_term": _term(max(terms, 1) - 1), "is_lead": rng.random() < 0.15,
-                })
+                }))
+    # update_or_create sends no domain event: the other apps hear of the seeded records on commit.
+    for model, (ids, created) in seeded.items():
+        records_changed(model, ids=ids, created=created, fields=[f.name for f in model._meta.concrete_fields],
+                        user=None, source=AuditLog.Source.COMMAND)
     accounts = _accounts()
     if stdout:
         stdout.write(f"Registry: {University.objects.count()} universities, {Team.objects.count()} teams, "
                      f"{Student.objects.count()} students, {Faculty.objects.count()} faculty.")
     return accounts
+
+
+def _seeded(seeded, record, created):
+    ids, new = seeded[type(record)]
+    ids.append(record.pk)
+    if created:
+        new.append(record.pk)
 
 
 def _accounts():

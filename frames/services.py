@@ -2,6 +2,7 @@
 and imports go through. Each write runs in one transaction with its audit row."""
 
 import contextlib
+import contextvars
 import datetime
 import traceback
 from dataclasses import dataclass, field
@@ -12,6 +13,7 @@ from django.db import models, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from frames.events import records_changed, students_changed
 from frames.models import AgentLog, AuditLog, Student, TermRotation
 from frames.scoping import assert_in_scope
 
@@ -84,6 +86,8 @@ def instance_save(*, instance, user=None, source, clean=True, request_id="", m2m
                 action=AuditLog.Action.CREATE if adding else AuditLog.Action.UPDATE,
                 instance=instance, user=user, source=source, changes=changes, request_id=request_id,
             ).save()
+            # Other apps hear of registry writes after commit (frames/events.py).
+            records_changed(model, ids=[instance.pk], fields=changes, created=[instance.pk] if adding else (), user=user, source=source)
     return changes
 
 
@@ -108,19 +112,50 @@ def validation_messages(error: ValidationError) -> dict:
 # ---------------------------------------------------------------- agent log
 
 
+class JobCancelled(Exception):
+    """A running job was asked to stop (frames.jobs.job_cancel); its work rolls back."""
+
+
+# The row of the queued job running in this context: a service's agent_job inside it records there.
+_job_entry = contextvars.ContextVar("frames_job_entry", default=None)
+
+
 @contextlib.contextmanager
-def agent_job(*, agent_name, action_type, user=None, subsystem="", metadata=None):
+def agent_job(*, agent_name, action_type, user=None, subsystem="", metadata=None, entry=None):
     """Record an automated job in ascent_basecamp_agent_log: started, then
     succeeded with its message and metadata, or failed with the error.
 
     The entry is written outside the job's transaction, so a failed job that
-    rolls back still leaves its failure recorded."""
-    entry = AgentLog.objects.create(
-        agent_name=agent_name, action_type=action_type, subsystem=subsystem,
-        metadata=dict(metadata or {}), triggered_by=user if user is not None and user.is_authenticated else None,
-    )
+    rolls back still leaves its failure recorded. `entry`: a queued job's row
+    (frames/jobs.py) to record the run on; a service calling agent_job while
+    that job runs records on the same row (one row per run, inline or queued)."""
+    running = _job_entry.get()
+    if entry is None and running is not None:
+        running.metadata.update(metadata or {})
+        if subsystem and not running.subsystem:
+            running.subsystem = subsystem
+        yield running
+        return
+    if entry is None:
+        entry = AgentLog.objects.create(
+            agent_name=agent_name, action_type=action_type, subsystem=subsystem, started_at=timezone.now(),
+            metadata=dict(metadata or {}), triggered_by=user if user is not None and user.is_authenticated else None,
+        )
+        token = None
+    else:
+        entry.status, entry.started_at, entry.finished_at, entry.error = AgentLog.Status.RUNNING, timezone.now(), None, ""
+        entry.metadata.update(metadata or {})
+        entry.metadata.pop("traceback", None)
+        entry.save()
+        token = _job_entry.set(entry)
     try:
         yield entry
+    except JobCancelled as exc:
+        entry.status = AgentLog.Status.CANCELLED
+        entry.message = f"{exc} Nothing it did was kept."
+        entry.finished_at = timezone.now()
+        entry.save()
+        raise
     except BaseException as exc:
         entry.status = AgentLog.Status.FAILED
         entry.error = f"{type(exc).__name__}: {exc}"
@@ -134,6 +169,9 @@ def agent_job(*, agent_name, action_type, user=None, subsystem="", metadata=None
             entry.status = AgentLog.Status.SUCCEEDED
         entry.finished_at = timezone.now()
         entry.save()
+    finally:
+        if token is not None:
+            _job_entry.reset(token)
 
 
 # ---------------------------------------------------------------- term rotation
@@ -196,6 +234,10 @@ def term_advance(*, term: str | None = None, user=None, dry_run=False, force=Fal
                 ],
                 batch_size=1000,
             )
+            # .update() sends no signal: the other apps hear of it through the event (one batch).
+            students_changed(students=before, fields={"terms_remaining", "status"}, user=user, source=source)
+            if graduated_ids:
+                students_changed(students=graduated_ids, fields={"active", "graduated_at"}, user=user, source=source)
             rotation = TermRotation.objects.create(
                 term=term, advanced_by=user if user is not None and user.is_authenticated else None,
                 students_advanced=len(before), students_graduated=len(graduated_ids), forced=force,

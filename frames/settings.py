@@ -49,6 +49,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "frames.middleware.RefuseNulMiddleware",
+    "frames.params.ParamErrorMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -84,6 +85,7 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 # A shared cache (e.g. redis://127.0.0.1:6379/1) makes throttling and login
 # lockout hold across worker processes; locmem is per process.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+CACHES["default"]["KEY_PREFIX"] = env("CACHE_KEY_PREFIX", default="")  # several deployments (or test runs) on one Redis
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -123,6 +125,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=5 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = env.int("FILE_UPLOAD_MAX_MEMORY_SIZE", default=5 * 1024 * 1024)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
+# JSON bodies nested deeper than this are a 400 (our walkers and serializers recurse).
+JSON_MAX_DEPTH = env.int("JSON_MAX_DEPTH", default=64)
+# Spreadsheet imports: more rows (or cells) than this are refused while the file is read.
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=50_000)
+IMPORT_MAX_CELLS = env.int("IMPORT_MAX_CELLS", default=2_000_000)
 
 # Security headers; production values unless DEBUG.
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -140,11 +147,13 @@ if env.bool("BEHIND_TLS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # Content Security Policy (django-csp 4): no inline scripts anywhere; every
-# script the project ships is a static file.
+# script the project ships is a static file. Sandboxes run Python (Pyodide, our own
+# static files) in a Web Worker: WebAssembly needs 'wasm-unsafe-eval', nothing else.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
-        "script-src": ["'self'"],
+        "script-src": ["'self'", "'wasm-unsafe-eval'"],
+        "worker-src": ["'self'"],
         "style-src": ["'self'", "'unsafe-inline'"],
         "img-src": ["'self'", "data:", "blob:"],
         "media-src": ["'self'", "https:"],
@@ -157,13 +166,18 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# Login lockout (django-axes): failures count per username and per client
-# address, the address read from REMOTE_ADDR only, so a forged X-Forwarded-For
-# can neither reset nor dodge the counter. Behind a proxy set AXES_PROXY_HEADER.
+# Login lockout (django-axes): a username is locked *from the address that failed*
+# (AXES_FAILURE_LIMIT), an address whatever the usernames at a higher limit (a
+# classroom shares one); a username alone never locks, or anyone could lock any
+# account for everyone (frames/lockout.py). The address is read from REMOTE_ADDR
+# only, so a forged X-Forwarded-For can neither reset nor dodge the counters.
+# Behind a proxy set AXES_PROXY_HEADER.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=10)
+AXES_ADDRESS_FAILURE_LIMIT = env.int("AXES_ADDRESS_FAILURE_LIMIT", default=100)
 AXES_IPWARE_META_PRECEDENCE_ORDER = [env("AXES_PROXY_HEADER", default="REMOTE_ADDR")]
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.5)
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_HANDLER = "frames.lockout.FramesAxesHandler"
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
 
@@ -179,6 +193,12 @@ REST_FRAMEWORK = {
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
+    ],
+    # JSON bodies through orjson with a depth and encoding guard; forms for the browsable API.
+    "DEFAULT_PARSER_CLASSES": [
+        "frames.base.rest.FramesJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_PAGINATION_CLASS": "frames.base.rest.FramesPagination",
     "PAGE_SIZE": 50,
@@ -231,3 +251,52 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="WARNING")},
 }
+
+# ---------------------------------------------------------------- Jobs (Celery)
+# Long work (imports, training, calibration, exports) runs as Celery jobs; the agent-log row is
+# the job's record, so there is no result backend. No broker configured: jobs run inline in the
+# caller (the demo and the ordinary test suite need no service). Production: RabbitMQ
+# (amqp://user:password@host:5672/frames) or Redis (redis://host:6379/0).
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="")
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True  # a job whose worker dies is delivered again (jobs are idempotent)
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1  # a worker holds one job at a time; the rest stay queued for others
+CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", default="frames")
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Redis redelivers an unacknowledged job this many seconds after its worker vanished. A running
+# job holds its lock, so an early redelivery waits for it rather than running it twice.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
+CELERY_TIMEZONE = TIME_ZONE
+# Periodic jobs (celery beat): kind -> seconds between runs or a crontab "m h dom mon dow";
+# each one overridable, e.g. JOBS_SCHEDULE_CALIBRATE_MODULES="30 2 * * *" or "0" (off).
+JOBS_SCHEDULE = {
+    "calibrate_modules": env("JOBS_SCHEDULE_CALIBRATE_MODULES", default="0 2 * * *"),
+    "build_ghosts": env("JOBS_SCHEDULE_BUILD_GHOSTS", default="30 2 * * *"),
+    "compute_factors": env("JOBS_SCHEDULE_COMPUTE_FACTORS", default="0 3 * * *"),
+    "refresh_competencies": env("JOBS_SCHEDULE_REFRESH_COMPETENCIES", default="30 3 * * *"),
+}
+# Files a job reads or writes (uploaded Notion exports, xAPI exports): a directory every web and
+# job worker sees (a shared volume when they run on different machines).
+JOBS_FILES_DIR = env.path("JOBS_FILES_DIR", default=str(Path(MEDIA_ROOT) / "jobs"))
+# Spreadsheet imports with more rows than this run as a job instead of in the request.
+IMPORT_JOB_THRESHOLD_ROWS = env.int("IMPORT_JOB_THRESHOLD_ROWS", default=2000)
+# Seconds between two progress writes of a running job (the job page polls them).
+JOBS_PROGRESS_INTERVAL = env.float("JOBS_PROGRESS_INTERVAL", default=0.5)
+
+# LMS struggle detection (lms/struggle.py) and the guided-struggle buddy (lms/buddy.py).
+LMS_STRUGGLE_ENABLED = env.bool("LMS_STRUGGLE_ENABLED", default=True)
+LMS_STRUGGLE_LOOP_WINDOW = env.int("LMS_STRUGGLE_LOOP_WINDOW", default=8)
+LMS_STRUGGLE_LOOP_MOVES = env.int("LMS_STRUGGLE_LOOP_MOVES", default=4)
+LMS_STRUGGLE_STUCK_RATIO = env.float("LMS_STRUGGLE_STUCK_RATIO", default=3.0)
+LMS_STRUGGLE_STUCK_MIN_SECONDS = env.int("LMS_STRUGGLE_STUCK_MIN_SECONDS", default=180)
+LMS_STRUGGLE_RAPID_RATIO = env.float("LMS_STRUGGLE_RAPID_RATIO", default=0.35)
+LMS_STRUGGLE_RAPID_MIN_SECTIONS = env.int("LMS_STRUGGLE_RAPID_MIN_SECTIONS", default=2)
+LMS_STRUGGLE_GUESS_ATTEMPTS = env.int("LMS_STRUGGLE_GUESS_ATTEMPTS", default=3)
+LMS_STRUGGLE_GUESS_SECONDS = env.int("LMS_STRUGGLE_GUESS_SECONDS", default=20)
+LMS_BUDDY = env("LMS_BUDDY", default="scripted")
+LMS_BUDDY_LLM_URL = env("LMS_BUDDY_LLM_URL", default="")
+LMS_BUDDY_LLM_MODEL = env("LMS_BUDDY_LLM_MODEL", default="")
+LMS_BUDDY_LLM_API_KEY = env("LMS_BUDDY_LLM_API_KEY", default="")

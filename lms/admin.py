@@ -28,6 +28,8 @@ from lms.models import (
     ModuleFeedback,
     ModulePrerequisite,
     ModuleProgress,
+    ModuleQuestion,
+    ModuleQuizAttempt,
     ModuleSection,
     ModuleStatus,
 )
@@ -219,9 +221,24 @@ class ModuleAdmin(FramesAdmin):
         return request.user.has_perm("lms.add_moduleassignment")
 
 
+class ModuleQuestionInline(FramesInline):
+    """A section's questions, authored in order (answers are staff-only)."""
+
+    model = ModuleQuestion
+    fields = ["position", "question_type", "prompt", "choices", "answer", "tolerance", "text_match", "points", "explanation"]
+    ordering = ["position"]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name in ("prompt", "explanation") and field is not None:
+            field.widget = forms.Textarea(attrs={"rows": 2, "cols": 40})
+        return field
+
+
 @admin.register(ModuleSection)
 class ModuleSectionAdmin(FramesAdmin):
     resource_classes = [resources.ModuleSectionResource]
+    inlines = [ModuleQuestionInline]
     list_display = ["module", "section_number", "section_type", "title"]
     list_filter = ["section_type"]
     list_select_related = ["module"]
@@ -241,6 +258,36 @@ class ModulePrerequisiteAdmin(FramesAdmin):
     list_select_related = ["module", "prerequisite_module"]
     search_fields = ["module__module_id", "module__title", "prerequisite_module__module_id", "prerequisite_module__title"]
     autocomplete_fields = ["module", "prerequisite_module"]
+
+
+@admin.register(ModuleQuestion)
+class ModuleQuestionAdmin(FramesAdmin):
+    resource_classes = [resources.ModuleQuestionResource]
+    list_display = ["section", "position", "question_type", "short_prompt", "points"]
+    list_filter = ["question_type"]
+    list_select_related = ["section", "section__module"]
+    search_fields = ["prompt", "section__module__module_id", "section__module__title"]
+    autocomplete_fields = ["section"]
+    ordering = ["section__module__title", "section__section_number", "position"]
+
+    @admin.display(description="Question")
+    def short_prompt(self, obj):
+        return (obj.prompt[:80] + "…") if len(obj.prompt) > 80 else obj.prompt
+
+
+@admin.register(ModuleQuizAttempt)
+class ModuleQuizAttemptAdmin(ReadOnlyMixin, FramesAdmin):
+    """Graded attempts, read-only (written by lms.quizzes only)."""
+
+    resource_classes = [resources.ModuleQuizAttemptResource]
+    list_display = ["submitted_at", "student", "module", "section", "attempt_number", "score", "passed", "time_seconds"]
+    list_filter = ["passed", "module"]
+    list_select_related = ["student", "module", "section"]
+    search_fields = ["student__name", "module__module_id"]
+    ordering = ["-id"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 # ---------------------------------------------------------------- assignments
@@ -344,6 +391,7 @@ class ModuleFeedbackAdmin(ReadOnlyMixin, FramesAdmin):
     """Read-only; the author of an anonymous feedback is never shown, filtered or searched."""
 
     resource_classes = [resources.ModuleFeedbackResource]
+    private_fields = ("student",)
     list_display = ["module", "author", "rating", "difficulty_rating", "engagement_rating", "clarity_rating", "short_comment", "created_at"]
     list_filter = ["rating", "is_anonymous", "module"]
     list_select_related = ["module", "student"]

@@ -7,14 +7,13 @@ class LmsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from django.db.models.signals import post_save
-
-        from frames.models import Student
+        from frames import events
         from frames.views import HOME_LINKS
         from lms import services
 
-        # Assignment rules reach students who join (or move team/university) later.
-        post_save.connect(services.student_saved_receiver, sender=Student, dispatch_uid="lms.assignments_for_student")
+        # Assignment rules reach students who join (or move team, university or status) later.
+        events.students_changed.subscribe(services.assignments_follow_students, dispatch_uid="lms.assignments_follow_students")
+        events.teams_changed.subscribe(services.assignments_follow_teams, dispatch_uid="lms.assignments_follow_teams")
         HOME_LINKS.append(("My learning", "lms:my-learning", {"student"}, "Your assigned modules, due dates and progress."))
         HOME_LINKS.append(("Module catalogue", "lms:catalogue", {"student"}, "Browse every published training module."))
         HOME_LINKS.append(("Module dashboards", "lms:staff-modules", {"faculty", "coordinator", "superuser"},

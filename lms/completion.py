@@ -6,11 +6,18 @@ Criteria (JSON object, `type` first):
   {"type": "mark_done"}            the student presses "Mark as done"
   {"type": "checklist"}            every item ticked (items from section_config.items or the content's lines)
   {"type": "task", "tasks": [...]} every listed task reported complete
-  {"type": "score", "min": N}      a reported score of at least N (0-100)
+  {"type": "score", "min": N}      a score of at least N (0-100): quiz and guided-struggle sections
+                                   from graded attempts ("attempt": "best" (default) or "last"),
+                                   games from the score they report
   {"type": "time", "value": N}     N seconds of active time on the section (pauses excluded)
-No criteria: checklist sections need every item ticked, the others a view."""
+  {"type": "pass"}                 the sandbox's Check passes (lms.sandbox records it)
+No criteria: checklist sections need every item ticked, runnable sandboxes a passing
+Check, quizzes a score of 70, the others a view. A section skipped through an adaptive
+offer (state "skipped") counts as done."""
 
-CRITERIA_TYPES = ("view", "mark_done", "checklist", "task", "score", "time")
+GRADED_TYPES = ("quiz", "guided_struggle")  # sections whose score comes from lms.quizzes
+DEFAULT_PASS_SCORE = 70  # a quiz section without criteria
+CRITERIA_TYPES = ("view", "mark_done", "checklist", "task", "score", "time", "pass")
 
 
 def _int(value):
@@ -31,6 +38,8 @@ def criteria_errors(criteria) -> str | None:
         return "value must be a whole number of seconds from 0 to 86400."
     if kind == "score" and not (_int(criteria.get("min")) and 0 <= criteria["min"] <= 100):
         return "min must be a whole number from 0 to 100."
+    if kind == "score" and criteria.get("attempt", "best") not in ("best", "last"):
+        return 'attempt must be "best" or "last" (which quiz attempt counts).'
     if kind == "task" and not (isinstance(criteria.get("tasks"), list) and criteria["tasks"]
                                and all(isinstance(t, str) and t for t in criteria["tasks"])):
         return "tasks must be a non-empty list of task names."
@@ -43,6 +52,10 @@ def effective_criteria(section) -> dict:
         return criteria
     if section.section_type == "checklist":
         return {"type": "checklist"}
+    if section.section_type == "quiz":
+        return {"type": "score", "min": DEFAULT_PASS_SCORE}
+    if section.section_type == "sandbox" and (section.section_config or {}).get("runnable", True) is not False:
+        return {"type": "pass"}
     return {"type": "view", "seconds": 0}
 
 
@@ -67,6 +80,8 @@ def section_done(section, state: dict, now) -> bool:
     """Whether the section's rule is met by its recorded state:
     {"first_viewed_at": epoch seconds, "active_seconds": int, "done": bool,
      "ticked": [item indexes], "tasks": [task names], "best_score": int}."""
+    if state.get("skipped"):
+        return True  # an optional section the student skipped when an adaptive rule offered it
     criteria = effective_criteria(section)
     kind = criteria["type"]
     if kind == "view":
@@ -81,10 +96,16 @@ def section_done(section, state: dict, now) -> bool:
     if kind == "task":
         return set(criteria["tasks"]) <= set(state.get("tasks", []))
     if kind == "score":
-        best = state.get("best_score")
+        if section.section_type in GRADED_TYPES:
+            # Graded on the server (lms.quizzes): a score the browser reports does not count here.
+            best = state.get("quiz_last" if criteria.get("attempt") == "last" else "quiz_best")
+        else:
+            best = state.get("best_score")
         return best is not None and best >= criteria["min"]
     if kind == "time":
         return state.get("active_seconds", 0) >= criteria["value"]
+    if kind == "pass":
+        return bool(state.get("passed"))
     return False
 
 
@@ -102,9 +123,14 @@ def describe(section) -> str:
     if kind == "task":
         return f"Completes when these tasks are done: {', '.join(criteria['tasks'])}."
     if kind == "score":
+        which = "your last attempt" if criteria.get("attempt") == "last" else "your best attempt"
+        if section.section_type in GRADED_TYPES:
+            return f"Completes when {which} scores at least {criteria['min']}%."
         return f"Completes with a score of at least {criteria['min']}."
     if kind == "time":
         return f"Completes after {criteria['value']} seconds of active time (pauses do not count)."
+    if kind == "pass":
+        return "Completes when your code passes Check."
     return ""
 
 

@@ -59,10 +59,15 @@ MODULES = [
         "sections": [
             ("text", "Branches and reviews", "Every change goes through a **pull request** with one review.\n\n```\ngit switch -c fix/telemetry-rate\n"
              "git commit -am \"Lower telemetry rate in safe mode\"\ngit push -u origin fix/telemetry-rate\n```", None, {"type": "mark_done"}),
-            ("sandbox", "Your first commit", "Run the script and check its output matches.", {
-                "language": "python", "runnable": True, "files": {"main.py": "print('hello, cubesat')"},
-                "expected_output": "hello, cubesat", "instructions": "Edit `main.py` so it prints the expected output, then run it.",
-            }, {"type": "task", "tasks": ["run"]}),
+            ("sandbox", "Your first commit", "Finish the function, run the script and check its output matches.", {
+                "language": "python", "runnable": True, "time_limit_s": 10,
+                "files": {"main.py": 'def telemetry_line(name, value):\n    """One telemetry reading as name=value."""\n    return ""\n\n\n'
+                                     'print(telemetry_line("battery", 7.4))\nprint(telemetry_line("mode", "safe"))\n'},
+                "expected_output": "battery=7.4\nmode=safe",
+                "tests": [{"name": "formats a negative reading", "code": "assert telemetry_line('rssi', -92) == 'rssi=-92'"}],
+                "instructions": "Make `telemetry_line` return `name=value`, press **Run** to see the output, then **Check**.",
+                "hints": ["An f-string joins the two: f\"{name}={value}\".", "print() adds the line break; return the text only."],
+            }, {"type": "pass"}),
             ("guided_struggle", "Fix a merge conflict", "Resolve the conflict in `telemetry.py` with the buddy's help.", {
                 "problem_type": "merge_conflict", "buddy_personality": "patient senior engineer",
                 "hints": ["Look for the <<<<<<< markers.", "Keep both rates and pick the lower one.", "Run the tests before committing."],
@@ -77,10 +82,14 @@ MODULES = [
         "sections": [
             ("text", "Orbit-average power", "Power in = panel area × efficiency × 1361 W/m² × sunlit fraction.", None, {"type": "view", "seconds": 20}),
             ("interactive", "Find the loads", "Click each load on the block diagram.", {
-                "environment_type": "block_diagram", "hotspots": ["radio", "obc", "heaters", "payload"], "tasks": ["find all loads"],
+                "environment_type": "block_diagram", "hotspots": ["radio", "obc", "heaters", "payload"],
+                "tasks": [{"name": "find all loads", "hotspots": ["radio", "obc", "heaters", "payload"]}],
             }, {"type": "task", "tasks": ["find all loads"]}),
             ("game", "Balance the budget", "Keep the battery above 30% for three orbits.", {
-                "game_type": "simulation", "difficulty_levels": [1, 2, 3], "time_limit": 300, "challenges": ["eclipse", "safe mode"],
+                "game_type": "power_balance", "challenges": ["eclipse", "safe mode"], "solar_watts": 10, "battery_wh": 20, "start_percent": 80,
+                "min_percent": 30, "orbits": 3, "orbit_minutes": 90, "eclipse_fraction": 0.4,
+                "loads": [{"name": "OBC", "watts": 1.5, "required": True}, {"name": "Radio", "watts": 2, "required": True},
+                          {"name": "Heaters", "watts": 3}, {"name": "Payload", "watts": 4}],
             }, {"type": "score", "min": 70}),
         ],
     },

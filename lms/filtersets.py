@@ -1,7 +1,17 @@
 import django_filters
 
 from frames.base.api import FramesFilterSet
-from lms.models import Module, ModuleAnalyticsEvent, ModuleAssignment, ModuleFeedback, ModulePrerequisite, ModuleProgress, ModuleSection
+from lms.models import (
+    Module,
+    ModuleAnalyticsEvent,
+    ModuleAssignment,
+    ModuleFeedback,
+    ModulePrerequisite,
+    ModuleProgress,
+    ModuleQuestion,
+    ModuleQuizAttempt,
+    ModuleSection,
+)
 
 
 class ModuleFilterSet(FramesFilterSet):
@@ -84,3 +94,17 @@ class ModuleFeedbackFilterSet(FramesFilterSet):
     def filter_student(self, queryset, name, value):
         # Filtering by author must not reveal who wrote an anonymous feedback.
         return queryset.filter(student_id=value, is_anonymous=False) if value else queryset
+
+
+class ModuleQuestionFilterSet(FramesFilterSet):
+    module_slug = django_filters.CharFilter(field_name="section__module__module_id")
+
+    class Meta:
+        model = ModuleQuestion
+        fields = {"section": ["exact"], "question_type": ["exact"]}
+
+
+class ModuleQuizAttemptFilterSet(FramesFilterSet):
+    class Meta:
+        model = ModuleQuizAttempt
+        fields = {"module": ["exact"], "section": ["exact"], "student": ["exact"], "passed": ["exact"], "submitted_at": ["gte", "lte"]}

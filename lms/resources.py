@@ -8,7 +8,17 @@ from import_export import fields, widgets
 
 from frames.base.resources import FramesResource
 from frames.models import Faculty, Student, Team, University
-from lms.models import Module, ModuleAnalyticsEvent, ModuleAssignment, ModuleFeedback, ModulePrerequisite, ModuleProgress, ModuleSection
+from lms.models import (
+    Module,
+    ModuleAnalyticsEvent,
+    ModuleAssignment,
+    ModuleFeedback,
+    ModulePrerequisite,
+    ModuleProgress,
+    ModuleQuestion,
+    ModuleQuizAttempt,
+    ModuleSection,
+)
 
 NULLABLE_SECTION_FIELDS = ("duration_seconds", "section_config", "completion_criteria")
 SECTION_FIELDS = ("section_number", "section_type", "title", "content", "media_url", "duration_seconds", "section_config", "completion_criteria")
@@ -187,3 +197,58 @@ class ModuleFeedbackResource(FramesResource):
 
     def dehydrate_student(self, feedback):
         return "" if feedback.is_anonymous else feedback.student_id
+
+
+class SectionWidget(widgets.ForeignKeyWidget):
+    """A section named by its module's slug and number, e.g. "git-workflow:3"."""
+
+    def __init__(self, **kwargs):
+        super().__init__(ModuleSection, **kwargs)
+
+    def clean(self, value, row=None, **kwargs):
+        if value in (None, ""):
+            return None
+        slug, _, number = str(value).strip().rpartition(":")
+        if not slug or not (number.isascii() and number.isdigit()) or len(number) > 6:
+            raise ValueError('Name the section as "module-slug:number", e.g. git-workflow:3.')
+        section = ModuleSection.objects.select_related("module").filter(module__module_id=slug, section_number=int(number)).first()
+        if section is None:
+            raise ValueError(f"No section {number} in module {slug!r}.")
+        return section
+
+    def render(self, value, obj=None, **kwargs):
+        return "" if value is None else f"{value.module.module_id}:{value.section_number}"
+
+
+class ModuleQuestionResource(FramesResource):
+    """Questions keyed by section ("module-slug:number") and position; `choices` and
+    `answer` are JSON cells."""
+
+    section = fields.Field(column_name="section", attribute="section", widget=SectionWidget())
+
+    class Meta:
+        model = ModuleQuestion
+        fields = ("section", "position", "question_type", "prompt", "choices", "answer", "tolerance", "text_match", "points", "explanation")
+        import_id_fields = ("section", "position")
+        skip_unchanged = True
+        report_skipped = True
+        clean_model_instances = True
+
+    def get_export_queryset(self, request=None):
+        return super().get_queryset().select_related("section__module")
+
+
+class ModuleQuizAttemptResource(FramesResource):
+    """Export (and re-import) of attempts, keyed by id; scoped to the user's university."""
+
+    section = fields.Field(column_name="section", attribute="section", widget=SectionWidget())
+    module = fields.Field(column_name="module", attribute="module", widget=widgets.ForeignKeyWidget(Module, "module_id"))
+
+    class Meta:
+        model = ModuleQuizAttempt
+        fields = ("id", "student", "module", "section", "attempt_number", "answers", "results", "score", "passed", "started_at",
+                  "submitted_at", "time_seconds")
+        import_id_fields = ("id",)
+        skip_unchanged = True
+        report_skipped = True
+        clean_model_instances = True

@@ -4,7 +4,6 @@ drives it, feedback. Every write is audited (frames.services)."""
 
 import datetime
 import json
-import threading
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -18,8 +17,9 @@ from django.utils.dateparse import parse_datetime
 from frames.choices import StudentStatus
 from frames.models import AuditLog, Student
 from frames.services import audit_entry, diff, instance_save, snapshot
-from lms import completion, signals
+from lms import completion, signals, struggle
 from lms.models import (
+    SERVER_ONLY_EVENT_TYPES,
     AssignmentRule,
     DeviceType,
     EventType,
@@ -201,32 +201,29 @@ def assignments_for_student(*, student, user=None) -> int:
     return assignments_for_students(student_ids=[student.pk], user=user)
 
 
-_pending = threading.local()
+# Registry fields an assignment rule reads: a student's team, university and status.
+RULE_FIELDS = {"university", "team", "terms_remaining", "status", "active"}
 
 
-def student_saved_receiver(sender, instance, raw=False, **kwargs):
-    """post_save on frames.Student: late joiners get the rules' assignments once the
-    transaction commits. Saves in one transaction (an import of 10,000 students) are
-    collected and applied together, in a handful of queries."""
-    if raw or not instance.active:
-        return
-    conn = transaction.get_connection()
-    if not conn.in_atomic_block:
-        assignments_for_students(student_ids=[instance.pk])
-        return
-    current = getattr(_pending, "current", None)
-    if current is not None and current[0] is conn.run_on_commit:
-        current[1].add(instance.pk)
-        return
-    ids = {instance.pk}
+def assignments_follow_students(change) -> int:
+    """students_changed subscriber: new students, and students who moved team or
+    university or changed status (a term advance makes students incoming), get the
+    group rules' assignments. One batch: a few queries per rule, whatever its size."""
+    if not (change.created or change.fields & RULE_FIELDS):
+        return 0
+    return sum(assignments_for_students(student_ids=chunk, user=change.user) for chunk in change.chunks())
 
-    def flush():
-        if getattr(_pending, "current", None) is not None and _pending.current[1] is ids:
-            _pending.current = None
-        assignments_for_students(student_ids=ids)
 
-    transaction.on_commit(flush)
-    _pending.current = (conn.run_on_commit, ids)
+def assignments_follow_teams(change) -> int:
+    """teams_changed subscriber: a team's subsystem decides which subsystem rules reach its students."""
+    if "subsystem" not in change.fields:
+        return 0
+    made = 0
+    for chunk in change.chunks():
+        ids = list(Student.objects.filter(team_id__in=chunk, active=True).values_list("pk", flat=True))
+        if ids:
+            made += assignments_for_students(student_ids=ids, user=change.user)
+    return made
 
 
 # ---------------------------------------------------------------- progress
@@ -333,10 +330,10 @@ def evaluate(progress, sections, now_epoch, now) -> tuple[list, bool]:
 
 EVENT_FIELDS = {"module", "event_type", "section_number", "event_data", "session_id", "device_type", "timestamp",
                 "time_elapsed_seconds", "student"}
-EVENT_TYPES = set(EventType.values)
+EVENT_TYPES = set(EventType.values) - {str(t) for t in SERVER_ONLY_EVENT_TYPES}  # adjustments are the server's own
 DEVICE_TYPES = set(DeviceType.values) | {""}
 STATE_EVENTS = {EventType.SECTION_VIEW, EventType.MARK_DONE, EventType.CHECKLIST_TICK, EventType.TASK_COMPLETE,
-                EventType.SCORE, EventType.GAME_COMPLETE, EventType.HEARTBEAT, EventType.MODULE_START}
+                EventType.SCORE, EventType.GAME_COMPLETE, EventType.HEARTBEAT, EventType.MODULE_START, EventType.CODE_RUN}
 COUNTERS = {EventType.HINT_USED: "hint_count", EventType.RETRY: "retry_count", EventType.ERROR_ENCOUNTERED: "error_count",
             EventType.PAUSE: "pause_count"}
 MAX_HEARTBEAT = 120
@@ -509,6 +506,9 @@ def events_ingest(*, student, items, user=None) -> IngestResult:
     with transaction.atomic():
         _insert_events(rows)
         result.progress, result.unlocked = _apply_to_progress(student, touched, parsed, modules, now, user)
+        # Struggle signal, pattern and adaptive rules for the touched rows (still locked): a constant number of queries.
+        struggle.batch_update(student=student, progress_rows=result.progress, now=now,
+                              events=[(modules[p[0]].pk, p[1], p[2], p[3]) for p in parsed])
     return result
 
 
@@ -559,6 +559,12 @@ def _apply_to_progress(student, touched, parsed, modules, now, user):
             state["ticked"] = sorted(ticked)
         elif etype == EventType.TASK_COMPLETE and data and isinstance(data.get("task"), str):
             state["tasks"] = sorted(set(state.get("tasks", [])) | {data["task"][:200]})
+        elif etype == EventType.CODE_RUN and data:
+            # Written by lms.sandbox.sandbox_result_record, which decides "passed" itself.
+            if data.get("passed") is True:
+                state["passed"] = True
+            if isinstance(data.get("digest"), str):
+                state["code_digest"] = data["digest"][:64]
         elif etype in (EventType.SCORE, EventType.GAME_COMPLETE) and data and _int(data.get("score")):
             state["best_score"] = max(state.get("best_score", 0), data["score"])
             p.score = max(p.score or 0, data["score"])

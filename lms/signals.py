@@ -7,6 +7,9 @@
   (`sender=ModuleProgress, progress=, completed=`).
 - section_completed: a section's completion rule was met
   (`sender=ModuleProgress, progress=, section=`), sent on commit.
+- quiz_attempt_submitted: a quiz attempt was graded and stored
+  (`sender=ModuleQuizAttempt, attempt=, progress=`), sent on commit; the attempt's
+  score is already in progress.score / section_state and its counters.
 """
 
 from django.dispatch import Signal
@@ -14,3 +17,4 @@ from django.dispatch import Signal
 module_published = Signal()
 module_attempt_finished = Signal()
 section_completed = Signal()
+quiz_attempt_submitted = Signal()

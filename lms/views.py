@@ -4,15 +4,16 @@ feedback; and the staff's per-module dashboards."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from frames.choices import Subsystem
 from frames.models import AuditLog
+from frames.params import ParamError, int_param
 from frames.roles import Role, role_of, student_of
-from lms import completion, hooks, selectors, services
+from lms import activities, completion, hooks, selectors, services
 from lms.models import FeedbackTag, ModuleFeedback, ModuleProgress, ModuleStatus, ModuleType, ProgressStatus, SectionType
 from lms.rendering import markdown_html, video_embed
 
@@ -70,11 +71,21 @@ def _section_view(section, progress):
     if section.section_type == SectionType.VIDEO:
         view["video"] = video_embed(section.media_url)
     config = section.section_config or {}
-    if section.section_type in (SectionType.SANDBOX, SectionType.GAME, SectionType.INTERACTIVE, SectionType.GUIDED_STRUGGLE):
-        view["config_items"] = [(k.replace("_", " ").capitalize(), v) for k, v in config.items() if k not in ("hints", "files", "instructions")]
+    if section.section_type in (SectionType.SANDBOX, SectionType.GAME, SectionType.INTERACTIVE):
+        view["config_facts"] = activities.facts(config)
         view["hints"] = [str(h) for h in config.get("hints", [])] if isinstance(config.get("hints"), list) else []
         view["files"] = config.get("files") if isinstance(config.get("files"), dict) else {}
         view["instructions_html"] = markdown_html(str(config["instructions"])) if config.get("instructions") else ""
+    if section.section_type in (SectionType.SANDBOX, SectionType.GAME, SectionType.INTERACTIVE):
+        view.update(activities.section_context(section, progress))
+    if section.section_type in completion.GRADED_TYPES:  # quiz and guided struggle (lms.quizzes)
+        from lms import quizzes
+
+        view.update(quizzes.section_context(section, progress))
+    else:
+        from lms.adaptive import help_for
+
+        view["help"] = help_for(progress, list(section.module.sections.all()), section.section_number)
     return view
 
 
@@ -92,9 +103,8 @@ def player(request, slug):
     if not sections:
         raise Http404("This module has no sections yet.")
     numbers = [s.section_number for s in sections]
-    requested = request.GET.get("section", "")
-    current = int(requested) if requested.isdigit() and int(requested) in numbers else (
-        progress.current_section if progress.current_section in numbers else numbers[0])
+    requested = int_param(request.GET.get("section") or None, name="section", minimum=1, maximum=10000)
+    current = requested if requested in numbers else (progress.current_section if progress.current_section in numbers else numbers[0])
     # Opening a section is its view event (works without JavaScript too).
     result = services.events_ingest(student=student, items=[{"module": module.pk, "event_type": "section_view", "section_number": current}],
                                     user=request.user)
@@ -118,7 +128,8 @@ def player(request, slug):
 @login_required
 @require_POST
 def section_action(request, slug, number):
-    """The no-JavaScript path of the player: mark done, tick an item, record a score."""
+    """The no-JavaScript path of the player: mark done, tick an item. (Scores are never
+    self-reported: quizzes are graded by lms.quizzes, games by lms.activities.)"""
     student = _student(request)
     module = selectors.module_for_player(slug)
     if module is None:
@@ -127,10 +138,9 @@ def section_action(request, slug, number):
     event = {"module": module.pk, "section_number": number}
     if action == "mark_done":
         event["event_type"] = "mark_done"
-    elif action in ("tick", "untick") and request.POST.get("item", "").isdigit():
-        event.update(event_type="checklist_tick", event_data={"item": int(request.POST["item"]), "checked": action == "tick"})
-    elif action == "score" and request.POST.get("score", "").isdigit():
-        event.update(event_type="score", event_data={"score": min(int(request.POST["score"]), 100)})
+    elif action in ("tick", "untick"):
+        item = int_param(request.POST.get("item"), name="item", minimum=0, maximum=999, message="The checklist item's index, from 0.")
+        event.update(event_type="checklist_tick", event_data={"item": item, "checked": action == "tick"})
     elif action == "hint":
         event["event_type"] = "hint_used"
     else:
@@ -141,6 +151,68 @@ def section_action(request, slug, number):
     except services.EventBatchError as exc:
         messages.error(request, str(exc))
     return redirect(f"{reverse('lms:player', args=[slug])}?section={number}")
+
+
+def _player_section(request, slug, number):
+    """(student, section) of a published module the student may open; 404 otherwise."""
+    student = _student(request)
+    module = selectors.module_for_player(slug)
+    section = module.sections.filter(section_number=number).first() if module is not None else None
+    if section is None:
+        raise Http404
+    return student, section
+
+
+def _progress_json(progress, unlocked):
+    return {
+        "progress": [{"module": p.module_id, "status": p.status, "progress_percent": p.progress_percent, "current_section": p.current_section,
+                      "completed_sections": p.completed_sections} for p in progress],
+        "unlocked": [{"id": m.pk, "module_id": m.module_id, "title": m.title, "url": reverse("lms:player", args=[m.module_id])} for m in unlocked],
+    }
+
+
+@login_required
+@require_POST
+def sandbox_result(request, slug, number):
+    """A sandbox run or Check reported by the browser (JSON); see lms.sandbox for what is trusted."""
+    from frames.params import json_body
+    from lms.sandbox import SandboxResultError, sandbox_result_record
+
+    student, section = _player_section(request, slug, number)
+    try:
+        outcome = sandbox_result_record(section=section, student=student, data=json_body(request), user=request.user)
+    except SandboxResultError as exc:
+        return JsonResponse({"detail": str(exc), exc.field: [exc.message]}, status=400)
+    except services.EventBatchError as exc:
+        return JsonResponse(exc.as_dict(), status=400)
+    return JsonResponse({"passed": outcome["passed"], "message": outcome["message"], **_progress_json(outcome["progress"], outcome["unlocked"])})
+
+
+@login_required
+@require_POST
+def activity_action(request, slug, number):
+    """Interactive and game controls (plain forms, no JavaScript needed): click a hotspot,
+    report a task, play the game with the chosen loads."""
+    from lms import activities
+
+    student, section = _player_section(request, slug, number)
+    action = request.POST.get("action", "")
+    try:
+        if action == "hotspot":
+            activities.hotspot_click(section=section, student=student, hotspot=request.POST.get("hotspot", ""), user=request.user)
+        elif action == "task":
+            activities.task_report(section=section, student=student, task=request.POST.get("task", ""), user=request.user)
+        elif action == "play":
+            outcome, _ = activities.game_play(section=section, student=student, sun_on=request.POST.getlist("sun"),
+                                              eclipse_on=request.POST.getlist("eclipse"), user=request.user)
+            messages.info(request, f"Score {outcome['score']}: the battery's lowest charge was {outcome['lowest_percent']}%.")
+        else:
+            raise activities.ActivityError("action", "One of hotspot, task, play.")
+    except activities.ActivityError as exc:
+        return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
+    except services.EventBatchError as exc:
+        messages.error(request, str(exc))
+    return redirect(f"{reverse('lms:player', args=[slug])}?section={number}#section-{number}")
 
 
 @login_required
@@ -194,11 +266,9 @@ def feedback(request, slug):
         post = request.POST
         for name in ("rating", "difficulty_rating", "engagement_rating", "clarity_rating"):
             raw = post.get(name, "")
-            if raw == "":
-                values[name] = None
-            elif raw.isdigit() and 1 <= int(raw) <= 5:
-                values[name] = int(raw)
-            else:
+            try:
+                values[name] = int_param(raw or None, name=name, minimum=1, maximum=5)
+            except ParamError:
                 errors[name] = "Choose 1 to 5."
         if values.get("rating") is None and "rating" not in errors:
             errors["rating"] = "Give an overall rating."
@@ -253,3 +323,155 @@ def dashboard(request, slug):
     if module is None:
         raise Http404
     return render(request, "lms/dashboard.html", {"module": module, **module_dashboard(module, request.user)})
+
+
+# ---------------------------------------------------------------- quizzes, hints, the buddy, adaptive offers
+
+
+def _wants_json(request):
+    return request.content_type == "application/json" or "application/json" in request.headers.get("Accept", "")
+
+
+def _form_answers(post, questions):
+    """A quiz form's answers ({question id: value}) from fields q-<id> (choices as indexes)."""
+    from frames.params import int_param
+    from lms.models import QuestionType
+
+    answers = {}
+    for q in questions:
+        name = f"q-{q.pk}"
+        if q.question_type == QuestionType.MULTIPLE_CHOICE:
+            values = post.getlist(name)
+            if values:
+                answers[str(q.pk)] = [int_param(v, name=name, minimum=0, maximum=99, message=f"Question {q.position}: a choice.") for v in values]
+        elif q.question_type == QuestionType.SINGLE_CHOICE:
+            if post.get(name, "") != "":
+                answers[str(q.pk)] = int_param(post[name], name=name, minimum=0, maximum=99, message=f"Question {q.position}: a choice.")
+        elif post.get(name, "").strip():
+            answers[str(q.pk)] = post[name]
+    return answers
+
+
+def _error_text(exc):
+    return " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+
+
+def _error_json(exc, field="detail"):
+    if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
+        return {"detail": _error_text(exc), **{k: [m for e in v for m in e.messages] for k, v in exc.error_dict.items()}}
+    return {"detail": _error_text(exc)}
+
+
+@login_required
+@require_POST
+def quiz_submit(request, slug, number):
+    """Submit a quiz (a form post, or JSON {"answers": {...}} from quiz.js); graded on the server."""
+    from frames.params import json_body
+    from lms import quizzes
+    from lms.models import ModuleQuestion
+
+    student, section = _player_section(request, slug, number)
+    json_request = request.content_type == "application/json"
+    if json_request:
+        body = json_body(request)
+        answers = body.get("answers") if isinstance(body, dict) else None
+    else:
+        answers = _form_answers(request.POST, list(ModuleQuestion.objects.filter(section=section).order_by("position")))
+    try:
+        attempt = quizzes.quiz_attempt_submit(section=section, student=student, answers=answers, user=request.user, source=AuditLog.Source.PAGE)
+    except (ValidationError, PermissionDenied) as exc:
+        if _wants_json(request):
+            return JsonResponse(_error_json(exc), status=400 if isinstance(exc, ValidationError) else 403)
+        messages.error(request, _error_text(exc))
+        return redirect(f"{reverse('lms:player', args=[slug])}?section={number}")
+    if _wants_json(request):
+        from lms.adaptive import help_for, revealed_hints
+
+        progress = attempt.progress
+        unlocked = services.modules_unlocked_by(student, [progress.module_id]) if attempt.module_completed else []
+        rules = quizzes.attempt_rules(section, list(section.quiz_attempts.filter(student=student).only("submitted_at")))
+        return JsonResponse({
+            "attempt": attempt.attempt_number, "score": attempt.score, "passed": attempt.passed,
+            "results": quizzes.student_results(attempt, attempt.questions), "rules": rules,
+            "hints": revealed_hints(section, progress), "adjustments": len(attempt.adjustments),
+            "help": _help_json(help_for(progress, list(section.module.sections.all()), section.section_number), slug),
+            **_progress_json([progress], unlocked),
+        })
+    verdict = "Passed" if attempt.passed else "Not yet"
+    messages.success(request, f"{verdict}: you scored {attempt.score}% on attempt {attempt.attempt_number}.")
+    return redirect(f"{reverse('lms:player', args=[slug])}?section={number}#quiz")
+
+
+def _help_json(help_, slug):
+    return {
+        "variants": [{"title": v.title or f"Section {v.section_number}", "url": f"{reverse('lms:player', args=[slug])}?section={v.section_number}"}
+                     for v in help_["variants"]],
+        "prompts": None if not help_["prompts"] else {
+            "items": help_["prompts"]["items"], "url": f"{reverse('lms:player', args=[slug])}?section={help_['prompts']['section'].section_number}"},
+        "skippable": [s.title or f"Section {s.section_number}" for s in help_["skippable"]],
+    }
+
+
+@login_required
+@require_POST
+def hint(request, slug, number):
+    """Reveal the section's next hint (recorded on the server as a hint_used event)."""
+    from lms.adaptive import hint_reveal
+
+    student, section = _player_section(request, slug, number)
+    try:
+        shown = hint_reveal(section=section, student=student, user=request.user)
+    except (ValidationError, PermissionDenied) as exc:
+        if _wants_json(request):
+            return JsonResponse(_error_json(exc), status=400 if isinstance(exc, ValidationError) else 403)
+        messages.error(request, _error_text(exc))
+        return redirect(f"{reverse('lms:player', args=[slug])}?section={number}")
+    if _wants_json(request):
+        return JsonResponse(shown)
+    return redirect(f"{reverse('lms:player', args=[slug])}?section={number}#hints")
+
+
+@login_required
+@require_POST
+def buddy(request, slug, number):
+    """Ask the guided-struggle buddy for its next nudge."""
+    from lms.buddy import buddy_reply
+
+    student, section = _player_section(request, slug, number)
+    message = request.POST.get("message", "")
+    if request.content_type == "application/json":
+        from frames.params import json_body
+
+        body = json_body(request)
+        message = body.get("message", "") if isinstance(body, dict) else ""
+        if not isinstance(message, str):
+            return JsonResponse({"detail": "message: give a text.", "message": ["Give a text."]}, status=400)
+    try:
+        reply = buddy_reply(section=section, student=student, message=message, user=request.user)
+    except (ValidationError, PermissionDenied) as exc:
+        if _wants_json(request):
+            return JsonResponse(_error_json(exc), status=400 if isinstance(exc, ValidationError) else 403)
+        messages.error(request, _error_text(exc))
+        return redirect(f"{reverse('lms:player', args=[slug])}?section={number}")
+    if _wants_json(request):
+        return JsonResponse({"reply": reply})
+    messages.info(request, f"Buddy: {reply}")
+    return redirect(f"{reverse('lms:player', args=[slug])}?section={number}#buddy")
+
+
+@login_required
+@require_POST
+def skip_optional(request, slug):
+    """Skip the optional sections an adaptive rule offered."""
+    from lms.adaptive import optional_sections_skip
+
+    student = _student(request)
+    progress = ModuleProgress.objects.filter(module__module_id=slug, module__status=ModuleStatus.PUBLISHED, student=student).first()
+    if progress is None:
+        raise Http404
+    try:
+        skipped = optional_sections_skip(progress=progress, user=request.user)
+        messages.success(request, f"Skipped {', '.join(s.title or f'section {s.section_number}' for s in skipped)}.")
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    return redirect("lms:player", slug=slug)

@@ -1,8 +1,12 @@
 """Analytics events as xAPI 1.0.3 statements, for a learning record store."""
 
 import uuid
+from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+
+from frames.params import BIGINT_MAX, ParamError, datetime_param, int_param
 
 XAPI_VERSION = "1.0.3"
 ADL = "http://adlnet.gov/expapi/verbs/"
@@ -74,3 +78,51 @@ def statement(event, module_slug, module_title, student_name) -> dict:
     if result:
         out["result"] = result
     return out
+
+
+@dataclass
+class StatementQuery:
+    limit: int = 100
+    since: object = None
+    until: object = None
+    before: int | None = None
+    module_pk: int | None = None
+    module_slug: str = ""
+    agent: str = ""
+    event_types: list | None = None
+
+
+def parse_query(params) -> StatementQuery:
+    """The statements endpoint's query parameters, every bad one named at once
+    (a ValidationError {name: [message]}, answered as a 400)."""
+    query, errors = StatementQuery(), {}
+
+    def take(name, parse):
+        try:
+            return parse()
+        except ParamError as exc:
+            errors[name] = [exc.message_text]
+            return None
+
+    query.limit = take("limit", lambda: int_param(params.get("limit"), name="limit", minimum=1, maximum=500, default=100)) or 100
+    query.since = take("since", lambda: datetime_param(params.get("since") or None, name="since"))
+    query.until = take("until", lambda: datetime_param(params.get("until") or None, name="until"))
+    query.before = take("before", lambda: int_param(params.get("before") or None, name="before", minimum=1, maximum=BIGINT_MAX,
+                                                    message="A statement position from a `more` link."))
+    module = params.get("module", "")
+    if module:
+        if module.isascii() and module.isdigit():
+            query.module_pk = take("module", lambda: int_param(module, name="module", minimum=1))
+        elif len(module) <= 100:
+            query.module_slug = module
+        else:
+            errors["module"] = ["A module id or slug."]
+    query.agent = params.get("agent", "")[:64]
+    verb = params.get("verb")
+    if verb:
+        query.event_types = [t for t, (_, iri) in VERBS.items() if iri == verb]
+        if not query.event_types:
+            errors["verb"] = ["Unknown verb IRI."]
+    if errors:
+        raise ValidationError(errors)
+    return query

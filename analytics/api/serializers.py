@@ -4,6 +4,7 @@ from analytics.models import FactorModel, FactorValue, Interface, InterfaceFacto
 from analytics.models.choices import INTERFACE_END_TYPES, VALUE_ENTITY_TYPES
 from analytics.selectors import end_visible
 from frames.base.api import FramesSerializer
+from frames.base.fastlist import Row
 from frames.models import Faculty, Project, Student, Team, University
 from frames.scoping import scope_queryset
 
@@ -76,6 +77,18 @@ class InterfaceSerializer(FramesSerializer):
             visible = request is None or end_visible(instance, side, request.user)
             data[f"{side}_entity"] = instance.end_id(side) if visible else None
         return data
+
+    # List pages from values() (frames.base.fastlist): the ends computed from the same columns.
+    fast_list_columns = ("from_type", "to_type", "from_university_id", "to_university_id",
+                         *(f"{side}_{kind}_id" for side in ("from", "to") for kind in INTERFACE_END_TYPES))
+
+    def fast_list_finish(self, data, rows):
+        request = self.context.get("request")
+        for item, row in zip(data, rows, strict=True):
+            for side in ("from", "to"):
+                kind = row[f"{side}_type"]
+                visible = request is None or end_visible(Row(row), side, request.user)
+                item[f"{side}_entity"] = row.get(f"{side}_{kind}_id") if visible and kind in INTERFACE_END_TYPES else None
 
 
 class OutcomeSerializer(FramesSerializer):

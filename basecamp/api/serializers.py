@@ -65,6 +65,13 @@ class AssessmentSerializer(FramesSerializer):
     def get_corrected(self, obj) -> bool:
         return hasattr(obj, "correction")
 
+    # List pages from values() (frames.base.fastlist): the correction's id, or None.
+    fast_list_columns = ("correction",)
+
+    def fast_list_finish(self, data, rows):
+        for item, row in zip(data, rows, strict=True):
+            item["corrected"] = row["correction"] is not None
+
 
 class TeacherCorrectionSerializer(FramesSerializer):
     original_level = LevelField()

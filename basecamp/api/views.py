@@ -1,3 +1,4 @@
+from django.db import transaction
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions
 from rest_framework.decorators import action
@@ -10,6 +11,8 @@ from basecamp import models as m
 from basecamp import selectors, services
 from basecamp.api import serializers as s
 from frames.base.api import FramesViewSet
+from frames.models import AuditLog
+from frames.params import int_param
 from frames.roles import student_of
 
 
@@ -50,6 +53,22 @@ class AssessmentViewSet(FramesViewSet):
     filterset_class = f.AssessmentFilterSet
     search_fields = ["skill_name", "source_quote", "justification"]
     ordering_fields = ["created_at", "confidence_score", "skill_name", "level"]
+
+    def save_record(self, instance, *, data, m2m):
+        # A stored assessment's new level is a teacher's correction: the correction
+        # service keeps the proposed level and justification in the correction record.
+        if instance._state.adding or "level" not in data or data["level"] == instance.level:
+            return super().save_record(instance, data=data, m2m=m2m)
+        if not self.request.user.has_perm("basecamp.add_teachercorrection"):
+            self.permission_denied(self.request)
+        data = dict(data)
+        level, justification = data.pop("level"), data.pop("justification", "")
+        with transaction.atomic():
+            if data or m2m:
+                super().save_record(instance, data=data, m2m=m2m)
+            services.assessment_correct(assessment=instance, corrected_level=level, corrected_justification=justification,
+                                        user=self.request.user, source=AuditLog.Source.API)
+        return self.get_queryset().get(pk=instance.pk)
 
     @extend_schema(request=s.CorrectionInputSerializer, responses={200: s.TeacherCorrectionSerializer})
     @action(detail=True, methods=["post"])
@@ -182,9 +201,7 @@ class ModuleVersionHistoryViewSet(ReadOnlyFramesViewSet):
         earlier = self.get_queryset().filter(module=new.module)
         against = request.query_params.get("against")
         if against is not None:
-            if not against.isdigit():
-                raise ValidationError({"against": ["A version id."]})
-            old = earlier.filter(pk=int(against)).first()
+            old = earlier.filter(pk=int_param(against, name="against", minimum=1, message="A version id.")).first()
             if old is None:
                 raise ValidationError({"against": ["No such version of this module."]})
         else:

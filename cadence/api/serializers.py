@@ -1,3 +1,5 @@
+from types import SimpleNamespace
+
 from rest_framework import serializers
 
 from cadence.models import Document, Meeting, NotionSyncMetadata, Person, RawContent, Task, Workstream
@@ -62,6 +64,25 @@ class TaskSerializer(FramesSerializer):
         if instance.assignee is not None and not person_visible(instance.assignee, _user(self)):
             data["assignee"] = None
         return data
+
+    # List pages from values() (frames.base.fastlist): the assignee rebuilt from the same columns.
+    fast_list_columns = ("assignee__name", "assignee__student_id", "assignee__student__university_id", "assignee__faculty_id",
+                         "assignee__faculty__university_id", "project__name")
+
+    def fast_list_finish(self, data, rows):
+        user = _user(self)
+        for item, row in zip(data, rows, strict=True):
+            person = None
+            if row["assignee_id"] is not None:
+                person = SimpleNamespace(
+                    name=row["assignee__name"], student_id=row["assignee__student_id"], faculty_id=row["assignee__faculty_id"],
+                    student=SimpleNamespace(university_id=row["assignee__student__university_id"]),
+                    faculty=SimpleNamespace(university_id=row["assignee__faculty__university_id"]),
+                )
+            item["assignee_name"] = person_label(person, user)
+            item["project_name"] = row["project__name"] if row["project_id"] else ""
+            if person is not None and not person_visible(person, user):
+                item["assignee"] = None
 
 
 class MeetingSerializer(FramesSerializer):

@@ -1,9 +1,10 @@
 from django.db.models import Prefetch
 
-from cadence import filtersets
+from cadence import filtersets, services
 from cadence.api import serializers
 from cadence.models import Document, Meeting, NotionSyncMetadata, Person, RawContent, Task, Workstream
 from frames.base.api import FramesViewSet
+from frames.models import AuditLog
 
 READ_ONLY = ["get", "head", "options"]
 PEOPLE = Person.objects.select_related("student", "faculty")
@@ -15,6 +16,14 @@ class PersonViewSet(FramesViewSet):
     filterset_class = filtersets.PersonFilterSet
     search_fields = ["name", "email", "role"]
     ordering_fields = ["name", "subsystem", "updated_at"]
+
+    def save_record(self, instance, *, data, m2m):
+        # As in the admin: a person is linked to the student or faculty record with their e-mail.
+        for name, value in data.items():
+            setattr(instance, name, value)
+        services.person_save(person=instance, user=self.request.user, source=AuditLog.Source.API)
+        instance.refresh_from_db()  # the link was set by the service's own query
+        return instance
 
 
 class WorkstreamViewSet(FramesViewSet):

@@ -41,7 +41,9 @@ class ArchiveLimits:
     max_total_bytes: int = 8 * 1024**3
     max_member_bytes: int = 1024**3
     max_ratio: float = 200.0
-    ratio_min_bytes: int = 1024 * 1024  # tiny members compress absurdly well legitimately
+    # what a member, and the whole archive, may unpack to beyond max_ratio x its compressed size:
+    # small files compress absurdly well legitimately (a short page, a CSV of empty cells)
+    ratio_floor_bytes: int = 64 * 1024
 
 
 class ArchiveRefused(Exception):
@@ -65,11 +67,25 @@ def _is_symlink(info):
 
 
 class _Budget:
+    """What the archive may unpack to, checked from the central directories (declared sizes)
+    before anything is inflated, and again on the bytes actually inflated (declared sizes can
+    lie): the member count, each member's size and compression ratio whatever its size, the
+    total, and the total against the archive's own size on disk (many members that each pass
+    can still add up to a bomb; overlapping members share the same compressed bytes)."""
+
     def __init__(self, limits):
         self.limits = limits
-        self.members = 0
-        self.declared = 0
-        self.read = 0
+        self.members = 0  # members declared
+        self.declared = 0  # what they say they unpack to
+        self.read = 0  # bytes inflated so far
+        self.opened = 0  # members opened for reading
+        self.archive_bytes = 0  # the archive's size on disk
+
+    def _beyond(self, unpacked, packed):
+        return unpacked > self.limits.max_ratio * packed + self.limits.ratio_floor_bytes
+
+    def _ratio(self, unpacked, packed):
+        return f"compression ratio {unpacked / max(packed, 1):.0f}:1 is beyond {self.limits.max_ratio:.0f}:1 (a zip bomb?)"
 
     def declare(self, info, where):
         self.members += 1
@@ -77,20 +93,30 @@ class _Budget:
             raise ArchiveRefused(f"too many files in the archive (more than {self.limits.max_members})")
         if info.file_size > self.limits.max_member_bytes:
             raise ArchiveRefused(f"{where}: would unpack to {info.file_size} bytes (limit {self.limits.max_member_bytes})")
+        if self._beyond(info.file_size, info.compress_size):
+            raise ArchiveRefused(f"{where}: {self._ratio(info.file_size, info.compress_size)}")
         self.declared += info.file_size
         if self.declared > self.limits.max_total_bytes:
             raise ArchiveRefused(f"the archive would unpack to more than {self.limits.max_total_bytes} bytes")
-        if info.file_size >= self.limits.ratio_min_bytes and info.compress_size and info.file_size / info.compress_size > self.limits.max_ratio:
+        if self._beyond(self.declared, self.archive_bytes):
             raise ArchiveRefused(
-                f"{where}: compression ratio {info.file_size / info.compress_size:.0f}:1 is beyond {self.limits.max_ratio:.0f}:1 (a zip bomb?)"
+                f"the archive would unpack to more than {self.declared} bytes from {self.archive_bytes}: {self._ratio(self.declared, self.archive_bytes)}"
             )
 
-    def count(self, n, where, declared_size):
+    def open(self):
+        self.opened += 1
+
+    def count(self, n, where, info, so_far):
+        """`n` more bytes inflated from a member (`so_far` of it now)."""
         self.read += n
         if self.read > self.limits.max_total_bytes:
             raise ArchiveRefused(f"the archive unpacks to more than {self.limits.max_total_bytes} bytes")
-        if n > max(declared_size, 0) + CHUNK and n > self.limits.max_member_bytes:
+        if so_far > info.file_size:
             raise ArchiveRefused(f"{where}: unpacks past its declared size")
+        if self._beyond(so_far, info.compress_size):
+            raise ArchiveRefused(f"{where}: {self._ratio(so_far, info.compress_size)}")
+        if self._beyond(self.read, self.archive_bytes):
+            raise ArchiveRefused(f"the archive unpacks to more than {self.read} bytes from {self.archive_bytes}: {self._ratio(self.read, self.archive_bytes)}")
 
 
 OS_FILES = {".ds_store", "thumbs.db", "desktop.ini", ".localized"}
@@ -189,6 +215,7 @@ class NotionArchive:
         fileobj.seek(0)
         for chunk in iter(lambda: fileobj.read(CHUNK), b""):
             digest.update(chunk)
+            self.budget.archive_bytes += len(chunk)
         fileobj.seek(0)
         return digest.hexdigest()
 
@@ -248,15 +275,14 @@ class NotionArchive:
 
     def _copy(self, zf, info, target, where):
         written = 0
+        self.budget.open()
         with zf.open(info) as src:
             while True:
                 chunk = src.read(CHUNK)
                 if not chunk:
                     break
                 written += len(chunk)
-                self.budget.count(len(chunk), where, info.file_size)
-                if written > info.file_size:
-                    raise ArchiveRefused(f"{where}: unpacks past its declared size")
+                self.budget.count(len(chunk), where, info, written)
                 target.write(chunk)
         return written
 
@@ -308,16 +334,15 @@ class NotionArchive:
         member = self.index[path]
         zf, where, info = self._zips[self._zip_of[member]], self._wheres[self._zip_of[member]], self._info(path, member)
         data = bytearray()
+        self.budget.open()
         try:
             with zf.open(info) as src:
                 while True:
                     chunk = src.read(CHUNK)
                     if not chunk:
                         break
-                    self.budget.count(len(chunk), f"{where}{path}", info.file_size)
                     data += chunk
-                    if len(data) > info.file_size:
-                        raise ArchiveRefused(f"{where}{path}: unpacks past its declared size")
+                    self.budget.count(len(chunk), f"{where}{path}", info, len(data))
         except (zipfile.BadZipFile, EOFError, OSError) as exc:
             raise MemberUnreadable(f"{exc}") from None
         return bytes(data)

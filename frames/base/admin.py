@@ -3,8 +3,15 @@ university scoping (list, change form, foreign-key choices, autocomplete,
 export, import) and audited writes."""
 
 from django.contrib import admin
+from django.contrib.admin.filters import SimpleListFilter
+from django.contrib.admin.utils import NotRelationField, get_fields_from_path
+from django.contrib.admin.widgets import url_params_from_lookup_dict
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models.constants import LOOKUP_SEP
+from django.db.models.fields import AutoFieldMixin
 from import_export.admin import ImportExportModelAdmin
 
+from frames.base.resources import IMPORT_FORMATS, ImportTooLarge
 from frames.models import AuditLog
 from frames.roles import is_unrestricted, university_of
 from frames.scoping import is_scoped, scope_q, scope_queryset
@@ -32,7 +39,69 @@ class ScopedRelatedFieldListFilter(admin.RelatedFieldListFilter):
 admin.FieldListFilter.register(lambda f: f.remote_field, ScopedRelatedFieldListFilter, take_priority=True)
 
 
-class ScopedAdminMixin:
+class DeclaredLookupsMixin:
+    """A changelist filters only by what the admin declares: its `list_filter`,
+    its `date_hierarchy` and the `limit_choices_to` lookups of raw-id popups.
+    Django also accepts any lookup on a local field or across one relation
+    (`?student__id__exact=...`), which would let staff filter by a field the page
+    never shows; `private_fields` (e.g. the author of anonymous feedback) are
+    never filtered by, even if a filter on them is declared later. A refused
+    lookup is Django's own refusal (DisallowedModelAdminLookup: a 400)."""
+
+    private_fields: tuple = ()
+
+    def lookup_allowed(self, lookup, value, request=None):
+        parts = lookup.split(LOOKUP_SEP)
+        if parts[0] in self.private_fields or parts[0].removesuffix("_id") in self.private_fields:
+            return False
+        for fk_lookup in self.model._meta.related_fkey_lookups:
+            if callable(fk_lookup):
+                fk_lookup = fk_lookup()
+            if (lookup, value) in url_params_from_lookup_dict(fk_lookup).items():
+                return True
+        if self.date_hierarchy and lookup in {f"{self.date_hierarchy}__{part}" for part in ("year", "month", "day")}:
+            return True
+        list_filter = self.get_list_filter(request) if request is not None else self.list_filter
+        for item in list_filter:
+            if isinstance(item, type) and issubclass(item, SimpleListFilter):
+                if lookup == item.parameter_name:
+                    return True
+                continue
+            path = item[0] if isinstance(item, (list, tuple)) else item
+            if isinstance(path, str) and self._lookup_on_path(lookup, path):
+                return True
+        return False
+
+    def _lookup_on_path(self, lookup, path):
+        """`lookup` filters the declared field `path` (by value, key or emptiness), not
+        something reached through it."""
+        if lookup == path:
+            return True
+        if not lookup.startswith(path + LOOKUP_SEP):
+            return False
+        rest = lookup[len(path) + len(LOOKUP_SEP):].split(LOOKUP_SEP)
+        try:
+            field = get_fields_from_path(self.model, path)[-1]
+        except (FieldDoesNotExist, NotRelationField):
+            return False
+        if field.is_relation:
+            target = field.target_field
+            if rest[0] not in {target.name, target.attname, "pk"}:
+                return rest in (["exact"], ["in"], ["isnull"])
+            rest, field = rest[1:], target  # the related record's key, then lookups on it
+        return all(field.get_lookup(part) or field.get_transform(part) for part in rest)
+
+    def get_readonly_fields(self, request, obj=None):
+        # A primary key typed by hand (the registry's string ids) is set when the record is
+        # created; changing it on the change form would save a copy under the new key.
+        readonly = list(super().get_readonly_fields(request, obj))
+        pk = self.model._meta.pk
+        if obj is not None and pk.editable and not isinstance(pk, AutoFieldMixin) and pk.name not in readonly:
+            readonly.append(pk.name)
+        return readonly
+
+
+class ScopedAdminMixin(DeclaredLookupsMixin):
     show_full_result_count = False
     list_per_page = 50
 
@@ -71,6 +140,15 @@ class ScopedAdminMixin:
     def get_import_resource_kwargs(self, request, **kwargs):
         return {**super().get_import_resource_kwargs(request, **kwargs), "user": request.user}
 
+    # Spreadsheets are read through the capped formats (IMPORT_MAX_ROWS / IMPORT_MAX_CELLS).
+    import_formats = IMPORT_FORMATS
+
+    def add_data_read_fail_error_to_form(self, form, e):
+        if isinstance(e, ImportTooLarge):  # say which limit, not "ImportTooLarge encountered"
+            form.add_error("import_file", str(e))
+        else:
+            super().add_data_read_fail_error_to_form(form, e)
+
     def get_export_resource_kwargs(self, request, **kwargs):
         return {**super().get_export_resource_kwargs(request, **kwargs), "user": request.user}
 
@@ -87,7 +165,7 @@ class FramesInline(admin.TabularInline):
         return scope_queryset(super().get_queryset(request), request.user)
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(DeclaredLookupsMixin, admin.ModelAdmin):
     """Logs: written by services only, never edited by hand."""
 
     show_full_result_count = False

@@ -22,6 +22,8 @@ It is also fast (bench/registry.py: a 10,000-student file at >= 1/5 of plain
 - rows are written with `bulk_create`/`bulk_update` in batches (models with
   their own `save()` or save signals are saved one by one instead), the scope
   is re-checked for each batch in one query, and audit rows go in bulk;
+- other apps hear of the written registry records through one domain event per
+  import (frames/events.py), sent after commit, never per row;
 - the per-row deep copy and HTML diff are only made for the admin's preview.
 
 Everything still happens inside the one import transaction, so any bad row (in
@@ -44,9 +46,11 @@ from django.db.models.signals import post_save, pre_save
 from django.utils.encoding import force_str
 from import_export import exceptions, resources, widgets
 from import_export.fields import Field
+from import_export.formats import base_formats
 from import_export.instance_loaders import BaseInstanceLoader, ModelInstanceLoader
 from import_export.results import RowResult
 
+from frames.events import records_changed
 from frames.models import AuditLog, University
 from frames.scoping import is_scoped, scope_queryset
 from frames.services import _json_safe, agent_job, audit_entry, diff
@@ -387,10 +391,14 @@ class FramesResource(resources.ModelResource):
         )
 
     def _can_bulk_write(self):
-        """bulk_create/bulk_update skip save(): only use them when the model does not
-        override it (its pre_save/post_save receivers are sent around the bulk write)."""
+        """bulk_create/bulk_update skip save() and its signals: only use them when the
+        model neither overrides save() nor has save receivers (cross-app reactions are
+        domain events, frames/events.py, sent for the whole import in after_import)."""
         model = self._meta.model
-        return model.save is models.Model.save and type(self).do_instance_save is FramesResource.do_instance_save
+        return (
+            model.save is models.Model.save and type(self).do_instance_save is FramesResource.do_instance_save
+            and not pre_save.has_listeners(model) and not post_save.has_listeners(model)
+        )
 
     def import_data_inner(self, dataset, dry_run, raise_errors, using_transactions, collect_failed_rows, **kwargs):
         self._import_fields = None
@@ -743,17 +751,11 @@ class FramesResource(resources.ModelResource):
         return written
 
     def _bulk_write(self, pending):
-        """bulk_create the new rows and bulk_update the changed fields of the others,
-        sending each record's pre_save and post_save as save() would (other apps
-        follow registry records through post_save)."""
+        """bulk_create the new rows and bulk_update the changed fields of the others."""
         model = self._meta.model
         using = self.get_db_connection_name()
         creates = [p.instance for p in pending if p.new]
         updates = [p for p in pending if not p.new]
-        signals = pre_save.has_listeners(model), post_save.has_listeners(model)
-        if signals[0]:
-            for p in pending:
-                pre_save.send(sender=model, instance=p.instance, raw=False, using=using, update_fields=None)
         if creates and not self._copy_create(creates):
             model._base_manager.using(using).bulk_create(creates)
         if updates:
@@ -771,9 +773,6 @@ class FramesResource(resources.ModelResource):
             names.discard(opts.pk.name)
             if names:
                 model._base_manager.bulk_update([p.instance for p in updates], sorted(names))
-        if signals[1]:
-            for p in pending:
-                post_save.send(sender=model, instance=p.instance, created=p.new, update_fields=None, raw=False, using=using)
 
     def _copy_create(self, objs):
         return copy_create(self._meta.model, objs, using=self.get_db_connection_name())
@@ -837,7 +836,20 @@ class FramesResource(resources.ModelResource):
     def after_import(self, dataset, result, **kwargs):
         if not kwargs.get("dry_run") and not result.has_errors() and not result.has_validation_errors():
             self._write_audit(self._audit_rows)
+            self._send_event(self._audit_rows)
         self._audit_rows = []
+
+    def _send_event(self, rows):
+        """One domain event for every record this import created or changed (delivered on commit)."""
+        if not rows:
+            return
+        fields, created = set(), []
+        for action, instance, changes in rows:
+            fields.update(changes)
+            if action == AuditLog.Action.CREATE:
+                created.append(instance.pk)
+        records_changed(self._meta.model, ids=[instance.pk for _a, instance, _c in rows], fields=fields, created=created,
+                        user=self.user, source=self.source)
 
     def _write_audit(self, rows):
         """The import's audit rows, in one COPY on PostgreSQL (bulk_create elsewhere)."""
@@ -914,11 +926,127 @@ def _row_sort_key(message):
     return int(head[4:]) if head.startswith("row ") and head[4:].isdigit() else 0
 
 
-def run_import(*, resource_class, data, file_format, user=None, dry_run=False) -> ImportReport:
-    """Import a file's contents (CSV, XLSX, JSON) through a resource: all rows or none."""
-    if isinstance(data, bytes) and file_format in ("csv", "json"):
+# ---------------------------------------------------------------- size caps on every spreadsheet read
+
+
+class ImportTooLarge(ValueError):
+    """A file with more rows (or cells) than IMPORT_MAX_ROWS / IMPORT_MAX_CELLS,
+    refused while it is read: nothing past the cap is parsed. `rows_read`: data rows
+    read (header not counted) when it was refused."""
+
+    def __init__(self, message, *, rows_read):
+        super().__init__(message)
+        self.rows_read = rows_read
+
+
+def _caps():
+    from django.conf import settings
+
+    return getattr(settings, "IMPORT_MAX_ROWS", 50_000), getattr(settings, "IMPORT_MAX_CELLS", 2_000_000)
+
+
+def capped_rows(rows):
+    """Yield a sheet's rows (header first) until the caps are passed, then refuse the file.
+    At most IMPORT_MAX_ROWS + 2 rows (header, cap, the one too many) are ever read."""
+    max_rows, max_cells = _caps()
+    cells = 0
+    for number, row in enumerate(rows):
+        cells += len(row)
+        if number > max_rows:
+            raise ImportTooLarge(f"The file has more than {max_rows:,} rows (IMPORT_MAX_ROWS): split it, or have an operator "
+                                 "import it with a larger IMPORT_MAX_ROWS.", rows_read=number)
+        if cells > max_cells:
+            raise ImportTooLarge(f"The file has more than {max_cells:,} cells (IMPORT_MAX_CELLS): remove empty columns or split it.",
+                                 rows_read=number)
+        yield row
+
+
+def _dataset_from_rows(rows, *, skip_blank):
+    """Rows (header first) into a Dataset the way tablib and django-import-export build
+    one (short rows padded with ""), but through `capped_rows`."""
+    dataset = tablib.Dataset()
+    rows = capped_rows(rows)
+    header = next(rows, None)
+    if header is None:
+        return dataset
+    dataset.headers = list(header)
+    width = len(dataset.headers)
+    for row in rows:
+        row = list(row)
+        if not row or (skip_blank and all(value in (None, "") for value in row)):
+            continue
+        dataset.append(row + [""] * (width - len(row)) if len(row) < width else row)
+    return dataset
+
+
+def _ignore_blank_lines():
+    from django.conf import settings
+
+    return getattr(settings, "IMPORT_EXPORT_IMPORT_IGNORE_BLANK_LINES", False)
+
+
+class CappedCSV(base_formats.CSV):
+    """CSV read with the csv module row by row (tablib reads the whole file first)."""
+
+    delimiter = ","
+
+    def create_dataset(self, in_stream, **kwargs):
+        import csv
+        import io
+
+        if isinstance(in_stream, bytes):
+            in_stream = in_stream.decode(self.encoding or "utf-8-sig")
+        reader = csv.reader(io.StringIO(in_stream.removeprefix("\ufeff")), delimiter=self.delimiter)
+        return _dataset_from_rows(reader, skip_blank=False)
+
+
+class CappedTSV(CappedCSV):
+    TABLIB_MODULE = "tablib.formats._tsv"
+    CONTENT_TYPE = "text/tab-separated-values"
+    delimiter = "\t"
+
+
+class CappedXLSX(base_formats.XLSX):
+    """XLSX streamed with openpyxl's read-only mode: the first sheet's rows one by one,
+    so a 400,000-row file is refused after IMPORT_MAX_ROWS rows, in bounded memory."""
+
+    def create_dataset(self, in_stream):
+        import io
+
+        import openpyxl
+
+        book = openpyxl.load_workbook(io.BytesIO(in_stream), read_only=True, data_only=True)
+        try:
+            return _dataset_from_rows(book.active.iter_rows(values_only=True), skip_blank=_ignore_blank_lines())
+        finally:
+            book.close()
+
+
+class CappedJSON(base_formats.JSON):
+    """JSON is one document: decoded whole (the upload size bounds it), then counted."""
+
+    def create_dataset(self, in_stream, **kwargs):
+        dataset = super().create_dataset(in_stream, **kwargs)
+        list(capped_rows([dataset.headers or [], *dataset]))
+        return dataset
+
+
+IMPORT_FORMATS = [CappedCSV, CappedXLSX, CappedTSV, CappedJSON]
+_FORMAT_BY_NAME = {"csv": CappedCSV, "xlsx": CappedXLSX, "tsv": CappedTSV, "json": CappedJSON}
+
+
+def read_dataset(data, file_format) -> tablib.Dataset:
+    """A file's rows as a Dataset, read through the capped formats (admin and commands alike)."""
+    reader = _FORMAT_BY_NAME[file_format]()
+    if isinstance(data, bytes) and not reader.is_binary():
         data = data.decode("utf-8-sig")
-    dataset = tablib.Dataset().load(data, format=file_format)
+    return reader.create_dataset(data)
+
+
+def run_import(*, resource_class, data, file_format, user=None, dry_run=False) -> ImportReport:
+    """Import a file's contents (CSV, XLSX, JSON) through a resource: all rows or none.
+    A file past IMPORT_MAX_ROWS / IMPORT_MAX_CELLS raises ImportTooLarge before any row is imported."""
+    dataset = read_dataset(data, file_format)
     resource = resource_class(user=user)
     result = resource.import_data(dataset, dry_run=dry_run, user=user, preview=False)
     report = ImportReport(dry_run=dry_run, errors=row_errors(result))

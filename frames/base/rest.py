@@ -1,19 +1,36 @@
 """Pagination and error handling named in REST_FRAMEWORK settings. Kept apart
 from frames.base.api because DRF imports these while its own modules load."""
 
+import json
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError
+from django.db import DataError, IntegrityError, connections
 from django.http import Http404
-from rest_framework import exceptions
+from rest_framework import exceptions, renderers
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.parsers import BaseParser
+from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from frames.params import BIGINT_MAX, ParamError, int_param, json_loads
 from frames.services import validation_messages
 
 
-def _positive_whole_number(value: str) -> bool:
-    return value.isascii() and value.isdigit() and int(value) > 0
+class FramesJSONParser(BaseParser):
+    """Every JSON body the API reads: decoded strictly by orjson (UTF-8 only, no NaN,
+    no lone surrogates, which PostgreSQL cannot store) and refused when nested deeper
+    than JSON_MAX_DEPTH, before any serializer or walker recurses into it."""
+
+    media_type = "application/json"
+    renderer_class = renderers.JSONRenderer
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            return json_loads(stream.read())
+        except ParamError as exc:
+            raise exceptions.ParseError(exc.message_text) from None
 
 
 class FramesPagination(PageNumberPagination):
@@ -23,16 +40,93 @@ class FramesPagination(PageNumberPagination):
 
     def get_page_size(self, request):
         # A page_size that is not a positive whole number is a 400 naming it, not silently 50.
-        value = request.query_params.get(self.page_size_query_param)
-        if value is not None and not _positive_whole_number(value):
-            raise exceptions.ValidationError({self.page_size_query_param: ["A positive whole number (a page holds at most 500 rows)."]})
+        int_param(request.query_params.get(self.page_size_query_param), name=self.page_size_query_param, minimum=1, maximum=None,
+                  message="A positive whole number (a page holds at most 500 rows).")
         return super().get_page_size(request)
 
-    def get_page_number(self, request, paginator):
+    def page_number(self, request) -> int | str:
+        """The requested page: 1 when absent, a last-page word, or a whole number whose
+        OFFSET still fits a bigint (a larger one is a 400 here, not a database error)."""
         value = request.query_params.get(self.page_query_param)
-        if value is not None and value not in self.last_page_strings and not _positive_whole_number(value):
-            raise exceptions.ValidationError({self.page_query_param: ["A positive whole number."]})
+        if value in self.last_page_strings:
+            return value
+        return int_param(value, name=self.page_query_param, minimum=1, maximum=BIGINT_MAX // self.max_page_size, default=1,
+                         message="A positive whole number.")
+
+    def get_page_number(self, request, paginator):
+        self.page_number(request)
         return super().get_page_number(request, paginator)
+
+    # -- the page without a full COUNT(*): a page's time must not grow with its table.
+    def paginate_queryset(self, queryset, request, view=None):
+        """The page's rows plus one (is there a next page?); `count` from the page itself
+        when it is the last one, else counted up to COUNT_CAP, past which it is the
+        database's estimate (see `list_count`)."""
+        size = self.get_page_size(request)
+        number = self.page_number(request)
+        if not size or number in self.last_page_strings:
+            self._light = False
+            return super().paginate_queryset(queryset, request, view)
+        self.request, self._light = request, True
+        offset = (number - 1) * size
+        rows = list(queryset[offset: offset + size + 1])
+        self._more = len(rows) > size
+        rows = rows[:size]
+        if not rows and number != 1:
+            raise exceptions.NotFound(self.invalid_page_message.format(page_number=number, message="That page contains no results"))
+        self._count = offset + len(rows) if not self._more else list_count(queryset)
+        self._number = number
+        return rows
+
+    def get_paginated_response(self, data):
+        if not getattr(self, "_light", False):
+            return super().get_paginated_response(data)
+        return Response({"count": self._count, "next": self.get_next_link(), "previous": self.get_previous_link(), "results": data})
+
+    def get_next_link(self):
+        if not getattr(self, "_light", False):
+            return super().get_next_link()
+        if not self._more:
+            return None
+        return replace_query_param(self.request.build_absolute_uri(), self.page_query_param, self._number + 1)
+
+    def get_previous_link(self):
+        if not getattr(self, "_light", False):
+            return super().get_previous_link()
+        if self._number <= 1:
+            return None
+        url = self.request.build_absolute_uri()
+        if self._number == 2:
+            return remove_query_param(url, self.page_query_param)
+        return replace_query_param(url, self.page_query_param, self._number - 1)
+
+    def get_paginated_response_schema(self, schema):
+        out = super().get_paginated_response_schema(schema)
+        out["properties"]["count"]["description"] = (
+            f"Rows matching the query: exact up to {COUNT_CAP:,}; past that, the database's estimate (never below {COUNT_CAP + 1:,}).")
+        return out
+
+
+# Past this many matching rows a list's `count` is an estimate: counting a 100,000-row
+# table costs more than reading the page, and grows with the table.
+COUNT_CAP = 10_000
+
+
+def list_count(queryset) -> int:
+    """Matching rows, counted exactly up to COUNT_CAP. Past it: on PostgreSQL the
+    planner's estimate of the query's rows (at least COUNT_CAP + 1), elsewhere exact."""
+    capped = queryset.order_by()[: COUNT_CAP + 1].count()
+    if capped <= COUNT_CAP:
+        return capped
+    if connections[queryset.db].vendor != "postgresql":
+        return queryset.count()
+    sql, params = queryset.order_by().values("pk").query.sql_with_params()
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+        plan = cursor.fetchone()[0]
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    return max(COUNT_CAP + 1, int(plan[0]["Plan"]["Plan Rows"]))
 
 
 def exception_handler(exc, context):
@@ -46,4 +140,9 @@ def exception_handler(exc, context):
         exc = exceptions.PermissionDenied(str(exc) or None)
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
+    elif isinstance(exc, DataError):
+        # A value the column cannot hold (out of range, bad encoding) that validation let through.
+        exc = exceptions.ValidationError({"non_field_errors": [f"The database refused a value: {str(exc).splitlines()[0]}"]})
+    elif isinstance(exc, RecursionError):
+        exc = exceptions.ValidationError({"non_field_errors": ["The input is nested too deeply."]})
     return drf_exception_handler(exc, context)

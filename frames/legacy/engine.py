@@ -25,6 +25,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from frames.base.resources import copy_create
+from frames.events import records_changed
 from frames.legacy.report import Report, TableReport
 from frames.legacy.source import LegacySource, SourceError
 from frames.legacy.spec import Skip, Table
@@ -423,9 +424,25 @@ class Engine:
                 stats.unchanged += 1
         if len(self._audit) >= BATCH:
             self._flush_audit()
+        self._send_event(table, written)
         if table.relations is not None:
             self.ctx._start(stats, None)
             table.relations([(item.instance, item.row) for item in written if item.instance is not None], self.ctx)
+
+    def _send_event(self, table, written):
+        """The batch's created and changed registry records reach the other apps as one
+        domain event (delivered when the import commits; a dry run delivers nothing)."""
+        ids, created, fields = [], [], set()
+        for item in written:
+            if item.fate == "created":
+                ids.append(item.instance.pk)
+                created.append(item.instance.pk)
+                fields.update(item.values)
+            elif item.fate == "updated" and item.changes:
+                ids.append(item.instance.pk)
+                fields.update(item.changes)
+        if ids:
+            records_changed(table.model, ids=ids, fields=fields, created=created, user=self.user, source=AuditLog.Source.LEGACY)
 
     def _decide_known(self, table, item, entry, obj, creates, updates, done):
         """A row the key map knows: unchanged, updated, or a conflict with a hand edit."""

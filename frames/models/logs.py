@@ -43,13 +43,22 @@ class AuditLog(models.Model):
 
 
 class AgentLog(models.Model):
+    """One automated run, and the job record when the run is queued (frames/jobs.py):
+    queued -> running -> succeeded / failed / cancelled, with its progress, arguments,
+    Celery task id and report. Runs recorded inline go straight to running."""
+
     class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
         RUNNING = "running", "Running"
         SUCCEEDED = "succeeded", "Succeeded"
         FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    FINISHED = (Status.SUCCEEDED, Status.FAILED, Status.CANCELLED)
 
     log_id = models.BigAutoField(primary_key=True)
-    timestamp = models.DateTimeField(default=timezone.now, db_default=Now(), db_index=True)
+    timestamp = models.DateTimeField(default=timezone.now, db_default=Now(), db_index=True, help_text="When the run was recorded (queued).")
+    started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     agent_name = models.CharField(max_length=100, db_index=True, help_text="The job, e.g. import_notion.")
     action_type = models.CharField(max_length=100)
@@ -58,14 +67,35 @@ class AgentLog(models.Model):
     error = models.TextField(blank=True, default="", db_default="")
     resolution = models.TextField(blank=True, default="", db_default="")
     message = models.TextField(blank=True, default="", db_default="")
-    metadata = models.JSONField(default=dict, db_default={}, blank=True)
+    metadata = models.JSONField(default=dict, db_default={}, blank=True, help_text="Details; a failure's traceback under 'traceback'.")
     triggered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # the job record
+    task_id = models.CharField(max_length=255, blank=True, default="", db_default="", db_index=True, help_text="The Celery task id.")
+    queue = models.CharField(max_length=100, blank=True, default="", db_default="")
+    arguments = models.JSONField(default=dict, db_default={}, blank=True)
+    result = models.JSONField(null=True, blank=True, help_text="The job's report.")
+    progress_done = models.PositiveIntegerField(default=0, db_default=0)
+    progress_total = models.PositiveIntegerField(null=True, blank=True)
+    progress_message = models.CharField(max_length=255, blank=True, default="", db_default="")
+    cancel_requested = models.BooleanField(default=False, db_default=False)
+    attempts = models.PositiveSmallIntegerField(default=0, db_default=0, help_text="Times a worker started it (a redelivered job runs again).")
 
     class Meta:
         db_table = "ascent_basecamp_agent_log"
         ordering = ["-timestamp", "-log_id"]
-        verbose_name = "agent log entry"
-        verbose_name_plural = "agent log"
+        verbose_name = "job"
+        verbose_name_plural = "jobs"
+        indexes = [models.Index(fields=["triggered_by", "-timestamp"], name="agent_log_by_user")]
 
     def __str__(self):
         return f"{self.agent_name} {self.action_type} ({self.status})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in self.FINISHED
+
+    @property
+    def percent(self) -> int | None:
+        if not self.progress_total:
+            return 100 if self.status == self.Status.SUCCEEDED else None
+        return min(100, round(self.progress_done * 100 / self.progress_total))

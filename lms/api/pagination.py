@@ -11,12 +11,9 @@ class CountLightPagination(FramesPagination):
     def paginate_queryset(self, queryset, request, view=None):
         self.request = request
         size = self.get_page_size(request)
-        raw = request.query_params.get(self.page_query_param, "1")
-        if raw in self.last_page_strings or not raw.isdigit() or int(raw) < 1:
-            if raw in self.last_page_strings:
-                return super().paginate_queryset(queryset, request, view)
-            raise NotFound("Invalid page.")
-        number = int(raw)
+        number = self.page_number(request)  # a bad or huge page is a 400 naming `page`
+        if number in self.last_page_strings:
+            return super().paginate_queryset(queryset, request, view)
         offset = (number - 1) * size
         rows = list(queryset[offset: offset + size + 1])
         more = len(rows) > size

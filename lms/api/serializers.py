@@ -1,7 +1,17 @@
 from rest_framework import serializers
 
 from frames.base.api import FramesSerializer
-from lms.models import Module, ModuleAnalyticsEvent, ModuleAssignment, ModuleFeedback, ModulePrerequisite, ModuleProgress, ModuleSection
+from lms.models import (
+    Module,
+    ModuleAnalyticsEvent,
+    ModuleAssignment,
+    ModuleFeedback,
+    ModulePrerequisite,
+    ModuleProgress,
+    ModuleQuestion,
+    ModuleQuizAttempt,
+    ModuleSection,
+)
 
 
 class ModuleSectionSerializer(FramesSerializer):
@@ -45,16 +55,8 @@ class ModuleAssignmentSerializer(FramesSerializer):
         validators = []  # the database's unique constraints answer 400 through the exception handler
 
 
-def _dt(value):
-    if value is None:
-        return None
-    text = value.isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
-
-
 class ModuleProgressSerializer(FramesSerializer):
-    """Read-only; rows are written out directly (the API's hottest list, same output as
-    DRF's fields would give: ISO date-times with Z, decimals as strings)."""
+    """Read-only (the API's hottest list: pages come straight from values(), frames.base.fastlist)."""
 
     module_slug = serializers.CharField(source="module.module_id", read_only=True)
 
@@ -64,16 +66,6 @@ class ModuleProgressSerializer(FramesSerializer):
                   "last_accessed_at", "total_time_seconds", "pause_count", "hint_count", "retry_count", "error_count", "score",
                   "mastery_score", "completed_sections", "difficulty_adjustments", "revision"]
         read_only_fields = fields
-
-    def to_representation(self, p):
-        return {
-            "id": p.id, "module": p.module_id, "module_slug": p.module.module_id, "student": p.student_id, "status": p.status,
-            "progress_percent": p.progress_percent, "current_section": p.current_section, "started_at": _dt(p.started_at),
-            "completed_at": _dt(p.completed_at), "last_accessed_at": _dt(p.last_accessed_at), "total_time_seconds": p.total_time_seconds,
-            "pause_count": p.pause_count, "hint_count": p.hint_count, "retry_count": p.retry_count, "error_count": p.error_count,
-            "score": p.score, "mastery_score": None if p.mastery_score is None else str(p.mastery_score),
-            "completed_sections": p.completed_sections, "difficulty_adjustments": p.difficulty_adjustments, "revision": p.revision,
-        }
 
 
 class ModuleAnalyticsEventSerializer(FramesSerializer):
@@ -86,6 +78,7 @@ class ModuleAnalyticsEventSerializer(FramesSerializer):
 
 class ModuleFeedbackSerializer(FramesSerializer):
     student = serializers.SerializerMethodField()
+    fast_list_columns = ("student_id", "is_anonymous")  # what get_student reads (frames.base.fastlist)
 
     class Meta:
         model = ModuleFeedback
@@ -138,3 +131,33 @@ class IngestResultSerializer(serializers.Serializer):
     created = serializers.IntegerField()
     progress = serializers.ListField(child=serializers.DictField())
     unlocked = serializers.ListField(child=serializers.DictField())
+
+
+class ModuleQuestionSerializer(FramesSerializer):
+    """Staff only (authoring): includes the answer. Students never get this serializer."""
+
+    class Meta:
+        model = ModuleQuestion
+        fields = ["id", "section", "position", "question_type", "prompt", "choices", "answer", "tolerance", "text_match", "points", "explanation"]
+
+
+class ModuleQuizAttemptSerializer(FramesSerializer):
+    """An attempt with per-question results (right or wrong, points): never a correct answer."""
+
+    class Meta:
+        model = ModuleQuizAttempt
+        fields = ["id", "student", "module", "section", "attempt_number", "answers", "results", "score", "passed", "started_at",
+                  "submitted_at", "time_seconds"]
+        read_only_fields = fields
+
+
+class QuizSubmitSerializer(serializers.Serializer):
+    section = serializers.PrimaryKeyRelatedField(queryset=ModuleSection.objects.filter(module__status="published").select_related("module"))
+    answers = serializers.DictField(help_text="{question id: answer}: a choice index, a list of indexes, a number or a text.")
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
+        return super().to_internal_value(data)

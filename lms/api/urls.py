@@ -11,5 +11,7 @@ router.register("assignments", views.ModuleAssignmentViewSet, basename="assignme
 router.register("progress", views.ModuleProgressViewSet, basename="progress")
 router.register("events", views.ModuleAnalyticsEventViewSet, basename="events")
 router.register("feedback", views.ModuleFeedbackViewSet, basename="feedback")
+router.register("questions", views.ModuleQuestionViewSet, basename="questions")
+router.register("quiz-attempts", views.ModuleQuizAttemptViewSet, basename="quiz-attempts")
 
 urlpatterns = [path("xapi/statements", views.XapiStatementsView.as_view(), name="xapi-statements"), *router.urls]

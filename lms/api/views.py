@@ -1,10 +1,10 @@
 
+from django.db import transaction
 from django.db.models import Prefetch
-from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -23,6 +23,8 @@ from lms.models import (
     ModuleFeedback,
     ModulePrerequisite,
     ModuleProgress,
+    ModuleQuestion,
+    ModuleQuizAttempt,
     ModuleSection,
     ModuleStatus,
 )
@@ -69,6 +71,23 @@ class ModuleViewSet(LmsViewSet):
 
     def for_student(self, qs, student):
         return qs.filter(status=ModuleStatus.PUBLISHED)
+
+    def save_record(self, instance, *, data, m2m):
+        # A status of published or archived is the publish/archive service's to set, with
+        # its checks (a module with no sections is refused) and listeners.
+        data = dict(data)
+        status = data.get("status")
+        stored = None if instance._state.adding else instance.status
+        change_status = status in (ModuleStatus.PUBLISHED, ModuleStatus.ARCHIVED) and status != stored
+        if change_status:
+            data["status"] = stored or ModuleStatus.DRAFT
+        with transaction.atomic():
+            super().save_record(instance, data=data, m2m=m2m)
+            if status == ModuleStatus.PUBLISHED and change_status:
+                services.module_publish(module=instance, user=self.request.user, source=AuditLog.Source.API)
+            elif change_status:
+                services.module_archive(module=instance, user=self.request.user, source=AuditLog.Source.API)
+        return instance
 
     def get_queryset(self):
         qs = super().get_queryset()
@@ -227,6 +246,44 @@ class ModuleFeedbackViewSet(LmsViewSet):
         return Response(self.get_serializer(feedback).data, status=status.HTTP_201_CREATED)
 
 
+class ModuleQuestionViewSet(LmsViewSet):
+    """Quiz questions with their answers: staff only (students get 403 here; they see
+    questions on the player page, without answers)."""
+
+    student_actions = ()
+    queryset = ModuleQuestion.objects.select_related("section")
+    serializer_class = serializers.ModuleQuestionSerializer
+    filterset_class = filtersets.ModuleQuestionFilterSet
+    ordering_fields = ["section", "position"]
+
+
+class ModuleQuizAttemptViewSet(LmsViewSet):
+    """Quiz attempts: students submit (POST, graded on the server) and read their own;
+    faculty read their university's, coordinators all. No edits, no deletes."""
+
+    http_method_names = ["get", "post", "head", "options"]
+    student_actions = ("list", "retrieve", "create")
+    queryset = ModuleQuizAttempt.objects.all()
+    serializer_class = serializers.ModuleQuizAttemptSerializer
+    filterset_class = filtersets.ModuleQuizAttemptFilterSet
+    ordering_fields = ["submitted_at", "score", "attempt_number"]
+
+    @extend_schema(request=serializers.QuizSubmitSerializer, responses={201: serializers.ModuleQuizAttemptSerializer})
+    def create(self, request, *args, **kwargs):
+        from lms import quizzes
+
+        student = student_of(request.user)
+        if student is None:
+            raise PermissionDenied("Quizzes are submitted by students, as themselves.")
+        data = serializers.QuizSubmitSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        attempt = quizzes.quiz_attempt_submit(section=data.validated_data["section"], student=student, answers=data.validated_data["answers"],
+                                              user=request.user, source=AuditLog.Source.API)
+        body = self.get_serializer(attempt).data
+        body["results"] = quizzes.student_results(attempt, attempt.questions)
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
 class XapiPermission(permissions.BasePermission):
     def has_permission(self, request, view):
         role = role_of(request.user)
@@ -251,39 +308,22 @@ class XapiStatementsView(APIView):
         student = student_of(request.user)
         if student is not None:
             qs = qs.filter(student=student)
-        errors = {}
-        try:
-            limit = int(params.get("limit", 100))
-            if not 1 <= limit <= 500:
-                raise ValueError
-        except ValueError:
-            errors["limit"] = ["A whole number from 1 to 500."]
-            limit = 100
-        for name, lookup in (("since", "timestamp__gt"), ("until", "timestamp__lte")):
-            if params.get(name):
-                value = parse_datetime(params[name]) if "\x00" not in params[name] else None
-                if value is None or value.tzinfo is None:
-                    errors[name] = ["An ISO 8601 date-time with a time zone."]
-                else:
-                    qs = qs.filter(**{lookup: value})
-        if params.get("before"):
-            if not params["before"].isdigit():
-                errors["before"] = ["A statement position from a `more` link."]
-            else:
-                qs = qs.filter(pk__lt=int(params["before"]))
-        module = params.get("module")
-        if module:
-            qs = qs.filter(module_id=int(module)) if module.isdigit() else qs.filter(module__module_id=module)
-        if params.get("agent"):
-            qs = qs.filter(student_id=params["agent"])
-        verb = params.get("verb")
-        if verb:
-            types = [t for t, (_, iri) in xapi.VERBS.items() if iri == verb]
-            if not types:
-                errors["verb"] = ["Unknown verb IRI."]
-            qs = qs.filter(event_type__in=types)
-        if errors:
-            raise ValidationError(errors)
+        query = xapi.parse_query(params)
+        limit = query.limit
+        if query.since is not None:
+            qs = qs.filter(timestamp__gt=query.since)
+        if query.until is not None:
+            qs = qs.filter(timestamp__lte=query.until)
+        if query.before is not None:
+            qs = qs.filter(pk__lt=query.before)
+        if query.module_pk is not None:
+            qs = qs.filter(module_id=query.module_pk)
+        elif query.module_slug:
+            qs = qs.filter(module__module_id=query.module_slug)
+        if query.agent:
+            qs = qs.filter(student_id=query.agent)
+        if query.event_types is not None:
+            qs = qs.filter(event_type__in=query.event_types)
         rows = list(qs.select_related("module", "student").only(
             "id", "event_type", "event_data", "section_number", "session_id", "timestamp", "time_elapsed_seconds", "student_id",
             "module__module_id", "module__title", "student__name",

@@ -1,7 +1,7 @@
 """LMS models (seed 003, with seed 000's completed_sections/score and seed 002's prerequisites)."""
 
 from lms.models.assignments import AssignmentRule, AssignmentType, ModuleAssignment
-from lms.models.events import DeviceType, EventType, ModuleAnalyticsEvent
+from lms.models.events import SERVER_ONLY_EVENT_TYPES, DeviceType, EventType, ModuleAnalyticsEvent
 from lms.models.feedback import FeedbackTag, ModuleFeedback
 from lms.models.modules import (
     InteractionLevel,
@@ -13,9 +13,11 @@ from lms.models.modules import (
     SectionType,
 )
 from lms.models.progress import ModuleProgress, ProgressStatus
+from lms.models.quizzes import ModuleQuestion, ModuleQuizAttempt, QuestionType, TextMatch
 
 __all__ = [
     "AssignmentRule", "AssignmentType", "DeviceType", "EventType", "FeedbackTag", "InteractionLevel", "Module",
     "ModuleAnalyticsEvent", "ModuleAssignment", "ModuleFeedback", "ModulePrerequisite", "ModuleProgress",
-    "ModuleSection", "ModuleStatus", "ModuleType", "ProgressStatus", "SectionType",
+    "ModuleQuestion", "ModuleQuizAttempt", "ModuleSection", "ModuleStatus", "ModuleType", "ProgressStatus", "QuestionType",
+    "SERVER_ONLY_EVENT_TYPES", "SectionType", "TextMatch",
 ]

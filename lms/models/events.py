@@ -42,6 +42,11 @@ class EventType(models.TextChoices):
     HEARTBEAT = "heartbeat", "Active time on a section"
     MARK_DONE = "mark_done", "Section marked done"
     CHECKLIST_TICK = "checklist_tick", "Checklist item ticked"
+    # Written by the server only (lms.adaptive): an adaptive rule changed the module for the student.
+    ADJUSTMENT = "adjustment", "Adaptive adjustment"
+
+
+SERVER_ONLY_EVENT_TYPES = frozenset({EventType.ADJUSTMENT})
 
 
 class DeviceType(models.TextChoices):

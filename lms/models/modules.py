@@ -43,6 +43,7 @@ class SectionType(models.TextChoices):
     GAME = "game", "Game"
     INTERACTIVE = "interactive", "Interactive"
     GUIDED_STRUGGLE = "guided_struggle", "Guided struggle"
+    QUIZ = "quiz", "Quiz"
 
 
 def _list():
@@ -77,6 +78,10 @@ class Module(models.Model):
     required_components = models.JSONField(default=_list, db_default=[], blank=True, help_text="e.g. ['monaco-editor', 'three-js'].")
     difficulty_level = models.PositiveSmallIntegerField(default=1, db_default=1, help_text="1 (easiest) to 5.")
     adaptive_config = models.JSONField(null=True, blank=True)
+    # Drafted from a CADENCE page (lms.authoring): the page and the content hash it was drafted from.
+    source_page_id = models.CharField(max_length=32, blank=True, default="", db_default="", db_index=True,
+                                      help_text="notion_page_id of the CADENCE page this module was drafted from.")
+    source_hash = models.CharField(max_length=64, blank=True, default="", db_default="", help_text="Hash of the page's text when drafted.")
 
     # Training content is the program's, shared by every university (a university on a
     # module only says who owns it); students see published ones, faculty read them all.
@@ -109,6 +114,11 @@ class Module(models.Model):
                 raise ValidationError({name: "Give a list of text labels."})
         if self.adaptive_config is not None and not isinstance(self.adaptive_config, dict):
             raise ValidationError({"adaptive_config": "Give a JSON object."})
+        from lms.adaptive import config_errors
+
+        problem = config_errors(self.adaptive_config)
+        if problem:
+            raise ValidationError({"adaptive_config": problem})
 
 
 class ModuleSection(models.Model):
@@ -147,6 +157,20 @@ class ModuleSection(models.Model):
         problem = criteria_errors(self.completion_criteria)
         if problem:
             raise ValidationError({"completion_criteria": problem})
+        from lms.activities import game_errors, interactive_errors
+        from lms.sandbox import config_errors
+
+        type_errors = {SectionType.SANDBOX: lambda: config_errors(self.section_config, self.completion_criteria),
+                       SectionType.INTERACTIVE: lambda: interactive_errors(self.section_config),
+                       SectionType.GAME: lambda: game_errors(self.section_config) if (self.section_config or {}).get("game_type") else {}}
+        problems = type_errors[self.section_type]() if self.section_type in type_errors else {}
+        if problems:
+            raise ValidationError({"section_config": [f"{key}: {message}" for key, message in problems.items()]})
+        from lms.quizzes import section_config_errors
+
+        problem = section_config_errors(self.section_type, self.section_config)
+        if problem:
+            raise ValidationError({"section_config": problem})
 
 
 class ModulePrerequisite(models.Model):

@@ -46,6 +46,10 @@ class ModuleProgress(models.Model):
     # The module revision the student started on, and each section's rule state.
     revision = models.PositiveIntegerField(default=1, db_default=1)
     section_state = models.JSONField(default=_dict, db_default={}, blank=True, help_text="Per section: seconds, ticks, done, best score.")
+    # Struggle detection (lms.struggle), recomputed after every event batch and quiz attempt.
+    struggle_signal = models.DecimalField(max_digits=3, decimal_places=2, null=True, blank=True, help_text="0.00-1.00.")
+    pattern_detected = models.CharField(max_length=50, blank=True, default="", db_default="", db_index=True)
+    struggle_state = models.JSONField(default=_dict, db_default={}, blank=True, help_text="Recent section trail, failures, quiz timings.")
 
     university_scope = "student__university"
 
@@ -67,6 +71,10 @@ class ModuleProgress(models.Model):
             ),
             models.CheckConstraint(
                 condition=~Q(status="completed") | Q(completed_at__isnull=False), name="module_progress_completed_has_time",
+            ),
+            models.CheckConstraint(
+                condition=Q(struggle_signal__isnull=True) | Q(struggle_signal__gte=Decimal("0"), struggle_signal__lte=Decimal("1")),
+                name="module_progress_struggle_0_1",
             ),
         ]
 

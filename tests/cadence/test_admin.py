@@ -91,7 +91,9 @@ def test_upload_preview_then_apply(cworld, login_client, notion_zip):
     assert response.status_code == 302
     assert Task.objects.count() == 9
     run = NotionSyncMetadata.objects.filter(dry_run=False).latest("sync_id")
-    assert response["Location"].endswith(f"/admin/cadence/notionsyncmetadata/{run.pk}/change/")
+    # applying is a job (inline here: no broker): its page reports the run and links the sync record
+    assert response["Location"].endswith(f"/admin/frames/agentlog/{run.agent_log_id}/change/")
+    assert f"/admin/cadence/notionsyncmetadata/{run.pk}/change/" in client.get(response["Location"]).content.decode()
     # the token is spent
     response = client.post("/admin/cadence/notionsyncmetadata/import/", {"token": token, "apply": "1"})
     assert response.status_code == 302 and Task.objects.count() == 9

@@ -26,6 +26,7 @@ def test_check_deploy_is_clean():
         "SECRET_KEY": "k3y-for-the-deploy-check-only-" + "x9#Lq2@vZ" * 6,
         "ALLOWED_HOSTS": "frames.example.edu",
         "DJANGO_SETTINGS_MODULE": "frames.settings",
+        "CACHE_URL": "redis://127.0.0.1:6379/0",  # production has a shared cache (frames.W001 otherwise)
     })
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
@@ -70,12 +71,13 @@ def test_login_lockout_holds_against_forged_forwarded_for(settings):
         )
         assert response.status_code in (403, 429), response.status_code
         assert "_auth_user_id" not in client.session
-    # Another account from the same real address is locked too (the address counts on its own).
+    # The lock is on this username from this address: another account from it still logs in
+    # (the address alone locks at AXES_ADDRESS_FAILURE_LIMIT: tests/security/test_limits.py).
     other = UserFactory(username="other-learner")
     other.set_password("another-right-password-42")
     other.save()
     response = client.post("/accounts/login/", {"username": "other-learner", "password": "another-right-password-42"}, HTTP_X_FORWARDED_FOR="192.0.2.1")
-    assert response.status_code in (403, 429)
+    assert response.status_code == 302
 
 
 @pytest.mark.django_db

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from cadence.notion.classify import ROLES, parse_kind, parse_role
 from cadence.services import import_succeeded, notion_import, summary, workspace_zone
+from frames.locks import Busy
 
 
 def _pair(value, option):
@@ -64,6 +65,8 @@ class Command(BaseCommand):
                 archive_path_or_file=options["archive"], dry_run=options["dry_run"], progress_callback=progress, tz=zone,
                 kinds=kinds, columns=columns,
             )
+        except Busy as exc:  # another Notion import is running: nothing was read or recorded
+            raise CommandError(str(exc), returncode=2) from None
         finally:
             if progress is not None:
                 bar.stop()

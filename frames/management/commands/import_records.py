@@ -3,7 +3,7 @@ from pathlib import Path
 from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
 
-from frames.base.resources import run_import
+from frames.base.resources import ImportTooLarge, run_import
 from frames.resource_registry import resource_for
 
 
@@ -27,7 +27,10 @@ class Command(BaseCommand):
         file_format = file.suffix.lstrip(".").lower()
         if file_format not in ("csv", "xlsx", "json"):
             raise CommandError("The file must be .csv, .xlsx or .json.")
-        report = run_import(resource_class=resource_class, data=file.read_bytes(), file_format=file_format, dry_run=dry_run)
+        try:
+            report = run_import(resource_class=resource_class, data=file.read_bytes(), file_format=file_format, dry_run=dry_run)
+        except ImportTooLarge as exc:
+            raise CommandError(f"Nothing imported: {exc}") from exc
         for error in report.errors:
             self.stderr.write(error)
         if report.errors:

@@ -104,6 +104,9 @@
     setTimeout(function () { toast.remove(); }, 8000);
   }
 
+  // Section widgets (sandbox.js) report through the same progress display and queue.
+  window.lmsPlayer = { apply: apply, push: push };
+
   // On a phone the section list starts folded, so the section comes first.
   var details = document.getElementById("section-details");
   if (details && window.matchMedia && window.matchMedia("(max-width: 900px)").matches) { details.open = false; }
@@ -139,15 +142,6 @@
   var doneForm = document.getElementById("done-form");
   if (doneForm) {
     doneForm.addEventListener("submit", function (e) { e.preventDefault(); push("mark_done", null, true); });
-  }
-  // Scores.
-  var scoreForm = document.getElementById("score-form");
-  if (scoreForm) {
-    scoreForm.addEventListener("submit", function (e) {
-      e.preventDefault();
-      var v = parseInt(document.getElementById("score-input").value, 10);
-      if (!isNaN(v) && v >= 0 && v <= 100) { push("score", { score: v }, true); }
-    });
   }
   // Hints, one at a time.
   var hintButton = document.getElementById("hint-button");

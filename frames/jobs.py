@@ -1,0 +1,409 @@
+"""Long work off the request path: job kinds, starting, cancelling and retrying them, and the
+one Celery task that runs a job by its agent-log row.
+
+A job kind is a function registered under a name (each app registers its own in
+`<app>/jobs.py`, loaded from its AppConfig.ready)::
+
+    @register("import_notion", action_type="notion_import", lock="import_notion")
+    def import_notion(ctx, args):
+        ...                       # ctx.progress(done, total, message) as it goes
+        return {"sync_id": ...}   # the JSON report, kept on the row
+
+`job_start(kind=, args=, user=)` writes the row (queued) and enqueues the task when the
+transaction commits; with no broker configured (CELERY_TASK_ALWAYS_EAGER) it runs the job
+inline and returns the finished row. The task is acknowledged late and idempotent: a job
+delivered again after its worker died runs again (the kinds are idempotent imports and
+recomputations), a job already finished is not run again, and a delivery that arrives while
+another worker still runs the job waits for it."""
+
+import contextvars
+import json
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from celery import shared_task
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, connections, transaction
+from django.utils import timezone
+
+from frames.models import AgentLog
+from frames.roles import is_unrestricted
+from frames.services import JobCancelled, agent_job
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "JobCancelled", "JobContext", "beat_schedule", "job_cancel", "job_retry", "job_start", "jobs_visible_to", "register", "registered",
+]
+
+
+@dataclass(frozen=True)
+class JobKind:
+    name: str
+    func: Callable
+    action_type: str
+    label: str
+    lock: str | None  # held while the job runs: a second start of the same import waits for the first
+
+
+_KINDS: dict[str, JobKind] = {}
+
+
+def register(name, *, action_type=None, label=None, lock=None):
+    """Register a job kind: `func(ctx: JobContext, args: dict) -> dict` (the JSON report)."""
+
+    def decorator(func):
+        _KINDS[name] = JobKind(name=name, func=func, action_type=action_type or name, label=label or name.replace("_", " "), lock=lock)
+        return func
+
+    return decorator
+
+
+def registered() -> dict[str, JobKind]:
+    return dict(_KINDS)
+
+
+def kind_of(name) -> JobKind:
+    try:
+        return _KINDS[name]
+    except KeyError:
+        raise ValidationError({"kind": f"Unknown job kind {name!r}; known: {', '.join(sorted(_KINDS))}."}) from None
+
+
+def inline() -> bool:
+    """No broker configured: jobs run in the caller."""
+    from frames.celery import app
+
+    return bool(app.conf.task_always_eager)
+
+
+# ---------------------------------------------------------------- starting, cancelling, retrying
+
+
+def _json_args(args) -> dict:
+    try:
+        return json.loads(json.dumps(args or {}, cls=DjangoJSONEncoder))
+    except (TypeError, ValueError) as exc:
+        raise ValidationError({"args": f"Job arguments must be JSON: {exc}"}) from None
+
+
+def job_start(*, kind, args=None, user=None, queue=None, metadata=None) -> AgentLog:
+    """Record a job (queued) and hand it to a worker once the caller's transaction commits;
+    inline (no broker) it runs now and the row comes back finished."""
+    job_kind = kind_of(kind)
+    log = AgentLog.objects.create(
+        agent_name=job_kind.name, action_type=job_kind.action_type, status=AgentLog.Status.QUEUED, arguments=_json_args(args),
+        triggered_by=user if user is not None and user.is_authenticated else None, task_id=str(uuid.uuid4()),
+        queue=queue or "", metadata=dict(metadata or {}),
+    )
+    if inline():
+        run_job.apply(kwargs={"log_id": log.pk}, task_id=log.task_id)
+        log.refresh_from_db()
+    else:
+        options = {"kwargs": {"log_id": log.pk}, "task_id": log.task_id}
+        if queue:
+            options["queue"] = queue
+        transaction.on_commit(lambda: run_job.apply_async(**options))
+    return log
+
+
+def jobs_visible_to(user, queryset=None):
+    """Coordinators and superusers see every job; anyone else only the jobs they started."""
+    queryset = AgentLog.objects.all() if queryset is None else queryset
+    if user is None:
+        return queryset
+    if not user.is_authenticated:
+        return queryset.none()
+    return queryset if is_unrestricted(user) else queryset.filter(triggered_by=user)
+
+
+def _may_manage(log, user):
+    if user is not None and not jobs_visible_to(user).filter(pk=log.pk).exists():
+        raise PermissionDenied("You may manage only the jobs you started.")
+
+
+def job_cancel(*, log, user) -> AgentLog:
+    """A queued job is cancelled at once (a worker that receives it later skips it); a running
+    one is asked to stop, and stops at its next progress step, its transaction rolled back."""
+    _may_manage(log, user)
+    with transaction.atomic():
+        log = AgentLog.objects.select_for_update().get(pk=log.pk)
+        if log.status == AgentLog.Status.QUEUED:
+            log.status, log.finished_at = AgentLog.Status.CANCELLED, timezone.now()
+            log.message = f"Cancelled before it started by {user.get_username() if user else 'the system'}."
+            log.save(update_fields=["status", "finished_at", "message"])
+        elif log.status == AgentLog.Status.RUNNING:
+            log.cancel_requested = True
+            log.progress_message = "Cancelling…"
+            log.save(update_fields=["cancel_requested", "progress_message"])
+        else:
+            raise ValidationError({"status": f"Only a queued or running job can be cancelled; this one has {log.get_status_display().lower()}."})
+    return log
+
+
+def job_retry(*, log, user, queue=None) -> AgentLog:
+    """Start a failed or cancelled job again with the same arguments (a new row that names the old)."""
+    _may_manage(log, user)
+    if log.status not in (AgentLog.Status.FAILED, AgentLog.Status.CANCELLED):
+        raise ValidationError({"status": f"Only a failed or cancelled job can be retried; this one is {log.get_status_display().lower()}."})
+    return job_start(kind=log.agent_name, args=log.arguments, user=user, queue=queue or log.queue or None, metadata={"retry_of": log.pk})
+
+
+# ---------------------------------------------------------------- running
+
+
+class JobContext:
+    """What a running job reports through: progress (throttled writes the job page polls) and
+    cancellation (raised as JobCancelled at the next progress step).
+
+    In a worker on PostgreSQL the writes go through a connection of their own, so they are seen
+    while the job's own transaction is still open."""
+
+    def __init__(self, log: AgentLog):
+        self.log = log
+        self.args = log.arguments or {}
+        self.user = log.triggered_by
+        self._last = 0.0
+        self._side = None
+        if not inline() and connection.vendor == "postgresql":
+            self._side = connections.create_connection("default")
+
+    def progress(self, done, total=None, message=None):
+        log = self.log
+        log.progress_done = max(0, int(done))
+        if total is not None:
+            log.progress_total = max(0, int(total))
+        if message is not None:
+            log.progress_message = str(message)[:255]
+        now = time.monotonic()
+        if now - self._last < settings.JOBS_PROGRESS_INTERVAL and done != log.progress_total:
+            return
+        self._last = now
+        self._write()
+        if log.cancel_requested:
+            raise JobCancelled("Cancelled while running.")
+
+    def _write(self):
+        log = self.log
+        if self._side is None:
+            AgentLog.objects.filter(pk=log.pk).update(
+                progress_done=log.progress_done, progress_total=log.progress_total, progress_message=log.progress_message,
+            )
+            log.cancel_requested = AgentLog.objects.filter(pk=log.pk).values_list("cancel_requested", flat=True).first() or False
+            return
+        table = AgentLog._meta.db_table
+        try:
+            with self._side.cursor() as cursor:
+                # never wait on the row: the job itself is not held up by its progress bar
+                cursor.execute("SET lock_timeout = '1s'")
+                cursor.execute(
+                    f"UPDATE {table} SET progress_done = %s, progress_total = %s, progress_message = %s WHERE log_id = %s RETURNING cancel_requested",
+                    [log.progress_done, log.progress_total, log.progress_message, log.pk],
+                )
+                row = cursor.fetchone()
+                log.cancel_requested = bool(row and row[0])
+        except Exception:  # a progress write that fails must not fail the job
+            logger.warning("progress of job %s not written", log.pk, exc_info=True)
+
+    def close(self):
+        if self._side is not None:
+            self._side.close()
+            self._side = None
+
+
+_running = contextvars.ContextVar("frames_running_job", default=None)
+
+
+def current_job() -> JobContext | None:
+    """The job running in this context (a service may report progress through it)."""
+    return _running.get()
+
+
+class Redelivered(Exception):
+    """Another delivery of the same job is still running it."""
+
+
+def job_run(log_id) -> AgentLog | None:
+    """Run a queued job by its row: once, whatever the number of deliveries."""
+    from frames.locks import Busy, exclusive
+
+    try:
+        with exclusive(f"job:{log_id}"):
+            return _run_locked(log_id, exclusive)
+    except Busy:
+        raise Redelivered(f"job {log_id} is running in another worker") from None
+
+
+def _run_locked(log_id, exclusive):
+    with transaction.atomic():
+        log = AgentLog.objects.select_for_update(of=("self",)).select_related("triggered_by").filter(pk=log_id).first()
+        if log is None or log.status not in (AgentLog.Status.QUEUED, AgentLog.Status.RUNNING):
+            return log  # finished (or cancelled before it started): a late delivery changes nothing
+        redelivered = log.status == AgentLog.Status.RUNNING  # its worker died: run it again, cleanly
+        if log.cancel_requested:
+            log.status, log.finished_at = AgentLog.Status.CANCELLED, timezone.now()
+            log.save(update_fields=["status", "finished_at"])
+            return log
+        log.attempts += 1
+        if redelivered:
+            log.metadata["redelivered"] = log.metadata.get("redelivered", 0) + 1
+        log.save(update_fields=["attempts", "metadata"])
+    try:
+        job_kind = kind_of(log.agent_name)
+    except ValidationError as exc:
+        job_kind = None
+        error = exc
+    ctx = JobContext(log)
+    token = _running.set(ctx)
+    try:
+        with agent_job(agent_name=log.agent_name, action_type=log.action_type, user=log.triggered_by, entry=log) as entry:
+            if job_kind is None:
+                raise error
+            if job_kind.lock:
+                ctx.progress(0, message=f"Waiting for any other {job_kind.label} to finish…")
+                with exclusive(f"job:{job_kind.lock}", wait=not inline()):
+                    entry.result = job_kind.func(ctx, ctx.args)
+            else:
+                entry.result = job_kind.func(ctx, ctx.args)
+            entry.progress_message = ""
+    except Exception:  # recorded on the row by agent_job; the task itself succeeded in running it
+        logger.info("job %s (%s) did not succeed", log.pk, log.agent_name, exc_info=True)
+    finally:
+        _running.reset(token)
+        ctx.close()
+    return log
+
+
+@shared_task(bind=True, name="frames.run_job", acks_late=True, reject_on_worker_lost=True, max_retries=None)
+def run_job(self, log_id=None, kind=None, args=None):
+    """Run the job recorded as `log_id`; beat sends `kind` (and `args`) instead, and the row is
+    written here."""
+    if log_id is None:
+        job_kind = kind_of(kind)
+        log_id = AgentLog.objects.create(
+            agent_name=job_kind.name, action_type=job_kind.action_type, status=AgentLog.Status.QUEUED, arguments=_json_args(args),
+            task_id=self.request.id or str(uuid.uuid4()), metadata={"scheduled": True},
+        ).pk
+    try:
+        job_run(log_id)
+    except Redelivered as exc:
+        # The first delivery still runs it: come back later and find it finished (or orphaned).
+        raise self.retry(exc=exc, countdown=5) from None
+
+
+# ---------------------------------------------------------------- periodic jobs
+
+
+def _schedule(value):
+    from celery.schedules import crontab
+
+    value = str(value).strip()
+    if " " in value:
+        minute, hour, day_of_month, month_of_year, day_of_week = value.split()
+        return crontab(minute=minute, hour=hour, day_of_month=day_of_month, month_of_year=month_of_year, day_of_week=day_of_week)
+    return float(value)
+
+
+def beat_schedule(schedules=None) -> dict:
+    """celery beat entries from JOBS_SCHEDULE ({kind: seconds or crontab}; 0 or empty: off)."""
+    schedules = settings.JOBS_SCHEDULE if schedules is None else schedules
+    entries = {}
+    for kind, value in schedules.items():
+        if not str(value).strip() or str(value).strip() == "0":
+            continue
+        entries[f"periodic-{kind}"] = {"task": "frames.run_job", "schedule": _schedule(value), "kwargs": {"kind": kind}}
+    return entries
+
+
+# ---------------------------------------------------------------- commands
+
+
+def add_job_arguments(parser):
+    parser.add_argument("--queue", nargs="?", const=True, default=None, metavar="QUEUE",
+                        help="Enqueue the job for a worker (optionally on QUEUE) and print its id instead of running it here.")
+    parser.add_argument("--wait", action="store_true", help="With --queue: follow the job's progress and exit with its outcome.")
+
+
+def command_enqueue(command, *, kind, args, options) -> bool:
+    """`--queue` given: enqueue the job, print its id, follow it with `--wait`. Returns False
+    when the command is to run the job inline itself."""
+    from django.core.management.base import CommandError
+
+    if options.get("wait") and not options.get("queue"):
+        raise CommandError("--wait follows a queued job: give --queue as well.")
+    if not options.get("queue"):
+        return False
+    if inline():
+        raise CommandError("--queue needs a broker: set CELERY_BROKER_URL (e.g. redis://127.0.0.1:6379/0) and start a worker.")
+    queue = options["queue"] if isinstance(options["queue"], str) else None
+    log = job_start(kind=kind, args=args, queue=queue)
+    command.stdout.write(str(log.pk))
+    if options.get("wait"):
+        log = job_follow(log, command.stdout)
+        if log.status != AgentLog.Status.SUCCEEDED:
+            raise CommandError(f"Job {log.pk} {log.status}: {log.error or log.message}")
+        command.stdout.write(log.message or "Succeeded.")
+    return True
+
+
+def progress_bar(log, width=30) -> str:
+    percent = log.percent
+    filled = round(width * (percent or 0) / 100)
+    total = f"{log.progress_done}/{log.progress_total}" if log.progress_total else str(log.progress_done)
+    label = f"{percent}%" if percent is not None else "…"
+    return f"[{'#' * filled}{'.' * (width - filled)}] {label} {total} {log.status} {log.progress_message}".rstrip()
+
+
+def job_follow(log, stdout, poll=0.5, timeout=None) -> AgentLog:
+    """Poll a job until it finishes, writing its progress bar on one line."""
+    started = time.monotonic()
+    last = None
+    while True:
+        log.refresh_from_db()
+        line = progress_bar(log)
+        if line != last:
+            stdout.write(line)
+            last = line
+        if log.finished:
+            return log
+        if timeout is not None and time.monotonic() - started > timeout:
+            return log
+        time.sleep(poll)
+
+
+# ---------------------------------------------------------------- the registry's own kinds
+
+
+@register("import_legacy", action_type="legacy_import", label="legacy import", lock="import_legacy")
+def import_legacy(ctx, args):
+    """The old database, imported whole (one transaction, keyed by the legacy key map: a run
+    again after a dead worker gives what one run gives)."""
+    from frames.legacy.engine import legacy_import
+
+    report = legacy_import(
+        source_url=args["source_url"], dry_run=bool(args.get("dry_run")), overwrite=bool(args.get("overwrite")), only=args.get("only") or None,
+        skills_schema=args.get("skills_schema") or None, skills_url=args.get("skills_url") or None, user=ctx.user,
+        progress=lambda table, done, total: ctx.progress(done, total, table),
+    )
+    return json.loads(json.dumps(report, cls=DjangoJSONEncoder))
+
+
+def redacted(arguments) -> dict:
+    """A job's arguments for display: passwords in database URLs are masked."""
+    import re
+
+    def mask(value):
+        if isinstance(value, str):
+            return re.sub(r"(://[^:/@\s]+):[^@\s]+@", r"\1:***@", value)
+        if isinstance(value, dict):
+            return {k: mask(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [mask(v) for v in value]
+        return value
+
+    return mask(arguments or {})

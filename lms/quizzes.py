@@ -1,0 +1,346 @@
+"""Graded quizzes: section configuration, grading on the server, attempts with
+limits and a cool-down, and what a student may see of a question.
+
+`section_config` of a quiz (or guided-struggle) section:
+  {"max_attempts": 3,        # 0 or absent: unlimited
+   "cooldown_seconds": 60,   # wait between attempts (0: none)
+   "hints": ["...", ...],    # revealed one at a time (lms.adaptive / the hint button)
+   "prompts": ["...", ...],  # guided-struggle prompts (the buddy uses them)
+   "optional": false}        # any section: may be skipped when an adaptive rule offers it
+Completion: {"type": "score", "min": 70, "attempt": "best" | "last"}.
+
+A student never receives `ModuleQuestion.answer`: the page and the API render
+questions through `student_question()`, and an attempt's feedback through
+`student_results()` (right or wrong, points, the explanation)."""
+
+import datetime
+import math
+import re
+import time
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from frames.models import AuditLog
+from frames.services import audit_entry, instance_save
+from lms import completion, signals
+from lms.models import (
+    EventType,
+    ModuleAnalyticsEvent,
+    ModuleProgress,
+    ModuleQuestion,
+    ModuleQuizAttempt,
+    ModuleSection,
+    ModuleStatus,
+    ProgressStatus,
+    QuestionType,
+    TextMatch,
+)
+
+GRADED_SECTION_TYPES = ("quiz", "guided_struggle")
+MAX_TEXT_ANSWER = 500
+MAX_COOLDOWN = 86400
+MAX_HINTS = 20
+
+
+def _int(value):
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _texts(value, limit):
+    return isinstance(value, list) and len(value) <= limit and all(isinstance(v, str) and v.strip() for v in value)
+
+
+def section_config_errors(section_type, config) -> str | None:
+    """Problems with the quiz / hint / optional keys of a section's config (None if fine)."""
+    if not isinstance(config, dict):
+        return None
+    if "optional" in config and not isinstance(config["optional"], bool):
+        return "optional must be true or false."
+    if "hints" in config and not _texts(config["hints"], MAX_HINTS):
+        return f"hints must be a list of at most {MAX_HINTS} non-empty texts."
+    if "prompts" in config and not _texts(config["prompts"], MAX_HINTS):
+        return f"prompts must be a list of at most {MAX_HINTS} non-empty texts."
+    if section_type in GRADED_SECTION_TYPES:
+        attempts = config.get("max_attempts", 0)
+        if not (_int(attempts) and 0 <= attempts <= 100):
+            return "max_attempts must be a whole number from 0 (unlimited) to 100."
+        cooldown = config.get("cooldown_seconds", 0)
+        if not (_int(cooldown) and 0 <= cooldown <= MAX_COOLDOWN):
+            return f"cooldown_seconds must be a whole number of seconds from 0 to {MAX_COOLDOWN}."
+    return None
+
+
+def pass_mark(section) -> int:
+    criteria = completion.effective_criteria(section)
+    if criteria.get("type") == "score":
+        return criteria["min"]
+    return completion.DEFAULT_PASS_SCORE
+
+
+# ---------------------------------------------------------------- grading
+
+
+def normalise_text(value: str) -> str:
+    return " ".join(value.split()).casefold()
+
+
+def answer_error(question, value) -> str | None:
+    """Why a submitted answer has the wrong shape for its question (None: gradeable)."""
+    if value is None:
+        return None  # unanswered: graded wrong
+    kind = question.question_type
+    if kind == QuestionType.SINGLE_CHOICE:
+        if not (_int(value) and 0 <= value < len(question.choices)):
+            return f"choose one of the {len(question.choices)} choices."
+    elif kind == QuestionType.MULTIPLE_CHOICE:
+        if not (isinstance(value, list) and len(value) <= len(question.choices)
+                and all(_int(v) and 0 <= v < len(question.choices) for v in value)):
+            return "give a list of the chosen choices."
+    elif kind == QuestionType.NUMERIC:
+        if isinstance(value, str):
+            try:
+                value = float(value.strip().replace(",", "."))
+            except ValueError:
+                return "give a number."
+        if not (isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)):
+            return "give a number."
+    elif kind == QuestionType.SHORT_TEXT:
+        if not isinstance(value, str) or len(value) > MAX_TEXT_ANSWER or "\x00" in value:
+            return f"give a text of at most {MAX_TEXT_ANSWER} characters."
+    return None
+
+
+def grade(question, value) -> bool:
+    """Whether `value` (already shape-checked) answers `question` right."""
+    if value is None or value == "" or value == []:
+        return False
+    kind, answer = question.question_type, question.answer
+    if kind == QuestionType.SINGLE_CHOICE:
+        return value == answer
+    if kind == QuestionType.MULTIPLE_CHOICE:
+        return set(value) == set(answer)
+    if kind == QuestionType.NUMERIC:
+        number = float(value.strip().replace(",", ".")) if isinstance(value, str) else float(value)
+        return abs(number - float(answer)) <= question.tolerance + 1e-9
+    if kind == QuestionType.SHORT_TEXT:
+        if question.text_match == TextMatch.PATTERN:
+            return re.fullmatch(answer, value.strip(), flags=re.IGNORECASE) is not None
+        return normalise_text(value) in {normalise_text(a) for a in answer}
+    return False
+
+
+def grade_all(questions, answers) -> tuple[int, list, list]:
+    """(score 0-100, per-question results, wrong count) for `answers` {str(id): value}."""
+    results, earned, total, wrong = [], 0, 0, 0
+    for q in questions:
+        right = grade(q, answers.get(str(q.pk)))
+        total += q.points
+        earned += q.points if right else 0
+        wrong += 0 if right else 1
+        results.append({"question": q.pk, "position": q.position, "correct": right, "points": q.points if right else 0,
+                        "max_points": q.points})
+    score = round(100 * earned / total) if total else 0
+    return score, results, wrong
+
+
+def clean_answers(questions, answers) -> dict:
+    """The submitted answers keyed by str(question id); a 400 naming the question otherwise."""
+    if not isinstance(answers, dict):
+        raise ValidationError({"answers": "Give an object {question id: answer}."})
+    by_id = {str(q.pk): q for q in questions}
+    cleaned = {}
+    for key, value in answers.items():
+        question = by_id.get(str(key))
+        if question is None:
+            raise ValidationError({"answers": f"Question {str(key)[:20]!r} is not part of this section."})
+        problem = answer_error(question, value)
+        if problem:
+            raise ValidationError({"answers": f"Question {question.position}: {problem}"})
+        cleaned[str(key)] = value
+    return cleaned
+
+
+# ---------------------------------------------------------------- what a student sees
+
+
+def student_question(q) -> dict:
+    """A question as a student may see it: never the answer, tolerance or hint."""
+    return {"id": q.pk, "position": q.position, "question_type": q.question_type, "prompt": q.prompt,
+            "choices": list(q.choices or []), "points": q.points}
+
+
+def student_results(attempt, questions=None) -> list:
+    """Per-question feedback after an attempt: right or wrong and the explanation."""
+    explanations = {q.pk: q.explanation for q in (questions or [])}
+    return [{**r, "explanation": explanations.get(r["question"], "")} for r in (attempt.results or [])]
+
+
+def attempt_rules(section, attempts) -> dict:
+    """Attempts used, left (None: unlimited) and seconds until the next one may start."""
+    config = section.section_config or {}
+    limit = config.get("max_attempts") or 0
+    used = len(attempts)
+    wait = 0
+    cooldown = config.get("cooldown_seconds") or 0
+    if cooldown and attempts:
+        last = max(a.submitted_at for a in attempts)
+        wait = max(0, math.ceil(cooldown - (timezone.now() - last).total_seconds()))
+    return {"used": used, "limit": limit or None, "left": (limit - used) if limit else None, "wait_seconds": wait,
+            "closed": bool(limit and used >= limit)}
+
+
+# ---------------------------------------------------------------- the service
+
+
+def _score_state(state, score, passed, attempt_number):
+    state["quiz_last"] = score
+    state["quiz_best"] = max(state.get("quiz_best", 0), score)
+    state["attempts"] = attempt_number
+    if passed:
+        state["passed"] = True
+
+
+def quiz_attempt_submit(*, section, student, answers, user=None, source=AuditLog.Source.PAGE) -> ModuleQuizAttempt:
+    """Grade a student's answers to a section's questions and record the attempt.
+
+    Refused (ValidationError naming the field): a section with no questions, an
+    answer of the wrong shape, no attempts left, or inside the cool-down. On
+    success, in one transaction with the progress row locked: the attempt row,
+    progress counters (retry_count for every attempt after the first,
+    error_count for every wrong answer), the section's best and last score,
+    completion (score rule), `score`/`retry` events, struggle detection and the
+    module's adaptive rules. The attempt carries `.adjustments` (made now)."""
+    from lms import adaptive, services, struggle
+
+    module = section.module
+    if section.section_type not in GRADED_SECTION_TYPES:
+        raise ValidationError({"section": "This section has no quiz."})
+    if module.status != ModuleStatus.PUBLISHED:
+        raise PermissionDenied("This module is not published.")
+    questions = list(ModuleQuestion.objects.filter(section=section).order_by("position"))
+    if not questions:
+        raise ValidationError({"section": "This section has no questions yet."})
+    cleaned = clean_answers(questions, answers)
+    progress = services.progress_start(module=module, student=student, user=user)
+    now = timezone.now()
+    with transaction.atomic():
+        progress = ModuleProgress.objects.select_for_update().get(pk=progress.pk)
+        earlier = list(ModuleQuizAttempt.objects.filter(student=student, section=section).only("submitted_at", "attempt_number"))
+        rules = attempt_rules(section, earlier)
+        if rules["closed"]:
+            raise ValidationError({"answers": f"No attempts left: this quiz allows {rules['limit']}."})
+        if rules["wait_seconds"]:
+            raise ValidationError({"answers": f"Wait {rules['wait_seconds']} seconds before the next attempt."})
+        score, results, wrong = grade_all(questions, cleaned)
+        passed = score >= pass_mark(section)
+        number = max([a.attempt_number for a in earlier], default=0) + 1
+        key = str(section.section_number)
+        state = progress.section_state.setdefault(key, {})
+        opened = [t for t in (state.get("first_viewed_at"), max([a.submitted_at.timestamp() for a in earlier], default=None)) if t]
+        started = max(opened) if opened else None
+        seconds = max(0, round(now.timestamp() - started)) if started else None
+        attempt = ModuleQuizAttempt(
+            student=student, module=module, section=section, attempt_number=number, answers=cleaned, results=results,
+            score=score, passed=passed, submitted_at=now, time_seconds=seconds,
+            started_at=None if started is None else datetime.datetime.fromtimestamp(started, tz=datetime.UTC),
+        )
+        instance_save(instance=attempt, user=user, source=source)
+
+        _score_state(state, score, passed, number)
+        progress.error_count += wrong
+        if number > 1:
+            progress.retry_count += 1
+        progress.score = max(progress.score or 0, score)
+        progress.current_section = section.section_number
+        progress.last_accessed_at = now
+        if progress.status in (ProgressStatus.NOT_STARTED, ProgressStatus.SKIPPED):
+            progress.status = ProgressStatus.IN_PROGRESS
+        sections = list(ModuleSection.objects.filter(module=module).order_by("section_number"))
+        newly, finished = services.evaluate(progress, sections, time.time(), now)
+        event_data = {"score": score, "attempt": number, "passed": passed, "source": "quiz", "wrong": wrong}
+        server_events = [ModuleAnalyticsEvent(module=module, student=student, event_type=EventType.SCORE, section_number=section.section_number,
+                                              event_data=event_data, timestamp=now, time_elapsed_seconds=seconds)]
+        if number > 1:
+            server_events.append(ModuleAnalyticsEvent(module=module, student=student, event_type=EventType.RETRY,
+                                                      section_number=section.section_number, event_data={"attempt": number}, timestamp=now))
+        for s in newly:
+            server_events.append(ModuleAnalyticsEvent(module=module, student=student, event_type=EventType.SECTION_COMPLETE,
+                                                      section_number=s.section_number, timestamp=now))
+        if finished:
+            server_events.append(ModuleAnalyticsEvent(module=module, student=student, event_type=EventType.MODULE_COMPLETE, timestamp=now,
+                                                      event_data={"mastery_score": str(progress.mastery_score)}))
+        # Struggle detection and the module's adaptive rules, on the same locked row.
+        struggle.record_quiz(progress, section_number=section.section_number, seconds=seconds, passed=passed)
+        expect = struggle.expectations([module.pk])
+        struggle.refresh(progress, expect.get(module.pk), now)
+        attempt.adjustments = adaptive.apply(progress, expect.get(module.pk), now)
+        server_events.extend(adaptive.adjustment_events(progress, attempt.adjustments, now))
+        progress.save(update_fields=[
+            "section_state", "error_count", "retry_count", "score", "current_section", "last_accessed_at", "status", "completed_at",
+            "progress_percent", "completed_sections", "mastery_score", "struggle_signal", "pattern_detected", "struggle_state",
+            "difficulty_adjustments", "hint_count",
+        ])
+        ModuleAnalyticsEvent.objects.bulk_create(server_events)
+        if finished:
+            audit_entry(action=AuditLog.Action.UPDATE, instance=progress, user=user, source=source,
+                        changes={"status": ["in_progress", "completed"]}).save()
+        for s in newly:
+            transaction.on_commit(lambda p=progress, s=s: signals.section_completed.send(sender=ModuleProgress, progress=p, section=s))
+        if finished:
+            transaction.on_commit(lambda p=progress: signals.module_attempt_finished.send(sender=ModuleProgress, progress=p, completed=True))
+        transaction.on_commit(lambda: signals.quiz_attempt_submitted.send(sender=ModuleQuizAttempt, attempt=attempt, progress=progress))
+    attempt.progress = progress
+    attempt.questions = questions
+    attempt.newly_completed = newly
+    attempt.module_completed = finished
+    return attempt
+
+
+
+# ---------------------------------------------------------------- the player's view of a section
+
+
+def section_context(section, progress) -> dict:
+    """What the quiz / guided-struggle partials show: questions without answers, the
+    student's last attempt with per-question feedback, attempts left, revealed hints
+    and (guided struggle) the conversation with the buddy."""
+    from lms.adaptive import help_for, revealed_hints
+    from lms.rendering import markdown_html
+
+    questions = list(ModuleQuestion.objects.filter(section=section).order_by("position"))
+    attempts = list(ModuleQuizAttempt.objects.filter(student_id=progress.student_id, section=section).order_by("-attempt_number"))
+    last = attempts[0] if attempts else None
+    feedback = {r["question"]: r for r in student_results(last, questions)} if last else {}
+    shown = []
+    for q in questions:
+        item = student_question(q)
+        item["prompt_html"] = markdown_html(q.prompt)
+        item["result"] = feedback.get(q.pk)
+        answer = (last.answers or {}).get(str(q.pk)) if last else None
+        item["last_answer"] = answer
+        item["last_list"] = answer if isinstance(answer, list) else ([answer] if isinstance(answer, int) and not isinstance(answer, bool) else [])
+        shown.append(item)
+    config = section.section_config or {}
+    hints = [str(h) for h in config.get("hints") or []]
+    revealed = revealed_hints(section, progress)
+    context = {
+        "quiz": {
+            "questions": shown, "last": last, "rules": attempt_rules(section, attempts), "pass_mark": pass_mark(section),
+            "best": max((a.score for a in attempts), default=None),
+        },
+        "revealed_hints": revealed, "hints_left": max(0, len(hints) - len(revealed)),
+        "help": help_for(progress, list(section.module.sections.all()), section.section_number),
+    }
+    if section.section_type == "guided_struggle":
+        context["guided"] = {
+            "instructions_html": markdown_html(str(config["instructions"])) if config.get("instructions") else "",
+            "conversation": list(
+                ModuleAnalyticsEvent.objects.filter(student_id=progress.student_id, module_id=section.module_id,
+                                                    section_number=section.section_number,
+                                                    event_type__in=[EventType.BUDDY_MESSAGE, EventType.STUDENT_MESSAGE])
+                .order_by("-id").values_list("event_type", "event_data")[:8]
+            )[::-1],
+        }
+    return context

@@ -30,6 +30,13 @@ class EntityField(fields.Field):
         value = self.get_value(instance)
         return "" if value is None else str(value)
 
+    def references(self, instance):
+        """The entity this column names, so the export hides it where the API does
+        (FramesResource.export_field): another university's team, student, faculty
+        member, program or university at the far end of a visible interface."""
+        kind = getattr(instance, self.type_column, None)
+        return (ENTITY_MODELS[kind], self.get_value(instance)) if kind in self.kinds else None
+
     def save(self, instance, row, is_m2m=False, **kwargs):
         kind = (row.get(self.type_column) or getattr(instance, self.type_column, "") or "").strip()
         entity_id = row.get(self.column_name)

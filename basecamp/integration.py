@@ -43,6 +43,15 @@ def learning_panel(request, student):
     }, request=request)
 
 
+def calibrated_seconds(module_ids):
+    """lms.struggle's expected module time: the trusted calibration's average completion time."""
+    from basecamp.models import ModuleDifficultyCalibration
+
+    rows = (ModuleDifficultyCalibration.objects.filter(module_id__in=list(module_ids), trusted=True, average_time_seconds__isnull=False)
+            .order_by("last_updated").values_list("module_id", "average_time_seconds"))
+    return dict(rows)
+
+
 def connect():
     try:
         from lms import hooks, signals
@@ -51,6 +60,12 @@ def connect():
         return
     signals.module_attempt_finished.connect(on_attempt_finished, dispatch_uid="basecamp.performance")
     signals.module_published.connect(on_module_published, dispatch_uid="basecamp.version_history")
+    try:
+        from lms import struggle
+    except ImportError:
+        struggle = None
+    if struggle is not None and calibrated_seconds not in struggle.CALIBRATION_PROVIDERS:
+        struggle.CALIBRATION_PROVIDERS.append(calibrated_seconds)
     if race_panel not in hooks.PLAYER_PANELS:
         hooks.PLAYER_PANELS.append(race_panel)
     if learning_panel not in hooks.MY_LEARNING_PANELS:

@@ -5,19 +5,26 @@ Scale: full = 400 students x 8 entries (3,200 entries); small = 40 x 8.
 
 Floors
 - basecamp.floor.assessor_in_memory: RulesAssessor.assess on the entries' text, no database (entries/s);
-- basecamp.floor.raw_query2 / raw_query3: seed 004's queries 2 and 3 run as raw SQL (cursor), p50.
+- basecamp.floor.raw_query2 / raw_query3: seed 004's queries 2 and 3 run as raw SQL (cursor), p50;
+- basecamp.floor.raw_sql_entries_page_100: psycopg SELECT of the same 100 data entries + json.dumps.
 
 Figures
 - basecamp.assess.entries_per_s: entries_assess (proposals, audit rows, agent log, targets) entries/s (target >= 1/10 of in-memory);
 - basecamp.review_queue.selector: selectors.review_queue as a coordinator, 20 rows, p50 (target <= 3x raw query 2);
-- basecamp.trends.selector: selectors.skill_trends for one student, p50 (target <= 4x raw query 3).
+- basecamp.trends.selector: selectors.skill_trends for one student, p50 (target <= 4x raw query 3);
+- basecamp.api.data_entries_page_100: `/api/v1/basecamp/data-entries/?page_size=100` as a coordinator, p50
+  (target <= 4x raw SQL).
 """
 
 import datetime
+import json
 import random
 
+import psycopg
 from django.contrib.auth import get_user_model
 from django.db import connection
+from django.test import Client
+from django.urls import include, path
 
 from basecamp import rubric_data
 from basecamp.assessor import RulesAssessor
@@ -25,7 +32,12 @@ from basecamp.demo import SENTENCES
 from basecamp.models import DataEntry, RubricSkill
 from basecamp.selectors import review_queue, skill_trends
 from basecamp.services import entries_assess
+from bench.harness import serving
 from frames.models import Student, University
+
+urlpatterns = [path("api/v1/basecamp/", include(("basecamp.api.urls", "basecamp-api")))]
+ENTRIES_SQL = ("SELECT id, student_id AS student, teacher_id AS teacher, type, date, content, metadata, created_at "
+               "FROM data_entries ORDER BY date DESC, id DESC LIMIT 100")
 
 Q2 = """SELECT a.id, a.student_id, s.name as student_name, a.skill_name, a.level, a.confidence_score, a.created_at
 FROM assessments a JOIN students s ON a.student_id = s.id LEFT JOIN teacher_corrections tc ON tc.assessment_id = a.id
@@ -38,6 +50,11 @@ FROM skill_levels GROUP BY skill_name, week ORDER BY skill_name, week"""
 
 
 def run(h):
+    with serving("bench.basecamp"):
+        _run(h)
+
+
+def _run(h):
     rng = random.Random(4)
     rubric_data.load(RubricSkill)
     uni = University.objects.create(id="bench_uni", name="Bench University")
@@ -70,3 +87,27 @@ def run(h):
              floor="basecamp.floor.raw_query2", target=3, higher_is_better=False)
     h.figure("basecamp.trends.selector", h.p50(h.timings(lambda: skill_trends(students[0]))), "s",
              floor="basecamp.floor.raw_query3", target=4, higher_is_better=False)
+
+    # -- the data entries API page beside its raw SQL floor
+    from bench.registry import psycopg_url
+
+    client = Client()
+    client.force_login(coordinator, backend="django.contrib.auth.backends.ModelBackend")
+
+    def page():
+        response = client.get("/api/v1/basecamp/data-entries/?page_size=100")
+        assert response.status_code == 200, response.status_code
+        return response
+
+    assert len(json.loads(page().content)["results"]) == 100
+    with psycopg.connect(psycopg_url()) as conn:
+        def raw():
+            with conn.cursor(row_factory=psycopg.rows.dict_row) as cur:
+                cur.execute(ENTRIES_SQL, prepare=True)
+                return json.dumps({"results": cur.fetchall()}, default=str).encode()
+
+        h.floor("basecamp.floor.raw_sql_entries_page_100", min(h.p50(h.timings(raw, repeat=20, warmup=3)) for _ in range(3)), "s",
+                higher_is_better=False)
+    best = min(h.p50(h.timings(page, repeat=20, warmup=3)) for _ in range(3))
+    h.figure("basecamp.api.data_entries_page_100", best, "s", floor="basecamp.floor.raw_sql_entries_page_100", target=4,
+             higher_is_better=False)

@@ -161,6 +161,15 @@ class AgentLogAdmin(ReadOnlyAdmin):
 
         return jobs_visible_to(request.user, super().get_queryset(request))
 
+    def has_view_permission(self, request, obj=None):
+        # Faculty read no other log, but follow the jobs they start (their queryset is their own jobs).
+        from frames.roles import role_of
+
+        return super().has_view_permission(request, obj) or (request.user.is_active and request.user.is_staff and role_of(request.user) == "faculty")
+
+    def has_module_permission(self, request):
+        return super().has_module_permission(request) or self.has_view_permission(request)
+
     @admin.display(description="progress")
     def progress(self, obj):
         if obj.percent is None:
@@ -194,7 +203,7 @@ class AgentLogAdmin(ReadOnlyAdmin):
         job = self.job_or_404(request, int(object_id) if str(object_id).isdigit() else 0)
         context = {
             **self.admin_site.each_context(request), "opts": self.model._meta, "title": f"Job {job.pk}: {job.agent_name}",
-            "job": job, "arguments": redacted(job.arguments), "status": job_status(job),
+            "job": job, "arguments": redacted(job.arguments), "status": job_status(job), "has_change_permission": False, "has_delete_permission": False,
             "retry_of": job.metadata.get("retry_of"), "download": isinstance(job.result, dict) and bool(job.result.get("file")),
             "report_json": json.dumps(job.result, indent=2, ensure_ascii=False, default=str)[:200_000] if job.result is not None else "",
             "arguments_json": json.dumps(redacted(job.arguments), indent=2, ensure_ascii=False, default=str),

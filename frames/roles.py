@@ -30,16 +30,8 @@ def role_of(user) -> str:
     cached = getattr(user, "_frames_role", None)
     if cached:
         return cached
-    from django.contrib.auth import get_user_model
-    from django.db.models import Exists, OuterRef
-
-    User = get_user_model()
-    fetched = (
-        User.objects.filter(pk=user.pk)
-        .select_related("student_profile", "faculty_profile")
-        .annotate(is_coordinator=Exists(User.groups.through.objects.filter(user_id=OuterRef("pk"), group__name=COORDINATORS)))
-        .first()
-    )
+    # Loaded by frames.backends.RoleModelBackend with the session's user: no query here.
+    fetched = user if hasattr(user, "is_coordinator") else next(iter(users_with_roles().filter(pk=user.pk)[:1]), None)
     profiles = fetched._state.fields_cache if fetched is not None else {}
     user._state.fields_cache.update(profiles)
     if user.is_superuser:
@@ -54,6 +46,16 @@ def role_of(user) -> str:
         role = Role.NONE
     user._frames_role = role
     return role
+
+
+def users_with_roles():
+    """Users with what role_of reads: linked profiles and the Coordinators membership."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import Exists, OuterRef
+
+    User = get_user_model()
+    return User.objects.select_related("student_profile", "faculty_profile").annotate(
+        is_coordinator=Exists(User.groups.through.objects.filter(user_id=OuterRef("pk"), group__name=COORDINATORS)))
 
 
 def is_unrestricted(user) -> bool:

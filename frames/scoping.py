@@ -76,3 +76,41 @@ def assert_in_scope(instance, user):
         return
     if not scope_queryset(model._base_manager.filter(pk=instance.pk), user).exists():
         raise PermissionDenied(f"You may not place this {model._meta.verbose_name} outside your university.")
+
+
+def reference_q(model, university_id) -> Q:
+    """The records of `model` whose id or name a user of `university_id` may read
+    where another record points at them (an export cell, a list column). Usually
+    the model's scope; a model may widen it with a classmethod
+    `reference_filter(university_id) -> Q` (e.g. CADENCE contacts linked to no
+    university are named to everyone)."""
+    if hasattr(model, "reference_filter"):
+        return model.reference_filter(university_id)
+    return scope_q(model, university_id)
+
+
+class VisibleReferences:
+    """Which referenced records a user may see, one query per referenced model
+    (the keys of the user's scope, loaded when first asked), so an export of N
+    rows costs a few queries, not N."""
+
+    def __init__(self, user):
+        self.user = user
+        self.restricted = user is not None and not is_unrestricted(user)
+        self._keys = {}
+
+    def visible(self, model, pk) -> bool:
+        if pk is None or not self.restricted or not is_scoped(model):
+            return True
+        return pk in self.keys(model)
+
+    def keys(self, model) -> set:
+        keys = self._keys.get(model)
+        if keys is None:
+            university_id = university_of(self.user)
+            if university_id is None:
+                keys = set()
+            else:
+                keys = set(model._base_manager.filter(reference_q(model, university_id)).values_list("pk", flat=True))
+            self._keys[model] = keys
+        return keys

@@ -95,7 +95,9 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend loading the user with its role data, permissions in one query.
+    "frames.backends.RoleModelBackend",
+    "django.contrib.auth.backends.ModelBackend",  # sessions it made before stay valid
 ]
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
@@ -196,9 +198,14 @@ REST_FRAMEWORK = {
     ],
     # JSON bodies through orjson with a depth and encoding guard; forms for the browsable API.
     "DEFAULT_PARSER_CLASSES": [
-        "frames.base.rest.FramesJSONParser",
+        "frames.base.parsers.FramesJSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
+    ],
+    # JSON written by orjson (same output as DRF's renderer, faster); the browsable API for browsers.
+    "DEFAULT_RENDERER_CLASSES": [
+        "frames.base.renderers.FramesJSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "DEFAULT_PAGINATION_CLASS": "frames.base.rest.FramesPagination",
     "PAGE_SIZE": 50,
@@ -269,6 +276,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Redis redelivers an unacknowledged job this many seconds after its worker vanished. A running
 # job holds its lock, so an early redelivery waits for it rather than running it twice.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
+if env("CELERY_KEY_PREFIX", default=""):  # Redis: keep two deployments (or test runs) on one server apart
+    CELERY_BROKER_TRANSPORT_OPTIONS["global_keyprefix"] = env("CELERY_KEY_PREFIX")
 CELERY_TIMEZONE = TIME_ZONE
 # Periodic jobs (celery beat): kind -> seconds between runs or a crontab "m h dom mon dow";
 # each one overridable, e.g. JOBS_SCHEDULE_CALIBRATE_MODULES="30 2 * * *" or "0" (off).

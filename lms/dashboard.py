@@ -20,6 +20,7 @@ def module_overview(user):
         row["module_id"]: row
         for row in progress.values("module_id").annotate(
             started=Count("id"), completed=Count("id", filter=Q(status=ProgressStatus.COMPLETED)),
+            stuck=Count("id", filter=Q(status=ProgressStatus.IN_PROGRESS, pattern_detected="stuck")),
         )
     }
     today = timezone.localdate()
@@ -33,7 +34,7 @@ def module_overview(user):
         s = stats.get(m.pk, {})
         started, done = s.get("started", 0), s.get("completed", 0)
         rows.append({"module": m, "started": started, "completed": done, "rate": round(100 * done / started) if started else None,
-                     "overdue": overdue.get(m.pk, 0)})
+                     "overdue": overdue.get(m.pk, 0), "stuck": s.get("stuck", 0)})
     return rows
 
 
@@ -93,10 +94,47 @@ def module_dashboard(module, user) -> dict:
     ratings = feedback.aggregate(n=Count("id"), rating=Avg("rating"), difficulty=Avg("difficulty_rating"), engagement=Avg("engagement_rating"),
                                  clarity=Avg("clarity_rating"))
     comments = list(feedback.exclude(comment="").order_by("-created_at")[:10])
+    struggle = struggle_by_section(module, sections, progress, titles)
     return {
+        **struggle,
         "sections": sections, "started": started, "completed": completed, "funnel": funnel, "funnel_svg": funnel_svg,
         "time_svg": time_svg, "time_buckets": buckets, "median_minutes": median, "hotspots": hot_rows, "hot_svg": hot_svg,
         "hotspot_series": HOTSPOT_SERIES,
         "hot_table": [(label, [c.get(k, 0) for k, _, _ in HOTSPOT_SERIES]) for label, c in hot_rows],
         "overdue": overdue, "ratings": ratings, "comments": comments,
     }
+
+
+ACTION_LABELS = {"reveal_hint": "revealed a hint", "offer_variant": "offered an easier section",
+                 "offer_skip_optional": "offered to skip optional sections", "show_guided_prompts": "showed guided prompts"}
+PATTERN_LABELS = {"stuck": "Stuck", "confusion_loop": "Going back and forth", "guessing": "Guessing", "rapid_progress": "Racing ahead"}
+
+
+def struggle_by_section(module, sections, progress, titles) -> dict:
+    """Struggle hotspots from lms.struggle: the mean signal of the students working on
+    each section now (a picture: sections x signal), the patterns seen, the students
+    stuck right now and the adaptive adjustments made (all within the user's scope)."""
+    live = progress.filter(status=ProgressStatus.IN_PROGRESS)
+    per_section = {
+        row["current_section"]: row
+        for row in live.exclude(struggle_signal__isnull=True).values("current_section").annotate(
+            signal=Avg("struggle_signal"), n=Count("id"), stuck=Count("id", filter=Q(pattern_detected="stuck"))).order_by()
+    }
+    rows = []
+    for s in sections:
+        row = per_section.get(s.section_number, {})
+        rows.append({"label": titles[s.section_number], "signal": round(float(row.get("signal") or 0), 2), "students": row.get("n", 0),
+                     "stuck": row.get("stuck", 0)})
+    svg = charts.hbars([(r["label"], r["signal"]) for r in rows], title=f"Struggle signal by section of {module.title}", chart_id="struggle",
+                       max_value=1, colour=charts.RED,
+                       desc="Mean struggle signal (0 to 1) of the students currently working on each section.") if rows else ""
+    patterns = [(PATTERN_LABELS.get(p, p), n) for p, n in live.exclude(pattern_detected="").values_list("pattern_detected")
+                .annotate(n=Count("id")).order_by("-n").values_list("pattern_detected", "n")]
+    stuck = list(live.filter(pattern_detected="stuck").select_related("student", "student__team").order_by("-struggle_signal", "student__name")[:100])
+    for p in stuck:
+        p.section_label = titles.get(p.current_section, f"Section {p.current_section}")
+        p.active_seconds = (p.section_state or {}).get(str(p.current_section), {}).get("active_seconds", 0)
+    adjustments = list(progress.exclude(difficulty_adjustments__isnull=True).values_list("student__name", "difficulty_adjustments")[:200])
+    made = sorted(((name, ACTION_LABELS.get(a.get("action"), a.get("action")), a) for name, entries in adjustments
+                   for a in (entries or []) if isinstance(a, dict)), key=lambda row: row[2].get("at", ""), reverse=True)[:20]
+    return {"struggle_rows": rows, "struggle_svg": svg, "patterns": patterns, "stuck": stuck, "adjustments": made}

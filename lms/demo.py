@@ -113,12 +113,86 @@ MODULES = [
         ],
     },
     {
+        "module_id": "ground-station-passes", "title": "Ground station passes", "category": "Technical", "subsystem": "communications",
+        "estimated_minutes": 20, "module_type": "guided_struggle", "difficulty_level": 2, "tags": ["communications", "quiz"],
+        "interaction_level": "high",
+        "description": "Passes, link margin and what to do when a pass fails: a graded quiz, a guided problem and help that adapts to you.",
+        "adaptive_config": {"rules": [
+            {"id": "hint-after-a-miss", "when": {"failed_attempts": 1, "section": 2}, "then": {"action": "reveal_hint"}},
+            {"id": "warm-up", "when": {"failed_attempts": 2, "section": 2}, "then": {"action": "offer_variant", "section": 5}},
+            {"id": "fast-track", "when": {"pattern": "rapid_progress"}, "then": {"action": "offer_skip_optional"}},
+            {"id": "stuck-help", "when": {"pattern": "stuck"}, "then": {"action": "show_guided_prompts", "section": 3}},
+        ]},
+        "sections": [
+            ("text", "Passes and link margin", "A **pass** runs from acquisition of signal (AOS) to loss of signal (LOS). The link "
+             "**margin** is what the received power has above what the receiver needs: antenna gain and transmit power raise it, "
+             "distance and losses lower it.", None, {"type": "view", "seconds": 0}),
+            ("quiz", "Check: passes and margins", "Four questions; 70% passes. A hint appears after a miss.", {
+                "max_attempts": 5, "cooldown_seconds": 0,
+                "hints": ["Margin goes up with gain and power, down with distance and losses.", "9:04 to 9:13 is nine minutes."],
+            }, {"type": "score", "min": 70, "attempt": "best"}),
+            ("guided_struggle", "Why did the pass fail?", "Last night's pass dropped out at low elevation. Work out why with the buddy.", {
+                "problem_type": "diagnosis", "buddy_personality": "calm operator",
+                "instructions": "The downlink faded below 10° elevation and came back above 25°. Find the cause, then answer the check.",
+                "prompts": ["What changes between 10° and 25° elevation?", "Which term of the link budget grows with the slant range?",
+                            "What could the station change without touching the satellite?"],
+                "hints": ["At low elevation the slant range is longest.", "Longer range means more free-space loss."],
+            }, {"type": "score", "min": 100}),
+            ("text", "Going further: Doppler", "The carrier shifts by up to ±10 kHz on a UHF pass; the station retunes as the satellite "
+             "passes.", {"optional": True}, {"type": "view", "seconds": 0}),
+            ("quiz", "Warm-up: pass basics", "Two easier questions to build up to the check.", {"optional": True, "max_attempts": 0},
+             {"type": "view", "seconds": 0}),
+        ],
+    },
+    {
         "module_id": "thermal-vacuum", "title": "Thermal vacuum testing", "category": "Technical", "subsystem": "thermal", "estimated_minutes": 35,
         "module_type": "text", "difficulty_level": 4, "tags": ["testing"], "status": "draft",
         "description": "Planning a TVAC campaign (draft, not yet published).",
         "sections": [("text", "Why TVAC", "Outgassing and thermal cycling.", None, {"type": "mark_done"})],
     },
 ]
+
+
+# Questions per (module, section number): (type, prompt, choices, answer, extra fields).
+QUESTIONS = {
+    ("ground-station-passes", 2): [
+        ("single_choice", "A pass starts at…", ["Acquisition of signal (AOS)", "Loss of signal (LOS)", "Apogee"], 0,
+         {"explanation": "A pass runs from AOS, when the station first hears the satellite, to LOS."}),
+        ("multiple_choice", "Which of these raise the link margin?", ["A higher-gain antenna", "A longer distance", "More transmit power",
+                                                                      "More cable loss"], [0, 2],
+         {"explanation": "Gain and power add to the budget; distance and losses take from it."}),
+        ("numeric", "A pass lasts from 09:04 to 09:13. How many minutes is that?", [], 9, {"tolerance": 0.5,
+                                                                                         "explanation": "Count the minutes between AOS and LOS."}),
+        ("short_text", "What three letters name the moment the satellite rises above the horizon mask?", [], ["AOS"],
+         {"explanation": "Acquisition of signal."}),
+    ],
+    ("ground-station-passes", 3): [
+        ("single_choice", "What helps most at low elevation?", ["Lower the transmit power", "Wait until the satellite is higher or use a "
+                                                                 "higher-gain antenna", "Change the callsign"], 1,
+         {"explanation": "Free-space loss grows with the slant range, which is longest near the horizon."}),
+    ],
+    ("ground-station-passes", 5): [
+        ("single_choice", "Which event ends a pass?", ["AOS", "LOS"], 1, {}),
+        ("single_choice", "Does a bigger antenna gain raise or lower the margin?", ["Raise", "Lower"], 0, {}),
+    ],
+    ("git-workflow", 3): [
+        ("single_choice", "main sets the telemetry rate to 10 Hz, your branch to 2 Hz, and safe mode needs the lower rate. Which line do "
+                          "you keep?", ["rate = 10", "rate = 2", "Both lines", "Neither"], 1,
+         {"explanation": "Keep one assignment, the lower rate, and delete the conflict markers."}),
+    ],
+}
+
+
+def build_questions(modules):
+    from lms.models import ModuleQuestion
+
+    for (slug, number), questions in QUESTIONS.items():
+        section = ModuleSection.objects.filter(module=modules.get(slug), section_number=number).first()
+        if section is None:
+            continue
+        for position, (kind, prompt, choices, answer, extra) in enumerate(questions, 1):
+            ModuleQuestion.objects.update_or_create(section=section, position=position, defaults={
+                "question_type": kind, "prompt": prompt, "choices": choices, "answer": answer, **extra})
 
 
 def build_modules(user=None) -> dict:
@@ -133,6 +207,7 @@ def build_modules(user=None) -> dict:
                 "section_type": stype, "title": title, "content": content, "section_config": config, "completion_criteria": criteria,
                 "media_url": media,
             })
+        build_questions({module.module_id: module})
         if spec.get("status", "published") == "published" and module.status != ModuleStatus.PUBLISHED:
             services.module_publish(module=module, user=user, note="demo content")
         out[module.module_id] = module
@@ -185,10 +260,37 @@ def seed(stdout=None):
             _complete(s, modules["lab-safety-101"], rng=rng)
         if rng.random() < 0.5 and ModuleProgress.objects.filter(module=modules["lab-safety-101"], student=s, status="completed").exists():
             _partial(s, modules["esd-handling"], sections=rng.randint(1, 2), rng=rng)
+    passes = modules["ground-station-passes"]
+    if demo is not None and not ModuleAssignment.objects.filter(module=passes, student=demo).exists():
+        services.assignment_create(module=passes, student=demo, due_date=today + datetime.timedelta(days=10))
+    struggle_demo(classmates[:6], passes)
     if stdout:
         stdout.write(f"LMS: {Module.objects.count()} modules, {ModuleAssignment.objects.count()} assignments, "
                      f"{ModuleProgress.objects.count()} progress records, {ModuleAnalyticsEvent.objects.count()} events.")
     return None
+
+
+def struggle_demo(students, module):
+    """Classmates at different places in the quiz module: some missed the check (hints and
+    a warm-up were offered), one passed straight away, one is stuck on the guided problem."""
+    from lms.quizzes import quiz_attempt_submit
+
+    quiz = module.sections.get(section_number=2)
+    first = quiz.questions.order_by("position").first()
+    for i, s in enumerate(students):
+        if ModuleProgress.objects.filter(module=module, student=s).exists():
+            continue
+        services.progress_start(module=module, student=s)
+        services.events_ingest(student=s, items=[{"module": module.pk, "event_type": "section_view", "section_number": n} for n in (1, 2)])
+        for _ in range(i % 3):  # 0, 1 or 2 misses
+            quiz_attempt_submit(section=quiz, student=s, answers={str(first.pk): 1})
+        if i % 3 != 2 or i == 2:
+            quiz_attempt_submit(section=quiz, student=s, answers=right_answers(quiz))
+        if i == 2:  # stuck on the guided problem: long active time, no progress
+            items = [{"module": module.pk, "event_type": "section_view", "section_number": 3}]
+            items += [{"module": module.pk, "event_type": "heartbeat", "section_number": 3, "event_data": {"seconds": 120}} for _ in range(7)]
+            items += [{"module": module.pk, "event_type": "hint_used", "section_number": 3}]
+            services.events_ingest(student=s, items=items)
 
 
 def _uni(uid):
@@ -218,7 +320,7 @@ def _events_for(student, module, numbers, rng):
         elif kind == "task":
             for t in criteria["tasks"]:
                 items.append({"module": module.pk, "event_type": "task_complete", "section_number": n, "event_data": {"task": t}})
-        elif kind == "score":
+        elif kind == "score" and section.section_type not in ("quiz", "guided_struggle"):  # quizzes are answered below
             items.append({"module": module.pk, "event_type": "score", "section_number": n, "event_data": {"score": rng.randint(criteria["min"], 100)}})
         elif kind == "time":
             items.append({"module": module.pk, "event_type": "heartbeat", "section_number": n, "event_data": {"seconds": min(criteria["value"], 120)}})
@@ -232,6 +334,7 @@ def _complete(student, module, rng=None):
     rng = rng or random.Random(student.pk)
     numbers = list(module.sections.order_by("section_number").values_list("section_number", flat=True))
     services.events_ingest(student=student, items=_events_for(student, module, numbers, rng))
+    answer_quizzes(student, module, numbers)
     if rng.random() < 0.6 and not ModuleFeedback.objects.filter(module=module, student=student).exists():
         services.feedback_submit(module=module, student=student, rating=rng.randint(3, 5), difficulty_rating=rng.randint(1, 3),
                                  clarity_rating=rng.randint(3, 5), engagement_rating=rng.randint(2, 5),
@@ -244,3 +347,27 @@ def _partial(student, module, sections, rng=None):
         return
     rng = rng or random.Random(student.pk)
     services.events_ingest(student=student, items=_events_for(student, module, list(range(1, sections + 1)), rng))
+    answer_quizzes(student, module, list(range(1, sections + 1)))
+
+
+def right_answers(section) -> dict:
+    """The answers that score 100 on a section's questions (demo data and tests)."""
+    from lms.models import ModuleQuestion
+
+    out = {}
+    for q in ModuleQuestion.objects.filter(section=section):
+        if q.question_type == "short_text":
+            if q.text_match == "exact":
+                out[str(q.pk)] = q.answer[0]
+        else:
+            out[str(q.pk)] = q.answer
+    return out
+
+
+def answer_quizzes(student, module, numbers):
+    """Pass the graded sections among `numbers` (quiz and guided-struggle sections with questions)."""
+    from lms.quizzes import quiz_attempt_submit
+
+    for section in module.sections.filter(section_number__in=numbers, section_type__in=["quiz", "guided_struggle"]).order_by("section_number"):
+        if section.questions.exists():
+            quiz_attempt_submit(section=section, student=student, answers=right_answers(section))

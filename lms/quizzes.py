@@ -194,12 +194,25 @@ def attempt_rules(section, attempts) -> dict:
 # ---------------------------------------------------------------- the service
 
 
-def _score_state(state, score, passed, attempt_number):
+def counts_last(section) -> bool:
+    """Whether the section's score is its last attempt's (else its best)."""
+    criteria = completion.effective_criteria(section)
+    return criteria.get("type") == "score" and criteria.get("attempt") == "last"
+
+
+def _score_state(section, state, score, passed, attempt_number):
     state["quiz_last"] = score
     state["quiz_best"] = max(state.get("quiz_best", 0), score)
+    state["quiz_score"] = score if counts_last(section) else state["quiz_best"]  # the score that counts (mastery, progress.score)
     state["attempts"] = attempt_number
     if passed:
-        state["passed"] = True
+        state["quiz_passed"] = True
+
+
+def module_score(section_state) -> int | None:
+    """progress.score from quizzes: the mean of the graded sections' counted scores."""
+    scores = [s["quiz_score"] for s in section_state.values() if isinstance(s, dict) and "quiz_score" in s]
+    return round(sum(scores) / len(scores)) if scores else None
 
 
 def quiz_attempt_submit(*, section, student, answers, user=None, source=AuditLog.Source.PAGE) -> ModuleQuizAttempt:
@@ -248,11 +261,11 @@ def quiz_attempt_submit(*, section, student, answers, user=None, source=AuditLog
         )
         instance_save(instance=attempt, user=user, source=source)
 
-        _score_state(state, score, passed, number)
+        _score_state(section, state, score, passed, number)
         progress.error_count += wrong
         if number > 1:
             progress.retry_count += 1
-        progress.score = max(progress.score or 0, score)
+        progress.score = module_score(progress.section_state)
         progress.current_section = section.section_number
         progress.last_accessed_at = now
         if progress.status in (ProgressStatus.NOT_STARTED, ProgressStatus.SKIPPED):

@@ -131,13 +131,20 @@ def assignment_expand(*, assignment, user=None, student_ids=None) -> int:
         ModuleAssignment.objects.filter(module_id=assignment.module_id, student_id__isnull=False).values_list("student_id", flat=True)
     )
     rows = [_expanded_row(assignment, sid) for sid in sorted(ids)]
-    created = ModuleAssignment.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
-    if connection.features.can_return_rows_from_bulk_insert:
-        AuditLog.objects.bulk_create([
-            audit_entry(action=AuditLog.Action.CREATE, instance=r, user=user, source=AuditLog.Source.SYSTEM,
-                        changes={"student_id": [None, r.student_id], "source_id": [None, assignment.pk]})
-            for r in created if r.pk
-        ], batch_size=1000)
+    if not rows:
+        return 0
+    ModuleAssignment.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
+    # ignore_conflicts returns no keys: read back the rows this rule now holds for these students.
+    created = []
+    ordered = sorted(ids)
+    for start in range(0, len(ordered), 5000):
+        created += ModuleAssignment.objects.filter(source=assignment, student_id__in=ordered[start:start + 5000]).only(
+            "pk", "module_id", "student_id", "source_id")
+    AuditLog.objects.bulk_create([
+        audit_entry(action=AuditLog.Action.CREATE, instance=r, user=user, source=AuditLog.Source.SYSTEM,
+                    changes={"student_id": [None, r.student_id], "source_id": [None, assignment.pk]})
+        for r in created
+    ], batch_size=1000)
     return len(rows)
 
 
@@ -207,11 +214,37 @@ RULE_FIELDS = {"university", "team", "terms_remaining", "status", "active"}
 
 def assignments_follow_students(change) -> int:
     """students_changed subscriber: new students, and students who moved team or
-    university or changed status (a term advance makes students incoming), get the
-    group rules' assignments. One batch: a few queries per rule, whatever its size."""
+    university or changed status, get the group rules' assignments; students who
+    graduated lose the rule rows they never started. One batch: a few queries per
+    rule, whatever its size."""
     if not (change.created or change.fields & RULE_FIELDS):
         return 0
-    return sum(assignments_for_students(student_ids=chunk, user=change.user) for chunk in change.chunks())
+    made = 0
+    for chunk in change.chunks():
+        if "active" in change.fields:
+            assignments_withdraw_inactive(student_ids=chunk, user=change.user)
+        made += assignments_for_students(student_ids=chunk, user=change.user)
+    return made
+
+
+def assignments_withdraw_inactive(*, student_ids, user=None) -> int:
+    """A rule reaches active students only: the rule rows of students no longer active
+    (graduated) that they never started are withdrawn, audited. Direct assignments and
+    progress stay. Returns the rows withdrawn."""
+    rows = list(
+        ModuleAssignment.objects.filter(student_id__in=student_ids, student__active=False, source__isnull=False, auto_assigned=True)
+        .exclude(Exists(ModuleProgress.objects.filter(module_id=OuterRef("module_id"), student_id=OuterRef("student_id"))))
+        .only("pk", "module_id", "student_id", "source_id")
+    )
+    if not rows:
+        return 0
+    AuditLog.objects.bulk_create([
+        audit_entry(action=AuditLog.Action.DELETE, instance=r, user=user, source=AuditLog.Source.SYSTEM,
+                    changes={"student_id": [r.student_id, None], "source_id": [r.source_id, None]})
+        for r in rows
+    ], batch_size=1000)
+    ModuleAssignment.objects.filter(pk__in=[r.pk for r in rows]).delete()
+    return len(rows)
 
 
 def assignments_follow_teams(change) -> int:

@@ -24,6 +24,12 @@ class Person(CadenceModel):
 
     university_scope = ("student__university", "faculty__university")
 
+    @classmethod
+    def reference_filter(cls, university_id):
+        """Named (in tasks, meetings, exports) to faculty of their own university; an
+        unlinked contact to everyone, as `cadence.selectors.person_visible` decides."""
+        return Q(student__university_id=university_id) | Q(faculty__university_id=university_id) | Q(student__isnull=True, faculty__isnull=True)
+
     class Meta:
         db_table = "cadence_people"
         ordering = ["name"]

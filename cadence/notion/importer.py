@@ -11,7 +11,7 @@ of rows and rows of databases of no known kind stay raw content. People come fro
 people-typed columns (and a People database); an `@mention` is resolved against
 them and creates nobody by itself (unless the export has no people-typed column).
 
-Pages are read one at a time and written in batches (bulk_create/bulk_update in
+Pages are read one at a time and written in batches (COPY on PostgreSQL, bulk_update in
 a savepoint); when a batch fails in the database, its pages are retried one by
 one, so a bad page costs only itself (per-page all-or-nothing). A page whose
 bytes are unchanged since the last import (content hash) is not touched. A
@@ -35,6 +35,7 @@ from cadence.notion.csvs import find_databases
 from cadence.notion.dates import DateParseError, column_dayfirst, looks_like_date, parse_date
 from cadence.notion.pages import ID_RE, Page, action_items, page_id_from_name, parse_page, parse_relations
 from cadence.notion.people import Mentions, PeopleIndex, better_spelling, clean_name, fold_key, name_key, split_people
+from frames.db import copy_create, copy_insert
 from frames.models import AuditLog, Project
 from frames.services import audit_entry
 
@@ -55,6 +56,9 @@ TRACKED = {
     Document: ["title", "url", "doc_type", "category", "subsystem", "body"],
 }
 MAX_TITLE = 255
+RAW_FIELDS = ["notion_page_id", "title", "source_path", "parent_page_id", "database", "category", "keep", "exclude_reason", "body", "properties",
+              "content_hash", "problems", "is_empty", "created_at", "updated_at"]
+AUDIT_OWN = ["action", "table_name", "object_id", "object_repr", "changes"]  # what differs between one import's audit rows
 
 
 def _json(value):
@@ -214,8 +218,7 @@ class Importer:
         if batch:
             self.write_batch(batch)
         self.resolve_projects()
-        if self.audit:
-            AuditLog.objects.bulk_create(self.audit, batch_size=1000)
+        self.flush_audit()
         from cadence.services import people_link_registry
 
         people_link_registry()
@@ -591,7 +594,19 @@ class Importer:
                     self.count(model._meta.db_table, "skipped")
 
     def _audit(self, action, instance, changes):
-        self.audit.append(audit_entry(action=action, instance=instance, user=self.user, source=AuditLog.Source.IMPORT, changes=changes))
+        self.audit.append((action, instance._meta.db_table, str(instance.pk), str(instance)[:255], changes))
+
+    def flush_audit(self):
+        """The audit rows collected so far, in one COPY: every row shares who, when and how
+        (the template audit_entry gives); only the record and its changes differ."""
+        if not self.audit:
+            return
+        template = audit_entry(action=AuditLog.Action.CREATE, instance=self.program, user=self.user, source=AuditLog.Source.IMPORT, changes={})
+        template.timestamp = timezone.now()
+        shared = [f.attname for f in AuditLog._meta.concrete_fields if not f.primary_key and f.attname not in AUDIT_OWN]
+        values = tuple(getattr(template, name) for name in shared)
+        copy_insert(AuditLog, [*AUDIT_OWN, *shared], [(*row, *values) for row in self.audit], keys=False)
+        self.audit = []
 
     def _people(self, batch):
         """Create the people this batch names; returns nothing, fills self.people."""
@@ -661,37 +676,31 @@ class Importer:
     def _write(self, batch):
         self._people(batch)
         # raw content
-        raw_new, raw_update = [], []
+        raw_new, raw_update, raw_ids = [], [], {}
         for record in batch:
             page = record.page
             problems = [f"unreadable: {', '.join(sorted(record.flagged))}"] if record.flagged else []
             problems += [f"mention @{m} matches nobody named in a people property" for m in record.unmatched]
-            raw = RawContent(
-                pk=record.raw_pk, notion_page_id=page.page_id, title=record.title[:500], source_path=page.path[:1000],
-                parent_page_id=record.parent_id or "", database=record.database.name[:255] if record.database else "",
-                category=record.category, keep=record.category != ContentCategory.EXCLUDED, exclude_reason=record.reason[:255],
-                body=page.body, properties=page.properties, content_hash=record.content_hash, problems=problems,
-                is_empty=record.is_empty, updated_at=record.edited or self.now,
+            values = (
+                page.page_id, record.title[:500], page.path[:1000], record.parent_id or "", record.database.name[:255] if record.database else "",
+                record.category, record.category != ContentCategory.EXCLUDED, record.reason[:255], page.body, page.properties,
+                record.content_hash, problems, record.is_empty, record.created or self.now, record.edited or self.now,
             )
             if record.raw_pk:
-                raw_update.append(raw)
+                raw_update.append(RawContent(pk=record.raw_pk, **dict(zip(RAW_FIELDS, values, strict=True))))
+                raw_ids[page.page_id] = record.raw_pk
             else:
-                raw.created_at = record.created or self.now
-                raw_new.append(raw)
+                raw_new.append(values)
         if raw_new:
-            RawContent.objects.bulk_create(raw_new, batch_size=1000)
-            if any(r.pk is None for r in raw_new):
-                ids = dict(RawContent.objects.filter(notion_page_id__in=[r.notion_page_id for r in raw_new]).values_list("notion_page_id", "pk"))
-                for r in raw_new:
-                    r.pk = ids[r.notion_page_id]
+            pks = copy_insert(RawContent, RAW_FIELDS, raw_new)
+            if any(pk is None for pk in pks):  # backends without RETURNING
+                ids = dict(RawContent.objects.filter(notion_page_id__in=[r[0] for r in raw_new]).values_list("notion_page_id", "pk"))
+                pks = [ids[r[0]] for r in raw_new]
+            raw_ids.update(zip((r[0] for r in raw_new), pks, strict=True))
             self.count("cadence_raw_content", "created", len(raw_new))
         if raw_update:
-            RawContent.objects.bulk_update(
-                raw_update, ["title", "source_path", "parent_page_id", "database", "category", "keep", "exclude_reason", "body",
-                             "properties", "content_hash", "problems", "is_empty", "updated_at"], batch_size=1000,
-            )
+            RawContent.objects.bulk_update(raw_update, [f for f in RAW_FIELDS if f not in ("notion_page_id", "created_at")], batch_size=1000)
             self.count("cadence_raw_content", "updated", len(raw_update))
-        raw_ids = {r.notion_page_id: r.pk for r in raw_new + raw_update}
         for record in batch:
             self.existing[record.page.page_id] = (raw_ids[record.page.page_id], record.content_hash, record.category)
         self._move_records(batch)
@@ -706,9 +715,7 @@ class Importer:
             if records:
                 self._write_model(model, records, raw_ids)
         # the batch's audit rows land with it (and roll back with it): memory stays bounded
-        if self.audit:
-            AuditLog.objects.bulk_create(self.audit, batch_size=1000)
-            self.audit = []
+        self.flush_audit()
 
     def _move_records(self, batch):
         """A page whose database now has another kind (a coordinator's choice) leaves the
@@ -797,7 +804,7 @@ class Importer:
                 self.count(table, "unchanged")
         if to_create:
             objs = [o for o, _ in to_create]
-            model.objects.bulk_create(objs, batch_size=1000)
+            copy_create(model, objs)
             if any(o.pk is None for o in objs):
                 pks = dict(model.objects.filter(notion_page_id__in=[o.notion_page_id for o in objs]).values_list("notion_page_id", "pk"))
                 for o in objs:
@@ -814,8 +821,8 @@ class Importer:
         if attendee_sets:
             MeetingAttendee.objects.filter(meeting__in=[o.pk for o, _ in attendee_sets]).delete()
         if attendee_sets or new_attendees:
-            MeetingAttendee.objects.bulk_create(
-                [MeetingAttendee(meeting_id=o.pk, person_id=pid) for o, pids in attendee_sets + new_attendees for pid in pids], batch_size=1000,
+            copy_create(
+                MeetingAttendee, [MeetingAttendee(meeting_id=o.pk, person_id=pid) for o, pids in attendee_sets + new_attendees for pid in pids], keys=False,
             )
 
     def resolve_projects(self):

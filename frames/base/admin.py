@@ -80,6 +80,8 @@ class DeclaredLookupsMixin:
         if not lookup.startswith(path + LOOKUP_SEP):
             return False
         rest = lookup[len(path) + len(LOOKUP_SEP):].split(LOOKUP_SEP)
+        if rest == ["isempty"]:
+            return True  # EmptyFieldListFilter's own parameter, not an ORM lookup
         try:
             field = get_fields_from_path(self.model, path)[-1]
         except (FieldDoesNotExist, NotRelationField):

@@ -248,6 +248,8 @@ class FastListMixin:
     def filter_queryset(self, queryset):
         # A filter set that no query parameter names filters nothing: skip building
         # and validating its form (a few milliseconds a request).
+        if not self.fast_list:
+            return super().filter_queryset(queryset)
         params = self.request.query_params
         for backend_class in self.filter_backends:
             backend = backend_class()

@@ -52,7 +52,7 @@ from import_export.results import RowResult
 
 from frames.events import records_changed
 from frames.models import AuditLog, University
-from frames.scoping import is_scoped, scope_queryset
+from frames.scoping import VisibleReferences, is_scoped, scope_queryset
 from frames.services import _json_safe, agent_job, audit_entry, diff
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -876,12 +876,61 @@ class FramesResource(resources.ModelResource):
                 values[object_repr], values[changes] = str(instance)[:255], dumps(c, cls=DjangoJSONEncoder)
                 copy.write_row(values)
 
-    # -- exports cannot smuggle spreadsheet formulas
+    # -- exports show what the API shows, and cannot smuggle spreadsheet formulas
     def export_field(self, field, instance, **kwargs):
-        value = super().export_field(field, instance, **kwargs)
+        if isinstance(field.widget, widgets.ManyToManyWidget):
+            value = self._export_visible_m2m(field, instance)
+        elif self._references_hidden_record(field, instance):
+            return ""
+        else:
+            value = super().export_field(field, instance, **kwargs)
         if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
             return "'" + value
         return value
+
+    def _visible_references(self):
+        cached = getattr(self, "_visible_refs", None)
+        if cached is None or cached.user is not self.user:
+            cached = self._visible_refs = VisibleReferences(self.user)
+        return cached
+
+    def _reference_of(self, field, instance):
+        """(model, key) of the record this column names, if it names one: a field may say
+        so itself (`references(instance)`, e.g. a typed entity); else the foreign key its
+        attribute starts with (`student`, `student_id`, `assignee__name`). Universities are
+        not hidden, as in the API."""
+        references = getattr(field, "references", None)
+        if callable(references):
+            return references(instance)
+        name = (field.attribute or field.column_name or "").split("__")[0]
+        fk = self._export_fks().get(name)
+        if fk is None:
+            return None
+        return fk.related_model, getattr(instance, fk.attname)
+
+    def _export_fks(self):
+        fks = getattr(self, "_export_fk_map", None)
+        if fks is None:
+            fks = {}
+            for f in self._meta.model._meta.concrete_fields:
+                if f.is_relation and (f.many_to_one or f.one_to_one) and f.related_model is not University and is_scoped(f.related_model):
+                    fks[f.name] = fks[f.attname] = f
+            self._export_fk_map = fks
+        return fks
+
+    def _references_hidden_record(self, field, instance):
+        refs = self._visible_references()
+        if not refs.restricted:
+            return False
+        target = self._reference_of(field, instance)
+        return target is not None and not refs.visible(*target)
+
+    def _export_visible_m2m(self, field, instance):
+        related = field.get_value(instance)
+        refs = self._visible_references()
+        if related is not None and refs.restricted and is_scoped(related.model) and related.model is not University:
+            related = related.filter(pk__in=refs.keys(related.model))
+        return field.widget.render(related)
 
 
 @dataclass

@@ -7,30 +7,14 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, IntegrityError, connections
 from django.http import Http404
-from rest_framework import exceptions, renderers
+from rest_framework import exceptions
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.parsers import BaseParser
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from frames.params import BIGINT_MAX, ParamError, int_param, json_loads
+from frames.params import BIGINT_MAX, int_param
 from frames.services import validation_messages
-
-
-class FramesJSONParser(BaseParser):
-    """Every JSON body the API reads: decoded strictly by orjson (UTF-8 only, no NaN,
-    no lone surrogates, which PostgreSQL cannot store) and refused when nested deeper
-    than JSON_MAX_DEPTH, before any serializer or walker recurses into it."""
-
-    media_type = "application/json"
-    renderer_class = renderers.JSONRenderer
-
-    def parse(self, stream, media_type=None, parser_context=None):
-        try:
-            return json_loads(stream.read())
-        except ParamError as exc:
-            raise exceptions.ParseError(exc.message_text) from None
 
 
 class FramesPagination(PageNumberPagination):

@@ -25,7 +25,6 @@ from lms import services as lms_services
 from lms.models import Module, ModuleAssignment
 from tests.factories import StudentFactory
 from tests.fixtures.analytics import make_interface
-from tests.fixtures.legacy import REGISTRY_ROWS, insert_registry
 
 pytestmark = pytest.mark.django_db
 
@@ -169,39 +168,45 @@ def test_refused_import_delivers_nothing(reactions, world, run_on_commit):
     assert reactions.linked_to() is None and not reactions.assigned("student-nora")
 
 
-def test_term_advance(world, make_module, run_on_commit):
-    """Graduating and decrementing with .update() still reaches the lms: a student at 5 terms
-    becomes incoming (4) and gets the incoming students' rule."""
+def test_term_advance(reactions, world, run_on_commit):
+    """term_advance graduates with .update(); the lms still hears of it: a rule reaches active
+    students only, so a graduate's rule row they never started is withdrawn, audited as the user."""
     user = world.users["coordinator"]
-    module = make_module("incoming-rule")
-    lms_services.assignment_create(module=module, university=world.uni_a, assignment_rule="all_incoming_students")
     with run_on_commit():
-        instance_save(instance=StudentFactory.build(id="student-five", university=world.uni_a, team=None, terms_remaining=5),
-                      source=AuditLog.Source.ADMIN)
-    assert not ModuleAssignment.objects.filter(module=module, student_id="student-five").exists()
+        for sid, terms in (("student-last", 1), ("student-stays", 2)):
+            instance_save(instance=StudentFactory.build(id=sid, university=world.uni_a, team=None, terms_remaining=terms),
+                          source=AuditLog.Source.ADMIN)
+    assert reactions.assigned("student-last") and reactions.assigned("student-stays")
     with run_on_commit():
         term_advance(term="Fall 2031", user=user)
-    row = ModuleAssignment.objects.get(module=module, student_id="student-five")
-    assert audit_user(row) == user
+    assert Student.objects.get(pk="student-last").graduated_at is not None
+    assert not reactions.assigned("student-last") and reactions.assigned("student-stays")
+    entry = AuditLog.objects.get(table_name=ModuleAssignment._meta.db_table, action=AuditLog.Action.DELETE)
+    assert (entry.user, entry.changes["student_id"]) == (user, ["student-last", None])
 
 
 def test_import_legacy(legacy_source, world, make_module, run_on_commit):
-    """The old database's students come in through bulk writes: the event still reaches every app."""
+    """import_legacy writes the registry in bulk (here the skills tracker's teachers and
+    students): each batch's event still reaches the lms and cadence, audited as the importing user."""
     from frames.legacy.engine import legacy_import
-    from tests.factories import UniversityFactory
+    from frames.models import Faculty, University
 
     user = world.users["coordinator"]
-    UniversityFactory(id="cal_poly", name="Cal Poly Pomona")
+    school = University.objects.create(id="school_u", name="Outreach School")
+    Faculty.objects.create(id="fac-rivera", name="Ms. Rivera", email="rivera@school.org", university=school)
     module = make_module("legacy-rule")
-    lms_services.assignment_create(module=module, university_id="cal_poly")
-    person = Person.objects.create(name="Alice Johnson", email="alice@old.example.edu")
-    rows = {**REGISTRY_ROWS, "students": [{**REGISTRY_ROWS["students"][0], "email": "alice@old.example.edu"}, *REGISTRY_ROWS["students"][1:]]}
-    insert_registry(legacy_source, rows)
+    lms_services.assignment_create(module=module, university=school)
+    person = Person.objects.create(name="Mr. Okafor", email="okafor@school.org")
+    legacy_source.insert("skills.teachers", [{"id": "T001", "name": "Ms. Rivera", "email": "rivera@school.org"},
+                                             {"id": "T002", "name": "Mr. Okafor", "email": "Okafor@School.org"}])
+    legacy_source.insert("skills.students", [{"id": "S002", "name": "Leo Park", "grade": 8, "teacher_id": "T001"}])
     with run_on_commit():
         report = legacy_import(source_url=legacy_source.url, user=user, skills_schema="skills")
-    assert report["tables"]["students"]["created"] == 2, report["tables"]["students"]
-    row = ModuleAssignment.objects.get(module=module, student_id="student-001")
-    assert Person.objects.get(pk=person.pk).student_id == "student-001"
+    assert report["tables"]["skills.students"]["created"] == 1, report["tables"]["skills.students"]
+    student = Student.objects.get(name="Leo Park")
+    row = ModuleAssignment.objects.get(module=module, student=student)  # lms: the new student's university rule
+    okafor = Faculty.objects.get(email__iexact="okafor@school.org")
+    assert Person.objects.get(pk=person.pk).faculty_id == okafor.pk  # cadence: the new faculty record's person
     assert audit_user(row) == user and audit_user(person) == user
 
 
@@ -245,6 +250,7 @@ def test_an_import_costs_the_same_queries_for_1_and_50_rows(world, make_module, 
         assert Person.objects.filter(student_id__in=ids).count() == n
         return [q["sql"] for q in queries.captured_queries]
 
+    load("warm", 1)  # the importing user's role is looked up once, then cached on the user
     one, fifty = load("one", 1), load("fifty", 50)
     assert len(one) == len(fifty), (one, fifty)
 

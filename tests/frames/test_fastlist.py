@@ -58,8 +58,9 @@ def clients(demo):
 
 def queries_for(cls):
     params = ["", "?page_size=500", "?page_size=2", "?page_size=2&page=2"]
-    if cls.ordering_fields and isinstance(cls.ordering_fields, list | tuple):
-        params.append(f"?ordering=-{cls.ordering_fields[0]}&page_size=3")
+    ordering = getattr(cls, "ordering_fields", None)
+    if ordering and isinstance(ordering, list | tuple):
+        params.append(f"?ordering=-{ordering[0]}&page_size=3")
     return params
 
 

@@ -1,0 +1,215 @@
+"""Graded quizzes: each question type, the submit service (attempts, counters, events,
+completion by best or last score, limits, cool-down), validation of section_config and
+questions, and scores reaching mastery and basecamp's learner_performance."""
+
+import datetime
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from lms import quizzes, services
+from lms.models import ModuleAnalyticsEvent, ModuleProgress, ModuleQuestion, ModuleQuizAttempt, ModuleSection
+
+pytestmark = pytest.mark.django_db
+
+
+def submit(w, answers, section=None, student=None):
+    return quizzes.quiz_attempt_submit(section=section or w.quiz, student=student or w.student_a, answers=answers,
+                                       user=w.users["student"])
+
+
+def progress(w, student=None):
+    return ModuleProgress.objects.get(module=w.module, student=student or w.student_a)
+
+
+# ------------------------------------------------------------------ grading, one question type at a time
+
+
+@pytest.mark.parametrize(("index", "value", "right"), [
+    (0, 1, True), (0, 0, False), (0, None, False),
+    (1, [0, 2], True), (1, [2, 0], True), (1, [0], False), (1, [0, 1, 2], False), (1, [], False),
+    (2, 92.5, True), (2, 90, True), (2, 95, True), (2, 95.1, False), (2, "91,5", True), (2, " 93 ", True), (2, 89.9, False),
+    (3, "kepler-unique-7731", True), (3, "  KEPLER-unique-7731 ", True), (3, "kepler unique 7731", False), (3, "", False),
+])
+def test_grading_each_type(quiz_world, index, value, right):
+    question = quiz_world.questions[index]
+    assert quizzes.answer_error(question, value) is None
+    assert quizzes.grade(question, value) is right
+
+
+def test_short_text_pattern_matches_the_whole_answer(quiz_world):
+    q = ModuleQuestion(section=quiz_world.quiz, position=9, question_type="short_text", text_match="pattern", prompt="Commit?",
+                       answer=r"git (commit|ci)( -am?)?")
+    q.full_clean()
+    assert quizzes.grade(q, "git commit") and quizzes.grade(q, "GIT ci -a") and quizzes.grade(q, " git commit -am ")
+    assert not quizzes.grade(q, "please git commit now")
+
+
+@pytest.mark.parametrize(("value", "message"), [("x", "choose one"), (7, "choose one"), (True, "choose one")])
+def test_wrong_shapes_are_refused_naming_the_question(quiz_world, value, message):
+    with pytest.raises(ValidationError) as exc:
+        submit(quiz_world, {str(quiz_world.questions[0].pk): value})
+    assert "Question 1" in str(exc.value) and message in str(exc.value)
+    assert not ModuleQuizAttempt.objects.exists()
+
+
+def test_unknown_question_and_non_object_answers_are_refused(quiz_world):
+    with pytest.raises(ValidationError, match="not part of this section"):
+        submit(quiz_world, {str(quiz_world.guided_question.pk): 0})
+    with pytest.raises(ValidationError, match="Give an object"):
+        submit(quiz_world, [1, 2])
+    with pytest.raises(ValidationError, match="Question 3: give a number"):
+        submit(quiz_world, {str(quiz_world.questions[2].pk): "about ninety"})
+
+
+# ------------------------------------------------------------------ the service
+
+
+def test_attempt_is_graded_stored_and_moves_progress_on(quiz_world, answers):
+    w = quiz_world
+    half = {str(w.questions[0].pk): 1, str(w.questions[1].pk): [0, 2], str(w.questions[2].pk): 50, str(w.questions[3].pk): "no"}
+    first = submit(w, half)
+    assert (first.score, first.passed, first.attempt_number) == (50, False, 1)
+    assert [r["correct"] for r in first.results] == [True, True, False, False]
+    p = progress(w)
+    assert (p.error_count, p.retry_count, p.score) == (2, 0, 50)
+    assert 2 not in p.completed_sections
+    second = submit(w, answers.right(w.quiz))
+    assert (second.score, second.passed, second.attempt_number) == (100, True, 2)
+    p = progress(w)
+    assert (p.error_count, p.retry_count, p.score) == (2, 1, 100)
+    assert 2 in p.completed_sections
+    scores = list(ModuleAnalyticsEvent.objects.filter(student=w.student_a, event_type="score").order_by("id").values_list("event_data", flat=True))
+    assert [(e["score"], e["attempt"], e["passed"], e["source"]) for e in scores] == [(50, 1, False, "quiz"), (100, 2, True, "quiz")]
+    assert ModuleAnalyticsEvent.objects.filter(student=w.student_a, event_type="retry", section_number=2).count() == 1
+    assert ModuleAnalyticsEvent.objects.filter(student=w.student_a, event_type="section_complete", section_number=2).count() == 1
+    assert list(ModuleQuizAttempt.objects.filter(student=w.student_a).order_by("attempt_number").values_list("score", flat=True)) == [50, 100]
+
+
+def test_best_attempt_counts_and_completion_only_moves_forward(quiz_world, answers):
+    w = quiz_world
+    submit(w, answers.right(w.quiz))
+    submit(w, answers.wrong(w.quiz))
+    p = progress(w)
+    state = p.section_state["2"]
+    assert (state["quiz_best"], state["quiz_last"], state["quiz_score"], p.score) == (100, 0, 100, 100)
+    assert 2 in p.completed_sections
+
+
+def test_last_attempt_counts_when_the_section_says_so(quiz_world, answers):
+    w = quiz_world
+    ModuleSection.objects.filter(pk=w.quiz.pk).update(completion_criteria={"type": "score", "min": 70, "attempt": "last"})
+    w.quiz.refresh_from_db()
+    submit(w, answers.right(w.quiz))
+    submit(w, answers.wrong(w.quiz))
+    p = progress(w)
+    assert (p.section_state["2"]["quiz_score"], p.score) == (0, 0)
+    assert 2 in p.completed_sections  # a completion is never undone
+
+
+def test_a_self_reported_score_does_not_complete_a_quiz(quiz_world, ingest):
+    w = quiz_world
+    ingest(w.student_a, {"module": w.module.pk, "event_type": "section_view", "section_number": 2},
+           {"module": w.module.pk, "event_type": "score", "section_number": 2, "event_data": {"score": 100}})
+    assert 2 not in progress(w).completed_sections
+
+
+def test_attempt_limit(quiz_world, answers):
+    w = quiz_world
+    for _ in range(3):
+        submit(w, answers.wrong(w.quiz))
+    with pytest.raises(ValidationError, match="No attempts left: this quiz allows 3"):
+        submit(w, answers.right(w.quiz))
+    assert ModuleQuizAttempt.objects.filter(student=w.student_a).count() == 3
+    assert quizzes.attempt_rules(w.quiz, list(ModuleQuizAttempt.objects.all()))["closed"] is True
+
+
+def test_cool_down_between_attempts(quiz_world, answers):
+    w = quiz_world
+    ModuleSection.objects.filter(pk=w.quiz.pk).update(section_config={"cooldown_seconds": 60})
+    w.quiz.refresh_from_db()
+    submit(w, answers.wrong(w.quiz))
+    with pytest.raises(ValidationError, match=r"Wait (59|60) seconds"):
+        submit(w, answers.right(w.quiz))
+    ModuleQuizAttempt.objects.update(submitted_at=timezone.now() - datetime.timedelta(seconds=61))
+    assert submit(w, answers.right(w.quiz)).passed
+
+
+def test_time_is_measured_on_the_server(quiz_world, answers, ingest):
+    w = quiz_world
+    ingest(w.student_a, {"module": w.module.pk, "event_type": "section_view", "section_number": 2})
+    p = progress(w)
+    p.section_state["2"]["first_viewed_at"] -= 40
+    ModuleProgress.objects.filter(pk=p.pk).update(section_state=p.section_state)
+    attempt = submit(w, answers.wrong(w.quiz))
+    assert 40 <= attempt.time_seconds <= 45 and attempt.started_at is not None
+
+
+def test_other_sections_and_unpublished_modules_are_refused(quiz_world, make_module, answers):
+    w = quiz_world
+    text = ModuleSection.objects.get(module=w.module, section_number=1)
+    with pytest.raises(ValidationError, match="no quiz"):
+        submit(w, {}, section=text)
+    empty = make_module("empty-quiz", sections=[("quiz", None)])
+    with pytest.raises(ValidationError, match="no questions"):
+        submit(w, {}, section=empty.sections.get())
+    draft = make_module("draft-quiz", sections=[("quiz", None)], published=False)
+    from django.core.exceptions import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        submit(w, {}, section=draft.sections.get())
+
+
+def test_quiz_scores_reach_mastery_and_learner_performance(quiz_world, answers, ingest, run_on_commit):
+    from basecamp.models import LearnerPerformance
+
+    w = quiz_world
+    with run_on_commit():
+        ingest(w.student_a, *[{"module": w.module.pk, "event_type": "section_view", "section_number": n} for n in (1, 4, 5)])
+        submit(w, answers.wrong(w.quiz))
+        submit(w, answers.right(w.quiz))
+        submit(w, answers.right(w.guided), section=w.guided)
+    p = progress(w)
+    assert p.status == "completed"
+    # score = mean of the graded sections' counted scores (100, 100); less 0.04 a retry and 0.03 an error per section
+    assert p.score == 100
+    assert str(p.mastery_score) == str(round(1 - (0.04 * 1 + 0.03 * 4) / 5, 2))
+    perf = LearnerPerformance.objects.get(student=w.student_a, module=w.module)
+    assert perf.completed and perf.mastery_score == p.mastery_score * 100 and perf.retries_count == 1 and perf.errors_count == 4
+
+
+def test_section_config_and_questions_are_validated():
+    section = ModuleSection(section_number=1, section_type="quiz", section_config={"max_attempts": -1})
+    with pytest.raises(ValidationError, match="max_attempts"):
+        section.clean()
+    section.section_config = {"cooldown_seconds": "soon"}
+    with pytest.raises(ValidationError, match="cooldown_seconds"):
+        section.clean()
+    section.section_config, section.completion_criteria = {"hints": ["ok", ""]}, None
+    with pytest.raises(ValidationError, match="hints"):
+        section.clean()
+    section.section_config, section.completion_criteria = {}, {"type": "score", "min": 70, "attempt": "first"}
+    with pytest.raises(ValidationError, match='attempt must be "best" or "last"'):
+        section.clean()
+    cases = [
+        (dict(question_type="single_choice", choices=["a"], answer=0), "choices"),
+        (dict(question_type="single_choice", choices=["a", "b"], answer=2), "index of the right choice"),
+        (dict(question_type="multiple_choice", choices=["a", "b"], answer=[]), "at least one"),
+        (dict(question_type="numeric", answer="nine"), "A number"),
+        (dict(question_type="numeric", answer=9, choices=["x", "y"]), "Only choice questions"),
+        (dict(question_type="short_text", answer="word"), "list of accepted answers"),
+        (dict(question_type="short_text", text_match="pattern", answer="(unclosed"), "Not a valid regular expression"),
+        (dict(question_type="single_choice", choices=["a", "b"], answer=0, tolerance=1), "Only numeric questions"),
+    ]
+    for fields, message in cases:
+        with pytest.raises(ValidationError, match=message):
+            ModuleQuestion(position=1, prompt="?", **fields).clean()
+
+
+def test_restart_keeps_attempts_but_counts_them_again(quiz_world, answers):
+    """A restarted attempt at the module keeps the quiz history (attempt numbers go on)."""
+    w = quiz_world
+    submit(w, answers.wrong(w.quiz))
+    services.progress_restart(progress=progress(w))
+    assert submit(w, answers.right(w.quiz)).attempt_number == 2

@@ -14,7 +14,6 @@ class AnalyticsConfig(AppConfig):
 
     def ready(self):
         from analytics import jobs  # noqa: F401  (registers the app's job kinds)
-
         from frames import events
         from frames.views import HOME_LINKS
 

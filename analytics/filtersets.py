@@ -6,7 +6,8 @@ from drf_spectacular.utils import extend_schema_field
 from analytics.models import FactorModel, FactorValue, Interface, InterfaceFactorValue, ModelFactor, ModelValidation, Outcome, RiskFactor
 from analytics.models.choices import VALUE_ENTITY_TYPES
 from frames.base.api import FramesFilterSet
-from frames.models import University
+from frames.models import Faculty, Project, Student, Team, University
+from frames.scoping import reference_queryset
 
 
 @extend_schema_field(OpenApiTypes.STR)
@@ -42,11 +43,16 @@ class InterfaceFilterSet(FramesFilterSet):
         return queryset.filter(Q(from_university=value) | Q(to_university=value)) if value else queryset
 
     def filter_entity(self, queryset, name, value):
+        # Only ends the user may see: another university's student at the far end of a
+        # visible interface answers like an id that exists nowhere.
+        user = getattr(self.request, "user", None)
+        kinds = [kind for kind, model in (("team", Team), ("faculty", Faculty), ("project", Project), ("student", Student))
+                 if reference_queryset(model.objects.filter(pk=value), user).exists()]
         q = Q()
         for side in ("from", "to"):
-            for kind in ("team", "faculty", "project", "student"):
+            for kind in kinds:
                 q |= Q(**{f"{side}_type": kind, f"{side}_{kind}_id": value})
-        return queryset.filter(q)
+        return queryset.filter(q) if kinds else queryset.none()
 
 
 class OutcomeFilterSet(FramesFilterSet):

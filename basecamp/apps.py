@@ -8,7 +8,6 @@ class BasecampConfig(AppConfig):
 
     def ready(self):
         from basecamp import jobs  # noqa: F401  (registers the app's job kinds)
-
         from frames.views import HOME_LINKS
 
         HOME_LINKS.append(("My skills", "basecamp:my-skills", {"student"}, "Your skill levels over time, targets and badges."))

@@ -16,6 +16,12 @@ def calibrate_modules(ctx, args):
     return {"calibrated": len(rows), "flagged": sorted(r.module.module_id for r in rows if r.flagged)}
 
 
+def _date(value):
+    import datetime
+
+    return datetime.date.fromisoformat(value) if value else None
+
+
 @register("build_ghosts", action_type="ghost_build", label="ghost building", lock="build_ghosts")
 def build_ghosts(ctx, args):
     """One ghost per module from its completed attempts (all published modules by default); a
@@ -33,8 +39,9 @@ def build_ghosts(ctx, args):
     for done, module in enumerate(modules):
         ctx.progress(done, len(modules), module.module_id)
         try:
-            ghost = ghost_build(module=module, cohort_name=args.get("name") or None, semester=args.get("semester", ""), university=university,
-                                min_members=int(args.get("min_members", 3)), user=ctx.user)
+            ghost = ghost_build(module=module, cohort_name=args.get("name") or None, semester=args.get("semester") or "", university=university,
+                                completed_after=_date(args.get("completed_after")), completed_before=_date(args.get("completed_before")),
+                                min_members=int(args.get("min_members") or 3), user=ctx.user)
         except ValidationError as exc:
             skipped[module.module_id] = "; ".join(exc.messages)
             continue

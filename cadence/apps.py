@@ -7,11 +7,9 @@ class CadenceConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from cadence import jobs  # noqa: F401  (registers the app's job kinds)
-
         from django.db.models.signals import post_migrate, pre_migrate
 
-        from cadence import legacy_views
+        from cadence import jobs, legacy_views  # noqa: F401  (jobs: registers the app's job kinds)
 
         # Seed 000's read-only views step aside while migrations alter the tables they read.
         pre_migrate.connect(legacy_views.before_migrate, sender=self, dispatch_uid="cadence_legacy_views_drop")

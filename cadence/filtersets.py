@@ -13,6 +13,7 @@ from cadence.models import ContentCategory, Document, DocumentCategory, Meeting,
 from cadence.notion.people import name_key
 from frames.base.api import FramesFilterSet
 from frames.choices import Subsystem
+from frames.scoping import reference_queryset
 
 
 class PersonFilterSet(FramesFilterSet):
@@ -52,7 +53,11 @@ class TaskFilterSet(FramesFilterSet):
         fields = {"assignee": ["exact", "isnull"], "project": ["exact"], "notion_page_id": ["exact"]}
 
     def filter_assignee_name(self, queryset, name, value):
-        return queryset.filter(assignee__name_key=name_key(value)) if value else queryset
+        # Only people the user may see named: another university's student answers like nobody.
+        if not value:
+            return queryset
+        people = reference_queryset(Person.objects.filter(name_key=name_key(value)), getattr(self.request, "user", None))
+        return queryset.filter(assignee__in=people)
 
     def filter_overdue(self, queryset, name, value):
         if value is None:

@@ -202,10 +202,13 @@ def people_follow_registry(change):
     model, field = (Student, "student") if change.event == "students_changed" else (Faculty, "faculty")
     relinked = 0
     for chunk in change.chunks():
-        emails = {e.lower() for e in model._base_manager.filter(pk__in=chunk, email__isnull=False).values_list("email", flat=True)}
-        people = Q(**{f"{field}_id__in": chunk})
-        if emails:
-            people |= Q(e__in=emails)
+        # One query per chunk: the records' e-mails are a subquery, and only records that
+        # existed before can have people linked to them already.
+        emails = model._base_manager.filter(pk__in=chunk, email__isnull=False).annotate(e=Lower("email")).values("e")
+        people = Q(e__in=emails)
+        known = [pk for pk in chunk if pk not in change.created]
+        if known:
+            people |= Q(**{f"{field}_id__in": known})
         relinked += people_link_registry(people=Person.objects.annotate(e=Lower("email")).filter(people), user=change.user)
     return relinked
 

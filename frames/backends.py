@@ -7,8 +7,8 @@ Sessions made by plain ModelBackend stay valid (it stays listed after this one);
 wrong credentials stop here, so a failed login still hashes one password."""
 
 from django.contrib.auth.backends import ModelBackend
-from django.core.exceptions import PermissionDenied
 from django.contrib.auth.models import Permission
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 
 from frames.roles import users_with_roles

@@ -8,7 +8,7 @@ form choices, autocomplete, export, import, API). A model declares its scope:
   that has the view permission.
 """
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 
 from frames.roles import is_unrestricted, university_of
@@ -89,6 +89,18 @@ def reference_q(model, university_id) -> Q:
     return scope_q(model, university_id)
 
 
+def reference_queryset(queryset, user):
+    """The records of `queryset` this user may see named where other records point at
+    them (`reference_q`): what a filter by a related person's name or id may match."""
+    model = queryset.model
+    if user is None or not is_scoped(model) or is_unrestricted(user):
+        return queryset
+    university_id = university_of(user)
+    if university_id is None:
+        return queryset.none()
+    return queryset.filter(reference_q(model, university_id))
+
+
 class VisibleReferences:
     """Which referenced records a user may see, one query per referenced model
     (the keys of the user's scope, loaded when first asked), so an export of N
@@ -114,3 +126,24 @@ class VisibleReferences:
                 keys = set(model._base_manager.filter(reference_q(model, university_id)).values_list("pk", flat=True))
             self._keys[model] = keys
         return keys
+
+
+# Uniqueness is checked against every university's records, so its refusal must not
+# say more than "not available": not the value, not the record that holds it, and
+# the same words whether the user could see that record or not.
+UNIQUE_VALUE_MESSAGE = "This value cannot be used; choose another."
+UNIQUE_SET_MESSAGE = "This combination of values cannot be used; choose another."
+UNIQUE_CODES = {"unique": UNIQUE_VALUE_MESSAGE, "unique_together": UNIQUE_SET_MESSAGE}
+
+
+def without_uniqueness_details(error: ValidationError) -> ValidationError:
+    """`error` with Django's uniqueness messages ("Student with this Email already
+    exists.") in the generic wording; other messages unchanged."""
+    def plain(errors):
+        return [ValidationError(UNIQUE_CODES[e.code], code=e.code) if e.code in UNIQUE_CODES else e for e in errors]
+
+    if hasattr(error, "error_dict"):
+        return ValidationError({name: plain(errors) for name, errors in error.error_dict.items()})
+    if hasattr(error, "error_list"):
+        return ValidationError(plain(error.error_list))
+    return error

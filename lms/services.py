@@ -221,8 +221,9 @@ def assignments_follow_students(change) -> int:
         return 0
     made = 0
     for chunk in change.chunks():
-        if "active" in change.fields:
-            assignments_withdraw_inactive(student_ids=chunk, user=change.user)
+        known = [pk for pk in chunk if pk not in change.created]  # a new record has no rule rows yet
+        if known and "active" in change.fields:
+            assignments_withdraw_inactive(student_ids=known, user=change.user)
         made += assignments_for_students(student_ids=chunk, user=change.user)
     return made
 

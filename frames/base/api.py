@@ -8,11 +8,12 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
 from rest_framework import serializers, viewsets
+from rest_framework.validators import UniqueTogetherValidator, UniqueValidator
 
 from frames.base.fastlist import FastListMixin
 from frames.models import AuditLog, University
 from frames.params import ParamError
-from frames.scoping import is_scoped, scope_queryset
+from frames.scoping import UNIQUE_SET_MESSAGE, UNIQUE_VALUE_MESSAGE, is_scoped, scope_queryset
 from frames.services import instance_delete, instance_save
 
 
@@ -48,7 +49,17 @@ class FramesSerializer(serializers.ModelSerializer):
             queryset = getattr(target, "queryset", None)
             if queryset is not None and user is not None and is_scoped(queryset.model) and queryset.model is not University:
                 target.queryset = scope_queryset(queryset, user)
+            for validator in field.validators:
+                if isinstance(validator, UniqueValidator):
+                    validator.message = UNIQUE_VALUE_MESSAGE  # no existence oracle across universities
         return fields
+
+    def get_validators(self):
+        validators = super().get_validators()
+        for validator in validators:
+            if isinstance(validator, UniqueTogetherValidator):
+                validator.message = UNIQUE_SET_MESSAGE
+        return validators
 
     def to_internal_value(self, data):
         if isinstance(data, dict):

@@ -14,6 +14,7 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from frames.params import BIGINT_MAX, int_param
+from frames.scoping import without_uniqueness_details
 from frames.services import validation_messages
 
 
@@ -117,7 +118,7 @@ def exception_handler(exc, context):
     """Model validation, database refusals and scope refusals become 4xx with
     the field named, never a 500."""
     if isinstance(exc, DjangoValidationError):
-        exc = exceptions.ValidationError(validation_messages(exc))
+        exc = exceptions.ValidationError(validation_messages(without_uniqueness_details(exc)))
     elif isinstance(exc, IntegrityError):
         exc = exceptions.ValidationError({"non_field_errors": [f"The database refused this change: {str(exc).splitlines()[0]}"]})
     elif isinstance(exc, DjangoPermissionDenied):

@@ -4,6 +4,7 @@ loop stopped at the time limit, the runner restarted. Every request of the page 
 on the server's own origin and the CSP reports no violation."""
 
 import pytest
+from playwright.sync_api import expect
 
 from lms import sandbox
 from lms.models import ModuleAnalyticsEvent, ModuleProgress
@@ -58,7 +59,7 @@ def test_run_then_check_passes_and_completes_the_section(world, lab, live_server
     # Fixed: Run shows the output; Check passes and the section completes in place.
     _edit(page, 'def greet(name):\n    return f"hello, {name}"\n\nprint(greet("cubesat"))\n')
     page.get_by_role("button", name="Run").click()
-    page.wait_for_function("document.getElementById('sandbox-stdout').textContent.trim() === 'hello, cubesat'")
+    expect(page.locator("#sandbox-stdout")).to_have_text("hello, cubesat")
     page.get_by_role("button", name="Check").click()
     page.wait_for_selector("#sandbox-result.pass")
     page.wait_for_selector("#section-status .badge")
@@ -83,7 +84,7 @@ def test_runaway_code_is_stopped_at_the_time_limit_and_the_runner_restarts(world
     page.wait_for_selector("#sandbox[data-state=ready]", timeout=60000)
     _edit(page, "while True:\n    pass\n")
     page.get_by_role("button", name="Check").click()
-    page.wait_for_selector("#sandbox[data-state=timed-out]", timeout=20000)
+    page.wait_for_selector("#sandbox[data-last-run=timed-out]", timeout=20000)
     assert page.locator("#sandbox-stderr").inner_text() == "Stopped: the run took longer than 3 seconds."
     page.wait_for_selector("#sandbox-result.fail")
     assert page.locator("#sandbox-result").inner_text().startswith("Stopped after 3 seconds")
@@ -91,7 +92,7 @@ def test_runaway_code_is_stopped_at_the_time_limit_and_the_runner_restarts(world
     page.wait_for_selector("#sandbox[data-state=ready]", timeout=60000)
     _edit(page, "print(sum(range(10)))\n")
     page.get_by_role("button", name="Run").click()
-    page.wait_for_function("document.getElementById('sandbox-stdout').textContent.trim() === '45'")
+    expect(page.locator("#sandbox-stdout")).to_have_text("45")
     error = ModuleAnalyticsEvent.objects.get(student=world.student_a, event_type="error_encountered")
     assert error.event_data["kind"] == "timeout"
     assert ModuleProgress.objects.get(student=world.student_a, module=lab).completed_sections == []

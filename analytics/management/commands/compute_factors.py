@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from analytics.computations import COMPUTATIONS
 from analytics.services import factors_compute
+from frames.jobs import add_job_arguments, command_enqueue
 
 
 class Command(BaseCommand):
@@ -15,8 +16,11 @@ class Command(BaseCommand):
             metavar="KEY",
             help=f"Only this computed factor (repeatable). Default: all active computed factors ({', '.join(COMPUTATIONS)}).",
         )
+        add_job_arguments(parser)
 
     def handle(self, *args, keys=None, **options):
+        if command_enqueue(self, kind="compute_factors", args={"keys": keys or []}, options=options):
+            return
         try:
             result = factors_compute(keys=keys)
         except ValueError as exc:

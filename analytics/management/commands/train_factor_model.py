@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from analytics.models import OutcomeType
 from analytics.services import TrainingRefused, factor_model_train
+from frames.jobs import add_job_arguments, command_enqueue
 
 
 class Command(BaseCommand):
@@ -14,10 +15,13 @@ class Command(BaseCommand):
         parser.add_argument("--outcome", required=True, choices=OutcomeType.values, help="The outcome type to predict.")
         parser.add_argument("--factor", action="append", dest="factors", metavar="KEY", help="Use only these factors (repeatable). Default: all active.")
         parser.add_argument("--C", type=float, default=1.0, dest="C", help="Inverse regularisation strength (default 1.0).")
+        add_job_arguments(parser)
 
     def handle(self, *args, outcome, factors=None, C=1.0, **options):
         if C <= 0:
             raise CommandError("--C must be positive.")
+        if command_enqueue(self, kind="train_factor_model", args={"outcome_type": outcome, "factor_keys": factors or [], "C": C}, options=options):
+            return
         try:
             model = factor_model_train(outcome_type=outcome, factor_keys=factors, C=C)
         except TrainingRefused as exc:

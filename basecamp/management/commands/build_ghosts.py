@@ -3,6 +3,8 @@ import datetime
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from frames.jobs import add_job_arguments, command_enqueue
+
 
 class Command(BaseCommand):
     help = "Build ghost cohorts (and set each module's race) from recorded progress: per-checkpoint median times of completed attempts."
@@ -15,12 +17,17 @@ class Command(BaseCommand):
         parser.add_argument("--completed-after", type=datetime.date.fromisoformat, help="YYYY-MM-DD")
         parser.add_argument("--completed-before", type=datetime.date.fromisoformat, help="YYYY-MM-DD")
         parser.add_argument("--min-members", type=int, default=3, help="Skip modules with fewer completed attempts (default 3).")
+        add_job_arguments(parser)
 
     def handle(self, *args, **options):
         from basecamp.adaptive import ghost_build
         from frames.models import University
         from lms.models import Module
 
+        if command_enqueue(self, kind="build_ghosts", options=options, args={
+            k: options[k] for k in ("modules", "name", "semester", "university", "min_members", "completed_after", "completed_before")
+        }):
+            return
         modules = Module.objects.filter(module_id__in=options["modules"]) if options["modules"] else Module.objects.filter(status="published")
         university = None
         if options["university"]:

@@ -1,5 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from frames.jobs import add_job_arguments, command_enqueue
+
 
 class Command(BaseCommand):
     help = ("Per module and declared difficulty: average completion time, success rate and sample size from learner "
@@ -7,11 +9,14 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("modules", nargs="*", help="Module slugs (module_id); all modules when none are given.")
+        add_job_arguments(parser)
 
     def handle(self, *args, **options):
         from basecamp.adaptive import calibrate_modules
         from lms.models import Module
 
+        if command_enqueue(self, kind="calibrate_modules", args={"modules": options["modules"]}, options=options):
+            return
         modules = None
         if options["modules"]:
             modules = list(Module.objects.filter(module_id__in=options["modules"]))

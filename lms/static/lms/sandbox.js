@@ -53,7 +53,7 @@
     worker = new Worker(box.dataset.workerUrl, { type: "module" });
     worker.onmessage = function (event) {
       var msg = event.data || {};
-      if (msg.type === "ready") { ready = true; setButtons(true); setStatus("Python ready."); box.dataset.state = "ready"; }
+      if (msg.type === "ready") { ready = true; if (!busy) { setButtons(true); } setStatus("Python ready."); box.dataset.state = "ready"; }
       else if (msg.type === "failed") { setStatus("Python could not start: " + msg.error); box.dataset.state = "failed"; }
       else if (msg.type === "result" && pending) { finish(msg, false); }
     };
@@ -89,22 +89,23 @@
   function finish(msg, timedOut) {
     clearTimeout(timer);
     var job = pending;
-    pending = null; busy = false;
-    if (ready) { setButtons(true); }
+    pending = null;
     stdoutNode.textContent = msg.stdout || (timedOut ? "" : "(no output)");
     if (msg.stderr || timedOut) {
       stderrNode.hidden = false;
       stderrNode.textContent = timedOut ? "Stopped: the run took longer than " + (limitMs / 1000) + " seconds." : msg.stderr;
     }
     box.dataset.state = timedOut ? "timed-out" : "done";
+    box.dataset.lastRun = timedOut ? "timed-out" : "done";
     setStatus(timedOut ? "Stopped after " + (limitMs / 1000) + " seconds." : "Finished in " + msg.duration_ms + " ms.");
-    report(job, msg, timedOut);
+    // One report at a time, in order: the server compares each run's code with the last one.
+    report(job, msg, timedOut).then(function () { busy = false; if (ready) { setButtons(true); } });
   }
 
   function report(job, msg, timedOut) {
     var body = { action: job.action, files: job.files, stdout: msg.stdout || "", stderr: msg.stderr || "", error: msg.error || null,
                  timed_out: timedOut, tests: msg.tests || [], duration_ms: msg.duration_ms || 0 };
-    fetch(box.dataset.resultUrl, {
+    return fetch(box.dataset.resultUrl, {
       method: "POST", credentials: "same-origin",
       headers: { "Content-Type": "application/json", "X-CSRFToken": csrf, "Accept": "application/json" },
       body: JSON.stringify(body)

@@ -25,7 +25,7 @@ from django.test import Client
 from django.urls import include, path
 
 from analytics.models import FactorValue, Interface, Outcome, RiskFactor
-from bench.harness import bare_view, serving
+from bench.harness import LOGIN_BACKEND, bare_view, serving
 from frames.models import Faculty, Project, Team, University
 
 SEED = 5005
@@ -109,7 +109,7 @@ def _run(h):
     seconds, (n_teams, n_interfaces, n_values) = h.once(lambda: fill(h))
     print(f"  data   {n_teams} teams, {n_interfaces} interfaces, {n_values} factor values (filled in {seconds:.1f}s)")
     client = Client()
-    client.force_login(coordinator(), backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(coordinator(), backend=LOGIN_BACKEND)
     repeat = 20
 
     def get(url):

@@ -32,7 +32,7 @@ from basecamp.demo import SENTENCES
 from basecamp.models import DataEntry, RubricSkill
 from basecamp.selectors import review_queue, skill_trends
 from basecamp.services import entries_assess
-from bench.harness import serving
+from bench.harness import LOGIN_BACKEND, serving
 from frames.models import Student, University
 
 urlpatterns = [path("api/v1/basecamp/", include(("basecamp.api.urls", "basecamp-api")))]
@@ -92,7 +92,7 @@ def _run(h):
     from bench.registry import psycopg_url
 
     client = Client()
-    client.force_login(coordinator, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(coordinator, backend=LOGIN_BACKEND)
 
     def page():
         response = client.get("/api/v1/basecamp/data-entries/?page_size=100")

@@ -18,6 +18,8 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
+# Bench clients log in through the backend a real login goes through (settings.AUTHENTICATION_BACKENDS).
+LOGIN_BACKEND = "frames.backends.RoleModelBackend"
 # BENCH_RESULTS writes a trial run elsewhere, leaving the recorded figures alone.
 RESULTS = Path(os.environ.get("BENCH_RESULTS") or Path(__file__).parent / "results.json")
 

@@ -32,7 +32,7 @@ from django.db import connection
 from django.test import Client
 from django.urls import include, path
 
-from bench.harness import bare_view, serving
+from bench.harness import LOGIN_BACKEND, bare_view, serving
 from bench.registry import fill, psycopg_url
 from frames.models import Student
 from lms.models import Module, ModuleAnalyticsEvent, ModuleProgress, ModuleSection
@@ -190,6 +190,49 @@ def copy_floor(h, student_id, batches):
     return batched, once
 
 
+def quiz_module():
+    """A published module whose section 2 is a quiz of ten questions (every type)."""
+    from lms import services
+    from lms.models import ModuleQuestion
+
+    module = Module.objects.create(module_id="bench-quiz", title="Bench quiz", status="draft", estimated_minutes=10)
+    ModuleSection.objects.create(module=module, section_number=1, content="Read this.", completion_criteria={"type": "view", "seconds": 0})
+    quiz = ModuleSection.objects.create(module=module, section_number=2, section_type="quiz", title="Check",
+                                        section_config={"hints": ["One.", "Two."]}, completion_criteria={"type": "score", "min": 70})
+    kinds = [("single_choice", ["a", "b", "c"], 1, {}), ("multiple_choice", ["a", "b", "c", "d"], [0, 2], {}),
+             ("numeric", [], 9.81, {"tolerance": 0.05}), ("short_text", [], ["orbit", "an orbit"], {}),
+             ("short_text", [], r"apo(gee|apsis)", {"text_match": "pattern"})]
+    ModuleQuestion.objects.bulk_create([
+        ModuleQuestion(section=quiz, position=i + 1, question_type=kind, prompt=f"Question {i + 1}", choices=choices, answer=answer, **extra)
+        for i, (kind, choices, answer, extra) in enumerate(kinds * 2)
+    ])
+    services.module_publish(module=module)
+    answers = {}
+    for q in ModuleQuestion.objects.filter(section=quiz).order_by("position"):
+        right = {"single_choice": 1, "multiple_choice": [0, 2], "numeric": "9.8", "short_text": "Orbit" if q.text_match == "exact" else "apogee"}
+        wrong = {"single_choice": 0, "multiple_choice": [1], "numeric": 3, "short_text": "no"}
+        answers[str(q.pk)] = (right if q.position % 3 else wrong)[q.question_type]  # a third wrong
+    return module, answers
+
+
+def quiz_grading(h, client, student, repeat):
+    """lms.quiz.grade_attempt: one quiz attempt graded and recorded through the player's
+    JSON endpoint (ten questions, struggle detection and adaptive rules on) vs the bare view."""
+    module, answers = quiz_module()
+    body = json.dumps({"answers": answers})
+    url = f"/learn/m/{module.module_id}/section/2/quiz/"
+
+    def grade():
+        r = client.post(url, body, content_type="application/json", HTTP_ACCEPT="application/json")
+        assert r.status_code == 200, r.content[:300]
+        return r
+
+    client.get(f"/learn/m/{module.module_id}/?section=2")  # the student opens the quiz first, as in the player
+    samples = h.timings(grade, repeat=repeat, warmup=3)
+    h.figure("lms.quiz.grade_attempt_p50", h.p50(samples), "s", floor="lms.floor.bare_view", target=3, higher_is_better=False)
+    h.figure("lms.quiz.grade_attempt_p95", h.p95(samples), "s", floor="lms.floor.bare_view", target=None, higher_is_better=False)
+
+
 def run(h):
     with serving("bench.lms"):
         _run(h)
@@ -202,7 +245,7 @@ def _run(h):
           f"{ModuleAnalyticsEvent.objects.count()} events (registry {seconds:.1f}s, lms {seconds2:.1f}s)")
     student, user = bench_student()
     client = Client()
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(user, backend=LOGIN_BACKEND)
     repeat = h.n(40, 20)
 
     # -- floors
@@ -259,9 +302,11 @@ def _run(h):
         h.figure(f"lms.{kind}.{name}_p50_vs_bare_view", h.p50(samples), "s", floor="lms.floor.bare_view", target=None, higher_is_better=False)
         h.figure(f"lms.{kind}.{name}_p95_vs_bare_view", h.p95(samples), "s", floor="lms.floor.bare_view", target=None, higher_is_better=False)
 
+    quiz_grading(h, client, student, repeat)
+
     # -- admin changelists, ours and stock, side by side
     admin_client = Client()
-    admin_client.force_login(superuser(), backend="django.contrib.auth.backends.ModelBackend")
+    admin_client.force_login(superuser(), backend=LOGIN_BACKEND)
     term = student.name.split()[0] + " " + student.name.split()[1]  # e.g. "Student 0": a name fragment
     admin_repeat = h.n(10, 5)
     for model, label in (("moduleprogress", "progress"), ("moduleanalyticsevent", "events")):

@@ -35,7 +35,7 @@ from import_export import resources
 from rest_framework import generics, serializers
 from rest_framework.pagination import PageNumberPagination
 
-from bench.harness import bare_view, serving
+from bench.harness import LOGIN_BACKEND, bare_view, serving
 from frames.models import AuditLog, Faculty, Project, Student, Team, University
 
 # ------------------------------------------------------------------ URLs the bench adds
@@ -257,6 +257,47 @@ def reaction_names():
     return sorted(students_changed.subscribers)
 
 
+# ------------------------------------------------------------------ a page against its table's size
+
+
+def table_growth(h, get_page, teams, faculty, small=1_000, large=100_000):
+    """The students page with `small` students in the table, then with `large` (COPY), best of 3 p50s each."""
+    import datetime
+
+    keep = sorted(Student.objects.values_list("pk", flat=True))[:small]
+    with connection.cursor() as cur:
+        cur.execute("CREATE TEMP TABLE bench_kept AS SELECT * FROM students WHERE NOT (id = ANY(%s))", [keep])
+        cur.execute("DELETE FROM students WHERE NOT (id = ANY(%s))", [keep])
+    missing = small - Student.objects.count()
+    if missing > 0:
+        Student.objects.bulk_create(make_students(random.Random(SEED + 5), missing, "fill", teams, faculty))
+
+    def best():
+        return min(h.p50(h.timings(get_page, repeat=20, warmup=3)) for _ in range(3))
+
+    with connection.cursor() as cur:
+        cur.execute("ANALYZE students")
+    h.floor("registry.floor.students_page_100_1k_table", best(), "s", higher_is_better=False)
+    rng, now = random.Random(SEED + 6), datetime.datetime.now(datetime.UTC)
+    with psycopg.connect(psycopg_url()) as conn:
+        with conn.cursor() as cur, cur.copy(f"COPY students ({', '.join(COPY_COLUMNS)}) FROM STDIN") as copy:
+            for i in range(large - small):
+                s = student_fields(rng, i, "grow", teams, faculty)
+                copy.write_row([s["id"], s["name"], s["university_id"], s["team_id"], s["advisor_id"], s["email"], s["role"],
+                                s["expertise_area"], s["graduation_term"], s["terms_remaining"], s["is_lead"], s["active"], s["grade"],
+                                "{}", now])
+        conn.execute("ANALYZE students")
+        conn.commit()
+    print(f"  data   {Student.objects.count()} students in the table")
+    h.figure("registry.api.students_page_100_100k_table", best(), "s", floor="registry.floor.students_page_100_1k_table", target=1.5,
+             higher_is_better=False)
+    with connection.cursor() as cur:
+        cur.execute("DELETE FROM students WHERE id LIKE 'grow-%%' OR id LIKE 'fill-%%'")
+        cur.execute("INSERT INTO students SELECT * FROM bench_kept")
+        cur.execute("DROP TABLE bench_kept")
+        cur.execute("ANALYZE students")
+
+
 # ------------------------------------------------------------------ run
 
 
@@ -275,7 +316,7 @@ def _run(h):
           f"{Student.objects.count()} students (filled in {seconds:.1f}s)")
     user = coordinator()
     client = Client()
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(user, backend=LOGIN_BACKEND)
     repeat = 30
 
     # -- floors

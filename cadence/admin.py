@@ -1,9 +1,9 @@
 import os
 import secrets
 import shutil
-import tempfile
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
@@ -23,7 +23,8 @@ from frames.jobs import job_start
 from frames.locks import Busy
 from frames.roles import is_unrestricted
 
-UPLOAD_DIR = os.path.join(tempfile.gettempdir(), "cadence-notion-uploads")
+# Previews beside the jobs' files (JOBS_FILES_DIR), so applying one hands it to a worker by a rename, whatever its size.
+UPLOAD_DIR = os.path.join(settings.JOBS_FILES_DIR, "notion-previews")
 MAX_UPLOAD = 2 * 1024**3
 
 

@@ -9,8 +9,9 @@ with them.
 
 - `copy_insert(model, fields, rows)`: rows as value tuples (no model instances: for many
   rows, building them costs more than writing them); returns the new keys.
-- `copy_create(model, objs)`: model instances, as bulk_create takes them.
 - `copy_rows(model, fields, rows)`: the COPY itself, values already as the database takes them.
+
+(`frames.base.resources.copy_create` writes model instances whose keys are already set.)
 
 Other databases get `bulk_create` (`copy_supported` says which)."""
 
@@ -22,14 +23,6 @@ from django.db import DEFAULT_DB_ALIAS, connections, models
 
 def copy_supported(using=DEFAULT_DB_ALIAS) -> bool:
     return connections[using].vendor == "postgresql"
-
-
-def reserve_keys(model, objs, *, using=DEFAULT_DB_ALIAS):
-    """Give each object without a primary key one taken from the table's sequence (one query)."""
-    missing = [obj for obj in objs if obj.pk is None]
-    if missing and isinstance(model._meta.pk, models.AutoField):  # BigAutoField and SmallAutoField are AutoFields
-        for obj, pk in zip(missing, _next_keys(model, len(missing), using=using), strict=True):
-            obj.pk = pk
 
 
 def copy_rows(model, fields, rows, *, using=DEFAULT_DB_ALIAS):
@@ -61,44 +54,13 @@ def copy_insert(model, fields, rows, *, keys=True, using=DEFAULT_DB_ALIAS):
         model.objects.using(using).bulk_create(objs, batch_size=1000)
         return [obj.pk for obj in objs] if keys else []
     connection = connections[using]
-    kinds = [_kind(field) for field in chosen]
-    prepared = [_prepared(row, chosen, kinds, connection) for row in rows]
+    prepared = _prepared(rows, chosen, connection)
     if not keys:
         copy_rows(model, fields, prepared, using=using)
         return []
     pks = _next_keys(model, len(rows), using=using)
     copy_rows(model, [opts.pk.attname, *fields], ([pk, *row] for pk, row in zip(pks, prepared, strict=True)), using=using)
     return pks
-
-
-def copy_create(model, objs, *, keys=True, using=DEFAULT_DB_ALIAS):
-    """INSERT new model instances with COPY (bulk_create elsewhere): keys reserved from the
-    sequence and set on the instances (`keys=False`: the database numbers the rows and the
-    instances are left without their keys, for append-only rows nobody reads back). Every
-    concrete field is written as the instance holds it (no `pre_save`: `auto_now` is not
-    refreshed); a database default or expression in a value sends the batch to bulk_create."""
-    if not objs:
-        return objs
-    if not copy_supported(using):
-        return model.objects.using(using).bulk_create(objs, batch_size=1000)
-    opts = model._meta
-    chosen = [f for f in opts.concrete_fields if not f.generated and not f.primary_key]
-    attnames = [f.attname for f in chosen]
-    rows = []
-    for obj in objs:
-        row = [getattr(obj, attname) for attname in attnames]
-        if any(hasattr(value, "resolve_expression") for value in row):
-            return model.objects.using(using).bulk_create(objs, batch_size=1000)
-        rows.append(row)
-    if keys:
-        reserve_keys(model, objs, using=using)
-        attnames = [opts.pk.attname, *attnames]
-        rows = [[obj.pk, *row] for obj, row in zip(objs, rows, strict=True)]
-    copy_insert(model, attnames, rows, keys=False, using=using)
-    for obj in objs:
-        obj._state.adding = False
-        obj._state.db = using
-    return objs
 
 
 def _next_keys(model, n, *, using=DEFAULT_DB_ALIAS):
@@ -111,33 +73,38 @@ def _next_keys(model, n, *, using=DEFAULT_DB_ALIAS):
         return [value for (value,) in cursor.fetchall()]
 
 
-def _prepared(row, fields, kinds, connection):
+def _prepared(rows, fields, connection):
+    """The rows with each value as COPY takes it. psycopg formats text (str subclasses such
+    as choices too), numbers, booleans, dates and aware datetimes itself; JSON goes as its
+    text (what the Jsonb adapter would send), anything else through the field's
+    get_db_prep_save. Only the columns that need it are touched."""
+    converters = [(index, _converter(field, connection)) for index, field in enumerate(fields)]
+    converters = [(index, convert) for index, convert in converters if convert is not None]
+    if not converters:
+        return rows
     out = []
-    for value, field, (plain, as_json) in zip(row, fields, kinds, strict=True):
-        if value is None or type(value) in plain:
-            out.append(value)
-        elif as_json and isinstance(value, (dict, list, str, int, float, bool)):
-            out.append(json.dumps(value, cls=field.encoder))  # the text the Jsonb adapter would send
-        elif type(value) is datetime.datetime and value.tzinfo is not None and isinstance(field, models.DateTimeField):
-            out.append(value)  # aware: what get_db_prep_save would return after checking it
-        else:
-            out.append(field.get_db_prep_save(value, connection))
+    for row in rows:
+        row = list(row)
+        for index, convert in converters:
+            if row[index] is not None:
+                row[index] = convert(row[index])
+        out.append(row)
     return out
 
 
-def _kind(field):
-    """(types a value of the field is written as it is, whether it is JSON)."""
+def _converter(field, connection):
     target = field.target_field if field.is_relation and field.many_to_one else field
     if isinstance(target, models.JSONField):
-        return (), True
+        dumps, prep = json.dumps, field.get_db_prep_save
+
+        def as_json(value):
+            if isinstance(value, (dict, list, str, int, float, bool)):
+                return dumps(value, cls=target.encoder)
+            return prep(value, connection)  # an expression or a wrapped value: as Django would write it
+
+        return as_json
     if isinstance(target, models.DateTimeField):
-        return (), False  # aware ones go as they are, naive ones through get_db_prep_save (which converts them)
-    if isinstance(target, (models.CharField, models.TextField)):
-        return (str,), False
-    if isinstance(target, (models.IntegerField, models.AutoField)):
-        return (int,), False
-    if isinstance(target, models.BooleanField):
-        return (bool,), False
-    if isinstance(target, models.DateField):
-        return (datetime.date,), False
-    return (), False
+        return lambda value: value if type(value) is datetime.datetime and value.tzinfo is not None else field.get_db_prep_save(value, connection)
+    if isinstance(target, (models.CharField, models.TextField, models.IntegerField, models.AutoField, models.BooleanField, models.DateField)):
+        return None
+    return lambda value: field.get_db_prep_save(value, connection)

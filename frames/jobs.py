@@ -324,8 +324,8 @@ def beat_schedule(schedules=None) -> dict:
 
 
 def add_job_arguments(parser):
-    parser.add_argument("--queue", nargs="?", const=True, default=None, metavar="QUEUE",
-                        help="Enqueue the job for a worker (optionally on QUEUE) and print its id instead of running it here.")
+    parser.add_argument("--queue", action="store_true", help="Enqueue the job for a worker and print its id instead of running it here.")
+    parser.add_argument("--queue-name", metavar="NAME", help="With --queue: the Celery queue (default CELERY_QUEUE).")
     parser.add_argument("--wait", action="store_true", help="With --queue: follow the job's progress and exit with its outcome.")
 
 
@@ -340,8 +340,7 @@ def command_enqueue(command, *, kind, args, options) -> bool:
         return False
     if inline():
         raise CommandError("--queue needs a broker: set CELERY_BROKER_URL (e.g. redis://127.0.0.1:6379/0) and start a worker.")
-    queue = options["queue"] if isinstance(options["queue"], str) else None
-    log = job_start(kind=kind, args=args, queue=queue)
+    log = job_start(kind=kind, args=args, queue=options.get("queue_name") or None)
     command.stdout.write(str(log.pk))
     if options.get("wait"):
         log = job_follow(log, command.stdout)

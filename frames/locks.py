@@ -1,13 +1,16 @@
 """One holder at a time, across processes and machines: `with exclusive("notion-import"):`.
 
-On PostgreSQL the lock is a session advisory lock (`pg_try_advisory_lock`, or
-`pg_advisory_lock` when waiting) on a 64-bit hash of the name, taken on a
-connection of its own: it does not depend on the caller's transactions (a rolled
-back or broken transaction cannot leak it, a savepoint cannot release it) and it
-is released in `finally`, or by the server when the process dies and its
-connection drops. While it holds the lock, that connection's `application_name`
-reads `lock <name> since <time>`, so a refused caller (and an operator looking at
-`pg_stat_activity`) sees what is running and since when.
+On PostgreSQL the lock is an advisory lock on a 64-bit hash of the name:
+- outside a transaction, a session lock (`pg_try_advisory_lock`, or `pg_advisory_lock`
+  when waiting) taken on a connection of its own, so the caller's transactions cannot leak
+  it (a broken transaction cannot run the unlock, a savepoint cannot release it); released
+  in `finally` by closing that connection, or by the server when the process dies;
+- inside a transaction (`atomic`), a transaction lock (`pg_try_advisory_xact_lock`) on the
+  caller's own connection, held until that transaction ends: what the block wrote is not
+  visible to anyone else before, so a second holder must not start before either.
+While a connection holds a lock its `application_name` reads `lock <name> since <time>`, so
+a refused caller (and an operator looking at `pg_stat_activity`) sees what runs since when.
+A second `exclusive(name)` in the same thread while the first block runs is refused too.
 
 On SQLite (one writer at a time anyway, the demo and the test suite) the lock is
 process-local."""
@@ -46,33 +49,56 @@ def exclusive(name: str, *, wait: bool = False, using: str = DEFAULT_DB_ALIAS):
     """One holder of `name` at a time across processes. Raises Busy when `wait` is False
     and someone holds it; with `wait=True` blocks until it is free."""
     connection = connections[using]
-    if connection.vendor == "postgresql":
-        with _advisory(connection, name, wait):
-            yield
-    else:
+    if connection.vendor != "postgresql":
         with _local(name, wait):
             yield
+        return
+    held = connection.__dict__.setdefault("_frames_locks", {})  # name -> since, the blocks this thread's connection is in
+    if name in held:
+        raise Busy(name, since=held[name], holder="in this process")
+    lock = _transaction_lock if connection.in_atomic_block else _session_lock
+    with lock(connection, name, wait):
+        held[name] = timezone.now()
+        try:
+            yield
+        finally:
+            held.pop(name, None)
+
+
+def _label(name):
+    label = f"lock {name} since {timezone.now():%Y-%m-%dT%H:%M:%SZ}"
+    return label.encode()[:APPLICATION_NAME_MAX].decode(errors="ignore")
+
+
+def _acquire(cursor, name, wait, scope):
+    """Take the lock and label the connection with it, in one round trip; Busy if held elsewhere."""
+    key = lock_key(name)
+    local = "true" if scope else "false"  # a transaction lock's label ends with the transaction too
+    if wait:
+        cursor.execute(f"SELECT set_config('application_name', %s, {local}) FROM (SELECT pg_advisory{scope}_lock(%s)) AS taken", [_label(name), key])
+    else:
+        cursor.execute(f"SELECT CASE WHEN pg_try_advisory{scope}_lock(%s) THEN set_config('application_name', %s, {local}) END", [key, _label(name)])
+    if cursor.fetchone()[0] is None:
+        raise _busy(cursor, name, key)
 
 
 @contextmanager
-def _advisory(connection, name, wait):
-    key = lock_key(name)
+def _session_lock(connection, name, wait):
     raw = connection.get_new_connection(connection.get_connection_params())
     try:
         raw.autocommit = True
         with raw.cursor() as cursor:
-            if wait:
-                cursor.execute("SELECT pg_advisory_lock(%s)", [key])
-            else:
-                cursor.execute("SELECT pg_try_advisory_lock(%s)", [key])
-                if not cursor.fetchone()[0]:
-                    raise _busy(cursor, name, key)
-            since = timezone.now()
-            label = f"lock {name} since {since:%Y-%m-%dT%H:%M:%SZ}"
-            cursor.execute("SELECT set_config('application_name', %s, false)", [label.encode()[:APPLICATION_NAME_MAX].decode(errors="ignore")])
+            _acquire(cursor, name, wait, "")
         yield
     finally:
         raw.close()  # closing the session releases its advisory locks
+
+
+@contextmanager
+def _transaction_lock(connection, name, wait):
+    with connection.cursor() as cursor:
+        _acquire(cursor, name, wait, "_xact")
+    yield  # released when the caller's transaction commits or rolls back
 
 
 def _busy(cursor, name, key):

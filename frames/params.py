@@ -133,6 +133,8 @@ def json_loads(body: bytes | str, *, name: str = "body"):
     try:
         value = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
+        if str(exc).startswith("depth limit exceeded"):  # orjson's own limit (1024), past ours
+            raise ParamError(name, f"JSON nested more than {json_max_depth()} levels deep.") from None
         raise ParamError(name, f"Not valid JSON: {exc}") from None
     return json_guard(value, name=name)
 

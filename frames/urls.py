@@ -1,8 +1,9 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularSwaggerSplitView
 
 from frames import views
+from frames.api.schema import CachedSchemaView
 
 admin.site.site_header = "FRAMES administration"
 admin.site.site_title = "FRAMES admin"
@@ -13,7 +14,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/schema/", CachedSchemaView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("api/v1/analytics/", include(("analytics.api.urls", "analytics-api"))),
     path("api/v1/cadence/", include(("cadence.api.urls", "cadence-api"))),

@@ -24,7 +24,7 @@ from lms.models import EventType, ModuleAnalyticsEvent
 # ---------------------------------------------------------------- showing configuration
 
 SECONDS_KEYS = {"time_limit", "time_limit_s", "duration_s", "timeout_s"}
-HIDDEN_KEYS = {"hints", "files", "instructions", "tests", "expected_output", "loads", "hotspots", "tasks", "runnable", "language",
+HIDDEN_KEYS = {"hints", "files", "instructions", "tests", "expected_output", "loads", "hotspots", "tasks", "runnable",
                "time_limit_s", "solar_watts", "battery_wh", "start_percent", "min_percent", "orbits", "orbit_minutes", "eclipse_fraction"}
 
 

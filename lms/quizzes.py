@@ -215,7 +215,7 @@ def module_score(section_state) -> int | None:
     return round(sum(scores) / len(scores)) if scores else None
 
 
-def quiz_attempt_submit(*, section, student, answers, user=None, source=AuditLog.Source.PAGE) -> ModuleQuizAttempt:
+def quiz_attempt_submit(*, section, student, answers, user=None, source=AuditLog.Source.PAGE, sections=None) -> ModuleQuizAttempt:
     """Grade a student's answers to a section's questions and record the attempt.
 
     Refused (ValidationError naming the field): a section with no questions, an
@@ -224,7 +224,8 @@ def quiz_attempt_submit(*, section, student, answers, user=None, source=AuditLog
     progress counters (retry_count for every attempt after the first,
     error_count for every wrong answer), the section's best and last score,
     completion (score rule), `score`/`retry` events, struggle detection and the
-    module's adaptive rules. The attempt carries `.adjustments` (made now)."""
+    module's adaptive rules. The attempt carries `.adjustments` (made now) and `.rules`
+    (attempts left, wait). `sections`: the module's sections if the caller has them."""
     from lms import adaptive, services, struggle
 
     module = section.module
@@ -236,10 +237,14 @@ def quiz_attempt_submit(*, section, student, answers, user=None, source=AuditLog
     if not questions:
         raise ValidationError({"section": "This section has no questions yet."})
     cleaned = clean_answers(questions, answers)
-    progress = services.progress_start(module=module, student=student, user=user)
     now = timezone.now()
     with transaction.atomic():
-        progress = ModuleProgress.objects.select_for_update().get(pk=progress.pk)
+        # A student with a progress row has opened the module (it was unlocked, and unlocking
+        # never reverses); the first attempt goes through progress_start's checks.
+        progress = ModuleProgress.objects.select_for_update().filter(module=module, student=student).first()
+        if progress is None:
+            progress = services.progress_start(module=module, student=student, user=user)
+            progress = ModuleProgress.objects.select_for_update().get(pk=progress.pk)
         earlier = list(ModuleQuizAttempt.objects.filter(student=student, section=section).only("submitted_at", "attempt_number"))
         rules = attempt_rules(section, earlier)
         if rules["closed"]:
@@ -259,7 +264,7 @@ def quiz_attempt_submit(*, section, student, answers, user=None, source=AuditLog
             score=score, passed=passed, submitted_at=now, time_seconds=seconds,
             started_at=None if started is None else datetime.datetime.fromtimestamp(started, tz=datetime.UTC),
         )
-        instance_save(instance=attempt, user=user, source=source)
+        instance_save(instance=attempt, user=user, source=source, clean=False)  # built here from checked values
 
         _score_state(section, state, score, passed, number)
         progress.error_count += wrong
@@ -270,7 +275,8 @@ def quiz_attempt_submit(*, section, student, answers, user=None, source=AuditLog
         progress.last_accessed_at = now
         if progress.status in (ProgressStatus.NOT_STARTED, ProgressStatus.SKIPPED):
             progress.status = ProgressStatus.IN_PROGRESS
-        sections = list(ModuleSection.objects.filter(module=module).order_by("section_number"))
+        if sections is None:
+            sections = list(ModuleSection.objects.filter(module=module).order_by("section_number"))
         newly, finished = services.evaluate(progress, sections, time.time(), now)
         event_data = {"score": score, "attempt": number, "passed": passed, "source": "quiz", "wrong": wrong}
         server_events = [ModuleAnalyticsEvent(module=module, student=student, event_type=EventType.SCORE, section_number=section.section_number,
@@ -286,7 +292,7 @@ def quiz_attempt_submit(*, section, student, answers, user=None, source=AuditLog
                                                       event_data={"mastery_score": str(progress.mastery_score)}))
         # Struggle detection and the module's adaptive rules, on the same locked row.
         struggle.record_quiz(progress, section_number=section.section_number, seconds=seconds, passed=passed)
-        expect = struggle.expectations([module.pk])
+        expect = struggle.expectations([module.pk], sections={module.pk: (module, sections)})
         struggle.refresh(progress, expect.get(module.pk), now)
         attempt.adjustments = adaptive.apply(progress, expect.get(module.pk), now)
         server_events.extend(adaptive.adjustment_events(progress, attempt.adjustments, now))
@@ -306,6 +312,7 @@ def quiz_attempt_submit(*, section, student, answers, user=None, source=AuditLog
         transaction.on_commit(lambda: signals.quiz_attempt_submitted.send(sender=ModuleQuizAttempt, attempt=attempt, progress=progress))
     attempt.progress = progress
     attempt.questions = questions
+    attempt.rules = attempt_rules(section, [*earlier, attempt])
     attempt.newly_completed = newly
     attempt.module_completed = finished
     return attempt

@@ -9,13 +9,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from frames.choices import StudentStatus
 from frames.models import AuditLog, Student
+from frames.params import ParamError, datetime_param
 from frames.services import audit_entry, diff, instance_save, snapshot
 from lms import completion, signals, struggle
 from lms.models import (
@@ -417,8 +417,9 @@ def _validate_item(i, item, student, now, errors):  # noqa: C901 - one flat chec
     if "student" in item and item["student"] not in (student.pk, None):
         errors.append((i, "student", "You may only send your own events."))
     etype = item.get("event_type")
-    if etype not in EVENT_TYPES:
+    if not isinstance(etype, str) or etype not in EVENT_TYPES:  # a list or object is unhashable: check the type first
         errors.append((i, "event_type", "Required." if etype is None else f"Unknown event type {str(etype)[:40]!r}."))
+        etype = None
     module = item.get("module")
     if module is None:
         errors.append((i, "module", "Required."))
@@ -437,21 +438,25 @@ def _validate_item(i, item, student, now, errors):  # noqa: C901 - one flat chec
     if not isinstance(session, str) or len(session) > 255 or "\x00" in session:
         errors.append((i, "session_id", "Text of at most 255 characters."))
     device = item.get("device_type", "")
-    if device not in DEVICE_TYPES:
+    if not isinstance(device, str) or device not in DEVICE_TYPES:
         errors.append((i, "device_type", f"One of {', '.join(sorted(DeviceType.values))}."))
+        device = ""
     elapsed = item.get("time_elapsed_seconds")
     if elapsed is not None and not (_int(elapsed) and 0 <= elapsed <= 10_000_000):
         errors.append((i, "time_elapsed_seconds", "A whole number of seconds, 0 or more."))
     stamp = item.get("timestamp")
     when = now
     if stamp is not None:
-        parsed = parse_datetime(stamp) if isinstance(stamp, str) and len(stamp) <= 40 else None
-        if parsed is None or parsed.tzinfo is None:
+        try:  # impossible dates (2025-02-30, T25:00) and offsets past the calendar are refused here
+            parsed = datetime_param(stamp, name="timestamp")
+        except ParamError:
+            parsed = None
+        if parsed is None:
             errors.append((i, "timestamp", "An ISO 8601 date-time with a time zone."))
         elif parsed > now + datetime.timedelta(minutes=5) or parsed < now - datetime.timedelta(days=30):
             errors.append((i, "timestamp", "Must be within the last 30 days and not in the future."))
         else:
-            when = parsed.astimezone(datetime.UTC)
+            when = parsed
     if data is not None and etype in EVENT_TYPES:
         if etype == EventType.HEARTBEAT and not (_int(data.get("seconds")) and 1 <= data["seconds"] <= MAX_HEARTBEAT):
             errors.append((i, "event_data", f"A heartbeat carries seconds from 1 to {MAX_HEARTBEAT}."))
@@ -676,12 +681,24 @@ def feedback_submit(*, module, student, user=None, rating=None, difficulty_ratin
     bad = [t for t in tags if t not in FeedbackTag.values]
     if bad:
         raise ValidationError({"tags": f"Unknown tag(s): {', '.join(map(str, bad))}."})
+    values = {"rating": rating, "difficulty_rating": difficulty_rating, "engagement_rating": engagement_rating, "clarity_rating": clarity_rating,
+              "comment": comment or "", "is_anonymous": bool(is_anonymous), "tags": tags}
     with transaction.atomic():
-        feedback = ModuleFeedback.objects.select_for_update().filter(module=module, student=student).first() or ModuleFeedback(
-            module=module, student=student)
-        for name, value in (("rating", rating), ("difficulty_rating", difficulty_rating), ("engagement_rating", engagement_rating),
-                            ("clarity_rating", clarity_rating), ("comment", comment or ""), ("is_anonymous", bool(is_anonymous)),
-                            ("tags", tags)):
+        # An upsert: simultaneous first submissions (a double tap, a retry) all land on one row.
+        feedback = ModuleFeedback.objects.select_for_update().filter(module=module, student=student).first()
+        if feedback is None:
+            try:
+                with transaction.atomic():
+                    feedback = ModuleFeedback(module=module, student=student, **values)
+                    instance_save(instance=feedback, user=user, source=source)
+                return feedback
+            except (IntegrityError, ValidationError):
+                # Another submission inserted the pair meanwhile (the unique pair refused
+                # ours): edit that one. Any other refusal stands.
+                feedback = ModuleFeedback.objects.select_for_update().filter(module=module, student=student).first()
+                if feedback is None:
+                    raise
+        for name, value in values.items():
             setattr(feedback, name, value)
         instance_save(instance=feedback, user=user, source=source)
     return feedback

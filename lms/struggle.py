@@ -86,8 +86,9 @@ class ModuleExpect:
         return info.expected if info else MIN_SECTION_SECONDS
 
 
-def expectations(module_ids) -> dict:
-    """{module pk: ModuleExpect} in one query (plus one per calibration provider)."""
+def expectations(module_ids, sections=None) -> dict:
+    """{module pk: ModuleExpect} in one query (plus one per calibration provider).
+    `sections`: {module pk: (Module, [ModuleSection])} already loaded (no query then)."""
     from lms.models import ModuleSection
 
     ids = list(module_ids)
@@ -97,9 +98,13 @@ def expectations(module_ids) -> dict:
             calibrated.update(provider(ids) or {})
         except Exception:  # noqa: BLE001 - a broken provider must not stop ingestion; fall back to the estimate
             continue
-    rows = ModuleSection.objects.filter(module_id__in=ids).order_by("module_id", "section_number").values_list(
-        "module_id", "section_number", "section_type", "duration_seconds", "section_config", "title", "module__estimated_minutes",
-        "module__adaptive_config")
+    if sections is not None:
+        rows = [(m.pk, s.section_number, s.section_type, s.duration_seconds, s.section_config, s.title, m.estimated_minutes, m.adaptive_config)
+                for m, listed in sections.values() for s in listed]
+    else:
+        rows = ModuleSection.objects.filter(module_id__in=ids).order_by("module_id", "section_number").values_list(
+            "module_id", "section_number", "section_type", "duration_seconds", "section_config", "title", "module__estimated_minutes",
+            "module__adaptive_config")
     grouped, meta = {}, {}
     for module_id, number, stype, duration, config, title, minutes, adaptive_config in rows:
         grouped.setdefault(module_id, []).append((number, stype, duration, config if isinstance(config, dict) else {}, title))

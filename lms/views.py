@@ -157,7 +157,8 @@ def _player_section(request, slug, number):
     """(student, section) of a published module the student may open; 404 otherwise."""
     student = _student(request)
     module = selectors.module_for_player(slug)
-    section = module.sections.filter(section_number=number).first() if module is not None else None
+    # From the prefetched sections (no extra query); section.module is that same module.
+    section = next((x for x in module.sections.all() if x.section_number == number), None) if module is not None else None
     if section is None:
         raise Http404
     return student, section
@@ -378,7 +379,8 @@ def quiz_submit(request, slug, number):
     else:
         answers = _form_answers(request.POST, list(ModuleQuestion.objects.filter(section=section).order_by("position")))
     try:
-        attempt = quizzes.quiz_attempt_submit(section=section, student=student, answers=answers, user=request.user, source=AuditLog.Source.PAGE)
+        attempt = quizzes.quiz_attempt_submit(section=section, student=student, answers=answers, user=request.user, source=AuditLog.Source.PAGE,
+                                              sections=list(section.module.sections.all()))
     except (ValidationError, PermissionDenied) as exc:
         if _wants_json(request):
             return JsonResponse(_error_json(exc), status=400 if isinstance(exc, ValidationError) else 403)
@@ -389,10 +391,9 @@ def quiz_submit(request, slug, number):
 
         progress = attempt.progress
         unlocked = services.modules_unlocked_by(student, [progress.module_id]) if attempt.module_completed else []
-        rules = quizzes.attempt_rules(section, list(section.quiz_attempts.filter(student=student).only("submitted_at")))
         return JsonResponse({
             "attempt": attempt.attempt_number, "score": attempt.score, "passed": attempt.passed,
-            "results": quizzes.student_results(attempt, attempt.questions), "rules": rules,
+            "results": quizzes.student_results(attempt, attempt.questions), "rules": attempt.rules,
             "hints": revealed_hints(section, progress), "adjustments": len(attempt.adjustments),
             "help": _help_json(help_for(progress, list(section.module.sections.all()), section.section_number), slug),
             **_progress_json([progress], unlocked),

@@ -1,5 +1,6 @@
 """Analytics events as xAPI 1.0.3 statements, for a learning record store."""
 
+import re
 import uuid
 from dataclasses import dataclass
 
@@ -41,6 +42,7 @@ VERBS = {
 ACTIVITY_MODULE = "http://adlnet.gov/expapi/activities/module"
 ACTIVITY_LESSON = "http://adlnet.gov/expapi/activities/lesson"
 COMPLETION_TYPES = {"section_complete", "module_complete", "game_complete", "task_complete", "mark_done"}
+SLUG = re.compile(r"[-a-zA-Z0-9_]{1,100}")  # what Module.module_id (a SlugField) can hold
 NAMESPACE = uuid.UUID("6f1c1a7e-0c1e-4b8e-9b43-6d1b3c0e7a11")
 
 
@@ -112,8 +114,8 @@ def parse_query(params) -> StatementQuery:
     module = params.get("module", "")
     if module:
         if module.isascii() and module.isdigit():
-            query.module_pk = take("module", lambda: int_param(module, name="module", minimum=1))
-        elif len(module) <= 100:
+            query.module_pk = take("module", lambda: int_param(module, name="module", minimum=1, message="A module id or slug."))
+        elif SLUG.fullmatch(module):
             query.module_slug = module
         else:
             errors["module"] = ["A module id or slug."]

@@ -35,7 +35,7 @@ from cadence.notion.csvs import find_databases
 from cadence.notion.dates import DateParseError, column_dayfirst, looks_like_date, parse_date
 from cadence.notion.pages import ID_RE, Page, action_items, page_id_from_name, parse_page, parse_relations
 from cadence.notion.people import Mentions, PeopleIndex, better_spelling, clean_name, fold_key, name_key, split_people
-from frames.db import copy_create, copy_insert
+from frames.db import copy_insert
 from frames.models import AuditLog, Project
 from frames.services import audit_entry
 
@@ -58,6 +58,7 @@ TRACKED = {
 MAX_TITLE = 255
 RAW_FIELDS = ["notion_page_id", "title", "source_path", "parent_page_id", "database", "category", "keep", "exclude_reason", "body", "properties",
               "content_hash", "problems", "is_empty", "created_at", "updated_at"]
+REPR_FIELD = {Task: "title", Meeting: "name", Workstream: "name", Document: "title"}  # what each model's str() shows
 AUDIT_OWN = ["action", "table_name", "object_id", "object_repr", "changes"]  # what differs between one import's audit rows
 
 
@@ -594,7 +595,10 @@ class Importer:
                     self.count(model._meta.db_table, "skipped")
 
     def _audit(self, action, instance, changes):
-        self.audit.append((action, instance._meta.db_table, str(instance.pk), str(instance)[:255], changes))
+        self._audit_row(action, instance._meta.db_table, instance.pk, str(instance), changes)
+
+    def _audit_row(self, action, table, pk, label, changes):
+        self.audit.append((action, table, str(pk), label[:255], changes))
 
     def flush_audit(self):
         """The audit rows collected so far, in one COPY: every row shares who, when and how
@@ -762,17 +766,11 @@ class Importer:
             values = self._values(model, record, raw_ids)
             incoming = _json(values)
             obj = existing.get(record.page.page_id)
-            if obj is None:
-                obj = model(
-                    notion_page_id=record.page.page_id, raw_content_id=raw_ids[record.page.page_id],
-                    created_at=record.created or self.now, updated_at=record.edited or self.now,
-                )
-                if model is Workstream:
-                    obj.program_id = self.program.pk
-                for name in plain:
-                    setattr(obj, name, values[name])
-                obj.import_snapshot = _snap(incoming)
-                to_create.append((obj, values))
+            if obj is None:  # a new row: its values in the order of `columns` (no model instance, see copy_insert)
+                to_create.append(([
+                    record.page.page_id, raw_ids[record.page.page_id], record.created or self.now, record.edited or self.now,
+                    _snap(incoming), *(values[name] for name in plain), *((self.program.pk,) if model is Workstream else ()),
+                ], values))
                 continue
             snapshot = obj.import_snapshot or {}
             current = _json({name: getattr(obj, name) for name in plain})
@@ -790,7 +788,7 @@ class Importer:
                     continue
                 changes[name] = [_short(current.get(name)), _short(incoming.get(name))]
                 if name == "attendees":
-                    attendee_sets.append((obj, values["attendees"]))
+                    attendee_sets.append((obj.pk, values["attendees"]))
                 else:
                     setattr(obj, name, values[name])
             obj.raw_content_id = raw_ids[record.page.page_id]
@@ -803,27 +801,26 @@ class Importer:
             else:
                 self.count(table, "unchanged")
         if to_create:
-            objs = [o for o, _ in to_create]
-            copy_create(model, objs)
-            if any(o.pk is None for o in objs):
-                pks = dict(model.objects.filter(notion_page_id__in=[o.notion_page_id for o in objs]).values_list("notion_page_id", "pk"))
-                for o in objs:
-                    o.pk = pks[o.notion_page_id]
-            for obj, values in to_create:
-                self._audit(AuditLog.Action.CREATE, obj, {k: [None, v] for k, v in obj.import_snapshot.items() if v not in (None, "", [])})
+            columns = ["notion_page_id", "raw_content_id", "created_at", "updated_at", "import_snapshot", *plain,
+                       *(["program_id"] if model is Workstream else [])]
+            pks = copy_insert(model, columns, [row for row, _ in to_create])
+            if any(pk is None for pk in pks):  # backends without RETURNING
+                by_id = dict(model.objects.filter(notion_page_id__in=[row[0] for row, _ in to_create]).values_list("notion_page_id", "pk"))
+                pks = [by_id[row[0]] for row, _ in to_create]
+            label = columns.index(REPR_FIELD[model])
+            for (row, values), pk in zip(to_create, pks, strict=True):
+                self._audit_row(AuditLog.Action.CREATE, table, pk, row[label], {k: [None, v] for k, v in row[4].items() if v not in (None, "", [])})
                 if model is Meeting:
-                    new_attendees.append((obj, values["attendees"]))
-            self.count(table, "created", len(objs))
+                    new_attendees.append((pk, values["attendees"]))
+            self.count(table, "created", len(pks))
             if model is Workstream:
-                self.workstreams.update((o.notion_page_id, o.pk) for o in objs)
+                self.workstreams.update((row[0], pk) for (row, _), pk in zip(to_create, pks, strict=True))
         if to_update:
             model.objects.bulk_update(to_update, [*plain, "raw_content_id", "import_snapshot", "updated_at"], batch_size=1000)
         if attendee_sets:
-            MeetingAttendee.objects.filter(meeting__in=[o.pk for o, _ in attendee_sets]).delete()
+            MeetingAttendee.objects.filter(meeting__in=[pk for pk, _ in attendee_sets]).delete()
         if attendee_sets or new_attendees:
-            copy_create(
-                MeetingAttendee, [MeetingAttendee(meeting_id=o.pk, person_id=pid) for o, pids in attendee_sets + new_attendees for pid in pids], keys=False,
-            )
+            copy_insert(MeetingAttendee, ["meeting_id", "person_id"], [(pk, pid) for pk, pids in attendee_sets + new_attendees for pid in pids], keys=False)
 
     def resolve_projects(self):
         """Tasks' and meetings' workstream relations, once every page is in: by the

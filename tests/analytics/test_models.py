@@ -29,10 +29,11 @@ def test_hand_typed_university_is_overwritten_on_save(aworld):
     assert w.int_a.from_university_id == "uni_a" and not w.int_a.is_cross_university
 
 
-def test_team_changing_university_moves_its_interfaces(aworld):
+def test_team_changing_university_moves_its_interfaces(aworld, run_on_commit):
     w = aworld
     w.team_a.university = w.uni_b
-    instance_save(instance=w.team_a, source=AuditLog.Source.ADMIN)
+    with run_on_commit():  # the analytics reaction is the registry's event, delivered on commit
+        instance_save(instance=w.team_a, source=AuditLog.Source.ADMIN)
     w.int_a.refresh_from_db()
     w.int_x.refresh_from_db()
     assert (w.int_a.from_university_id, w.int_a.to_university_id, w.int_a.is_cross_university) == ("uni_a", "uni_b", True)
@@ -41,26 +42,28 @@ def test_team_changing_university_moves_its_interfaces(aworld):
     assert audit.changes == {"from_university": ["uni_a", "uni_b"]}
 
 
-def test_student_and_faculty_moving_university(aworld):
+def test_student_and_faculty_moving_university(aworld, run_on_commit):
     w = aworld
     w.student_b.team = None
     w.student_b.university = w.uni_a
-    w.student_b.save()
     w.fac_b.university = w.uni_a
-    w.fac_b.save()
+    with run_on_commit():
+        instance_save(instance=w.student_b, source=AuditLog.Source.ADMIN)
+        instance_save(instance=w.fac_b, source=AuditLog.Source.ADMIN)
     w.int_x.refresh_from_db()
     w.int_b.refresh_from_db()
     assert w.int_x.to_university_id == "uni_a" and not w.int_x.is_cross_university
     assert w.int_b.from_university_id == "uni_a" and w.int_b.is_cross_university
 
 
-def test_project_going_collaborative_clears_its_university(world):
+def test_project_going_collaborative_clears_its_university(world, run_on_commit):
     uni = UniversityFactory(id="uni_c")
     project = ProjectFactory(id="local", university=uni)
     interface = make_interface("int-p", "team", world.team_a, "project", project)
     assert interface.to_university_id == "uni_c" and interface.is_cross_university
     project.university = None
-    project.save()
+    with run_on_commit():
+        instance_save(instance=project, source=AuditLog.Source.ADMIN)
     interface.refresh_from_db()
     assert interface.to_university_id is None and not interface.is_cross_university
 

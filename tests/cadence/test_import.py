@@ -10,7 +10,7 @@ from django.core.management.base import CommandError
 from cadence.models import Document, Meeting, NotionSyncMetadata, Person, RawContent, Task, Workstream
 from cadence.notion.archive import ArchiveLimits
 from cadence.services import notion_import
-from frames.models import AgentLog, AuditLog, Student
+from frames.models import AgentLog, AuditLog
 from tests.factories import StudentFactory, UniversityFactory
 
 pytestmark = pytest.mark.django_db
@@ -185,20 +185,23 @@ def test_cli_exit_codes(notion_zip, tmp_path):
     assert info.value.returncode == 2 and "not a zip" in str(info.value)
 
 
-def test_person_links_to_student_with_same_email(notion_zip):
+def test_person_links_to_student_with_same_email(notion_zip, run_on_commit):
+    from frames.services import instance_save
+
     uni = UniversityFactory(id="uni_x")
     student = StudentFactory(university=uni, email="Priya@Example.edu")
     notion_import(archive_path_or_file=str(notion_zip))
     priya = Person.objects.get(name="Priya Natarajan")
     assert priya.student_id == student.pk
     # the student's e-mail changes: the link follows
-    Student.objects.filter(pk=student.pk)  # noqa: B018
     student.email = "priya.n@example.edu"
-    student.save()
+    with run_on_commit():  # the registry's students_changed event, delivered on commit
+        instance_save(instance=student, source=AuditLog.Source.ADMIN)
     priya.refresh_from_db()
     assert priya.student_id is None
     student.email = "priya@example.edu"
-    student.save()
+    with run_on_commit():
+        instance_save(instance=student, source=AuditLog.Source.ADMIN)
     priya.refresh_from_db()
     assert priya.student_id == student.pk
 

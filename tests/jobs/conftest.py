@@ -60,8 +60,6 @@ def queued(broker_space, settings, tmp_path):
     settings.JOBS_FILES_DIR = str(tmp_path / "jobs-files")
     yield broker_space
     app.conf.update(saved)
-    app.pool.force_close_all()
-    app._pool = None
     import redis
 
     client = redis.Redis.from_url(broker_space["url"])

@@ -33,7 +33,7 @@ def test_admin_upload_is_applied_by_a_worker(world, login_client, start_process,
     assert response.status_code == 200 and Task.objects.count() == 0
     response = client.post("/admin/cadence/notionsyncmetadata/import/", {"token": response.context["token"], "apply": "1"})
     assert response.status_code == 302
-    job = AgentLog.objects.get(agent_name="import_notion", metadata__dry_run=False)
+    job = AgentLog.objects.get(agent_name="import_notion", pk=int(response["Location"].split("/")[-3]))
     assert response["Location"] == f"/admin/frames/agentlog/{job.pk}/change/"
     assert job.arguments["archive_name"] == "orbit.zip" and os.path.dirname(job.arguments["path"]).endswith("notion")
 

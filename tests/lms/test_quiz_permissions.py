@@ -82,8 +82,9 @@ def test_only_students_submit_as_themselves(attempts, client_for, answers):
     data = r.json()
     assert (data["student"], data["score"], data["passed"], data["attempt_number"]) == ("student-a", 100, True, 2)
     assert [x["correct"] for x in data["results"]] == [True] * 4 and data["results"][0]["explanation"] == "Orbits follow Kepler."
-    for method in ("put", "patch", "delete"):
-        assert getattr(client_for(w.users["student"]), method)(f"{API}quiz-attempts/{w.attempt_a.pk}/").status_code == 405
+    for method in ("put", "patch", "delete"):  # attempts are never edited: students may not, staff cannot
+        assert getattr(client_for(w.users["student"]), method)(f"{API}quiz-attempts/{w.attempt_a.pk}/").status_code == 403
+        assert getattr(client_for(w.users["coordinator"]), method)(f"{API}quiz-attempts/{w.attempt_a.pk}/").status_code == 405
 
 
 def test_bad_submissions_answer_400_naming_the_field(attempts, client_for):

@@ -100,7 +100,7 @@ def test_admin_import_uniqueness_clash_is_generic(security_world, login_client):
 
 
 def list_routes():
-    for path, name, callback, _ in api_routes():
+    for _path, name, callback, _ in api_routes():
         cls = getattr(callback, "cls", None)
         if name and name.endswith("-list") and cls is not None and issubclass(cls, FramesViewSet) and getattr(cls, "filterset_class", None):
             yield name, cls

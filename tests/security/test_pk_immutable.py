@@ -23,7 +23,7 @@ def typed_key(model):
 
 def detail_routes():
     routes = []
-    for path, name, callback, _ in api_routes():
+    for _path, name, callback, _ in api_routes():
         cls = getattr(callback, "cls", None)
         if name and name.endswith("-detail") and cls is not None and issubclass(cls, FramesViewSet) and typed_key(cls.queryset.model):
             routes.append((name, cls))

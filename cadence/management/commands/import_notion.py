@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from cadence.notion.classify import ROLES, parse_kind, parse_role
 from cadence.services import import_succeeded, notion_import, summary, workspace_zone
+from frames.jobs import add_job_arguments, command_enqueue
 from frames.locks import Busy
 
 
@@ -31,6 +32,7 @@ class Command(BaseCommand):
             "--column", action="append", default=[], metavar="DATABASE.COLUMN=ROLE",
             help=f"Read a column as a role ({', '.join(r for r in ROLES if r)}, or none). Repeatable; remembered.",
         )
+        add_job_arguments(parser)
 
     def handle(self, *args, **options):
         kinds, columns = {}, {}
@@ -50,6 +52,22 @@ class Command(BaseCommand):
             zone = workspace_zone(options["tz"])
         except ValueError as exc:
             raise CommandError(f"--tz: {exc}") from None
+        if options.get("queue"):
+            import os
+
+            from cadence.jobs import notion_job_args
+
+            if options["dry_run"] or options["report"]:
+                raise CommandError("--queue applies the import as a job: its report is on the job's page (no --dry-run or --report).")
+            path = os.path.abspath(options["archive"])
+            if not os.path.isfile(path):
+                raise CommandError(f"No such file: {path}")
+            # The worker reads the file at this path: on another machine it must be on a shared volume.
+            args = notion_job_args(path=path, archive_name=os.path.basename(path), tz=options["tz"], kinds=kinds, columns=columns)
+        else:
+            args = None
+        if command_enqueue(self, kind="import_notion", args=args, options=options):
+            return
         progress = None
         if self.stdout.isatty():
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn

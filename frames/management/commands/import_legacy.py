@@ -6,6 +6,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
+from frames.jobs import add_job_arguments, command_enqueue
 from frames.legacy.engine import LegacyImportError, legacy_import
 from frames.legacy.report import summary_rows
 from frames.legacy.source import SourceError
@@ -26,8 +27,14 @@ class Command(BaseCommand):
         skills.add_argument("--skills-url", metavar="URL", help="The skills tracker's tables are in this other database.")
         parser.add_argument("--only", metavar="TABLE,...", help="Import only these source tables (their dependencies must be imported already).")
         parser.add_argument("--overwrite", action="store_true", help="Apply the old value where a FRAMES row was edited since the last import.")
+        add_job_arguments(parser)
 
     def handle(self, *args, **options):
+        if options.get("queue") and options["report"]:
+            raise CommandError("--queue runs the import as a job: its report is on the job's page (no --report).")
+        job_args = {k: options[k] for k in ("source_url", "dry_run", "overwrite", "only", "skills_schema", "skills_url")}
+        if command_enqueue(self, kind="import_legacy", args=job_args, options=options):
+            return
         bar, progress = None, None
         if self.stdout.isatty():
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn

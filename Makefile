@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE := frames.settings
 
-.PHONY: demo test lint bench install serve clean
+.PHONY: demo test lint bench install serve clean worker
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found; set PYTHON=python3"; exit 1; }
@@ -42,6 +42,10 @@ test: install
 
 lint: install
 	$(VENV)/bin/ruff check .
+
+# One Celery worker for the jobs (docs/operations.md); the broker defaults to the local Redis.
+worker: install
+	CELERY_BROKER_URL=$${CELERY_BROKER_URL:-redis://127.0.0.1:6379/0} DEBUG=$${DEBUG:-1} $(VENV)/bin/celery -A frames worker -l info
 
 bench: install
 	DEBUG=0 TESTING=1 SECRET_KEY=bench-only-secret-key $(PY) -m bench $(BENCH_ARGS)

@@ -14,9 +14,8 @@ from django.utils.html import format_html
 from analytics import resources
 from analytics.models import FactorModel, FactorValue, Interface, InterfaceFactorValue, ModelFactor, ModelValidation, Outcome, OutcomeType, RiskFactor
 from analytics.models.choices import INTERFACE_END_TYPES, VALUE_ENTITY_TYPES
-from analytics.services import TrainingRefused, factor_model_train, factors_compute
 from frames.base.admin import FramesAdmin, FramesInline
-from frames.models import AuditLog
+from frames.jobs import job_start
 from frames.roles import is_unrestricted, university_of
 
 END_FIELDS = [f"{side}_{kind}" for side in ("from", "to") for kind in INTERFACE_END_TYPES]
@@ -111,8 +110,8 @@ class RiskFactorAdmin(FramesAdmin):
         if not keys:
             self.message_user(request, "None of the selected factors is computed.", messages.WARNING)
             return
-        result = factors_compute(keys=keys, user=request.user)
-        self.message_user(request, f"Computed {result.total} values of {len(result.counts)} factor(s).", messages.SUCCESS)
+        job = job_start(kind="compute_factors", args={"keys": keys}, user=request.user)  # a worker's, or inline with no broker
+        return redirect("admin:frames_agentlog_change", job.pk)
 
     def get_actions(self, request):
         actions = super().get_actions(request)
@@ -189,30 +188,18 @@ class FactorModelAdmin(FramesAdmin):
     def retrain(self, request, queryset):
         if not is_unrestricted(request.user):
             raise PermissionDenied
-        for outcome_type in sorted(set(queryset.values_list("outcome_type", flat=True))):
-            self._train(request, outcome_type)
+        jobs = [self._train(request, outcome_type) for outcome_type in sorted(set(queryset.values_list("outcome_type", flat=True)))]
+        if len(jobs) == 1:
+            return redirect("admin:frames_agentlog_change", jobs[0].pk)
+        for job in jobs:
+            self.message_user(request, format_html('Training job <a href="{}">{}</a>: {}.', reverse("admin:frames_agentlog_change", args=[job.pk]),
+                                                   job.pk, job.get_status_display().lower()), messages.INFO)
+        return None
 
     def _train(self, request, outcome_type):
-        try:
-            model = factor_model_train(outcome_type=outcome_type, user=request.user, source=AuditLog.Source.ADMIN)
-        except TrainingRefused as exc:
-            self.message_user(request, str(exc), messages.ERROR)
-            return None
-        validation = model.validations.first()
-        self.message_user(
-            request,
-            format_html(
-                'Trained <a href="{}">{}</a>: AUC {}, accuracy {}, Brier {} on {} samples.',
-                reverse("admin:analytics_factormodel_change", args=[model.pk]),
-                model.key,
-                f"{validation.auc:.2f}",
-                f"{validation.accuracy:.2f}",
-                f"{validation.brier_score:.3f}",
-                validation.sample_size,
-            ),
-            messages.SUCCESS,
-        )
-        return model
+        """Training is a job (frames/jobs.py): a worker's when a broker is configured, inline otherwise.
+        Its page shows the validation figures, or why the data could not support a model."""
+        return job_start(kind="train_factor_model", args={"outcome_type": outcome_type}, user=request.user)
 
     def get_actions(self, request):
         actions = super().get_actions(request)
@@ -234,8 +221,7 @@ class FactorModelAdmin(FramesAdmin):
             if outcome_type not in OutcomeType.values:
                 self.message_user(request, "Choose an outcome type.", messages.ERROR)
             else:
-                self._train(request, outcome_type)
-                return redirect("admin:analytics_factormodel_changelist")
+                return redirect("admin:frames_agentlog_change", self._train(request, outcome_type).pk)
         context = {**self.admin_site.each_context(request), "opts": self.model._meta, "title": "Train a risk model", "outcome_types": OutcomeType.choices}
         return TemplateResponse(request, "admin/analytics/factormodel/train.html", context)
 

@@ -1,10 +1,11 @@
 from django.contrib import admin, messages
+from django.shortcuts import redirect
 
 from basecamp import authoring
 from basecamp import models as m
 from basecamp import resources as r
-from basecamp.services import entries_assess
 from frames.base.admin import FramesAdmin, FramesInline
+from frames.jobs import job_start
 
 # CADENCE pages get "Draft a module from this page" (see basecamp/authoring.py for why here).
 authoring.register()
@@ -45,9 +46,9 @@ class DataEntryAdmin(FramesAdmin):
 
     @admin.action(description="Re-assess the selected entries (teacher-reviewed proposals are kept)", permissions=["change"])
     def reassess(self, request, queryset):
-        totals = entries_assess(entries=list(queryset), user=request.user)
-        self.message_user(request, f"{totals['proposed']} proposals: {totals['created']} new, {totals['updated']} updated, "
-                                   f"{totals['kept_reviewed']} kept as reviewed.", messages.SUCCESS)
+        """A job (frames/jobs.py) over the selected entries the user may see, in batches; its page reports the totals."""
+        job = job_start(kind="reassess_entries", args={"entries": list(queryset.values_list("pk", flat=True))}, user=request.user)
+        return redirect("admin:frames_agentlog_change", job.pk)
 
 
 class CorrectionInline(FramesInline):

@@ -52,6 +52,13 @@ def calibrated_seconds(module_ids):
     return dict(rows)
 
 
+def calibration_saved(sender, instance, **kwargs):
+    """A recalibrated module: lms.struggle reads the new average (this process) at once."""
+    from lms import struggle
+
+    struggle.forget_calibration([instance.module_id])
+
+
 def connect():
     try:
         from lms import hooks, signals
@@ -66,6 +73,11 @@ def connect():
         struggle = None
     if struggle is not None and calibrated_seconds not in struggle.CALIBRATION_PROVIDERS:
         struggle.CALIBRATION_PROVIDERS.append(calibrated_seconds)
+        from django.db.models.signals import post_save
+
+        from basecamp.models import ModuleDifficultyCalibration
+
+        post_save.connect(calibration_saved, sender=ModuleDifficultyCalibration, dispatch_uid="basecamp.struggle_calibration")
     if race_panel not in hooks.PLAYER_PANELS:
         hooks.PLAYER_PANELS.append(race_panel)
     if learning_panel not in hooks.MY_LEARNING_PANELS:

@@ -298,10 +298,9 @@ class NotionSyncMetadataAdmin(ReadOnlyAdmin):
                 stored["databases"] = report["databases"]
                 request.session["cadence_notion_uploads"] = uploads
             else:
-                # Applying is a job (frames/jobs.py): the upload moves where every worker reads it and the
-                # page answers at once with the job's page. A refused or failed run keeps the file for a retry.
-                uploads.pop(token, None)
-                request.session["cadence_notion_uploads"] = uploads
+                # Applying is a job (frames/jobs.py): the upload moves (a rename) where every worker reads it and
+                # the page answers at once with the job's page. The moved file spends the token (its session entry
+                # goes when next used: no session write here). A refused or failed run keeps the file for a retry.
                 target = os.path.join(notion_files_dir(), os.path.basename(stored["path"]))
                 shutil.move(stored["path"], target)
                 log = job_start(kind="import_notion", user=request.user, args=notion_job_args(

@@ -94,6 +94,9 @@ def datetime_param(raw, *, name: str, default=None, require_tz: bool = True, mes
 # ---------------------------------------------------------------- JSON
 
 
+SURROGATE_MESSAGE = "Text with an unpaired surrogate (\\ud800-\\udfff) is not valid Unicode."
+
+
 def json_max_depth() -> int:
     return getattr(settings, "JSON_MAX_DEPTH", 64)
 
@@ -124,7 +127,7 @@ def _check_text(text, name):
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        raise ParamError(name, "Text with an unpaired surrogate (\\ud800-\\udfff) is not valid Unicode.") from None
+        raise ParamError(name, SURROGATE_MESSAGE) from None
 
 
 def json_loads(body: bytes | str, *, name: str = "body"):
@@ -135,6 +138,10 @@ def json_loads(body: bytes | str, *, name: str = "body"):
     except orjson.JSONDecodeError as exc:
         if str(exc).startswith("depth limit exceeded"):  # orjson's own limit (1024), past ours
             raise ParamError(name, f"JSON nested more than {json_max_depth()} levels deep.") from None
+        if str(exc).startswith("str is not valid UTF-8"):
+            raise ParamError(name, "Not valid JSON: the body is not UTF-8 text.") from None
+        if "surrogate" in str(exc):
+            raise ParamError(name, SURROGATE_MESSAGE) from None
         raise ParamError(name, f"Not valid JSON: {exc}") from None
     return json_guard(value, name=name)
 

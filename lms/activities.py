@@ -275,7 +275,7 @@ def section_context(section, progress) -> dict:
 
     config = section.section_config or {}
     state = (progress.section_state or {}).get(str(section.section_number), {})
-    student = progress.student
+    student = progress.student_id  # an id is enough for the event filters (no query for the row)
     out = {}
     tasks = interactive_tasks(section)
     if tasks:

@@ -23,7 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from frames.models import AuditLog
-from frames.services import audit_entry, instance_save
+from frames.services import audit_entry
 from lms import completion, signals
 from lms.models import (
     EventType,
@@ -177,18 +177,28 @@ def student_results(attempt, questions=None) -> list:
     return [{**r, "explanation": explanations.get(r["question"], "")} for r in (attempt.results or [])]
 
 
-def attempt_rules(section, attempts) -> dict:
-    """Attempts used, left (None: unlimited) and seconds until the next one may start."""
+def attempt_rules(section, used, last_epoch=None) -> dict:
+    """Attempts used, left (None: unlimited) and seconds until the next one may start
+    (`last_epoch`: when the last attempt was submitted)."""
     config = section.section_config or {}
     limit = config.get("max_attempts") or 0
-    used = len(attempts)
     wait = 0
     cooldown = config.get("cooldown_seconds") or 0
-    if cooldown and attempts:
-        last = max(a.submitted_at for a in attempts)
-        wait = max(0, math.ceil(cooldown - (timezone.now() - last).total_seconds()))
-    return {"used": used, "limit": limit or None, "left": (limit - used) if limit else None, "wait_seconds": wait,
+    if cooldown and last_epoch:
+        wait = max(0, math.ceil(cooldown - (time.time() - last_epoch)))
+    return {"used": used, "limit": limit or None, "left": max(0, limit - used) if limit else None, "wait_seconds": wait,
             "closed": bool(limit and used >= limit)}
+
+
+def _history(state, student, section):
+    """(attempts so far, last submission epoch): kept in the section's state; after a
+    restart (state cleared) read back from the attempts table."""
+    if "attempts" in state and "last_attempt_at" in state:
+        return state["attempts"], state["last_attempt_at"]
+    rows = list(ModuleQuizAttempt.objects.filter(student=student, section=section).values_list("attempt_number", "submitted_at"))
+    if not rows:
+        return 0, None
+    return max(n for n, _ in rows), max(t for _, t in rows).timestamp()
 
 
 # ---------------------------------------------------------------- the service
@@ -245,18 +255,18 @@ def quiz_attempt_submit(*, section, student, answers, user=None, source=AuditLog
         if progress is None:
             progress = services.progress_start(module=module, student=student, user=user)
             progress = ModuleProgress.objects.select_for_update().get(pk=progress.pk)
-        earlier = list(ModuleQuizAttempt.objects.filter(student=student, section=section).only("submitted_at", "attempt_number"))
-        rules = attempt_rules(section, earlier)
+        key = str(section.section_number)
+        state = progress.section_state.setdefault(key, {})
+        used, last_epoch = _history(state, student, section)
+        rules = attempt_rules(section, used, last_epoch)
         if rules["closed"]:
             raise ValidationError({"answers": f"No attempts left: this quiz allows {rules['limit']}."})
         if rules["wait_seconds"]:
             raise ValidationError({"answers": f"Wait {rules['wait_seconds']} seconds before the next attempt."})
         score, results, wrong = grade_all(questions, cleaned)
         passed = score >= pass_mark(section)
-        number = max([a.attempt_number for a in earlier], default=0) + 1
-        key = str(section.section_number)
-        state = progress.section_state.setdefault(key, {})
-        opened = [t for t in (state.get("first_viewed_at"), max([a.submitted_at.timestamp() for a in earlier], default=None)) if t]
+        number = used + 1
+        opened = [t for t in (state.get("first_viewed_at"), last_epoch) if t]
         started = max(opened) if opened else None
         seconds = max(0, round(now.timestamp() - started)) if started else None
         attempt = ModuleQuizAttempt(
@@ -264,9 +274,13 @@ def quiz_attempt_submit(*, section, student, answers, user=None, source=AuditLog
             score=score, passed=passed, submitted_at=now, time_seconds=seconds,
             started_at=None if started is None else datetime.datetime.fromtimestamp(started, tz=datetime.UTC),
         )
-        instance_save(instance=attempt, user=user, source=source, clean=False)  # built here from checked values
+        # Built here from checked values, for the student themselves: no full_clean or scope re-check needed.
+        attempt.save(force_insert=True)
+        audit_entry(action=AuditLog.Action.CREATE, instance=attempt, user=user, source=source,
+                    changes={"score": [None, score], "attempt_number": [None, number]}).save()
 
         _score_state(section, state, score, passed, number)
+        state["last_attempt_at"] = now.timestamp()
         progress.error_count += wrong
         if number > 1:
             progress.retry_count += 1
@@ -312,7 +326,7 @@ def quiz_attempt_submit(*, section, student, answers, user=None, source=AuditLog
         transaction.on_commit(lambda: signals.quiz_attempt_submitted.send(sender=ModuleQuizAttempt, attempt=attempt, progress=progress))
     attempt.progress = progress
     attempt.questions = questions
-    attempt.rules = attempt_rules(section, [*earlier, attempt])
+    attempt.rules = attempt_rules(section, number, now.timestamp())
     attempt.newly_completed = newly
     attempt.module_completed = finished
     return attempt
@@ -347,7 +361,8 @@ def section_context(section, progress) -> dict:
     revealed = revealed_hints(section, progress)
     context = {
         "quiz": {
-            "questions": shown, "last": last, "rules": attempt_rules(section, attempts), "pass_mark": pass_mark(section),
+            "questions": shown, "last": last, "pass_mark": pass_mark(section),
+            "rules": attempt_rules(section, len(attempts), last.submitted_at.timestamp() if last else None),
             "best": max((a.score for a in attempts), default=None),
         },
         "revealed_hints": revealed, "hints_left": max(0, len(hints) - len(revealed)),

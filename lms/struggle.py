@@ -31,6 +31,7 @@ Patterns (the first that matches wins):
 `quiz` (recent attempts: [section, seconds, passed]) and `since` (when the pattern began)."""
 
 import json
+import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -54,10 +55,38 @@ DEFAULTS = {
     "LMS_STRUGGLE_RAPID_MIN_SECTIONS": 2,
     "LMS_STRUGGLE_GUESS_ATTEMPTS": 3,
     "LMS_STRUGGLE_GUESS_SECONDS": 20,
+    "LMS_STRUGGLE_CALIBRATION_TTL": 300,
 }
 
 # callables provider(module_ids) -> {module pk: average completion seconds}; basecamp adds one.
 CALIBRATION_PROVIDERS = []
+# Calibrations change when a calibration job runs (nightly): their answers are kept per
+# process for LMS_STRUGGLE_CALIBRATION_TTL seconds, so a batch costs no extra query.
+_calibrated = {}
+
+
+def forget_calibration(module_ids=None):
+    """Drop cached calibrations (all, or of these modules): call after recalibrating."""
+    if module_ids is None:
+        _calibrated.clear()
+    for pk in module_ids or ():
+        _calibrated.pop(pk, None)
+
+
+def calibrated_seconds(ids) -> dict:
+    ttl = float(setting("LMS_STRUGGLE_CALIBRATION_TTL"))
+    now = time.monotonic()
+    missing = [pk for pk in ids if pk not in _calibrated or _calibrated[pk][0] < now]
+    if missing:
+        found = {}
+        for provider in CALIBRATION_PROVIDERS:
+            try:
+                found.update(provider(missing) or {})
+            except Exception:  # noqa: BLE001 - a broken provider must not stop ingestion; fall back to the estimate
+                continue
+        for pk in missing:
+            _calibrated[pk] = (now + ttl, found.get(pk))
+    return {pk: _calibrated[pk][1] for pk in ids if _calibrated.get(pk, (0, None))[1]}
 
 
 def setting(name):
@@ -87,17 +116,13 @@ class ModuleExpect:
 
 
 def expectations(module_ids, sections=None) -> dict:
-    """{module pk: ModuleExpect} in one query (plus one per calibration provider).
+    """{module pk: ModuleExpect} in one query (plus one per calibration provider when the
+    cached calibrations are older than LMS_STRUGGLE_CALIBRATION_TTL).
     `sections`: {module pk: (Module, [ModuleSection])} already loaded (no query then)."""
     from lms.models import ModuleSection
 
     ids = list(module_ids)
-    calibrated = {}
-    for provider in CALIBRATION_PROVIDERS:
-        try:
-            calibrated.update(provider(ids) or {})
-        except Exception:  # noqa: BLE001 - a broken provider must not stop ingestion; fall back to the estimate
-            continue
+    calibrated = calibrated_seconds(ids)
     if sections is not None:
         rows = [(m.pk, s.section_number, s.section_type, s.duration_seconds, s.section_config, s.title, m.estimated_minutes, m.adaptive_config)
                 for m, listed in sections.values() for s in listed]
@@ -258,7 +283,7 @@ def batch_update(*, student, progress_rows, events, now) -> list:
     """After a batch is written (inside its transaction, rows still locked): update the
     trail and failures from the batch's events, recompute signal and pattern, apply the
     modules' adaptive rules. `events`: (module pk, event type, section number, data).
-    Queries: one for the sections (plus one per calibration provider), one UPDATE of
+    Queries: one for the sections (calibrations are cached), one UPDATE of
     the rows that changed, one INSERT of adjustment events if any. Returns those events."""
     from lms import adaptive
     from lms.models import ModuleAnalyticsEvent, ModuleProgress

@@ -44,9 +44,8 @@ class FramesPagination(PageNumberPagination):
 
     # -- the page without a full COUNT(*): a page's time must not grow with its table.
     def paginate_queryset(self, queryset, request, view=None):
-        """The page's rows plus one (is there a next page?); `count` from the page itself
-        when it is the last one, else counted up to COUNT_CAP, past which it is the
-        database's estimate (see `list_count`)."""
+        """The page's rows plus one (is there a next page?, without a count); `count`
+        exact up to COUNT_CAP, past which it is the database's estimate (`list_count`)."""
         size = self.get_page_size(request)
         number = self.page_number(request)
         if not size or number in self.last_page_strings:
@@ -59,7 +58,8 @@ class FramesPagination(PageNumberPagination):
         rows = rows[:size]
         if not rows and number != 1:
             raise exceptions.NotFound(self.invalid_page_message.format(page_number=number, message="That page contains no results"))
-        self._count = offset + len(rows) if not self._more else list_count(queryset)
+        # Counted even when this page shows the total: a list's queries stay the same whatever its length.
+        self._count = list_count(queryset)
         self._number = number
         return rows
 

@@ -223,7 +223,7 @@ def test_admin_reassess_action(rows, login_client):
     assert response.status_code == 200
     from frames.models import AgentLog
 
-    log = AgentLog.objects.filter(agent_name="skills_assessor").first()
+    log = AgentLog.objects.filter(agent_name="reassess_entries").first()  # a job (inline here): its row records the assessor's run
     assert log.metadata["entries"] == ["DE001"]  # B's entry is not in faculty A's queryset
 
 

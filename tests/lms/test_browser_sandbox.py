@@ -96,3 +96,22 @@ def test_runaway_code_is_stopped_at_the_time_limit_and_the_runner_restarts(world
     error = ModuleAnalyticsEvent.objects.get(student=world.student_a, event_type="error_encountered")
     assert error.event_data["kind"] == "timeout"
     assert ModuleProgress.objects.get(student=world.student_a, module=lab).completed_sections == []
+
+
+def test_without_javascript_the_code_and_instructions_show_and_other_rules_complete(world, make_module, live_server, chromium_browser,
+                                                                                      browser_login):
+    module = make_module("read-the-code", sections=[("sandbox", {"type": "mark_done"}, {"section_config": CONFIG})])
+    context = chromium_browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    try:
+        browser_login(page, live_server, world.users["student"].username)
+        page.goto(f"{live_server.url}/learn/m/read-the-code/")
+        assert page.locator("textarea[data-file='main.py']").input_value() == STARTER
+        assert "Make greet return a greeting." in page.locator(".interactive").inner_text()
+        assert page.get_by_role("button", name="Run").is_disabled()  # nothing runs without JavaScript
+        page.get_by_role("button", name="Mark as done").click()
+        page.wait_for_load_state()
+        assert page.locator("#section-status .badge").inner_text() == "Section completed"
+        assert ModuleProgress.objects.get(student=world.student_a, module=module).status == "completed"
+    finally:
+        context.close()

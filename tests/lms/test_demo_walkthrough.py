@@ -84,7 +84,7 @@ def answer_questions(page, section):
     expect(page.locator("#quiz-result")).to_contain_text("passed.", timeout=20000)
 
 
-def do_section(page, module, section):  # noqa: C901 - one branch per kind of section
+def do_section(page, module, section, screenshot):  # noqa: C901 - one branch per kind of section
     kind = effective_criteria(section)["type"]
     stype = section.section_type
     config = section.section_config or {}
@@ -110,6 +110,7 @@ def do_section(page, module, section):  # noqa: C901 - one branch per kind of se
         while page.get_by_role("button", name="I have done this").count():
             page.get_by_role("button", name="I have done this").first.click()
             page.wait_for_load_state()
+        screenshot(page, "lms-interactive")
     elif stype == "game" and config.get("game_type") == "power_balance":
         # A plan that keeps the battery up: optional loads in sunlight only.
         for load in config["loads"]:
@@ -119,6 +120,7 @@ def do_section(page, module, section):  # noqa: C901 - one branch per kind of se
         page.locator("#game-play").click()
         page.wait_for_load_state()
         expect(page.locator("#game-result")).to_contain_text("score")
+        screenshot(page, "lms-game")
     elif kind == "checklist":
         boxes = page.locator(".checklist input[type=checkbox]")
         for i in range(boxes.count()):
@@ -150,7 +152,7 @@ def test_every_published_demo_module_can_be_completed_in_the_browser(demo, live_
             assert page.locator("#lms-player").count() == 1, f"{module.module_id} is not open to the student"
             if page.locator(f".section-nav li.done[data-section='{section.section_number}']").count():
                 continue  # completed by opening it
-            do_section(page, module, section)
+            do_section(page, module, section, screenshot)
             page.goto(url)
             expect(page.locator(f".section-nav li[data-section='{section.section_number}']")).to_have_class(
                 re.compile(r"\bdone\b"), timeout=20000)

@@ -1,0 +1,211 @@
+"""The route x role matrix, generated from the URL resolver: every API route, every
+admin URL (index, app lists, changelists, add, change, history, delete, import,
+export, autocomplete, custom views) and every learner and dashboard page, for
+each role (anonymous, student, faculty of A, coordinator, superuser), with
+university B's ids filled into the URL parameters.
+
+- no request is a server error, for any role;
+- faculty of A and students never read B's ids, e-mails or names in any body;
+- a URL naming one of B's records answers faculty of A exactly as the same URL
+  naming a record that does not exist (the API's 404, the admin's redirect);
+- anonymous callers get the API's 401/403 and the admin's login redirect.
+
+A route added later is covered automatically; a route whose parameters the
+generator cannot fill fails the test with its name (add it to ROUTE_PARAMS)."""
+
+import re
+from dataclasses import dataclass
+
+import pytest
+from django.apps import apps
+from django.contrib.contenttypes.models import ContentType
+from django.core.cache import cache
+from django.test import Client
+from django.urls import get_resolver, reverse
+
+from tests.test_meta import PUBLIC_API_ROUTES, walk
+
+pytestmark = pytest.mark.django_db
+
+MISSING = "zz-missing-9999"
+MISSING_INT = "999999"
+
+# Anonymous may read these (no data behind them).
+PUBLIC_ROUTES = {
+    "home", "healthz", "login", "logout", "password_reset", "password_reset_done", "password_reset_confirm",
+    "password_reset_complete", "admin:login", "admin:logout", "admin:jsi18n", "schema", "api-docs", *PUBLIC_API_ROUTES,
+}
+ADMIN_OBJECT_ACTIONS = ("change", "history", "delete")
+
+
+@dataclass
+class Probe:
+    name: str
+    url: str
+    missing_url: str | None  # the same route naming a record that does not exist (faculty comparison)
+    kind: str  # api, admin, page, other
+
+
+def _b_or_any(world, model):
+    """One of B's records of `model` if it is scoped, else any record."""
+    rows = world.b_rows.get(model)
+    if rows:
+        return rows[0]
+    return world.any_row.get(model._meta.label)
+
+
+def _admin_model(name):
+    match = re.match(r"admin:(\w+?)_(\w+)_(\w+)$", name)
+    if not match:
+        return None, None
+    for app_label, rest in ((match[1], f"{match[2]}_{match[3]}"),):
+        for model in apps.get_app_config(app_label).get_models() if app_label in apps.app_configs else ():
+            prefix = f"{model._meta.model_name}_"
+            if rest.startswith(prefix):
+                return model, rest[len(prefix):]
+    return None, None
+
+
+def _third_party_key(world, model):
+    from rest_framework.authtoken.models import Token
+
+    if model._meta.label == "authtoken.TokenProxy":
+        return Token.objects.get_or_create(user=world.users["faculty_b"])[0].pk
+    if model._meta.label == "auth.User":
+        return world.users["faculty_b"].pk
+    return model._default_manager.order_by("pk").values_list("pk", flat=True).first()
+
+
+# (route name, parameter) -> value, for parameters no generic rule fills.
+ROUTE_PARAMS = {
+    ("password_reset_confirm", "uidb64"): lambda w: "MQ",
+    ("password_reset_confirm", "token"): lambda w: "set-password",
+    ("admin:view_on_site", "content_type_id"): lambda w: ContentType.objects.get_for_model(type(w.student_b)).pk,
+    ("admin:view_on_site", "object_id"): lambda w: w.student_b.pk,
+    ("basecamp:review-detail", "pk"): lambda w: w.assessment_b.pk,
+    ("basecamp:student-skills", "student_id"): lambda w: w.student_b.pk,
+    ("basecamp:race", "module_pk"): lambda w: w.intro.pk,
+}
+# Parameters with one meaning wherever they appear in a page route.
+PAGE_PARAMS = {"slug": lambda w: w.intro.module_id, "number": lambda w: 1}
+# Routes whose parameter names a record of B: (route name, parameter) -> the missing value to compare with.
+B_RECORD_PARAMS = {("basecamp:review-detail", "pk"): MISSING_INT, ("basecamp:student-skills", "student_id"): MISSING,
+                   ("admin:view_on_site", "object_id"): MISSING}
+
+
+def _fill(world, route, name, pattern):
+    """(url, missing_url) or None when a parameter cannot be filled."""
+    params = list(pattern.pattern.regex.groupindex)
+    kind = "api" if route.startswith("api/v1/") else "admin" if route.startswith("admin/") else "page"
+    if not params:
+        return [(reverse(name), None)]
+    if name == "admin:app_list":
+        labels = re.search(r"\(\?P<app_label>([^)]*)\)", pattern.pattern.regex.pattern)[1].split("|")
+        return [(reverse(name, kwargs={"app_label": label}), None) for label in labels]
+    values, missing = {}, {}
+    for param in params:
+        value = None
+        if (name, param) in ROUTE_PARAMS:
+            value = ROUTE_PARAMS[(name, param)](world)
+            if (name, param) in B_RECORD_PARAMS:
+                missing[param] = B_RECORD_PARAMS[(name, param)]
+        elif kind == "api" and param == "pk":
+            cls = getattr(pattern.callback, "cls", None)
+            queryset = getattr(cls, "queryset", None)
+            if queryset is not None:
+                value = _b_or_any(world, queryset.model)
+                missing[param] = MISSING_INT if queryset.model._meta.pk.get_internal_type().endswith("AutoField") else MISSING
+        elif kind == "admin" and param in ("object_id", "log_id", "id"):
+            model, _ = _admin_model(name)
+            if model is not None:
+                project = model._meta.app_label in world.project_apps
+                value = _b_or_any(world, model) if project else _third_party_key(world, model)
+                missing[param] = MISSING_INT if param == "log_id" else MISSING
+        elif kind == "page" and param in PAGE_PARAMS:
+            value = PAGE_PARAMS[param](world)
+        if value is None:
+            return None
+        values[param] = value
+    url = reverse(name, kwargs=values)
+    missing_url = reverse(name, kwargs={**values, **missing}) if missing else None
+    return [(url, missing_url)]
+
+
+def probes(world):
+    found, unfillable = [], []
+    for route, name, _callback, pattern in walk(get_resolver().url_patterns):
+        if name is None:
+            continue  # Django's admin redirect from <id>/ to <id>/change/: the change URL is probed
+        kind = "api" if route.startswith("api/v1/") else "admin" if route.startswith("admin/") else "page"
+        filled = _fill(world, route, name, pattern)
+        if filled is None:
+            unfillable.append(f"{name} ({route})")
+            continue
+        for url, missing_url in filled:
+            found.append(Probe(name, url, missing_url, kind))
+    return found, unfillable
+
+
+@pytest.fixture
+def matrix_world(security_world):
+    from frames.roles import PROJECT_APPS
+
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
+    security_world.project_apps = set(PROJECT_APPS)
+    seen = {"user_agent": "probe", "ip_address": "192.0.2.7", "username": security_world.users["faculty_b"].username, "http_accept": "*/*",
+            "path_info": "/accounts/login/"}
+    AccessAttempt.objects.create(**seen, get_data="", post_data="", failures_since_start=1)
+    AccessLog.objects.create(**seen)
+    AccessFailureLog.objects.create(**seen)
+    return security_world
+
+
+def _client(world, role):
+    client = Client()
+    user = world.users[role]
+    if user is not None:
+        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    return client
+
+
+def _get(client, url):
+    cache.clear()  # throttling would answer for the permission check (anonymous: 60 a minute)
+    return client.get(url, HTTP_ACCEPT="application/json, text/html")
+
+
+@pytest.mark.parametrize("role", ["anonymous", "student", "faculty", "coordinator", "superuser"])
+def test_route_matrix(matrix_world, role):
+    world = matrix_world
+    found, unfillable = probes(world)
+    assert not unfillable, "routes the matrix cannot fill (add them to ROUTE_PARAMS): " + ", ".join(unfillable)
+    assert len(found) > 300
+    client = _client(world, role)
+    failures = []
+    reads_secrets = role in ("student", "faculty")
+    for probe in found:
+        response = _get(client, probe.url)
+        code = response.status_code
+        if code >= 500:
+            failures.append(f"{probe.url} ({probe.name}): {code}")
+            continue
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        text = body.decode("utf-8", "replace")
+        if reads_secrets:
+            leaked = [secret for secret in world.secrets if secret in text]
+            if leaked:
+                failures.append(f"{probe.url} ({probe.name}): shows B's {leaked}")
+        if role == "anonymous" and probe.name not in PUBLIC_ROUTES:
+            if probe.kind == "api" and code not in (401, 403):
+                failures.append(f"{probe.url} ({probe.name}): anonymous got {code}, expected 401/403")
+            elif probe.kind in ("admin", "page") and not (code == 302 and "login" in response.get("Location", "")):
+                failures.append(f"{probe.url} ({probe.name}): anonymous got {code}, expected a redirect to the login page")
+        if role == "faculty" and probe.missing_url:
+            missing = _get(client, probe.missing_url)
+            same = (missing.status_code == code and missing.get("Location") == response.get("Location")
+                    and (probe.kind != "api" or missing.content == response.content))
+            if not same:
+                failures.append(f"{probe.url} ({probe.name}): {code} {response.content[:120]!r}, but a missing record answers "
+                                f"{missing.status_code} {missing.content[:120]!r}")
+    assert not failures, f"{len(failures)} problems for {role}:\n" + "\n".join(failures)
+

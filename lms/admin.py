@@ -382,6 +382,45 @@ class ModuleAnalyticsEventAdmin(BigTableSearchMixin, ReadOnlyMixin, FramesAdmin)
     def has_delete_permission(self, request, obj=None):
         return False  # events are never updated or deleted by hand
 
+    def get_urls(self):
+        from django.urls import path
+
+        return [path("export-xapi/", self.admin_site.admin_view(self.export_xapi_view), name="lms_moduleanalyticsevent_export_xapi"),
+                *super().get_urls()]
+
+    def export_xapi_view(self, request):
+        """A range of events (what the user may see) as xAPI statements: a job writes the file and its
+        page offers the download when done, whatever the range's size."""
+        from django.core.exceptions import PermissionDenied
+        from django.shortcuts import redirect
+
+        from frames.jobs import job_start
+
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        form = XapiExportForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            job = job_start(kind="export_xapi", user=request.user, args={
+                "since": data["since"].isoformat() if data["since"] else "", "until": data["until"].isoformat() if data["until"] else "",
+                "module": data["module"],
+            })
+            return redirect("admin:frames_agentlog_change", job.pk)
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "title": "Export events as xAPI statements", "form": form}
+        return TemplateResponse(request, "admin/lms/moduleanalyticsevent/export_xapi.html", context)
+
+
+class XapiExportForm(forms.Form):
+    since = forms.DateTimeField(required=False, help_text="Events after this time (YYYY-MM-DD HH:MM); empty: from the first.")
+    until = forms.DateTimeField(required=False, help_text="Events up to this time; empty: up to now.")
+    module = forms.CharField(required=False, max_length=100, help_text="A module's slug (module_id); empty: every module.")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("since") and data.get("until") and data["since"] >= data["until"]:
+            raise forms.ValidationError({"until": "Must be after since."})
+        return data
+
 
 # ---------------------------------------------------------------- feedback
 

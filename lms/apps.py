@@ -9,7 +9,7 @@ class LmsConfig(AppConfig):
     def ready(self):
         from frames import events
         from frames.views import HOME_LINKS
-        from lms import services
+        from lms import jobs, services  # noqa: F401  (jobs: registers the app's job kinds)
 
         # Assignment rules reach students who join (or move team, university or status) later.
         events.students_changed.subscribe(services.assignments_follow_students, dispatch_uid="lms.assignments_follow_students")

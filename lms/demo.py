@@ -157,19 +157,19 @@ MODULES = [
 QUESTIONS = {
     ("ground-station-passes", 2): [
         ("single_choice", "A pass starts at…", ["Acquisition of signal (AOS)", "Loss of signal (LOS)", "Apogee"], 0,
-         {"explanation": "A pass runs from AOS, when the station first hears the satellite, to LOS."}),
+         {"explanation": "Think of what the station notices first as the satellite rises."}),
         ("multiple_choice", "Which of these raise the link margin?", ["A higher-gain antenna", "A longer distance", "More transmit power",
                                                                       "More cable loss"], [0, 2],
-         {"explanation": "Gain and power add to the budget; distance and losses take from it."}),
+         {"explanation": "Ask of each: does it add power at the receiver, or take some away?"}),
         ("numeric", "A pass lasts from 09:04 to 09:13. How many minutes is that?", [], 9, {"tolerance": 0.5,
                                                                                          "explanation": "Count the minutes between AOS and LOS."}),
         ("short_text", "What three letters name the moment the satellite rises above the horizon mask?", [], ["AOS"],
-         {"explanation": "Acquisition of signal."}),
+         {"explanation": "Section 1 names the first event of every pass."}),
     ],
     ("ground-station-passes", 3): [
         ("single_choice", "What helps most at low elevation?", ["Lower the transmit power", "Wait until the satellite is higher or use a "
                                                                  "higher-gain antenna", "Change the callsign"], 1,
-         {"explanation": "Free-space loss grows with the slant range, which is longest near the horizon."}),
+         {"explanation": "Think about how far the signal travels near the horizon."}),
     ],
     ("ground-station-passes", 5): [
         ("single_choice", "Which event ends a pass?", ["AOS", "LOS"], 1, {}),

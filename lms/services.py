@@ -127,18 +127,21 @@ def assignment_expand(*, assignment, user=None, student_ids=None) -> int:
     qs = rule_students(assignment)
     if student_ids is not None:
         qs = qs.filter(pk__in=student_ids)
-    ids = set(qs.values_list("pk", flat=True)) - set(
-        ModuleAssignment.objects.filter(module_id=assignment.module_id, student_id__isnull=False).values_list("student_id", flat=True)
-    )
-    rows = [_expanded_row(assignment, sid) for sid in sorted(ids)]
+    reached = sorted(qs.values_list("pk", flat=True))
+    chunks = [reached[start:start + 5000] for start in range(0, len(reached), 5000)]
+    # Students who already have the module (only among those reached: not the module's whole table).
+    have = set()
+    for chunk in chunks:
+        have.update(ModuleAssignment.objects.filter(module_id=assignment.module_id, student_id__in=chunk).values_list("student_id", flat=True))
+    rows = [_expanded_row(assignment, sid) for sid in reached if sid not in have]
     if not rows:
         return 0
     ModuleAssignment.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
     # ignore_conflicts returns no keys: read back the rows this rule now holds for these students.
     created = []
-    ordered = sorted(ids)
-    for start in range(0, len(ordered), 5000):
-        created += ModuleAssignment.objects.filter(source=assignment, student_id__in=ordered[start:start + 5000]).only(
+    new_ids = [r.student_id for r in rows]
+    for start in range(0, len(new_ids), 5000):
+        created += ModuleAssignment.objects.filter(source=assignment, student_id__in=new_ids[start:start + 5000]).only(
             "pk", "module_id", "student_id", "source_id")
     AuditLog.objects.bulk_create([
         audit_entry(action=AuditLog.Action.CREATE, instance=r, user=user, source=AuditLog.Source.SYSTEM,

@@ -25,7 +25,7 @@ import json
 import posixpath
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 
 from cadence.models import ContentCategory, Document, Meeting, MeetingAttendee, NotionDatabase, Person, RawContent, Task, Workstream
@@ -58,6 +58,7 @@ TRACKED = {
 MAX_TITLE = 255
 RAW_FIELDS = ["notion_page_id", "title", "source_path", "parent_page_id", "database", "category", "keep", "exclude_reason", "body", "properties",
               "content_hash", "problems", "is_empty", "created_at", "updated_at"]
+REMEMBERED = ["name", "detected_kind", "columns", "detected_roles", "rows", "last_seen_at", "kind", "kind_chosen", "column_roles", "updated_by"]
 REPR_FIELD = {Task: "title", Meeting: "name", Workstream: "name", Document: "title"}  # what each model's str() shows
 AUDIT_OWN = ["action", "table_name", "object_id", "object_repr", "changes"]  # what differs between one import's audit rows
 
@@ -160,6 +161,7 @@ class Importer:
         self.audit = []
         self.pending_projects = []  # (model, notion_page_id, workstream notion id or None, workstream title)
         self.created_people = set()
+        self.salts = {}
         self.now = timezone.now()
 
     # ------------------------------------------------------------------ helpers
@@ -189,6 +191,7 @@ class Importer:
         for pk, name, key in Person.objects.values_list("pk", "name", "name_key"):
             self.people.add(key, fold_key(name), pk, name)
         self.workstreams = dict(Workstream.objects.filter(notion_page_id__isnull=False).values_list("notion_page_id", "pk"))
+        self.had_rows = _tables_with_notion_rows([Workstream, Task, Meeting, Document])
         # workstreams first, so tasks and meetings find the workstream they point at already written
         page_paths.sort(key=lambda p: 0 if (db := self.database_of(p)) is not None and db.kind == cls.PROJECTS else 1)
         seen = set()
@@ -244,7 +247,7 @@ class Importer:
         """Each database's kind and column roles: the coordinator's choice for this run,
         else the one remembered for the database, else what its name and columns say."""
         remembered = {d.notion_id: d for d in NotionDatabase.objects.filter(notion_id__in=[db.db_id for db in self.databases.values()])}
-        kinds, columns = {}, {}
+        kinds, columns, memories = {}, {}, {}
         for ref, kind in self.overrides.kinds.items():
             db = self._match_database(ref)
             if db is None:
@@ -282,7 +285,10 @@ class Importer:
                 "columns": [{"name": c, "detected_role": auto.get(c, ""), "role": db.roles.get(c, "")} for c in db.columns],
             })
             if self.remember:
-                self._remember(db, memory, chosen_kind=db.db_id in kinds, chosen_columns=columns.get(db.db_id, {}))
+                memories[db.db_id] = self._remember(db, memory, chosen_kind=db.db_id in kinds, chosen_columns=columns.get(db.db_id, {}))
+        # what was seen and chosen, for every database in two queries, not one a database
+        NotionDatabase.objects.bulk_create([m for m in memories.values() if m.pk is None])
+        NotionDatabase.objects.bulk_update([m for m in memories.values() if m.pk is not None], REMEMBERED, batch_size=1000)
 
     def _match_column(self, ref):
         if isinstance(ref, tuple):
@@ -308,7 +314,7 @@ class Importer:
             memory.column_roles = {**memory.column_roles, **chosen_columns}
         if chosen_kind or chosen_columns:
             memory.updated_by = self.user if self.user is not None and self.user.is_authenticated else None
-        memory.save()
+        return memory
 
     def known_people(self):
         """The people the export names in its people-typed columns (and People databases),
@@ -339,9 +345,14 @@ class Importer:
         return None
 
     def _salt(self, db):
-        """What else decides a page's rows: its database's kind and column roles, the time zone."""
-        roles = json.dumps(db.roles, sort_keys=True) if db is not None else ""
-        return f"{db.kind if db is not None else '-'}|{roles}|{self.tz}".encode()
+        """What else decides a page's rows: its database's kind and column roles, the time zone
+        (settled before the first page: worked out once a database)."""
+        key = id(db)  # the database objects live as long as the import
+        salt = self.salts.get(key)
+        if salt is None:
+            roles = json.dumps(db.roles, sort_keys=True) if db is not None else ""
+            salt = self.salts[key] = f"{db.kind if db is not None else '-'}|{roles}|{self.tz}".encode()
+        return salt
 
     def read_page(self, path, seen):
         try:
@@ -754,7 +765,8 @@ class Importer:
     def _write_model(self, model, records, raw_ids):
         table = model._meta.db_table
         ids = [r.page.page_id for r in records]
-        existing = {obj.notion_page_id: obj for obj in model.objects.filter(notion_page_id__in=ids)}
+        # a table that held no imported row when the import began holds none of these pages (each page is written once)
+        existing = {obj.notion_page_id: obj for obj in model.objects.filter(notion_page_id__in=ids)} if self.had_rows[model] else {}
         if model is Meeting and existing:
             current_attendees = {}
             for meeting_id, person_id in MeetingAttendee.objects.filter(meeting__in=list(existing.values())).values_list("meeting_id", "person_id"):
@@ -864,6 +876,14 @@ class Importer:
                     changed.append(obj)
             if changed:
                 model.objects.bulk_update(changed, ["project_id", "import_snapshot"], batch_size=1000)
+
+
+def _tables_with_notion_rows(models):
+    """{model: whether its table holds a row with a Notion page id}, in one query."""
+    parts = [f"EXISTS (SELECT 1 FROM {connection.ops.quote_name(m._meta.db_table)} WHERE notion_page_id IS NOT NULL)" for m in models]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts))
+        return dict(zip(models, cursor.fetchone(), strict=True))
 
 
 def today():

@@ -12,9 +12,9 @@ from django.db.models.fields import AutoFieldMixin
 from import_export.admin import ImportExportModelAdmin
 
 from frames.base.resources import IMPORT_FORMATS, ImportTooLarge
-from frames.models import AuditLog
+from frames.models import AuditLog, University
 from frames.roles import is_unrestricted, university_of
-from frames.scoping import is_scoped, scope_q, scope_queryset
+from frames.scoping import VisibleReferences, is_scoped, scope_q, scope_queryset
 from frames.services import instance_delete, instance_save
 
 
@@ -103,12 +103,33 @@ class DeclaredLookupsMixin:
         return readonly
 
 
+class _HiddenRecord:
+    """Shown in place of a related record the user may not see (a view-only change
+    form would print its name and link to it). An empty key renders as plain text."""
+
+    pk = ""
+
+    def __str__(self):
+        return "(another university)"
+
+
 class ScopedAdminMixin(DeclaredLookupsMixin):
     show_full_result_count = False
     list_per_page = 50
 
     def get_queryset(self, request):
         return scope_queryset(super().get_queryset(request), request.user)
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is not None and not self.has_change_permission(request, obj):
+            # View only: nothing is saved, so a reference to another university's record
+            # (a workstream's owner, an interface's far end) is replaced for display.
+            refs = VisibleReferences(request.user)
+            for f in obj._meta.concrete_fields:
+                if f.is_relation and f.many_to_one and f.related_model is not University and not refs.visible(f.related_model, getattr(obj, f.attname)):
+                    f.set_cached_value(obj, _HiddenRecord())
+        return obj
 
     def _scope_choices(self, formfield, request):
         if formfield is not None and hasattr(formfield, "queryset") and is_scoped(formfield.queryset.model):
@@ -144,6 +165,51 @@ class ScopedAdminMixin(DeclaredLookupsMixin):
 
     # Spreadsheets are read through the capped formats (IMPORT_MAX_ROWS / IMPORT_MAX_CELLS).
     import_formats = IMPORT_FORMATS
+
+    def process_import(self, request, **kwargs):
+        """The confirmed import: a file above IMPORT_JOB_THRESHOLD_ROWS rows is handed to a job
+        (frames/jobs.py, kind import_records) and the answer is the job's page; smaller ones run here."""
+        job = self._import_as_job(request)
+        if job is not None:
+            from django.shortcuts import redirect
+
+            return redirect("admin:frames_agentlog_change", job.pk)
+        return super().process_import(request, **kwargs)
+
+    def _import_as_job(self, request):
+        import os
+        import uuid
+
+        from django.conf import settings
+
+        from frames.jobs import job_start
+
+        if not self.has_import_permission(request):
+            return None  # the library's process_import refuses it
+        form = self.create_confirm_form(request)
+        if not form.is_valid():
+            return None
+        input_format = self.get_import_formats()[int(form.cleaned_data["format"])](encoding=self.from_encoding)
+        tmp_storage = self.get_tmp_storage_class()(
+            name=form.cleaned_data["import_file_name"], encoding=None if input_format.is_binary() else self.from_encoding,
+            read_mode=input_format.get_read_mode(), **self.get_tmp_storage_class_kwargs(),
+        )
+        data = tmp_storage.read()
+        rows = len(input_format.create_dataset(data))
+        if rows <= settings.IMPORT_JOB_THRESHOLD_ROWS:
+            return None
+        resource_class = self.choose_import_resource_class(form, request)
+        name = input_format.get_title()
+        folder = os.path.join(settings.JOBS_FILES_DIR, "imports")
+        os.makedirs(folder, exist_ok=True)
+        path = os.path.join(folder, f"{uuid.uuid4().hex}.{name}")
+        with open(path, "wb") as handle:
+            handle.write(data if isinstance(data, bytes) else data.encode("utf-8"))
+        tmp_storage.remove()
+        return job_start(kind="import_records", user=request.user, args={
+            "resource": f"{resource_class.__module__}.{resource_class.__qualname__}", "path": path, "format": name, "rows": rows,
+            "file_name": form.cleaned_data["original_file_name"],
+        })
 
     def add_data_read_fail_error_to_form(self, form, e):
         if isinstance(e, ImportTooLarge):  # say which limit, not "ImportTooLarge encountered"

@@ -104,7 +104,8 @@ class ModuleViewSet(LmsViewSet):
         module = self.get_object()
         if not request.user.has_perm("lms.change_module"):
             raise PermissionDenied()
-        services.module_publish(module=module, user=request.user, note=str(request.data.get("note", ""))[:500], source=AuditLog.Source.API)
+        note = request.data.get("note", "") if isinstance(request.data, dict) else ""  # a list body is no note, not a 500
+        services.module_publish(module=module, user=request.user, note=str(note)[:500], source=AuditLog.Source.API)
         return Response(serializers.ModuleSerializer(module, context={"request": request}).data)
 
     @extend_schema(request=None, responses=serializers.ModuleSerializer)

@@ -91,8 +91,18 @@ def test_worker_killed_mid_import_finishes_once(start_process, tmp_path, setting
     assert cadence_counts() == truth.counts()
 
 
-def test_beat_starts_the_periodic_jobs_on_schedule(start_process):
+def test_beat_starts_the_periodic_jobs_on_schedule_and_commands_queue(start_process):
+    import io
+
+    from django.core.management import call_command
+
     start_process("worker")
+    out = io.StringIO()
+    call_command("calibrate_modules", "--queue", "--wait", stdout=out)  # enqueue, follow, exit with the outcome
+    lines = out.getvalue().splitlines()
+    queued = AgentLog.objects.get(pk=int(lines[0]))
+    assert (queued.status, queued.metadata.get("scheduled"), queued.attempts) == ("succeeded", None, 1)
+    assert "[##############################] 100% 1/1 succeeded" in lines and lines[-1].startswith("Calibrated 0 modules")
     start_process("beat", env={
         "JOBS_SCHEDULE_CALIBRATE_MODULES": "1", "JOBS_SCHEDULE_COMPUTE_FACTORS": "1.5",
         "JOBS_SCHEDULE_BUILD_GHOSTS": "0", "JOBS_SCHEDULE_REFRESH_COMPETENCIES": "0",

@@ -73,9 +73,10 @@ def test_player_sections_of_every_type(world, make_module, login_client):
     assert pages[4].count('type="checkbox" name="item"') == 2
     assert all('type="checkbox"' not in pages[n] for n in (1, 2, 3, 5, 6, 7, 8))
     assert "main.py" in pages[5] and "<em>it</em>" in pages[5] and "Language" in pages[5]
-    assert 'id="score-form"' in pages[6] and "Time limit" in pages[6]
+    assert 'id="score-form"' not in pages[6] and "Time limit" in pages[6]  # no self-reported scores
     assert "Hotspots" in pages[7]
-    assert "First hint" in pages[8] and 'id="hint-button"' in pages[8]
+    # guided struggle: hints come from the server one at a time (none on the page before), and a buddy
+    assert "First hint" not in pages[8] and 'id="reveal-hint"' in pages[8] and 'id="buddy-form"' in pages[8]
     for page in pages.values():
         assert f'data-module-id="{m.pk}"' in page and 'data-module-slug="types"' in page and "data-progress-percent=" in page
         assert "<script>" not in page.replace('<script src="/static/lms/player.js" defer></script>', "")

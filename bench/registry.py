@@ -323,7 +323,8 @@ def table_growth(h, get_page, teams, faculty, small=1_000, large=100_000):
              higher_is_better=False)
     with connection.cursor() as cur:
         cur.execute("DELETE FROM students WHERE id LIKE 'grow-%%' OR id LIKE 'fill-%%'")
-        cur.execute("INSERT INTO students SELECT * FROM bench_kept")
+        columns = ", ".join(f.column for f in Student._meta.concrete_fields if not f.generated)  # generated ones recompute
+        cur.execute(f"INSERT INTO students ({columns}) SELECT {columns} FROM bench_kept")
         cur.execute("DROP TABLE bench_kept")
         cur.execute("ANALYZE students")
 

@@ -231,6 +231,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Every operation's error answers, and request bodies without unknown keys (frames/base/rest.py).
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "frames.base.rest.document_errors"],
     # The shared vocabularies get fixed names, so apps' own "status"/"source" fields cannot collide with them.
     "ENUM_NAME_OVERRIDES": {
         "SubsystemEnum": "frames.choices.Subsystem",
@@ -305,7 +307,7 @@ LMS_STRUGGLE_RAPID_RATIO = env.float("LMS_STRUGGLE_RAPID_RATIO", default=0.35)
 LMS_STRUGGLE_RAPID_MIN_SECTIONS = env.int("LMS_STRUGGLE_RAPID_MIN_SECTIONS", default=2)
 LMS_STRUGGLE_GUESS_ATTEMPTS = env.int("LMS_STRUGGLE_GUESS_ATTEMPTS", default=3)
 LMS_STRUGGLE_GUESS_SECONDS = env.int("LMS_STRUGGLE_GUESS_SECONDS", default=20)
-LMS_STRUGGLE_CALIBRATION_TTL = env.int("LMS_STRUGGLE_CALIBRATION_TTL", default=300)
+LMS_STRUGGLE_CACHE_SECONDS = env.int("LMS_STRUGGLE_CACHE_SECONDS", default=60)
 LMS_BUDDY = env("LMS_BUDDY", default="scripted")
 LMS_BUDDY_LLM_URL = env("LMS_BUDDY_LLM_URL", default="")
 LMS_BUDDY_LLM_MODEL = env("LMS_BUDDY_LLM_MODEL", default="")

@@ -26,3 +26,5 @@ urlpatterns = [
     path("learn/", include("lms.urls")),
     path("basecamp/", include("basecamp.urls")),
 ]
+
+handler404 = "frames.base.rest.not_found"  # JSON under /api/

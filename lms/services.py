@@ -549,7 +549,7 @@ def events_ingest(*, student, items, user=None) -> IngestResult:
         _insert_events(rows)
         result.progress, result.unlocked = _apply_to_progress(student, touched, parsed, modules, now, user)
         # Struggle signal, pattern and adaptive rules for the touched rows (still locked): a constant number of queries.
-        struggle.batch_update(student=student, progress_rows=result.progress, now=now,
+        struggle.batch_update(student=student, progress_rows=result.progress, now=now, revisions={pk: m.revision for pk, m in touched.items()},
                               events=[(modules[p[0]].pk, p[1], p[2], p[3]) for p in parsed])
     return result
 

@@ -55,26 +55,31 @@ DEFAULTS = {
     "LMS_STRUGGLE_RAPID_MIN_SECTIONS": 2,
     "LMS_STRUGGLE_GUESS_ATTEMPTS": 3,
     "LMS_STRUGGLE_GUESS_SECONDS": 20,
-    "LMS_STRUGGLE_CALIBRATION_TTL": 300,
+    "LMS_STRUGGLE_CACHE_SECONDS": 60,
 }
 
 # callables provider(module_ids) -> {module pk: average completion seconds}; basecamp adds one.
 CALIBRATION_PROVIDERS = []
-# Calibrations change when a calibration job runs (nightly): their answers are kept per
-# process for LMS_STRUGGLE_CALIBRATION_TTL seconds, so a batch costs no extra query.
+# A module's expectations (sections, calibrated time, adaptive rules) are kept per process
+# for LMS_STRUGGLE_CACHE_SECONDS, keyed by the module's revision (raised by every content
+# edit of a published module), so a batch usually costs no read query at all.
 _calibrated = {}
+_expected = {}
 
 
 def forget_calibration(module_ids=None):
-    """Drop cached calibrations (all, or of these modules): call after recalibrating."""
+    """Drop cached calibrations and expectations (all, or of these modules): call after
+    recalibrating or editing a module."""
     if module_ids is None:
         _calibrated.clear()
+        _expected.clear()
     for pk in module_ids or ():
         _calibrated.pop(pk, None)
+        _expected.pop(pk, None)
 
 
 def calibrated_seconds(ids) -> dict:
-    ttl = float(setting("LMS_STRUGGLE_CALIBRATION_TTL"))
+    ttl = float(setting("LMS_STRUGGLE_CACHE_SECONDS"))
     now = time.monotonic()
     missing = [pk for pk in ids if pk not in _calibrated or _calibrated[pk][0] < now]
     if missing:
@@ -113,6 +118,24 @@ class ModuleExpect:
     def expected(self, number):
         info = self.sections.get(number)
         return info.expected if info else MIN_SECTION_SECONDS
+
+
+def cached_expectations(revisions) -> dict:
+    """expectations() for {module pk: revision}, from the process cache when fresh."""
+    now = time.monotonic()
+    out, missing = {}, []
+    for pk, revision in revisions.items():
+        hit = _expected.get(pk)
+        if hit is not None and hit[0] >= now and hit[1] == revision:
+            out[pk] = hit[2]
+        else:
+            missing.append(pk)
+    if missing:
+        ttl = float(setting("LMS_STRUGGLE_CACHE_SECONDS"))
+        for pk, expect in expectations(missing).items():
+            _expected[pk] = (now + ttl, revisions[pk], expect)
+            out[pk] = expect
+    return out
 
 
 def expectations(module_ids, sections=None) -> dict:
@@ -275,15 +298,16 @@ WRITE_FIELDS = ("struggle_signal", "pattern_detected", "struggle_state", "diffic
 
 
 def _snapshot(p):
-    return (p.struggle_signal, p.pattern_detected, json.dumps(p.struggle_state, sort_keys=True), len(p.difficulty_adjustments or []),
-            json.dumps(p.section_state, sort_keys=True))
+    # section_state changes here only with an adjustment (a revealed hint), counted by the last item
+    return (p.struggle_signal, p.pattern_detected, json.dumps(p.struggle_state, sort_keys=True), len(p.difficulty_adjustments or []))
 
 
-def batch_update(*, student, progress_rows, events, now) -> list:
+def batch_update(*, student, progress_rows, events, now, revisions=None) -> list:
     """After a batch is written (inside its transaction, rows still locked): update the
     trail and failures from the batch's events, recompute signal and pattern, apply the
-    modules' adaptive rules. `events`: (module pk, event type, section number, data).
-    Queries: one for the sections (calibrations are cached), one UPDATE of
+    modules' adaptive rules. `events`: (module pk, event type, section number, data);
+    `revisions`: {module pk: revision} (expectations come from the cache then).
+    Queries: none to read (one for the sections when the cache is cold), one UPDATE of
     the rows that changed, one INSERT of adjustment events if any. Returns those events."""
     from lms import adaptive
     from lms.models import ModuleAnalyticsEvent, ModuleProgress
@@ -299,7 +323,7 @@ def batch_update(*, student, progress_rows, events, now) -> list:
                 etype == "solution_attempted" and isinstance(data, dict) and (data.get("passed") is False or data.get("correct") is False))):
             failures.setdefault(module_id, {}).setdefault(section, 0)
             failures[module_id][section] += 1
-    expect = expectations(rows)
+    expect = cached_expectations({pk: (revisions or {}).get(pk) for pk in rows}) if revisions else expectations(rows)
     changed, new_events = [], []
     for module_id, p in rows.items():
         before = _snapshot(p)

@@ -186,7 +186,7 @@ class NestedValidationSerializer(serializers.ModelSerializer):
 
 
 class FactorModelSerializer(FramesSerializer):
-    trained_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    trained_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)  # null: trained by a job
     factors = NestedWeightSerializer(many=True, read_only=True)
     validations = NestedValidationSerializer(many=True, read_only=True)
 

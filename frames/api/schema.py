@@ -15,7 +15,8 @@ import threading
 from django.conf import settings
 from django.http import HttpResponse
 from django.utils import translation
-from drf_spectacular.views import SpectacularAPIView
+from drf_spectacular.utils import extend_schema
+from drf_spectacular.views import SCHEMA_KWARGS, SpectacularAPIView
 
 _rendered = {}  # (media type, version, language) -> (body, Content-Disposition)
 _lock = threading.Lock()
@@ -31,6 +32,7 @@ class CachedSchemaView(SpectacularAPIView):
     def _get_version_parameter(self, request):
         return None  # the API is not versioned by query string
 
+    @extend_schema(**SCHEMA_KWARGS)  # described as drf-spectacular describes its own view
     def get(self, request, *args, **kwargs):
         # Only values from a fixed set make a key, so query strings cannot fill the cache
         # (or force a regeneration per request): no ?version=, languages from LANGUAGES.

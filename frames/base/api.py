@@ -105,16 +105,29 @@ class StrictBooleanFilter(django_filters.BooleanFilter):
     field_class = StrictBooleanField
 
 
+class IntegerFilter(django_filters.NumberFilter):
+    field_class = forms.IntegerField
+
+
 class FramesFilterSet(django_filters.FilterSet):
     """Choice filters over scoped models only accept the user's own records;
     boolean filters refuse values other than true/false."""
 
-    FILTER_DEFAULTS = {**django_filters.filterset.FILTER_FOR_DBFIELD_DEFAULTS, models.BooleanField: {"filter_class": StrictBooleanFilter}}
+    FILTER_DEFAULTS = {
+        **django_filters.filterset.FILTER_FOR_DBFIELD_DEFAULTS,
+        models.BooleanField: {"filter_class": StrictBooleanFilter},
+        # Whole-number columns take whole numbers (django-filter's default takes 1.5 or 1e-180 and ignores the fraction).
+        **{field: {"filter_class": IntegerFilter} for field in (models.IntegerField, models.SmallIntegerField, models.BigIntegerField,
+                                                                models.PositiveIntegerField, models.PositiveSmallIntegerField,
+                                                                models.PositiveBigIntegerField)},
+    }
 
     def __init__(self, *args, request=None, **kwargs):
         super().__init__(*args, request=request, **kwargs)
         user = getattr(request, "user", None)
         for flt in self.filters.values():
+            if isinstance(flt, django_filters.BooleanFilter):
+                flt.field_class = StrictBooleanField  # declared ones too: "perhaps" is a 400, not no filter
             queryset = getattr(flt, "queryset", None)
             if isinstance(queryset, models.QuerySet) and user is not None and is_scoped(queryset.model) and queryset.model is not University:
                 flt.queryset = scope_queryset(queryset, user)

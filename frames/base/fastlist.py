@@ -36,8 +36,6 @@ class Unplannable(Exception):
 class Row:
     """A fetched row as an object: what method fields and hooks read (`obj.<column>`)."""
 
-    __slots__ = ("__dict__",)
-
     def __init__(self, values):
         self.__dict__ = values
 
@@ -53,7 +51,6 @@ def _identity_types():
         drf_fields.IntegerField.to_representation,
         drf_fields.BooleanField.to_representation,
         drf_fields.JSONField.to_representation,
-        drf_fields.ModelField.to_representation,
     }
 
 
@@ -103,6 +100,8 @@ def _converter(field):
 def _column(model, field, annotations):
     """The values() lookup a field reads, and the lookup of the relation it goes through
     (to reproduce DRF skipping a dotted field whose relation is empty)."""
+    if isinstance(field, drf_fields.ModelField):
+        raise Unplannable(field.field_name)  # it formats the whole instance
     attrs = list(field.source_attrs)
     if isinstance(field, relations.SlugRelatedField):
         attrs += field.slug_field.split("__")
@@ -147,6 +146,11 @@ class ListPlan:
         finish = getattr(serializer_class, "fast_list_finish", None)
         extra = tuple(getattr(serializer_class, "fast_list_columns", ()))
         custom = serializer_class.to_representation is not serializers.ModelSerializer.to_representation
+        for klass in serializer_class.__mro__:
+            if klass.__module__ == "frames.base.api" or klass is serializers.ModelSerializer:
+                break
+            if "get_fields" in vars(klass):
+                raise Unplannable("get_fields")  # its fields may depend on the request
         if custom and finish is None:
             raise Unplannable("to_representation")
         self.fields = []  # (name, key, converter, through, field)

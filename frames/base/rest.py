@@ -131,3 +131,48 @@ def exception_handler(exc, context):
     elif isinstance(exc, RecursionError):
         exc = exceptions.ValidationError({"non_field_errors": ["The input is nested too deeply."]})
     return drf_exception_handler(exc, context)
+
+
+ERROR_RESPONSES = {
+    "400": "Bad input: the fields (or `detail`) named with what is wrong.",
+    "401": "No credentials, or unknown/revoked ones.",
+    "403": "Your role may not do this.",
+    "404": "No such record (or not yours to see), or no such page.",
+    "429": "Too many requests (API throttling).",
+}
+
+
+def document_errors(result, generator, request, public):
+    """drf-spectacular postprocessing hook: the answers every operation can give besides
+    its own (the exception handler's shapes), and request bodies that refuse unknown
+    keys as FramesSerializer does, so the schema says what the API really does."""
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    schemas["Error"] = {"type": "object", "additionalProperties": True,
+                        "description": "`detail` (a message) or {field: [messages]}."}
+    error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    for item in result.get("paths", {}).values():
+        for operation in item.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            responses = operation["responses"]
+            for code, text in ERROR_RESPONSES.items():
+                responses.setdefault(code, {"description": text, "content": error})
+            if "requestBody" in operation:
+                responses.setdefault("415", {"description": "The body is not JSON (or a form).", "content": error})
+                for media in operation["requestBody"].get("content", {}).values():
+                    ref = media.get("schema", {}).get("$ref", "")
+                    target = schemas.get(ref.rsplit("/", 1)[-1]) if ref else media.get("schema")
+                    if isinstance(target, dict) and target.get("type") == "object" and "properties" in target:
+                        target.setdefault("additionalProperties", False)
+    return result
+
+
+def not_found(request, exception):
+    """handler404: under /api/ a path that matches no route (e.g. a word where a route
+    takes a number) answers like every other API 404, in JSON; elsewhere Django's page."""
+    from django.http import JsonResponse
+    from django.views.defaults import page_not_found
+
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return page_not_found(request, exception)

@@ -213,3 +213,28 @@ def test_restart_keeps_attempts_but_counts_them_again(quiz_world, answers):
     submit(w, answers.wrong(w.quiz))
     services.progress_restart(progress=progress(w))
     assert submit(w, answers.right(w.quiz)).attempt_number == 2
+
+
+def test_grading_queries_do_not_grow_with_the_questions(quiz_world, answers, make_module, login_client):
+    """A repeat attempt through the player's JSON endpoint: the same statements for 1 or 12 questions."""
+    import json
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    c = login_client(quiz_world.users["student"])
+
+    def count(slug, n):
+        module = make_module(slug, sections=[("quiz", {"type": "score", "min": 70})])
+        section = module.sections.get()
+        for i in range(n):
+            ModuleQuestion.objects.create(section=section, position=i + 1, question_type="numeric", prompt="?", answer=i)
+        body = json.dumps({"answers": answers.wrong(section)})
+        c.get(f"/learn/m/{slug}/")
+        c.post(f"/learn/m/{slug}/section/1/quiz/", body, content_type="application/json", HTTP_ACCEPT="application/json")
+        with CaptureQueriesContext(connection) as ctx:
+            r = c.post(f"/learn/m/{slug}/section/1/quiz/", body, content_type="application/json", HTTP_ACCEPT="application/json")
+        assert r.status_code == 200 and r.json()["attempt"] == 2
+        return len(ctx.captured_queries)
+
+    assert count("one-question", 1) == count("twelve-questions", 12)

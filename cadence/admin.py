@@ -1,6 +1,5 @@
 import os
 import secrets
-import shutil
 
 from django import forms
 from django.conf import settings
@@ -302,7 +301,7 @@ class NotionSyncMetadataAdmin(ReadOnlyAdmin):
                 # the page answers at once with the job's page. The moved file spends the token (its session entry
                 # goes when next used: no session write here). A refused or failed run keeps the file for a retry.
                 target = os.path.join(notion_files_dir(), os.path.basename(stored["path"]))
-                shutil.move(stored["path"], target)
+                os.replace(stored["path"], target)  # one directory tree (JOBS_FILES_DIR): a rename
                 log = job_start(kind="import_notion", user=request.user, args=notion_job_args(
                     path=target, archive_name=stored["name"], tz=stored.get("tz") or None, kinds=kinds, columns=columns, delete_after=True,
                 ))

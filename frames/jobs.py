@@ -285,9 +285,12 @@ def run_job(self, log_id=None, kind=None, args=None):
     written here."""
     if log_id is None:
         job_kind = kind_of(kind)
-        log_id = AgentLog.objects.create(
+        task_id = self.request.id or str(uuid.uuid4())
+        # a redelivered scheduled run finds the row its first delivery wrote (by task id)
+        existing = AgentLog.objects.filter(task_id=task_id, agent_name=job_kind.name).values_list("pk", flat=True).first()
+        log_id = existing or AgentLog.objects.create(
             agent_name=job_kind.name, action_type=job_kind.action_type, status=AgentLog.Status.QUEUED, arguments=_json_args(args),
-            task_id=self.request.id or str(uuid.uuid4()), metadata={"scheduled": True},
+            task_id=task_id, metadata={"scheduled": True},
         ).pk
     try:
         job_run(log_id)

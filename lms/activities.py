@@ -278,12 +278,13 @@ def section_context(section, progress) -> dict:
     student = progress.student_id  # an id is enough for the event filters (no query for the row)
     out = {}
     tasks = interactive_tasks(section)
+    hotspots = config.get("hotspots") if section.section_type == "interactive" and isinstance(config.get("hotspots"), list) else []
+    found = hotspots_found(section, student, since=progress.started_at) if hotspots else set()
+    if hotspots:
+        out["hotspots"] = [{"name": h, "found": h in found} for h in hotspots if isinstance(h, str)]
     if tasks:
         done = set(state.get("tasks", []))
-        found = hotspots_found(section, student, since=progress.started_at) if section.section_type == "interactive" else set()
         out["tasks"] = [{**t, "done": t["name"] in done, "found": [h for h in t["hotspots"] if h in found]} for t in tasks]
-        if section.section_type == "interactive":
-            out["hotspots"] = [{"name": h, "found": h in found} for h in config.get("hotspots", []) if isinstance(h, str)]
     if section.section_type == "sandbox":
         files = config.get("files") if isinstance(config.get("files"), dict) else {}
         runnable = config.get("runnable", True) is not False and bool(files)

@@ -819,9 +819,10 @@ class Importer:
             if any(pk is None for pk in pks):  # backends without RETURNING
                 by_id = dict(model.objects.filter(notion_page_id__in=[row[0] for row, _ in to_create]).values_list("notion_page_id", "pk"))
                 pks = [by_id[row[0]] for row, _ in to_create]
-            label = columns.index(REPR_FIELD[model])
+            label, snapshot = columns.index(REPR_FIELD[model]), columns.index("import_snapshot")
             for (row, values), pk in zip(to_create, pks, strict=True):
-                self._audit_row(AuditLog.Action.CREATE, table, pk, row[label], {k: [None, v] for k, v in row[4].items() if v not in (None, "", [])})
+                changes = {k: [None, v] for k, v in row[snapshot].items() if v not in (None, "", [])}
+                self._audit_row(AuditLog.Action.CREATE, table, pk, row[label], changes)
                 if model is Meeting:
                     new_attendees.append((pk, values["attendees"]))
             self.count(table, "created", len(pks))

@@ -142,3 +142,26 @@ def test_count_is_exact_up_to_the_cap_then_at_least_past_it(world, client_for, s
     if connection.vendor != "postgresql":
         assert counted == COUNT_CAP + 5
     assert client.get("/api/v1/students/?page_size=10").json()["count"] == counted
+
+
+def test_orjson_renderer_writes_what_drfs_renderer_writes():
+    import datetime
+    import decimal
+    import json
+    import uuid
+
+    from django.utils.translation import gettext_lazy
+    from rest_framework.renderers import JSONRenderer
+
+    from frames.base.renderers import FramesJSONRenderer
+
+    data = {
+        "when": datetime.datetime(2026, 3, 1, 12, 30, 5, 123456, tzinfo=datetime.UTC),
+        "naive": datetime.datetime(2026, 3, 1, 12, 30, 5, 123456),
+        "day": datetime.date(2026, 3, 1), "at": datetime.time(9, 5, 7, 250000), "span": datetime.timedelta(hours=2),
+        "amount": decimal.Decimal("0.50"), "id": uuid.UUID("12345678-1234-5678-1234-567812345678"), "lazy": gettext_lazy("Yes"),
+        "nested": [{"n": 1, "ok": True, "none": None, "text": "é ✓"}], 7: "int key",
+    }
+    ours, drf = FramesJSONRenderer().render(data), JSONRenderer().render(data)
+    assert json.loads(ours) == json.loads(drf)
+    assert FramesJSONRenderer().render(None) == b""

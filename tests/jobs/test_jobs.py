@@ -136,3 +136,13 @@ def test_notion_job_with_its_file_gone_fails_naming_it(world):
 
     job = job_start(kind="import_notion", args=notion_job_args(path="/nonexistent/x.zip", archive_name="x.zip"), user=world.users["coordinator"])
     assert job.status == "failed" and "x.zip is no longer at /nonexistent/x.zip" in job.error
+
+
+def test_a_scheduled_run_delivered_twice_is_one_row_run_once():
+    from frames.jobs import run_job
+
+    run_job.apply(kwargs={"kind": "calibrate_modules"}, task_id="beat-delivery-1")
+    run_job.apply(kwargs={"kind": "calibrate_modules"}, task_id="beat-delivery-1")  # the broker delivered it again
+    row = AgentLog.objects.get(task_id="beat-delivery-1")
+    assert (row.agent_name, row.status, row.attempts, row.metadata["scheduled"], row.triggered_by) == (
+        "calibrate_modules", "succeeded", 1, True, None)

@@ -41,11 +41,11 @@ def test_permissions_in_one_query_and_the_same_as_model_backend(world):
     assert Role.FACULTY == role_of(world.users["faculty"])
 
 
-def test_login_through_the_backend(world, client):
+def test_login_through_the_backend(world, rf):
     user = world.users["faculty"]
     user.set_password("right-password-123")
     user.save()
-    assert authenticate(username=user.username, password="right-password-123") == user
-    assert authenticate(username=user.username, password="wrong") is None
-    assert client.login(username=user.username, password="right-password-123")
-    assert client.session["_auth_user_backend"] == "frames.backends.RoleModelBackend"
+    request = rf.post("/accounts/login/")
+    signed_in = authenticate(request, username=user.username, password="right-password-123")
+    assert signed_in == user and signed_in.backend == "frames.backends.RoleModelBackend"
+    assert authenticate(rf.post("/accounts/login/"), username=user.username, password="wrong") is None

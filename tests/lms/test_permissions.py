@@ -317,7 +317,6 @@ def test_every_route_and_admin_model_has_a_permission_test():
     from django.contrib import admin
 
     from lms.api.urls import router
-
     from tests.lms.test_quiz_permissions import QUIZ_ADMIN_MODELS, QUIZ_ENDPOINTS
 
     assert {prefix for prefix, _, _ in router.registry} == set(ENDPOINTS) | set(QUIZ_ENDPOINTS)

@@ -8,13 +8,20 @@ import re
 from collections import defaultdict
 
 import pytest
+from django.conf import settings
 from playwright.sync_api import expect
 
 from frames.models import Student
 from lms.completion import effective_criteria
 from lms.models import Module, ModulePrerequisite, ModuleProgress, ModuleSection, ModuleStatus
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser, pytest.mark.django_db(transaction=True),
+    # On SQLite the live server's shared in-memory database stays locked by the runner page's
+    # last requests when the test database is emptied, failing the next test's setup.
+    pytest.mark.skipif("sqlite" in settings.DATABASES["default"]["ENGINE"], reason="PostgreSQL only: SQLite's shared in-memory "
+                       "database is locked by the page's in-flight requests at teardown"),
+]
 
 # What the demo's sandboxes ask for (there is no general way to write a student's code).
 SANDBOX_SOLUTIONS = {

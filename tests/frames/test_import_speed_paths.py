@@ -75,7 +75,7 @@ def test_every_bad_row_named_across_batches(world):
     report = run_import(resource_class=SmallBatchStudentResource, data=to_csv(rows), file_format="csv", user=world.users["coordinator"])
     text = "\n".join(report.errors)
     assert "row 2: grade:" in text
-    assert "row 5: email: Student with this Email already exists." in text
+    assert "row 5: email: This value cannot be used; choose another." in text
     assert "row 8: terms_remaining:" in text
     assert "row 9: name:" in text
     assert {e.split(":")[0] for e in report.errors} == {"row 2", "row 5", "row 8", "row 9"}, text
@@ -86,7 +86,7 @@ def test_same_email_twice_in_one_batch(world):
     rows = student_rows(2)
     rows[1][4] = rows[0][4]
     report = run_import(resource_class=StudentResource, data=to_csv(rows), file_format="csv", user=world.users["coordinator"])
-    assert report.errors == ["row 2: email: Student with this Email already exists."]
+    assert report.errors == ["row 2: email: This value cannot be used; choose another."]
     assert not Student.objects.filter(pk__startswith="s-").exists()
 
 
@@ -171,7 +171,7 @@ def test_other_universitys_id_is_not_overwritten(world):
     """Faculty of A naming B's student id: not found in scope, so a new record, which the database refuses."""
     rows = [["student-b", "Hijack", "uni_a", "team-a", "", "4", ""]]
     report = run_import(resource_class=StudentResource, data=to_csv(rows), file_format="csv", user=world.users["faculty"])
-    assert report.errors == ["row 1: id: Student with this Id already exists."]
+    assert report.errors == ["row 1: id: This value cannot be used; choose another."]
     assert Student.objects.get(pk="student-b").name == "Bob B"
 
 

@@ -65,7 +65,7 @@ class FacultyAdmin(AccountLinkMixin, FramesAdmin):
 class StudentAdmin(AccountLinkMixin, FramesAdmin):
     resource_classes = [StudentResource]
     list_display = ["id", "name", "university", "team", "status", "terms_remaining", "graduation_term", "is_lead", "active"]
-    list_filter = ["status", "active", "is_lead", "university", "team__subsystem"]
+    list_filter = ["status", "active", "is_lead", "university", "team", "team__subsystem"]
     list_select_related = ["university", "team"]
     search_fields = ["id", "name", "email"]
     autocomplete_fields = ["university", "team", "advisor", "user"]

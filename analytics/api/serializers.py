@@ -1,3 +1,4 @@
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework import serializers
 
 from analytics.models import FactorModel, FactorValue, Interface, InterfaceFactorValue, ModelFactor, ModelValidation, Outcome, RiskFactor
@@ -21,9 +22,30 @@ def resolve_entity(kind, entity_id, user, field):
     return entity
 
 
+class InterfaceEndField(serializers.CharField):
+    """An interface end's registry id: required text on input, null in answers when
+    the reader may not see that end (another university's record)."""
+
+
+class InterfaceEndFieldSchema(OpenApiSerializerFieldExtension):
+    """The schema says so per direction: a string in requests, a nullable string in responses."""
+
+    target_class = InterfaceEndField
+
+    def map_serializer_field(self, auto_schema, direction):
+        schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
+        if direction == "response":
+            schema["nullable"] = True
+        return schema
+
+
+END_HIDDEN = " Null in answers when that end is another university's record you may not see."
+
+
 class InterfaceSerializer(FramesSerializer):
-    from_entity = serializers.CharField(max_length=64, required=False, help_text="Registry id of the from end (its type is from_type).")
-    to_entity = serializers.CharField(max_length=64, required=False, help_text="Registry id of the to end (its type is to_type).")
+    from_entity = InterfaceEndField(max_length=64, required=False,
+                                    help_text="Registry id of the from end (its type is from_type)." + END_HIDDEN)
+    to_entity = InterfaceEndField(max_length=64, required=False, help_text="Registry id of the to end (its type is to_type)." + END_HIDDEN)
     is_cross_university = serializers.BooleanField(read_only=True)
 
     class Meta:

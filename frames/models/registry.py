@@ -225,6 +225,10 @@ class Student(RegistryModel):
         indexes = [
             models.Index(fields=["university", "active"], name="students_university_active"),
             models.Index(fields=["terms_remaining"], name="students_terms_remaining"),
+            # Lists are ordered by name: a page reads its rows from the index, not a sort
+            # of the whole table (per university for faculty).
+            models.Index(fields=["name", "id"], name="students_name"),
+            models.Index(fields=["university", "name", "id"], name="students_university_name"),
         ]
         constraints = [
             models.CheckConstraint(condition=~Q(name=""), name="students_name_not_blank"),

@@ -2,6 +2,7 @@ from rest_framework import serializers
 
 from frames.base.api import FramesSerializer
 from lms.models import (
+    DeviceType,
     Module,
     ModuleAnalyticsEvent,
     ModuleAssignment,
@@ -69,6 +70,10 @@ class ModuleProgressSerializer(FramesSerializer):
 
 
 class ModuleAnalyticsEventSerializer(FramesSerializer):
+    # Blank ("") when the client did not say which device: the answer's enum includes it.
+    device_type = serializers.ChoiceField(choices=[("", "Not recorded"), *DeviceType.choices], read_only=True,
+                                          help_text="The client's device, or \"\" when it did not say.")
+
     class Meta:
         model = ModuleAnalyticsEvent
         fields = ["id", "module", "student", "event_type", "event_data", "section_number", "session_id", "device_type", "timestamp",

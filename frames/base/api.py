@@ -75,7 +75,8 @@ class FramesSerializer(serializers.ModelSerializer):
     def _without_unchanged_key(self, data):
         """A primary key is written on create only: saving an update under a new key
         would insert a copy and leave the original. On update the key may be sent back
-        unchanged (a PUT of what GET returned) and is dropped; any other value is a 400."""
+        unchanged (a PUT of what GET returned: kept, so a PUT's required key is present);
+        any other value is a 400."""
         if not isinstance(self.instance, models.Model):
             return data
         pk_name = type(self.instance)._meta.pk.name
@@ -83,7 +84,6 @@ class FramesSerializer(serializers.ModelSerializer):
             if name in data and field.source == pk_name and not field.read_only:
                 if str(data[name]) != str(self.instance.pk):
                     raise serializers.ValidationError({name: ["The id is set when the record is created and cannot be changed."]})
-                return {key: value for key, value in data.items() if key != name}
         return data
 
 

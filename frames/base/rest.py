@@ -142,6 +142,12 @@ ERROR_RESPONSES = {
 }
 
 
+PAGE_BOUNDS = {
+    "page": {"minimum": 1, "maximum": BIGINT_MAX // FramesPagination.max_page_size},
+    "page_size": {"minimum": 1, "maximum": BIGINT_MAX},  # sizes past max_page_size are capped, not refused
+}
+
+
 def document_errors(result, generator, request, public):
     """drf-spectacular postprocessing hook: the answers every operation can give besides
     its own (the exception handler's shapes), and request bodies that refuse unknown
@@ -155,6 +161,10 @@ def document_errors(result, generator, request, public):
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
             responses = operation["responses"]
+            # The pagination's bounds (FramesPagination: a 400 outside them), stated where the parameters are.
+            for parameter in operation.get("parameters", []):
+                if parameter.get("in") == "query" and parameter.get("name") in PAGE_BOUNDS:
+                    parameter.setdefault("schema", {}).update(PAGE_BOUNDS[parameter["name"]])
             for code, text in ERROR_RESPONSES.items():
                 responses.setdefault(code, {"description": text, "content": error})
             if "requestBody" in operation:

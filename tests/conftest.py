@@ -15,3 +15,17 @@ import pytest  # noqa: E402
 def _fast_password_hashing(settings):
     """Every suite makes login accounts; PBKDF2 would spend about a second per test on them."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def pytest_collection_modifyitems(config, items):
+    """Live-server (browser) tests run on PostgreSQL only. On SQLite the live server's thread
+    and the test share one in-memory database: in-flight page requests at teardown keep it
+    locked, the flush fails, and the next test starts on left-over rows."""
+    from django.conf import settings
+
+    if "sqlite" not in settings.DATABASES["default"]["ENGINE"]:
+        return
+    skip = pytest.mark.skip(reason="PostgreSQL only: SQLite's shared in-memory database locks under the live server")
+    for item in items:
+        if "live_server" in getattr(item, "fixturenames", ()):
+            item.add_marker(skip)

@@ -102,6 +102,8 @@ def test_staff_dashboard(world, catalogue, live_server, page, browser_login, scr
     browser_login(page, live_server, world.users["faculty"].username)
     page.goto(f"{live_server.url}/learn/staff/")
     page.get_by_role("link", name="Lab safety essentials").click()
+    page.wait_for_url("**/learn/staff/lab-safety-101/")
+    page.locator("svg.chart").first.wait_for()
     assert page.locator("svg.chart").count() >= 2
     assert "Learner 7" in page.locator("#overdue-h + div").inner_text()
     screenshot(page, "lms-dashboard")

@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE := frames.settings
 
-.PHONY: demo test lint bench install serve clean worker
+.PHONY: demo test lint bench install serve clean worker screenshots
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found; set PYTHON=python3"; exit 1; }
@@ -39,6 +39,11 @@ demo: install
 
 test: install
 	DEBUG=0 TESTING=1 SECRET_KEY=test-only-secret-key-not-for-production $(PY) -m pytest -q -n $${PYTEST_WORKERS:-2} $(PYTEST_ARGS)
+
+# The README's screenshots: only the browser tests that take them, writing into docs/screenshots/
+# (`make test` writes them to the git-ignored .screenshots/). Needs PostgreSQL (DATABASE_URL).
+screenshots: install
+	SCREENSHOT_DIR=docs/screenshots SCREENSHOTS_ONLY=1 DEBUG=0 TESTING=1 SECRET_KEY=test-only-secret-key-not-for-production $(PY) -m pytest -q -n $${PYTEST_WORKERS:-2} tests $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

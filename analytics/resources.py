@@ -3,11 +3,11 @@ by interface_id, factors by key, values by (factor, entity, measured_at),
 models by key. Entities are written as a type column plus the registry id."""
 
 from django.core.exceptions import ValidationError
-from import_export import fields, widgets
+from import_export import fields
 
 from analytics.models import FactorModel, FactorValue, Interface, InterfaceFactorValue, ModelFactor, ModelValidation, Outcome, RiskFactor
 from analytics.models.choices import INTERFACE_END_TYPES, VALUE_ENTITY_TYPES
-from frames.base.resources import FramesResource
+from frames.imports import FramesBooleanWidget, FramesForeignKeyWidget, FramesResource
 from frames.models import Faculty, Project, Student, Team, University
 from frames.scoping import scope_queryset
 
@@ -59,25 +59,10 @@ class EntityField(fields.Field):
             setattr(instance, f"{self.fk_prefix}{other}", entity if other == kind else None)
 
 
-def _meta(model, fields_, id_fields):
-    return type(
-        "Meta",
-        (),
-        {
-            "model": model,
-            "fields": fields_,
-            "import_id_fields": id_fields,
-            "skip_unchanged": True,
-            "report_skipped": True,
-            "clean_model_instances": True,
-        },
-    )
-
-
 class InterfaceResource(FramesResource):
     from_university = fields.Field(attribute="from_university_id", column_name="from_university", readonly=True)
     to_university = fields.Field(attribute="to_university_id", column_name="to_university", readonly=True)
-    is_cross_university = fields.Field(attribute="is_cross_university", column_name="is_cross_university", readonly=True, widget=widgets.BooleanWidget())
+    is_cross_university = fields.Field(attribute="is_cross_university", column_name="is_cross_university", readonly=True, widget=FramesBooleanWidget())
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -110,43 +95,34 @@ class InterfaceResource(FramesResource):
     def get_import_order(self):
         return ("interface_id", "from_type", "from_entity", "to_type", "to_entity", "interface_type", "bond_type", "energy_loss", "notes", "meta")
 
-    Meta = _meta(
-        Interface,
-        (
-            "interface_id",
-            "from_type",
-            "to_type",
-            "interface_type",
-            "bond_type",
-            "energy_loss",
-            "from_university",
-            "to_university",
-            "is_cross_university",
-            "notes",
-            "meta",
-        ),
-        ("interface_id",),
-    )
+    class Meta:
+        model = Interface
+        fields = (
+            "interface_id", "from_type", "to_type", "interface_type", "bond_type", "energy_loss", "from_university",
+            "to_university", "is_cross_university", "notes", "meta",
+        )
+        import_id_fields = ("interface_id",)
 
 
 class OutcomeResource(FramesResource):
-    Meta = _meta(
-        Outcome,
-        ("university", "project", "outcome_type", "cohort_year", "success", "notes", "recorded_at", "meta"),
-        ("university", "project", "outcome_type", "cohort_year"),
-    )
+    class Meta:
+        model = Outcome
+        fields = ("university", "project", "outcome_type", "cohort_year", "success", "notes", "recorded_at", "meta")
+        import_id_fields = ("university", "project", "outcome_type", "cohort_year")
 
 
 class RiskFactorResource(FramesResource):
-    Meta = _meta(
-        RiskFactor,
-        ("key", "name", "description", "entity_type", "scale", "unit", "min_value", "max_value", "higher_is_worse", "is_computed", "computation", "active"),
-        ("key",),
-    )
+    class Meta:
+        model = RiskFactor
+        fields = (
+            "key", "name", "description", "entity_type", "scale", "unit", "min_value", "max_value", "higher_is_worse",
+            "is_computed", "computation", "active",
+        )
+        import_id_fields = ("key",)
 
 
 class FactorValueResource(FramesResource):
-    factor = fields.Field(attribute="factor", column_name="factor", widget=widgets.ForeignKeyWidget(RiskFactor, field="key"))
+    factor = fields.Field(attribute="factor", column_name="factor", widget=FramesForeignKeyWidget(RiskFactor, field="key"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -176,34 +152,48 @@ class FactorValueResource(FramesResource):
             .first()
         )
 
-    Meta = _meta(FactorValue, ("factor", "entity_type", "value", "measured_at", "source", "notes"), ("factor", "entity_type", "measured_at"))
+    class Meta:
+        model = FactorValue
+        fields = ("factor", "entity_type", "value", "measured_at", "source", "notes")
+        import_id_fields = ("factor", "entity_type", "measured_at")
 
 
 class InterfaceFactorValueResource(FramesResource):
-    factor = fields.Field(attribute="factor", column_name="factor", widget=widgets.ForeignKeyWidget(RiskFactor, field="key"))
-    interface = fields.Field(attribute="interface", column_name="interface", widget=widgets.ForeignKeyWidget(Interface, field="interface_id"))
+    factor = fields.Field(attribute="factor", column_name="factor", widget=FramesForeignKeyWidget(RiskFactor, field="key"))
+    interface = fields.Field(attribute="interface", column_name="interface", widget=FramesForeignKeyWidget(Interface, field="interface_id"))
 
-    Meta = _meta(InterfaceFactorValue, ("factor", "interface", "value", "measured_at", "source", "notes"), ("factor", "interface", "measured_at"))
+    class Meta:
+        model = InterfaceFactorValue
+        fields = ("factor", "interface", "value", "measured_at", "source", "notes")
+        import_id_fields = ("factor", "interface", "measured_at")
 
 
 class FactorModelResource(FramesResource):
     trained_by = fields.Field(attribute="trained_by__username", column_name="trained_by", readonly=True)
 
-    Meta = _meta(FactorModel, ("key", "outcome_type", "algorithm", "trained_at", "status", "params", "intercept", "trained_by", "notes"), ("key",))
+    class Meta:
+        model = FactorModel
+        fields = ("key", "outcome_type", "algorithm", "trained_at", "status", "params", "intercept", "trained_by", "notes")
+        import_id_fields = ("key",)
 
 
 class ModelFactorResource(FramesResource):
-    model = fields.Field(attribute="model", column_name="model", widget=widgets.ForeignKeyWidget(FactorModel, field="key"))
-    factor = fields.Field(attribute="factor", column_name="factor", widget=widgets.ForeignKeyWidget(RiskFactor, field="key"))
+    model = fields.Field(attribute="model", column_name="model", widget=FramesForeignKeyWidget(FactorModel, field="key"))
+    factor = fields.Field(attribute="factor", column_name="factor", widget=FramesForeignKeyWidget(RiskFactor, field="key"))
 
-    Meta = _meta(ModelFactor, ("model", "factor", "weight", "mean", "std", "importance"), ("model", "factor"))
+    class Meta:
+        model = ModelFactor
+        fields = ("model", "factor", "weight", "mean", "std", "importance")
+        import_id_fields = ("model", "factor")
 
 
 class ModelValidationResource(FramesResource):
-    model = fields.Field(attribute="model", column_name="model", widget=widgets.ForeignKeyWidget(FactorModel, field="key"))
+    model = fields.Field(attribute="model", column_name="model", widget=FramesForeignKeyWidget(FactorModel, field="key"))
 
-    Meta = _meta(
-        ModelValidation,
-        ("model", "method", "folds", "auc", "accuracy", "brier_score", "sample_size", "positive_count", "created_at", "details"),
-        ("model", "method"),
-    )
+    class Meta:
+        model = ModelValidation
+        fields = (
+            "model", "method", "folds", "auc", "accuracy", "brier_score", "sample_size", "positive_count", "created_at",
+            "details",
+        )
+        import_id_fields = ("model", "method")

@@ -325,7 +325,9 @@ def ghost_build(*, module, cohort_name=None, semester="", university=None, compl
 
     with agent_job(agent_name="build_ghosts", action_type="ghost_build", user=user, subsystem=module.subsystem,
                    metadata={"module": module.module_id}) as job:
-        progress = ModuleProgress.objects.filter(module=module, status="completed", started_at__isnull=False, completed_at__isnull=False)
+        # Finishes are recorded active time (race_seconds): runs without any are left out.
+        progress = ModuleProgress.objects.filter(module=module, status="completed", started_at__isnull=False, completed_at__isnull=False,
+                                                 total_time_seconds__gt=0)
         if university is not None:
             progress = progress.filter(student__university=university)
         if completed_after:
@@ -340,7 +342,7 @@ def ghost_build(*, module, cohort_name=None, semester="", university=None, compl
         for p in progress:
             for number, seconds in attempt_checkpoints(p).items():
                 per_section[number].append(seconds)
-            finishes.append(max(0, int((p.completed_at - p.started_at).total_seconds())))
+            finishes.append(race_seconds(p))
         sections = list(module.sections.order_by("section_number").values_list("section_number", "title"))
         checkpoints, floor = [], 0
         for number, title in sections:
@@ -399,13 +401,10 @@ def race_state(*, race, progress, now=None) -> dict:
     ghost = race.ghost_data or {}
     checkpoints = ghost.get("checkpoints", [])
     finish = ghost.get("finish_seconds")
-    mine = attempt_checkpoints(progress) if progress is not None else {}
-    if progress is None or progress.started_at is None:
-        elapsed = 0
-    elif progress.status == "completed" and progress.completed_at:
-        elapsed = int((progress.completed_at - progress.started_at).total_seconds())
-    else:
-        elapsed = max(0, int((now - progress.started_at).total_seconds()))
+    mine = attempt_checkpoints(progress) if progress is not None and progress.pk else {}
+    # The student's time is the active time the player recorded (heartbeats), never the
+    # wall-clock time between sessions; with none recorded there is no time and no finish.
+    elapsed = race_seconds(progress)
     total_sections = max(len(checkpoints), 1)
     rows, last_delta = [], None
     for c in checkpoints:
@@ -415,17 +414,27 @@ def race_state(*, race, progress, now=None) -> dict:
             last_delta = delta
         rows.append({**c, "yours": yours, "delta": delta})
     ghost_passed, ghost_percent = ghost_position(checkpoints, finish, elapsed, total_sections)
-    finished = progress is not None and progress.status == "completed"
+    completed = progress is not None and progress.status == "completed"
+    finished = completed and elapsed is not None
+    elapsed = elapsed or 0
     targets = [{"name": name, "seconds": race.time_targets.get(name), "reached": finished and race.time_targets.get(name) is not None
                 and elapsed <= race.time_targets[name]} for name in ("gold", "silver", "bronze") if race.time_targets.get(name) is not None]
     return {
         "elapsed": elapsed, "rows": rows, "ghost_passed": ghost_passed, "ghost_percent": ghost_percent,
         "your_passed": sum(1 for r in rows if r["yours"] is not None),
         "your_percent": 100.0 if finished else float(getattr(progress, "progress_percent", 0) or 0),
-        "delta": last_delta, "finished": finished, "finish_seconds": finish, "targets": targets,
+        "delta": last_delta, "finished": finished, "completed_without_time": completed and not finished,
+        "started": progress is not None and progress.pk is not None, "finish_seconds": finish, "targets": targets,
         "medal": medal_for(elapsed, race.time_targets) if finished else "",
         "beat_ghost": finished and finish is not None and elapsed < finish,
     }
+
+
+def race_seconds(progress) -> int | None:
+    """A run's race time: its recorded active seconds; None when none were recorded."""
+    if progress is None or not progress.total_time_seconds:
+        return None
+    return int(progress.total_time_seconds)
 
 
 def is_listed(student) -> bool:
@@ -436,9 +445,9 @@ def is_listed(student) -> bool:
 def race_record(*, progress) -> RaceResult | None:
     """A finished attempt at a module with a race: keep the student's best time and refresh the leaderboard."""
     race = RaceMetadata.objects.filter(module_id=progress.module_id).first()
-    if race is None or progress.started_at is None or progress.completed_at is None:
-        return None
-    elapsed = max(0, int((progress.completed_at - progress.started_at).total_seconds()))
+    elapsed = race_seconds(progress)
+    if race is None or progress.completed_at is None or elapsed is None:
+        return None  # no recorded active time: no finish, not on the leaderboard
     finish = (race.ghost_data or {}).get("finish_seconds")
     with transaction.atomic():
         result = RaceResult.objects.select_for_update().filter(race=race, student_id=progress.student_id).first()

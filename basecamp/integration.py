@@ -43,6 +43,43 @@ def learning_panel(request, student):
     }, request=request)
 
 
+def todo_panel(request, student):
+    """Home's to-do part: open skill targets (with the current level) and the races open to the student."""
+    from basecamp import selectors
+    from basecamp.models import RaceMetadata, RaceResult
+    from lms.selectors import locks_for
+
+    latest = selectors.latest_levels(student)
+    targets = [{"target": t, "current": getattr(latest.get(t.skill_name), "level", None)} for t in selectors.targets(student) if not t.completed]
+    races = [r for r in RaceMetadata.objects.filter(module__status="published").select_related("module").order_by("module__title")
+             if (r.ghost_data or {}).get("checkpoints")]
+    locks = locks_for(student, [r.module_id for r in races]) if races else {}
+    finished = set(RaceResult.objects.filter(student=student, race__in=races).values_list("race_id", flat=True))
+    races = [r for r in races if not locks[r.module_id].locked and r.pk not in finished]
+    return render_to_string("basecamp/_todo.html", {"targets": targets, "races": races}, request=request)
+
+
+def profile_panel(request, student):
+    """The profile's leaderboard choice (the form posts to basecamp:leaderboard-preference)."""
+    from basecamp.adaptive import is_listed
+
+    return render_to_string("basecamp/_profile_panel.html", {"listed": is_listed(student)}, request=request)
+
+
+def my_data(student):
+    """"Download my data": the student's skill assessments, targets and race results."""
+    from basecamp.models import Assessment, RaceResult, SkillTarget
+
+    return "skills", {
+        "assessments": list(Assessment.objects.filter(student=student).order_by("created_at", "id").values(
+            "data_entry_id", "skill_name", "skill_category", "level", "justification", "source_quote", "created_at", "reviewed_at")),
+        "targets": list(SkillTarget.objects.filter(student=student).order_by("assigned_at", "id").values(
+            "skill_name", "target_level", "assigned_at", "completed", "completed_at")),
+        "race_results": list(RaceResult.objects.filter(student=student).order_by("id").values(
+            "race__module__module_id", "elapsed_seconds", "medal", "beat_ghost", "listed", "finished_at")),
+    }
+
+
 def calibrated_seconds(module_ids):
     """lms.struggle's expected module time: the trusted calibration's average completion time."""
     from basecamp.models import ModuleDifficultyCalibration
@@ -82,3 +119,6 @@ def connect():
         hooks.PLAYER_PANELS.append(race_panel)
     if learning_panel not in hooks.MY_LEARNING_PANELS:
         hooks.MY_LEARNING_PANELS.append(learning_panel)
+    for panels, panel in ((hooks.HOME_TODO_PANELS, todo_panel), (hooks.PROFILE_PANELS, profile_panel), (hooks.MY_DATA, my_data)):
+        if panel not in panels:
+            panels.append(panel)

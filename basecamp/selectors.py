@@ -4,7 +4,7 @@ seed 004's example queries in ORM form, portable to SQLite."""
 import datetime
 from collections import Counter, defaultdict
 
-from django.db.models import Max
+from django.db.models import Min
 
 from basecamp.models import Assessment, SkillTarget
 from basecamp.models.skills import BADGE_LEVELS, LEVEL_ORDER, LEVELS, level_number
@@ -53,11 +53,15 @@ def skill_trends(student) -> dict:
 
 
 def badges(student):
-    """Seed 004's query 5: each Proficient/Advanced level earned per skill and when."""
-    return list(
-        Assessment.objects.filter(student=student, level__in=BADGE_LEVELS)
-        .values("skill_name", "level").annotate(earned_date=Max("created_at")).order_by("-earned_date", "skill_name")
-    )
+    """One badge per skill: the highest of Proficient/Advanced the student reached, dated
+    when they first reached it (seed 004's query 5 listed every level, so a skill showed twice)."""
+    best = {}
+    for row in (Assessment.objects.filter(student=student, level__in=BADGE_LEVELS)
+                .values("skill_name", "level").annotate(earned_date=Min("created_at"))):
+        held = best.get(row["skill_name"])
+        if held is None or level_number(row["level"]) > level_number(held["level"]):
+            best[row["skill_name"]] = row
+    return sorted(best.values(), key=lambda r: (-r["earned_date"].timestamp(), r["skill_name"]))
 
 
 def latest_levels(student) -> dict:

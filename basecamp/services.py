@@ -16,6 +16,7 @@ from frames.models import AuditLog
 from frames.roles import Role, role_of
 from frames.scoping import assert_in_scope
 from frames.services import agent_job, audit_entry, diff, instance_delete, instance_save, snapshot
+from lms import notifications
 
 # ---------------------------------------------------------------- helpers
 
@@ -213,6 +214,7 @@ def assessment_correct(*, assessment, corrected_level, corrected_justification, 
         assessment.reviewed_by = faculty_of(user)
         instance_save(instance=assessment, user=user, source=source)
         skill_targets_refresh(student_ids={assessment.student_id}, user=user)
+        notifications.assessment_corrected_notify(assessment=assessment)
         _competencies_refresh({assessment.student_id})
     return correction
 
@@ -258,6 +260,7 @@ def skill_target_assign(*, student, skill_name, user, target_level="Proficient")
         target = SkillTarget(student=student, skill_name=skill_name, target_level=target_level, assigned_by=faculty_of(user))
         instance_save(instance=target, user=user, source=AuditLog.Source.PAGE)
         skill_targets_refresh(student_ids={student.pk}, user=user)
+        notifications.target_set_notify(target=target)
     target.refresh_from_db()
     return target
 

@@ -10,5 +10,7 @@ urlpatterns = [
     path("skills/", views.my_skills, name="my-skills"),
     path("students/<str:student_id>/skills/", views.student_skills, name="student-skills"),
     path("race/<int:module_pk>/", views.race, name="race"),
+    path("race/<int:module_pk>/panel/", views.race_panel, name="race-panel"),
+    path("races/", views.races, name="races"),
     path("leaderboard-preference/", views.leaderboard_preference, name="leaderboard-preference"),
 ]

@@ -129,27 +129,66 @@ def student_skills(request, student_id):
 # ---------------------------------------------------------------- races
 
 
-@login_required
-def race(request, module_pk):
-    """The race view: the student's run against the module's ghost, checkpoint by
-    checkpoint, the time targets and the leaderboard (own university)."""
-    from basecamp.adaptive import is_listed, leaderboard_for, race_state
+def _race_context(request, module_pk):
+    """(race or None, module, progress, student) for the race pages; 404 for a module the
+    user may not open (missing, or unpublished for a student)."""
     from basecamp.models import RaceMetadata
-    from lms.models import ModuleProgress
+    from lms.models import Module, ModuleProgress
 
     role = role_of(request.user)
     if role not in (*STAFF, Role.STUDENT):
         raise PermissionDenied
-    race_obj = get_object_or_404(RaceMetadata.objects.select_related("module"), module_id=module_pk)
-    if race_obj.module.status != "published" and role == Role.STUDENT:
-        raise Http404
+    module = Module.objects.filter(pk=module_pk).first()
+    if module is None or (module.status != "published" and role == Role.STUDENT):
+        raise Http404("No such module.")
+    race_obj = RaceMetadata.objects.filter(module=module).first()
     student = student_of(request.user)
-    progress = ModuleProgress.objects.filter(module=race_obj.module, student=student).first() if student else None
+    progress = ModuleProgress.objects.filter(module=module, student=student).first() if student else None
+    return race_obj, module, progress, student
+
+
+@login_required
+def race(request, module_pk):
+    """The race view: the student's run against the module's ghost, checkpoint by
+    checkpoint, the time targets and the leaderboard (own university). A module without
+    a race answers a page that says so."""
+    from basecamp.adaptive import is_listed, leaderboard_for, race_state
+
+    race_obj, module, progress, student = _race_context(request, module_pk)
+    if race_obj is None or not (race_obj.ghost_data or {}).get("checkpoints"):
+        return render(request, "basecamp/no_race.html", {"module": module})
     return render(request, "basecamp/race.html", {
-        "race": race_obj, "module": race_obj.module, "progress": progress, "student": student,
+        "race": race_obj, "module": module, "progress": progress, "student": student,
         "state": race_state(race=race_obj, progress=progress), "leaderboard": leaderboard_for(race=race_obj, user=request.user),
         "listed": is_listed(student) if student else None,
     })
+
+
+@login_required
+def race_panel(request, module_pk):
+    """The player's race panel alone (HTML), re-fetched by race-panel.js after a section completes."""
+    from basecamp.adaptive import race_state
+
+    race_obj, module, progress, _student = _race_context(request, module_pk)
+    if race_obj is None or not (race_obj.ghost_data or {}).get("checkpoints"):
+        raise Http404("This module has no race.")
+    return render(request, "basecamp/_race_panel.html", {"race": race_obj, "module": module, "state": race_state(race=race_obj, progress=progress)})
+
+
+@student_required
+def races(request):
+    """Races open to the student: published modules with a ghost, not locked, with their best finish."""
+    from basecamp.models import RaceMetadata, RaceResult
+    from lms.selectors import locks_for
+
+    student = student_of(request.user)
+    rows = list(RaceMetadata.objects.filter(module__status="published").select_related("module").order_by("module__title"))
+    rows = [r for r in rows if (r.ghost_data or {}).get("checkpoints")]
+    locks = locks_for(student, [r.module_id for r in rows]) if rows else {}
+    mine = {r.race_id: r for r in RaceResult.objects.filter(student=student, race__in=rows)}
+    return render(request, "basecamp/races.html", {"rows": [
+        {"race": r, "module": r.module, "lock": locks.get(r.module_id), "result": mine.get(r.pk)} for r in rows
+    ]})
 
 
 @student_required

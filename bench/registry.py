@@ -338,7 +338,7 @@ def run(h):
 
 
 def _run(h):
-    from frames.base.resources import run_import
+    from frames.imports import run_import
     from frames.resources import StudentResource
 
     rng = random.Random(SEED + 1)

@@ -264,6 +264,11 @@ class NotionSyncMetadataAdmin(ReadOnlyAdmin):
     change_list_template = "admin/cadence/notionsyncmetadata/change_list.html"
     resource_classes = [resources.NotionSyncMetadataResource]
 
+    def history_job_filter(self, obj):  # History lists the import job that wrote this sync (frames/base/admin.py)
+        from django.db.models import Q
+
+        return Q(agent_name="import_notion", metadata__sync_id=obj.pk)
+
     def get_urls(self):
         return [path("import/", self.admin_site.admin_view(self.import_view), name="cadence_notion_import"), *super().get_urls()]
 

@@ -24,7 +24,20 @@ def notion_job_args(*, path, archive_name, tz=None, kinds=None, columns=None, de
     }
 
 
-@register("import_notion", action_type="notion_import", label="Notion import")
+def notion_import_abandoned(log, reason):
+    """A Notion import whose worker died: its notion_sync_metadata row, written before the
+    import's own transaction (which died with the worker, keeping nothing), would say "running"
+    forever. It failed, with the reason."""
+    from django.utils import timezone
+
+    from cadence.models import NotionSyncMetadata, SyncStatus
+
+    NotionSyncMetadata.objects.filter(agent_log_id=log.pk, status=SyncStatus.RUNNING).update(
+        status=SyncStatus.FAILED, error_details=reason, finished_at=timezone.now(),
+    )
+
+
+@register("import_notion", action_type="notion_import", label="Notion import", on_abandoned=notion_import_abandoned)
 def import_notion(ctx, args):
     """Apply a Notion export. The import is one transaction and idempotent (keyed by Notion page
     ids), so a run cut short by a dead worker and run again gives the same records as one run.

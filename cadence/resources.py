@@ -7,7 +7,7 @@ from import_export import fields, widgets
 
 from cadence.models import Document, Meeting, MeetingAttendee, NotionDatabase, NotionSyncMetadata, Person, RawContent, Task, Workstream
 from cadence.notion.people import name_key
-from frames.base.resources import FramesResource
+from frames.imports import FramesForeignKeyWidget, FramesResource
 from frames.models import Faculty, Project, Student
 
 
@@ -41,16 +41,13 @@ class NaturalKeyMixin:
 
 
 class PersonResource(FramesResource):
-    student = fields.Field(attribute="student", column_name="student", widget=widgets.ForeignKeyWidget(Student, "id"), readonly=True)
-    faculty = fields.Field(attribute="faculty", column_name="faculty", widget=widgets.ForeignKeyWidget(Faculty, "id"), readonly=True)
+    student = fields.Field(attribute="student", column_name="student", widget=FramesForeignKeyWidget(Student, "id"), readonly=True)
+    faculty = fields.Field(attribute="faculty", column_name="faculty", widget=FramesForeignKeyWidget(Faculty, "id"), readonly=True)
 
     class Meta:
         model = Person
         fields = ("name", "role", "subsystem", "email", "notion_page_id", "student", "faculty")
         import_id_fields = ("name",)
-        skip_unchanged = True
-        report_skipped = True
-        clean_model_instances = True
 
     def get_instance(self, instance_loader, row):
         # one person per real person: the name matches ignoring case and spacing
@@ -66,44 +63,35 @@ class PersonResource(FramesResource):
 
 class WorkstreamResource(NaturalKeyMixin, FramesResource):
     fallback_keys = ("name",)
-    program = fields.Field(attribute="program", column_name="program", widget=widgets.ForeignKeyWidget(Project, "id"))
-    owner = fields.Field(attribute="owner", column_name="owner", widget=widgets.ForeignKeyWidget(Person, "name"))
+    program = fields.Field(attribute="program", column_name="program", widget=FramesForeignKeyWidget(Project, "id"))
+    owner = fields.Field(attribute="owner", column_name="owner", widget=FramesForeignKeyWidget(Person, "name"))
 
     class Meta:
         model = Workstream
         fields = ("notion_page_id", "name", "program", "description", "subsystem", "status", "status_raw", "owner")
         import_id_fields = ("notion_page_id",)
-        skip_unchanged = True
-        report_skipped = True
-        clean_model_instances = True
 
 
 class TaskResource(NaturalKeyMixin, FramesResource):
     fallback_keys = ("title",)
-    assignee = fields.Field(attribute="assignee", column_name="assignee", widget=widgets.ForeignKeyWidget(Person, "name"))
-    project = fields.Field(attribute="project", column_name="project", widget=widgets.ForeignKeyWidget(Workstream, "name"))
+    assignee = fields.Field(attribute="assignee", column_name="assignee", widget=FramesForeignKeyWidget(Person, "name"))
+    project = fields.Field(attribute="project", column_name="project", widget=FramesForeignKeyWidget(Workstream, "name"))
 
     class Meta:
         model = Task
         fields = ("notion_page_id", "title", "description", "status", "status_raw", "due_date", "due", "assignee", "project", "subsystem", "priority")
         import_id_fields = ("notion_page_id",)
-        skip_unchanged = True
-        report_skipped = True
-        clean_model_instances = True
 
 
 class MeetingResource(NaturalKeyMixin, FramesResource):
     fallback_keys = ("name",)
     attendees = fields.Field(attribute="attendees", column_name="attendees", widget=widgets.ManyToManyWidget(Person, separator=";", field="name"))
-    project = fields.Field(attribute="project", column_name="project", widget=widgets.ForeignKeyWidget(Workstream, "name"))
+    project = fields.Field(attribute="project", column_name="project", widget=FramesForeignKeyWidget(Workstream, "name"))
 
     class Meta:
         model = Meeting
         fields = ("notion_page_id", "name", "meeting_date", "meeting_end", "attendees", "project", "subsystem", "notes", "action_items")
         import_id_fields = ("notion_page_id",)
-        skip_unchanged = True
-        report_skipped = True
-        clean_model_instances = True
 
 
 class DocumentResource(NaturalKeyMixin, FramesResource):
@@ -113,22 +101,16 @@ class DocumentResource(NaturalKeyMixin, FramesResource):
         model = Document
         fields = ("notion_page_id", "title", "url", "doc_type", "category", "subsystem", "body")
         import_id_fields = ("notion_page_id",)
-        skip_unchanged = True
-        report_skipped = True
-        clean_model_instances = True
 
 
 class MeetingAttendeeResource(FramesResource):
-    meeting = fields.Field(attribute="meeting", column_name="meeting", widget=widgets.ForeignKeyWidget(Meeting, "notion_page_id"))
-    person = fields.Field(attribute="person", column_name="person", widget=widgets.ForeignKeyWidget(Person, "name"))
+    meeting = fields.Field(attribute="meeting", column_name="meeting", widget=FramesForeignKeyWidget(Meeting, "notion_page_id"))
+    person = fields.Field(attribute="person", column_name="person", widget=FramesForeignKeyWidget(Person, "name"))
 
     class Meta:
         model = MeetingAttendee
         fields = ("meeting", "person")
         import_id_fields = ("meeting", "person")
-        skip_unchanged = True
-        report_skipped = True
-        clean_model_instances = True
 
 
 class RawContentResource(FramesResource):
@@ -137,9 +119,6 @@ class RawContentResource(FramesResource):
         fields = ("notion_page_id", "title", "source_path", "parent_page_id", "database", "category", "keep", "exclude_reason", "is_empty",
                   "body", "properties", "content_hash")
         import_id_fields = ("notion_page_id",)
-        skip_unchanged = True
-        report_skipped = True
-        clean_model_instances = True
 
 
 class NotionDatabaseResource(FramesResource):
@@ -149,9 +128,6 @@ class NotionDatabaseResource(FramesResource):
         model = NotionDatabase
         fields = ("notion_id", "name", "kind", "kind_chosen", "column_roles")
         import_id_fields = ("notion_id",)
-        skip_unchanged = True
-        report_skipped = True
-        clean_model_instances = True
 
 
 class NotionSyncMetadataResource(FramesResource):
@@ -159,5 +135,3 @@ class NotionSyncMetadataResource(FramesResource):
         model = NotionSyncMetadata
         fields = ("sync_id", "sync_type", "last_sync", "finished_at", "records_synced", "errors", "status", "archive_name", "dry_run", "error_details")
         import_id_fields = ("sync_id",)
-        skip_unchanged = True
-        report_skipped = True

@@ -61,9 +61,12 @@ def _notion_import(
     report = empty_report(dry_run)
     report["time_zone"] = str(zone)
     name = archive_name or getattr(archive_path_or_file, "name", None) or str(archive_path_or_file)
+    from frames.jobs import current_job
+
+    running = current_job()  # a queued run names its job now: if its worker dies, the job's cleanup finds this row
     sync = NotionSyncMetadata.objects.create(
         sync_type="notion_export", archive_name=os.path.basename(str(name))[:500], dry_run=dry_run,
-        triggered_by=user if user is not None and user.is_authenticated else None,
+        triggered_by=user if user is not None and user.is_authenticated else None, agent_log_id=running.log.pk if running else None,
     )
     report["sync_id"] = sync.pk
     report["archive"] = sync.archive_name

@@ -1,26 +1,127 @@
 import json
 
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from import_export.forms import ImportForm
 
-from frames.base.admin import FramesAdmin, ReadOnlyAdmin
+from frames.accounts import accounts_for_people, people_accounts_action
+from frames.base.admin import AuditHistoryMixin, FramesAdmin, ReadOnlyAdmin
 from frames.forms import TermAdvanceForm
+from frames.imports.admin import FramesConfirmImportForm
 from frames.models import AgentLog, AuditLog, Faculty, LegacyKey, Project, Student, Team, TermRotation, University
 from frames.resources import FacultyResource, ProjectResource, StudentResource, TeamResource, UniversityResource
-from frames.roles import is_unrestricted
-from frames.services import TermAlreadyAdvanced, term_advance, term_for
+from frames.roles import Role, is_unrestricted, role_of
+from frames.services import RotationNotUndoable, TermAlreadyAdvanced, term_advance, term_for, term_rotation_undo, term_rotation_undoable
+
+User = get_user_model()
+admin.site.unregister(User)  # replaced by FramesUserAdmin
+
+
+@admin.register(User)
+class FramesUserAdmin(AuditHistoryMixin, DjangoUserAdmin):
+    """Login accounts. Coordinators see every account (so "Trained by" / "Advanced by"
+    links and the "User" autocomplete work) but add and change only accounts without
+    admin access (students, people not yet linked): never a superuser's, a staff
+    member's or another coordinator's, and never their passwords. Faculty have no
+    user management. Every write is audited (frames/accounts.py, never the hash)."""
+
+    COORDINATOR_READONLY = ("is_staff", "is_superuser", "groups", "user_permissions", "last_login", "date_joined")
+
+    def _coordinator(self, request):
+        return role_of(request.user) == Role.COORDINATOR
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        if allowed and obj is not None and self._coordinator(request):
+            return not (obj.is_staff or obj.is_superuser)
+        return allowed
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser and super().has_delete_permission(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        return [*fields, *self.COORDINATOR_READONLY] if self._coordinator(request) else fields
+
+    def save_model(self, request, obj, form, change):
+        from frames.accounts import user_audit, user_fields
+
+        before = user_fields(User.objects.get(pk=obj.pk)) if change else None
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            password = {"password": [None, "set"]} if not change and obj.has_usable_password() else {}
+            user_audit(action=AuditLog.Action.UPDATE if change else AuditLog.Action.CREATE, account=obj, user=request.user,
+                       source=AuditLog.Source.ADMIN, before=before, extra=password).save()
+
+    def user_change_password(self, request, id, form_url=""):
+        from frames.accounts import user_audit, user_fields
+
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:
+            account = User.objects.get(pk=id)
+            user_audit(action=AuditLog.Action.UPDATE, account=account, user=request.user, source=AuditLog.Source.ADMIN,
+                       before=user_fields(account), extra={"password": [None, "changed by staff"]}).save()
+        return response
+
+
+class LoginsImportForm(ImportForm):
+    create_logins = forms.BooleanField(
+        required=False, label="Create logins and invite",
+        help_text="Give every imported person with an e-mail a login (username = e-mail) and e-mail them a link to set "
+                  "their password. People who already have a login are invited again only if they never set a password.")
+
+
+class LoginsConfirmImportForm(FramesConfirmImportForm):
+    create_logins = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
 
 class AccountLinkMixin:
-    """Only coordinators link records to login accounts."""
+    """Only coordinators link records to login accounts and invite people: by the
+    bulk action, or by ticking "Create logins and invite" on the spreadsheet import
+    (frames/accounts.py does both)."""
+
+    confirm_form_class = LoginsConfirmImportForm
+
+    def get_import_form_class(self, request):
+        return LoginsImportForm if is_unrestricted(request.user) else super().get_import_form_class(request)
+
+    def get_confirm_form_initial(self, request, import_form):
+        initial = super().get_confirm_form_initial(request, import_form)
+        if import_form is not None and is_unrestricted(request.user):
+            initial["create_logins"] = bool(import_form.cleaned_data.get("create_logins"))
+        return initial
+
+    def process_dataset(self, dataset, form, request, **kwargs):
+        request.import_create_logins = bool(form.cleaned_data.get("create_logins")) and is_unrestricted(request.user)
+        return super().process_dataset(dataset, form, request, **kwargs)
+
+    def process_result(self, result, request):
+        response = super().process_result(result, request)
+        imported = result.has_errors() is False and not (result.has_validation_errors() and not getattr(request, "import_valid_rows_only", False))
+        if imported and getattr(request, "import_create_logins", False):
+            ids = [str(row.object_id) for row in result.rows if row.object_id is not None and row.import_type in ("new", "update", "skip")]
+            people = self.model.objects.filter(pk__in=ids).select_related("user").order_by("pk")
+            report = accounts_for_people(people, request.user, request=request, source=AuditLog.Source.IMPORT)
+            self.message_user(request, f"Logins: {report.summary()}", messages.WARNING if report.skipped else messages.SUCCESS)
+        return response
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
         return fields if is_unrestricted(request.user) else [*fields, "user"]
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if is_unrestricted(request.user):
+            actions["create_logins"] = (people_accounts_action, "create_logins", people_accounts_action.short_description)
+        return actions
 
 
 @admin.register(University)
@@ -64,7 +165,7 @@ class FacultyAdmin(AccountLinkMixin, FramesAdmin):
 @admin.register(Student)
 class StudentAdmin(AccountLinkMixin, FramesAdmin):
     resource_classes = [StudentResource]
-    list_display = ["id", "name", "university", "team", "status", "terms_remaining", "graduation_term", "is_lead", "active"]
+    list_display = ["id", "name", "university", "team", "status", "terms_remaining", "graduation_term", "is_lead", "active", "page_link"]
     list_filter = ["status", "active", "is_lead", "university", "team", "team__subsystem"]
     list_select_related = ["university", "team"]
     search_fields = ["id", "name", "email"]
@@ -72,6 +173,12 @@ class StudentAdmin(AccountLinkMixin, FramesAdmin):
     readonly_fields = ["status", "graduated_at", "created_at"]
     actions = ["advance_term_action"]
     change_list_template = "admin/frames/student/change_list.html"
+
+    @admin.display(description="page")
+    def page_link(self, obj):
+        from django.utils.html import format_html
+
+        return format_html('<a href="{}">Student page</a>', reverse("staff-student", args=[obj.pk]))
 
     @admin.action(description="Advance the term for every active student…")
     def advance_term_action(self, request, queryset):
@@ -86,13 +193,19 @@ class StudentAdmin(AccountLinkMixin, FramesAdmin):
     def get_urls(self):
         return [
             path("advance-term/", self.admin_site.admin_view(self.advance_term_view), name="frames_student_advance_term"),
+            path("advance-term/undo/<int:rotation_id>/", self.admin_site.admin_view(self.undo_term_view), name="frames_student_undo_term"),
             *super().get_urls(),
         ]
 
-    def advance_term_view(self, request):
-        """Shows who would graduate (a dry run), then advances on confirmation."""
+    def _term_page_allowed(self, request):
         if not (is_unrestricted(request.user) and self.has_change_permission(request)):
-            raise PermissionDenied
+            raise PermissionDenied("Only coordinators rotate terms.")
+
+    def advance_term_view(self, request):
+        """A preview (who loses a term, who graduates), then a confirmation naming the term
+        and the counts; the confirm carries the counts it showed, so a roster that changed
+        in between is previewed again instead of advanced blind."""
+        self._term_page_allowed(request)
         form = TermAdvanceForm(request.POST or None, initial={"term": term_for(timezone.localdate())})
         term = form.data.get("term") or form.initial["term"]
         preview, error = None, None
@@ -100,19 +213,52 @@ class StudentAdmin(AccountLinkMixin, FramesAdmin):
             preview = term_advance(term=term, dry_run=True, force=bool(form.data.get("force")))
         except (TermAlreadyAdvanced, ValidationError) as exc:  # a bad term label, or the guard
             error = "; ".join(getattr(exc, "messages", [])) or str(exc)
-        if request.method == "POST" and form.is_valid() and "confirm" in request.POST:
-            try:
-                result = term_advance(term=form.cleaned_data["term"], user=request.user, force=form.cleaned_data["force"])
-            except TermAlreadyAdvanced as exc:
-                messages.error(request, str(exc))
+        expected = f"{preview.advanced}:{len(preview.graduating)}" if preview is not None else ""
+        if request.method == "POST" and form.is_valid() and "confirm" in request.POST and preview is not None:
+            if request.POST.get("expected") != expected:
+                error = "The roster changed since the preview (or nothing was previewed): check these numbers, then confirm again."
             else:
-                messages.success(request, f"Advanced {result.advanced} students to {result.term}; {len(result.graduating)} graduated.")
-                return redirect(reverse("admin:frames_student_changelist"))
+                try:
+                    result = term_advance(term=form.cleaned_data["term"], user=request.user, force=form.cleaned_data["force"])
+                except TermAlreadyAdvanced as exc:
+                    error = str(exc)
+                else:
+                    messages.success(request, f"Advanced {result.advanced} students to {result.term}; {len(result.graduating)} graduated. "
+                                              "You can undo it from the advance-term page while nothing newer depends on it.")
+                    return redirect(reverse("admin:frames_student_changelist"))
+        rotations = list(TermRotation.objects.select_related("advanced_by", "undone_by")[:5])
+        latest = next((r for r in rotations if r.undone_at is None), None)
         context = {
             **self.admin_site.each_context(request), "opts": self.model._meta, "title": "Advance the term",
-            "form": form, "preview": preview, "error": error, "rotations": TermRotation.objects.all()[:5],
+            "form": form, "preview": preview, "error": error, "expected": expected, "rotations": rotations,
+            "undoable": latest if latest is not None and not term_rotation_undoable(latest) else None,
+            "undo_refusal": term_rotation_undoable(latest) if latest is not None else "",
         }
         return TemplateResponse(request, "admin/frames/student/advance_term.html", context)
+
+    def undo_term_view(self, request, rotation_id):
+        """Confirm, then undo the latest rotation (frames.services.term_rotation_undo)."""
+        from django.http import Http404
+
+        self._term_page_allowed(request)
+        rotation = TermRotation.objects.filter(pk=rotation_id).first()
+        if rotation is None:
+            raise Http404("No such term rotation.")
+        refusal = term_rotation_undoable(rotation)
+        if request.method == "POST" and not refusal:
+            try:
+                term_rotation_undo(rotation=rotation, user=request.user)
+            except RotationNotUndoable as exc:
+                refusal = str(exc)
+            else:
+                messages.success(request, f"Undid the rotation to {rotation.term}: {rotation.students_advanced} students got their term back, "
+                                          f"{rotation.students_graduated} graduates are active again.")
+                return redirect(reverse("admin:frames_student_advance_term"))
+        context = {
+            **self.admin_site.each_context(request), "opts": self.model._meta, "title": f"Undo the rotation to {rotation.term}",
+            "rotation": rotation, "refusal": refusal,
+        }
+        return TemplateResponse(request, "admin/frames/student/undo_term.html", context, status=400 if refusal and request.method == "POST" else 200)
 
 
 @admin.register(AuditLog)
@@ -281,5 +427,10 @@ class LegacyKeyAdmin(ReadOnlyAdmin):
 
 @admin.register(TermRotation)
 class TermRotationAdmin(ReadOnlyAdmin):
-    list_display = ["term", "advanced_at", "advanced_by", "students_advanced", "students_graduated", "forced"]
+    list_display = ["term", "advanced_at", "advanced_by", "students_advanced", "students_graduated", "forced", "undone_at"]
     list_select_related = ["advanced_by"]
+
+    def history_job_filter(self, obj):
+        from django.db.models import Q
+
+        return Q(agent_name__in=["advance_term", "undo_term_rotation"], metadata__term=obj.term)

@@ -9,9 +9,9 @@ with them.
 
 - `copy_insert(model, fields, rows)`: rows as value tuples (no model instances: for many
   rows, building them costs more than writing them); returns the new keys.
-- `copy_rows(model, fields, rows)`: the COPY itself, values already as the database takes them.
-
-(`frames.base.resources.copy_create` writes model instances whose keys are already set.)
+- `copy_rows(model, fields, rows)`: the COPY itself, values already as the database takes them;
+  every COPY writer of the project goes through it (one cursor idiom, Django's error wrapping).
+- `copy_create(model, objs)`: model instances whose keys are already set (imports, legacy import).
 
 Other databases get `bulk_create` (`copy_supported` says which)."""
 
@@ -58,12 +58,14 @@ def copy_insert(model, fields, rows, *, keys=True, using=DEFAULT_DB_ALIAS):
     if not keys:
         copy_rows(model, fields, prepared, using=using)
         return []
-    pks = _next_keys(model, len(rows), using=using)
+    pks = reserve_keys(model, len(rows), using=using)
     copy_rows(model, [opts.pk.attname, *fields], ([pk, *row] for pk, row in zip(pks, prepared, strict=True)), using=using)
     return pks
 
 
-def _next_keys(model, n, *, using=DEFAULT_DB_ALIAS):
+def reserve_keys(model, n, *, using=DEFAULT_DB_ALIAS) -> list:
+    """`n` primary keys taken from the table's own sequence (for rows COPY writes:
+    later INSERTs never collide with them)."""
     connection = connections[using]
     with connection.cursor() as cursor:
         cursor.execute(
@@ -108,3 +110,62 @@ def _converter(field, connection):
     if isinstance(target, (models.CharField, models.TextField, models.IntegerField, models.AutoField, models.BooleanField, models.DateField)):
         return None
     return lambda value: field.get_db_prep_save(value, connection)
+
+
+def _plain_types(field):
+    """Python types a field writes unchanged (empty: always convert)."""
+    target = field.target_field if field.is_relation and field.many_to_one else field
+    kind = type(target)
+    if kind in (models.CharField, models.TextField, models.EmailField, models.SlugField):
+        return (str,)
+    if kind in (models.IntegerField, models.SmallIntegerField, models.BigIntegerField, models.PositiveIntegerField,
+                models.PositiveSmallIntegerField, models.PositiveBigIntegerField, models.AutoField, models.BigAutoField):
+        return (int,)
+    if kind is models.BooleanField:
+        return (bool,)
+    return ()
+
+
+def copy_create(model, objs, *, using=DEFAULT_DB_ALIAS) -> bool:
+    """INSERT new records with COPY (what bulk_create would write, several times faster),
+    when every record already has its primary key (the registry's string ids, or keys
+    reserved from the sequence): COPY cannot hand back generated keys. Values go through
+    each field's pre_save/get_db_prep_save as bulk_create's do. Returns False when it
+    cannot (another database, generated keys, database defaults); the caller then uses
+    bulk_create."""
+    if not copy_supported(using):
+        return False
+    connection = connections[using]
+    fields = [f for f in model._meta.concrete_fields if not isinstance(f, models.GeneratedField)]
+    # Plain text, number and boolean values need no conversion (get_db_prep_save returns them as they are).
+    plain = [_plain_types(f) for f in fields]
+    # JSON goes as its text (what the Jsonb adapter would send, without building one per value).
+    as_json = [isinstance(f, models.JSONField) for f in fields]
+    # Aware datetimes go as they are (get_db_prep_save only checks them; naive ones it converts).
+    moments = [isinstance(f, models.DateTimeField) for f in fields]
+    rows = []
+    for obj in objs:
+        if obj.pk is None:
+            return False
+        obj._prepare_related_fields_for_save(operation_name="bulk_create")
+        row = []
+        for f, types, json_text, moment in zip(fields, plain, as_json, moments, strict=True):
+            value = f.pre_save(obj, True)
+            if value is None or type(value) in types:
+                row.append(value)
+                continue
+            if json_text and isinstance(value, (dict, list, str, int, float, bool)):
+                row.append(json.dumps(value, cls=f.encoder))
+                continue
+            if moment and type(value) is datetime.datetime and value.tzinfo is not None:
+                row.append(value)
+                continue
+            if hasattr(value, "resolve_expression"):
+                return False  # a database default or expression: leave it to bulk_create
+            row.append(f.get_db_prep_save(value, connection))
+        rows.append(row)
+    copy_rows(model, [f.attname for f in fields], rows, using=using)
+    for obj in objs:
+        obj._state.adding = False
+        obj._state.db = using
+    return True

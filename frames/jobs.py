@@ -17,6 +17,7 @@ recomputations), a job already finished is not run again, and a delivery that ar
 another worker still runs the job waits for it."""
 
 import contextvars
+import functools
 import json
 import logging
 import time
@@ -38,7 +39,8 @@ from frames.services import JobCancelled, agent_job
 logger = logging.getLogger(__name__)
 
 __all__ = [
-    "JobCancelled", "JobContext", "beat_schedule", "job_cancel", "job_retry", "job_start", "jobs_visible_to", "register", "registered",
+    "JobCancelled", "JobContext", "beat_schedule", "job_cancel", "job_retry", "job_start", "jobs_sweep", "jobs_visible_to", "register",
+    "registered",
 ]
 
 
@@ -49,16 +51,23 @@ class JobKind:
     action_type: str
     label: str
     lock: str | None  # held while the job runs: a second start of the same import waits for the first
+    # on_abandoned(log, reason): cleans up after a run whose worker died (killed, lost), e.g. a record the run
+    # wrote outside its own transaction that still says "running". Called once per dead run, before any new
+    # run of the job starts, in a transaction of its own.
+    on_abandoned: Callable | None = None
 
 
 _KINDS: dict[str, JobKind] = {}
 
 
-def register(name, *, action_type=None, label=None, lock=None):
-    """Register a job kind: `func(ctx: JobContext, args: dict) -> dict` (the JSON report)."""
+def register(name, *, action_type=None, label=None, lock=None, on_abandoned=None):
+    """Register a job kind: `func(ctx: JobContext, args: dict) -> dict` (the JSON report);
+    `on_abandoned(log, reason)`: its cleanup after a run whose worker died (see JobKind)."""
 
     def decorator(func):
-        _KINDS[name] = JobKind(name=name, func=func, action_type=action_type or name, label=label or name.replace("_", " "), lock=lock)
+        _KINDS[name] = JobKind(
+            name=name, func=func, action_type=action_type or name, label=label or name.replace("_", " "), lock=lock, on_abandoned=on_abandoned,
+        )
         return func
 
     return decorator
@@ -85,30 +94,87 @@ def inline() -> bool:
 # ---------------------------------------------------------------- starting, cancelling, retrying
 
 
+_JSON_NATIVE = (str, int, float, bool, type(None))
+
+
+def _is_json_native(value) -> bool:
+    if isinstance(value, _JSON_NATIVE):
+        return True
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _is_json_native(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(_is_json_native(v) for v in value)
+    return False
+
+
 def _json_args(args) -> dict:
+    """The arguments as the row keeps them. Plain JSON values (what views and commands pass) are
+    kept as given, without a dump-and-load; dates, decimals and tuples become their JSON form."""
+    args = args or {}
+    if isinstance(args, dict) and _is_json_native(args):
+        return dict(args)
     try:
-        return json.loads(json.dumps(args or {}, cls=DjangoJSONEncoder))
+        return json.loads(json.dumps(args, cls=DjangoJSONEncoder))
     except (TypeError, ValueError) as exc:
         raise ValidationError({"args": f"Job arguments must be JSON: {exc}"}) from None
 
 
+def _insert_queued(fields) -> AgentLog:
+    """The queued row, in one statement: INSERT ... RETURNING its id.
+
+    With no transaction of the caller's open on PostgreSQL, the statement is its own transaction
+    and also sets synchronous_commit off for it (set_config(..., true): this transaction only), so
+    its commit does not wait for the WAL to reach the disk, the wait that is most of an enqueue's
+    time on a busy disk. The row is visible to workers at once; only a crash of the database
+    server within a fraction of a second could lose it, and the broker's message it pairs with is
+    no more durable than that (Redis writes to disk a second later at best). A task whose row is
+    gone finds nothing to run. Inside a caller's transaction the row commits with the caller's
+    writes, as durably as they do."""
+    log = AgentLog(**fields)
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        log.save(force_insert=True)
+        return log
+    opts = AgentLog._meta
+    written = [f for f in opts.concrete_fields if f is not opts.pk]
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(opts.db_table)} ({', '.join(quote(f.column) for f in written)}) "
+            f"SELECT {', '.join(['%s'] * len(written))} FROM (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit "
+            f"RETURNING {quote(opts.pk.column)}",
+            [f.get_db_prep_save(getattr(log, f.attname), connection) for f in written],
+        )
+        log.pk = cursor.fetchone()[0]
+    log._state.adding, log._state.db = False, connection.alias
+    return log
+
+
+def _publish(log_id, task_id, queue):
+    """Hand the job to a worker: the one task, by the row's id (Celery's producer pool keeps the
+    broker connection between requests)."""
+    options = {"queue": queue} if queue else {}
+    run_job.apply_async(kwargs={"log_id": log_id}, task_id=task_id, argsrepr="()", kwargsrepr=f"{{'log_id': {log_id}}}", **options)
+
+
 def job_start(*, kind, args=None, user=None, queue=None, metadata=None) -> AgentLog:
     """Record a job (queued) and hand it to a worker once the caller's transaction commits;
-    inline (no broker) it runs now and the row comes back finished."""
+    inline (no broker) it runs now and the row comes back finished.
+
+    Queued, it costs one statement (the INSERT, see `_insert_queued`) and one publish to the
+    broker once the row is committed."""
     job_kind = kind_of(kind)
-    log = AgentLog.objects.create(
-        agent_name=job_kind.name, action_type=job_kind.action_type, status=AgentLog.Status.QUEUED, arguments=_json_args(args),
-        triggered_by=user if user is not None and user.is_authenticated else None, task_id=str(uuid.uuid4()),
-        queue=queue or "", metadata=dict(metadata or {}),
-    )
+    fields = {
+        "agent_name": job_kind.name, "action_type": job_kind.action_type, "status": AgentLog.Status.QUEUED, "arguments": _json_args(args),
+        "triggered_by": user if user is not None and user.is_authenticated else None, "task_id": str(uuid.uuid4()),
+        "queue": queue or "", "metadata": dict(metadata or {}),
+    }
     if inline():
+        log = AgentLog.objects.create(**fields)
         run_job.apply(kwargs={"log_id": log.pk}, task_id=log.task_id)
         log.refresh_from_db()
-    else:
-        options = {"kwargs": {"log_id": log.pk}, "task_id": log.task_id}
-        if queue:
-            options["queue"] = queue
-        transaction.on_commit(lambda: run_job.apply_async(**options))
+        return log
+    log = _insert_queued(fields)
+    transaction.on_commit(functools.partial(_publish, log.pk, log.task_id, queue))
     return log
 
 
@@ -192,7 +258,7 @@ class JobContext:
         log = self.log
         if self._side is None:
             AgentLog.objects.filter(pk=log.pk).update(
-                progress_done=log.progress_done, progress_total=log.progress_total, progress_message=log.progress_message,
+                progress_done=log.progress_done, progress_total=log.progress_total, progress_message=log.progress_message, heartbeat_at=timezone.now(),
             )
             log.cancel_requested = AgentLog.objects.filter(pk=log.pk).values_list("cancel_requested", flat=True).first() or False
             return
@@ -202,7 +268,8 @@ class JobContext:
                 # never wait on the row: the job itself is not held up by its progress bar
                 cursor.execute("SET lock_timeout = '1s'")
                 cursor.execute(
-                    f"UPDATE {table} SET progress_done = %s, progress_total = %s, progress_message = %s WHERE log_id = %s RETURNING cancel_requested",
+                    f"UPDATE {table} SET progress_done = %s, progress_total = %s, progress_message = %s, heartbeat_at = now() "
+                    "WHERE log_id = %s RETURNING cancel_requested",
                     [log.progress_done, log.progress_total, log.progress_message, log.pk],
                 )
                 row = cursor.fetchone()
@@ -222,6 +289,66 @@ _running = contextvars.ContextVar("frames_running_job", default=None)
 def current_job() -> JobContext | None:
     """The job running in this context (a service may report progress through it)."""
     return _running.get()
+
+
+def _abandoned_reason(log) -> str:
+    since = timezone.localtime(log.heartbeat_at or log.started_at or log.timestamp)
+    return (f"The worker running attempt {log.attempts} stopped (killed or lost) before it finished; last heard from at "
+            f"{since:%Y-%m-%d %H:%M:%S %Z}. Nothing of that run was kept.")
+
+
+def _mark_lost(log, reason):
+    log.status, log.finished_at, log.error = AgentLog.Status.FAILED, timezone.now(), f"Lost: {reason}"
+    log.progress_message = ""
+    log.metadata["lost"] = True
+    log.save(update_fields=["status", "finished_at", "error", "progress_message", "metadata"])
+
+
+def _clean_up(log, reason):
+    """The kind's on_abandoned for a dead run (the caller holds the job's lock: no run is under way)."""
+    job_kind = _KINDS.get(log.agent_name)
+    if job_kind is None or job_kind.on_abandoned is None:
+        return
+    try:
+        with transaction.atomic():
+            job_kind.on_abandoned(log, reason)
+    except Exception:  # a cleanup that fails must not stop the job's next run or the sweep
+        logger.exception("cleanup of abandoned job %s (%s) failed", log.pk, log.agent_name)
+
+
+def jobs_sweep(*, lost_after=None) -> list[int]:
+    """Fail the jobs that are running in no worker and have not reported for `lost_after` seconds
+    (JOBS_LOST_AFTER: longer than the broker takes to deliver a dead worker's job again, so this
+    finds only the jobs whose message is gone), running each kind's cleanup. Returns their ids.
+
+    Liveness is the job's lock (`job:<id>`, held by the worker running it and released by
+    PostgreSQL when that worker dies), not the heartbeat's age: a long step that reports
+    nothing is never swept while its worker lives."""
+    import datetime
+
+    from django.db.models import Q
+
+    from frames.locks import Busy, exclusive
+
+    seconds = settings.JOBS_LOST_AFTER if lost_after is None else lost_after
+    cutoff = timezone.now() - datetime.timedelta(seconds=seconds)
+    stale = AgentLog.objects.filter(status=AgentLog.Status.RUNNING).filter(
+        Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, started_at__lt=cutoff)
+    )
+    swept = []
+    for log_id in stale.values_list("pk", flat=True):
+        try:
+            with exclusive(f"job:{log_id}"):
+                with transaction.atomic():
+                    log = AgentLog.objects.select_for_update().filter(pk=log_id, status=AgentLog.Status.RUNNING).first()
+                    if log is None:
+                        continue
+                    _mark_lost(log, f"{_abandoned_reason(log)} No worker took it up again within {seconds} s (JOBS_LOST_AFTER).")
+                _clean_up(log, log.error)
+                swept.append(log_id)
+        except Busy:
+            continue  # a worker runs it
+    return swept
 
 
 class Redelivered(Exception):
@@ -244,15 +371,26 @@ def _run_locked(log_id, exclusive):
         log = AgentLog.objects.select_for_update(of=("self",)).select_related("triggered_by").filter(pk=log_id).first()
         if log is None or log.status not in (AgentLog.Status.QUEUED, AgentLog.Status.RUNNING):
             return log  # finished (or cancelled before it started): a late delivery changes nothing
-        redelivered = log.status == AgentLog.Status.RUNNING  # its worker died: run it again, cleanly
+        # Running, yet this worker holds the job's lock: the worker that ran it died (its transaction with it).
+        # That run is abandoned (its kind cleans up); the job runs again, or fails as lost after JOBS_MAX_ATTEMPTS.
+        abandoned = _abandoned_reason(log) if log.status == AgentLog.Status.RUNNING else None
+        run = False
         if log.cancel_requested:
             log.status, log.finished_at = AgentLog.Status.CANCELLED, timezone.now()
             log.save(update_fields=["status", "finished_at"])
-            return log
-        log.attempts += 1
-        if redelivered:
-            log.metadata["redelivered"] = log.metadata.get("redelivered", 0) + 1
-        log.save(update_fields=["attempts", "metadata"])
+        elif abandoned and log.attempts >= settings.JOBS_MAX_ATTEMPTS:
+            _mark_lost(log, f"{abandoned} It was started {log.attempts} time(s) (JOBS_MAX_ATTEMPTS): not run again.")
+        else:
+            log.attempts += 1
+            log.heartbeat_at = timezone.now()
+            if abandoned:
+                log.metadata["redelivered"] = log.metadata.get("redelivered", 0) + 1
+            log.save(update_fields=["attempts", "metadata", "heartbeat_at"])
+            run = True
+    if abandoned:
+        _clean_up(log, log.error or abandoned)
+    if not run:
+        return log
     try:
         job_kind = kind_of(log.agent_name)
     except ValidationError as exc:
@@ -299,6 +437,15 @@ def run_job(self, log_id=None, kind=None, args=None):
         raise self.retry(exc=exc, countdown=5) from None
 
 
+@shared_task(name="frames.sweep_jobs", ignore_result=True)
+def sweep_jobs():
+    """Beat's sweep of lost jobs (JOBS_SWEEP_INTERVAL)."""
+    swept = jobs_sweep()
+    if swept:
+        logger.warning("jobs %s were lost (no worker, no report for JOBS_LOST_AFTER s): failed", swept)
+    return len(swept)
+
+
 # ---------------------------------------------------------------- periodic jobs
 
 
@@ -320,6 +467,8 @@ def beat_schedule(schedules=None) -> dict:
         if not str(value).strip() or str(value).strip() == "0":
             continue
         entries[f"periodic-{kind}"] = {"task": "frames.run_job", "schedule": _schedule(value), "kwargs": {"kind": kind}}
+    if settings.JOBS_SWEEP_INTERVAL > 0:
+        entries["sweep-lost-jobs"] = {"task": "frames.sweep_jobs", "schedule": float(settings.JOBS_SWEEP_INTERVAL)}
     return entries
 
 
@@ -404,12 +553,13 @@ def import_records(ctx, args):
 
     from django.utils.module_loading import import_string
 
-    from frames.base.resources import run_import
+    from frames.imports import run_import
 
     with open(args["path"], "rb") as handle:
         data = handle.read()
     ctx.progress(0, args.get("rows"), f"Importing {args.get('file_name') or 'the file'}…")
-    report = run_import(resource_class=import_string(args["resource"]), data=data, file_format=args["format"], user=ctx.user)
+    report = run_import(resource_class=import_string(args["resource"]), data=data, file_format=args["format"], user=ctx.user,
+                        valid_rows_only=bool(args.get("valid_rows_only")))
     if report.errors:
         ctx.log.result = {"errors": report.errors[:1000]}
         raise ValidationError(f"{len(report.errors)} bad row(s), nothing imported: " + "; ".join(report.errors[:5]))
@@ -417,7 +567,10 @@ def import_records(ctx, args):
     ctx.progress(args.get("rows") or 0, args.get("rows"))
     ctx.log.message = (f"Imported {args.get('file_name') or 'the file'}: {report.created} created, {report.updated} updated, "
                        f"{report.unchanged} unchanged.")
-    return {"created": report.created, "updated": report.updated, "unchanged": report.unchanged, "deleted": report.deleted}
+    if report.rejected:
+        ctx.log.message += f" {len(report.rejected)} rejected row problem(s) left out (valid rows only)."
+    return {"created": report.created, "updated": report.updated, "unchanged": report.unchanged, "deleted": report.deleted,
+            "rejected": report.rejected[:1000]}
 
 
 def redacted(arguments) -> dict:

@@ -1,6 +1,6 @@
 from import_export import fields
 
-from frames.base.resources import FramesIntegerWidget, FramesResource
+from frames.imports import FramesIntegerWidget, FramesResource
 from frames.models import Faculty, Project, Student, Team, University
 
 

@@ -111,5 +111,8 @@ def sync_role_permissions(sender=None, **kwargs):
                     continue
                 if action == "view" or getattr(model, "faculty_editable", False):
                     faculty_perms.append(perm)
+    # Coordinators manage login accounts (FramesUserAdmin keeps them to accounts without admin access).
+    coordinator_perms += Permission.objects.filter(content_type__app_label="auth", content_type__model="user",
+                                                   codename__in=["view_user", "add_user", "change_user"])
     coordinators.permissions.set(coordinator_perms)
     faculty.permissions.set(faculty_perms)

@@ -241,6 +241,7 @@ def term_advance(*, term: str | None = None, user=None, dry_run=False, force=Fal
             rotation = TermRotation.objects.create(
                 term=term, advanced_by=user if user is not None and user.is_authenticated else None,
                 students_advanced=len(before), students_graduated=len(graduated_ids), forced=force,
+                previous_terms=before, graduated_ids=sorted(graduated_ids),
             )
         job.message = f"Advanced {len(before)} students to {term}; {len(graduated_ids)} graduated."
         job.metadata.update({"advanced": len(before), "graduated": len(graduated_ids), "forced": force})
@@ -248,8 +249,89 @@ def term_advance(*, term: str | None = None, user=None, dry_run=False, force=Fal
 
 
 def _refuse_repeat(term, force):
-    if not force and TermRotation.objects.filter(term=term).exists():
+    if not force and TermRotation.objects.filter(term=term, undone_at__isnull=True).exists():
         raise TermAlreadyAdvanced(
             f"The registry was already advanced to {term}. Run again with force (--force) "
             "only if students really are to lose another term."
         )
+
+
+class RotationNotUndoable(Exception):
+    """The rotation cannot be undone; the message says why."""
+
+
+def term_rotation_undoable(rotation) -> str:
+    """Why `rotation` cannot be undone, or "" if it can: only the latest rotation not
+    yet undone, recorded with what it changed, whose students nobody has changed since
+    (their terms remaining and active flag still read as the rotation left them)."""
+    if rotation.undone_at is not None:
+        return f"The rotation to {rotation.term} was already undone."
+    if rotation.previous_terms is None:
+        return f"The rotation to {rotation.term} was recorded before rotations could be undone."
+    newer = TermRotation.objects.filter(undone_at__isnull=True).exclude(pk=rotation.pk).filter(
+        models.Q(advanced_at__gt=rotation.advanced_at) | models.Q(advanced_at=rotation.advanced_at, pk__gt=rotation.pk)).first()
+    if newer is not None:
+        return f"The later rotation to {newer.term} depends on it: undo that one first."
+    changed = _changed_since(rotation)
+    if changed:
+        shown = ", ".join(changed[:5]) + (f" and {len(changed) - 5} more" if len(changed) > 5 else "")
+        return f"{len(changed)} student{'s' if len(changed) != 1 else ''} changed since the rotation ({shown}): undo would overwrite that."
+    return ""
+
+
+def _changed_since(rotation, lock=False) -> list:
+    graduated = set(rotation.graduated_ids or ())
+    qs = Student.objects.filter(pk__in=list(rotation.previous_terms))
+    if lock:
+        qs = qs.select_for_update()
+    now = {pk: (tr, active) for pk, tr, active in qs.values_list("id", "terms_remaining", "active")}
+    changed = []
+    for pk, before in sorted(rotation.previous_terms.items()):
+        expected = (0, False) if pk in graduated else (max(before - 1, 0), True)
+        if now.get(pk, expected) != expected:  # a deleted student has nothing to restore
+            changed.append(pk)
+    return changed
+
+
+def term_rotation_undo(*, rotation, user=None) -> TermRotation:
+    """Give back the term the rotation took: each advanced student's terms remaining as
+    before, graduates active again (no graduation date). Audited per student, the other
+    apps hear of it like of the rotation, the rotation row stays (marked undone) so the
+    term may be advanced to again."""
+    with agent_job(agent_name="undo_term_rotation", action_type="term_rotation", user=user, metadata={"term": rotation.term, "rotation": rotation.pk}) as job:
+        with transaction.atomic():
+            rotation = TermRotation.objects.select_for_update().get(pk=rotation.pk)
+            _changed_since(rotation, lock=True)  # lock the students before checking
+            reason = term_rotation_undoable(rotation)
+            if reason:
+                raise RotationNotUndoable(reason)
+            graduated = set(rotation.graduated_ids or ())
+            present = set(Student.objects.filter(pk__in=list(rotation.previous_terms)).values_list("pk", flat=True))
+            by_terms = {}
+            for pk, before in rotation.previous_terms.items():
+                if pk in present:
+                    by_terms.setdefault(before, []).append(pk)
+            for before, ids in by_terms.items():
+                Student.objects.filter(pk__in=ids).update(terms_remaining=before)
+            graduated_at = dict(Student.objects.filter(pk__in=graduated & present).values_list("id", "graduated_at"))
+            if graduated_at:
+                Student.objects.filter(pk__in=list(graduated_at)).update(active=True, graduated_at=None)
+            source = AuditLog.Source.COMMAND if user is None else AuditLog.Source.ADMIN
+            AuditLog.objects.bulk_create([
+                AuditLog(
+                    user=user if user is not None and user.is_authenticated else None, actor=_actor(user),
+                    action=AuditLog.Action.UPDATE, source=source, table_name=Student._meta.db_table, object_id=pk, object_repr=pk,
+                    changes={"terms_remaining": [0 if pk in graduated else max(before - 1, 0), before]}
+                    | ({"active": [False, True], "graduated_at": [_json_safe(graduated_at.get(pk)), None]} if pk in graduated else {}),
+                )
+                for pk, before in sorted(rotation.previous_terms.items()) if pk in present
+            ], batch_size=1000)
+            students_changed(students=present, fields={"terms_remaining", "status"}, user=user, source=source)
+            if graduated & present:
+                students_changed(students=graduated & present, fields={"active", "graduated_at"}, user=user, source=source)
+            rotation.undone_at = timezone.now()
+            rotation.undone_by = user if user is not None and user.is_authenticated else None
+            rotation.save(update_fields=["undone_at", "undone_by"])
+        job.message = f"Undid the rotation to {rotation.term}: {len(present)} students got their term back, {len(graduated & present)} graduates active again."
+        job.metadata.update({"restored": len(present), "reactivated": len(graduated & present)})
+    return rotation

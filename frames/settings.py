@@ -81,11 +81,18 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# PostgreSQL: the session's user and list pages run as prepared statements (frames/base/prepared.py);
+# off (0) behind a pooler that cannot keep prepared statements.
+DATABASE_PREPARED_READS = env.bool("DATABASE_PREPARED_READS", default=True)
 
 # A shared cache (e.g. redis://127.0.0.1:6379/1) makes throttling and login
 # lockout hold across worker processes; locmem is per process.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 CACHES["default"]["KEY_PREFIX"] = env("CACHE_KEY_PREFIX", default="")  # several deployments (or test runs) on one Redis
+# Sessions read through that cache (written through to the database): a request costs no
+# session query. A logout deletes both; with a per-process cache (locmem, no CACHE_URL) other
+# worker processes keep their copy until it expires: one more reason `check --deploy` asks for CACHE_URL.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -100,6 +107,15 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",  # sessions it made before stay valid
 ]
 LOGIN_URL = "/accounts/login/"
+# E-mail (invitations, password resets): EMAIL_URL such as smtp+tls://user:password@host:587;
+# the console backend in DEBUG (make demo prints the set-password links in the terminal).
+vars().update(env.email_url("EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25"))
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="FRAMES <frames@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Where links in e-mails sent outside a request point (imports by command, jobs).
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+# How long an invitation's or reset's set-password link works.
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT_HOURS", default=72) * 3600
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
 
@@ -209,7 +225,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PAGINATION_CLASS": "frames.base.rest.FramesPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "frames.api.autoschema.FramesAutoSchema",  # list bounds and documented refusals
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
@@ -232,7 +248,8 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     # Every operation's error answers, and request bodies without unknown keys (frames/base/rest.py).
-    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "frames.base.rest.document_errors"],
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "frames.base.rest.document_errors",
+                             "frames.api.autoschema.forms_without_null"],
     # The shared vocabularies get fixed names, so apps' own "status"/"source" fields cannot collide with them.
     "ENUM_NAME_OVERRIDES": {
         "SubsystemEnum": "frames.choices.Subsystem",
@@ -257,8 +274,14 @@ IMPORT_EXPORT_SKIP_ADMIN_LOG = True  # our own audit log records every row
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"expected_refusals": {"()": "frames.log_filters.ExpectedRefusalFilter"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="WARNING")},
+    # Django's own console handler (DEBUG) printed every record a second time on its way to the root.
+    "loggers": {
+        "django": {"handlers": [], "level": env("LOG_LEVEL", default="WARNING"), "propagate": True},
+        "django.request": {"filters": ["expected_refusals"]},
+    },
 }
 
 # ---------------------------------------------------------------- Jobs (Celery)
@@ -288,6 +311,7 @@ JOBS_SCHEDULE = {
     "build_ghosts": env("JOBS_SCHEDULE_BUILD_GHOSTS", default="30 2 * * *"),
     "compute_factors": env("JOBS_SCHEDULE_COMPUTE_FACTORS", default="0 3 * * *"),
     "refresh_competencies": env("JOBS_SCHEDULE_REFRESH_COMPETENCIES", default="30 3 * * *"),
+    "send_due_reminders": env("JOBS_SCHEDULE_SEND_DUE_REMINDERS", default="0 7 * * *"),
 }
 # Files a job reads or writes (uploaded Notion exports, xAPI exports): a directory every web and
 # job worker sees (a shared volume when they run on different machines).
@@ -296,6 +320,12 @@ JOBS_FILES_DIR = env.path("JOBS_FILES_DIR", default=str(Path(MEDIA_ROOT) / "jobs
 IMPORT_JOB_THRESHOLD_ROWS = env.int("IMPORT_JOB_THRESHOLD_ROWS", default=2000)
 # Seconds between two progress writes of a running job (the job page polls them).
 JOBS_PROGRESS_INTERVAL = env.float("JOBS_PROGRESS_INTERVAL", default=0.5)
+# A job whose worker died is delivered again (late ack) up to JOBS_MAX_ATTEMPTS starts, then failed as lost;
+# one no worker holds and none has reported for JOBS_LOST_AFTER seconds (its broker message gone) is failed by
+# the sweep beat runs every JOBS_SWEEP_INTERVAL seconds (0: off). Either way its kind's cleanup runs.
+JOBS_MAX_ATTEMPTS = env.int("JOBS_MAX_ATTEMPTS", default=3)
+JOBS_LOST_AFTER = env.int("JOBS_LOST_AFTER", default=CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] + 300)
+JOBS_SWEEP_INTERVAL = env.int("JOBS_SWEEP_INTERVAL", default=300)
 
 # LMS struggle detection (lms/struggle.py) and the guided-struggle buddy (lms/buddy.py).
 LMS_STRUGGLE_ENABLED = env.bool("LMS_STRUGGLE_ENABLED", default=True)

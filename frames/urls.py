@@ -8,11 +8,14 @@ from frames.api.schema import CachedSchemaView
 admin.site.site_header = "FRAMES administration"
 admin.site.site_title = "FRAMES admin"
 admin.site.index_title = "Registry, programs, learning and research"
+admin.site.index_template = "admin/frames/index.html"  # "Recent actions" from audit_logs
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("accounts/", include("frames.account_views")),  # our password pages first (frames/account_views.py)
     path("accounts/", include("django.contrib.auth.urls")),
+    path("staff/", include("frames.staff")),
     path("admin/", admin.site.urls),
     path("api/schema/", CachedSchemaView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),

@@ -11,10 +11,29 @@ def home(request):
     """The learner home page; each app adds its cards through `home_links`."""
     role = role_of(request.user)
     student = getattr(request.user, "student_profile", None) if role == Role.STUDENT else None
-    return render(request, "frames/home.html", {"student": student, "role": role, "links": home_links(role)})
+    panels = home_panels(request, student) if student is not None else []
+    return render(request, "frames/home.html", {"student": student, "role": role, "links": home_links(role), "panels": panels})
 
 
 HOME_LINKS = []  # (label, url name, roles, description): apps append theirs in AppConfig.ready()
+HOME_PANELS = []  # callables panel(request, student) -> escaped HTML or None: a student's to-do list (the lms adds it)
+
+
+def home_panels(request, student):
+    import logging
+
+    from django.utils.safestring import mark_safe
+
+    out = []
+    for panel in list(HOME_PANELS):
+        try:
+            html = panel(request, student)
+        except Exception:  # one broken panel must not take Home down
+            logging.getLogger(__name__).exception("home panel %r failed", panel)
+            continue
+        if html:
+            out.append(mark_safe(str(html)))  # noqa: S308 - panels return escaped HTML by contract
+    return out
 
 
 def home_links(role):

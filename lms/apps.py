@@ -14,6 +14,20 @@ class LmsConfig(AppConfig):
         # Assignment rules reach students who join (or move team, university or status) later.
         events.students_changed.subscribe(services.assignments_follow_students, dispatch_uid="lms.assignments_follow_students")
         events.teams_changed.subscribe(services.assignments_follow_teams, dispatch_uid="lms.assignments_follow_teams")
+        from frames.navigation import NavItem, learner_nav_register
+        from frames.views import HOME_PANELS
+        from lms import hooks, learner
+
+        # The learner navigation (frames/navigation.py) and Home's to-do list.
+        learner_nav_register(NavItem(10, "My learning", "lms:my-learning", ("/learn/m/",)))
+        learner_nav_register(NavItem(20, "Catalogue", "lms:catalogue"))
+        learner_nav_register(NavItem(50, "Calendar", "lms:calendar"))
+        learner_nav_register(NavItem(60, "Notifications", "lms:notifications", badge=learner.unread_badge))
+        learner_nav_register(NavItem(70, "Profile", "lms:profile"))
+        if learner.todo_panel not in hooks.HOME_TODO_PANELS:
+            hooks.HOME_TODO_PANELS.insert(0, learner.todo_panel)
+        if learner.home_todo not in HOME_PANELS:
+            HOME_PANELS.append(learner.home_todo)
         HOME_LINKS.append(("My learning", "lms:my-learning", {"student"}, "Your assigned modules, due dates and progress."))
         HOME_LINKS.append(("Module catalogue", "lms:catalogue", {"student"}, "Browse every published training module."))
         HOME_LINKS.append(("Module dashboards", "lms:staff-modules", {"faculty", "coordinator", "superuser"},

@@ -4,7 +4,10 @@ PLAYER_PANELS: callables panel(request, module, progress) -> safe HTML str or No
 rendered in an <aside> next to the section in the module player.
 MY_LEARNING_PANELS: callables panel(request, student) -> safe HTML str or None, rendered on
 "My learning". Return markup built with format_html/render_to_string (already escaped).
-A panel that raises is logged and left out; the page still renders."""
+A panel that raises is logged and left out; the page still renders.
+HOME_TODO_PANELS: callables panel(request, student) -> HTML or None, parts of Home's to-do list.
+PROFILE_PANELS: callables panel(request, student) -> HTML or None, on the profile page.
+MY_DATA: callables data(student) -> (key, JSON-able value), sections of "Download my data"."""
 
 import logging
 
@@ -14,6 +17,9 @@ logger = logging.getLogger(__name__)
 
 PLAYER_PANELS = []
 MY_LEARNING_PANELS = []
+HOME_TODO_PANELS = []
+PROFILE_PANELS = []
+MY_DATA = []
 
 
 def render_panels(panels, *args):

@@ -53,3 +53,16 @@ def export_xapi(ctx, args):
     ctx.progress(written, total)
     ctx.log.message = f"Exported {written} xAPI statements ({os.path.getsize(path) / 1e6:.1f} MB)."
     return {"file": name, "statements": written, "since": args.get("since"), "until": args.get("until"), "module": args.get("module")}
+
+
+@register("send_due_reminders", action_type="due_reminders", label="due-date reminders", lock="send_due_reminders")
+def send_due_reminders(ctx, args):
+    """Daily: due-tomorrow and overdue notifications (once per due date), then the pending e-mails."""
+    import datetime
+
+    from lms.notifications import due_reminders_send
+
+    today = datetime.date.fromisoformat(args["today"]) if args.get("today") else None
+    report = due_reminders_send(today=today)
+    ctx.log.message = f"{report['reminders']} reminder(s) created, {report['emailed']} e-mail(s) sent."
+    return report

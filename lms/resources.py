@@ -6,7 +6,7 @@ import json
 from django.core.exceptions import ValidationError
 from import_export import fields, widgets
 
-from frames.base.resources import FramesResource
+from frames.imports import FramesForeignKeyWidget, FramesResource
 from frames.models import Faculty, Student, Team, University
 from lms.models import (
     Module,
@@ -33,9 +33,6 @@ class ModuleResource(FramesResource):
                   "target_audience", "module_type", "interaction_level", "required_components", "difficulty_level", "adaptive_config",
                   "revision", "sections")
         import_id_fields = ("module_id",)
-        skip_unchanged = True
-        report_skipped = True
-        clean_model_instances = True
 
     def dehydrate_sections(self, module):
         return json.dumps([{f: getattr(s, f) for f in SECTION_FIELDS} for s in module.sections.order_by("section_number")],
@@ -108,46 +105,37 @@ class ModuleResource(FramesResource):
 
 
 class ModuleSectionResource(FramesResource):
-    module = fields.Field(column_name="module", attribute="module", widget=widgets.ForeignKeyWidget(Module, "module_id"))
+    module = fields.Field(column_name="module", attribute="module", widget=FramesForeignKeyWidget(Module, "module_id"))
 
     class Meta:
         model = ModuleSection
         fields = ("module", *SECTION_FIELDS)
         import_id_fields = ("module", "section_number")
-        skip_unchanged = True
-        report_skipped = True
-        clean_model_instances = True
 
 
 class ModulePrerequisiteResource(FramesResource):
-    module = fields.Field(column_name="module", attribute="module", widget=widgets.ForeignKeyWidget(Module, "module_id"))
+    module = fields.Field(column_name="module", attribute="module", widget=FramesForeignKeyWidget(Module, "module_id"))
     prerequisite_module = fields.Field(column_name="prerequisite_module", attribute="prerequisite_module",
-                                       widget=widgets.ForeignKeyWidget(Module, "module_id"))
+                                       widget=FramesForeignKeyWidget(Module, "module_id"))
 
     class Meta:
         model = ModulePrerequisite
         fields = ("module", "prerequisite_module", "required")
         import_id_fields = ("module", "prerequisite_module")
-        skip_unchanged = True
-        report_skipped = True
-        clean_model_instances = True
 
 
 class ModuleAssignmentResource(FramesResource):
-    module = fields.Field(column_name="module", attribute="module", widget=widgets.ForeignKeyWidget(Module, "module_id"))
-    student = fields.Field(column_name="student", attribute="student", widget=widgets.ForeignKeyWidget(Student))
-    team = fields.Field(column_name="team", attribute="team", widget=widgets.ForeignKeyWidget(Team))
-    university = fields.Field(column_name="university", attribute="university", widget=widgets.ForeignKeyWidget(University))
-    assigned_by = fields.Field(column_name="assigned_by", attribute="assigned_by", widget=widgets.ForeignKeyWidget(Faculty))
+    module = fields.Field(column_name="module", attribute="module", widget=FramesForeignKeyWidget(Module, "module_id"))
+    student = fields.Field(column_name="student", attribute="student", widget=FramesForeignKeyWidget(Student))
+    team = fields.Field(column_name="team", attribute="team", widget=FramesForeignKeyWidget(Team))
+    university = fields.Field(column_name="university", attribute="university", widget=FramesForeignKeyWidget(University))
+    assigned_by = fields.Field(column_name="assigned_by", attribute="assigned_by", widget=FramesForeignKeyWidget(Faculty))
 
     class Meta:
         model = ModuleAssignment
         fields = ("id", "module", "student", "team", "university", "assigned_by", "assignment_type", "due_date", "assignment_rule",
                   "auto_assigned", "assigned_at")
         import_id_fields = ("id",)
-        skip_unchanged = True
-        report_skipped = True
-        clean_model_instances = True
 
     def after_save_instance(self, instance, row, **kwargs):
         super().after_save_instance(instance, row, **kwargs)
@@ -158,7 +146,7 @@ class ModuleAssignmentResource(FramesResource):
 
 
 class ModuleProgressResource(FramesResource):
-    module = fields.Field(column_name="module", attribute="module", widget=widgets.ForeignKeyWidget(Module, "module_id"))
+    module = fields.Field(column_name="module", attribute="module", widget=FramesForeignKeyWidget(Module, "module_id"))
 
     class Meta:
         model = ModuleProgress
@@ -166,34 +154,26 @@ class ModuleProgressResource(FramesResource):
                   "total_time_seconds", "pause_count", "hint_count", "retry_count", "error_count", "score", "mastery_score",
                   "completed_sections", "revision")
         import_id_fields = ("module", "student")
-        skip_unchanged = True
-        report_skipped = True
-        clean_model_instances = True
 
 
 class ModuleAnalyticsEventResource(FramesResource):
-    module = fields.Field(column_name="module", attribute="module", widget=widgets.ForeignKeyWidget(Module, "module_id"))
+    module = fields.Field(column_name="module", attribute="module", widget=FramesForeignKeyWidget(Module, "module_id"))
 
     class Meta:
         model = ModuleAnalyticsEvent
         fields = ("id", "module", "student", "event_type", "event_data", "section_number", "session_id", "device_type", "timestamp",
                   "time_elapsed_seconds", "struggle_signal", "pattern_detected")
         import_id_fields = ("id",)
-        skip_unchanged = True
-        report_skipped = True
 
 
 class ModuleFeedbackResource(FramesResource):
-    module = fields.Field(column_name="module", attribute="module", widget=widgets.ForeignKeyWidget(Module, "module_id"))
+    module = fields.Field(column_name="module", attribute="module", widget=FramesForeignKeyWidget(Module, "module_id"))
 
     class Meta:
         model = ModuleFeedback
         fields = ("module", "student", "rating", "difficulty_rating", "engagement_rating", "clarity_rating", "comment", "is_anonymous",
                   "tags", "created_at")
         import_id_fields = ("module", "student")
-        skip_unchanged = True
-        report_skipped = True
-        clean_model_instances = True
 
     def dehydrate_student(self, feedback):
         return "" if feedback.is_anonymous else feedback.student_id
@@ -230,9 +210,6 @@ class ModuleQuestionResource(FramesResource):
         model = ModuleQuestion
         fields = ("section", "position", "question_type", "prompt", "choices", "answer", "tolerance", "text_match", "points", "explanation")
         import_id_fields = ("section", "position")
-        skip_unchanged = True
-        report_skipped = True
-        clean_model_instances = True
 
     def get_export_queryset(self, request=None):
         return super().get_queryset().select_related("section__module")
@@ -242,13 +219,10 @@ class ModuleQuizAttemptResource(FramesResource):
     """Export (and re-import) of attempts, keyed by id; scoped to the user's university."""
 
     section = fields.Field(column_name="section", attribute="section", widget=SectionWidget())
-    module = fields.Field(column_name="module", attribute="module", widget=widgets.ForeignKeyWidget(Module, "module_id"))
+    module = fields.Field(column_name="module", attribute="module", widget=FramesForeignKeyWidget(Module, "module_id"))
 
     class Meta:
         model = ModuleQuizAttempt
         fields = ("id", "student", "module", "section", "attempt_number", "answers", "results", "score", "passed", "started_at",
                   "submitted_at", "time_seconds")
         import_id_fields = ("id",)
-        skip_unchanged = True
-        report_skipped = True
-        clean_model_instances = True

@@ -90,7 +90,8 @@ def my_learning(student) -> dict:
                              r["module"].title))
     recent = [
         p for p in sorted(progress.values(), key=lambda p: p.last_accessed_at, reverse=True)
-        if p.status == ProgressStatus.IN_PROGRESS and p.module.status == ModuleStatus.PUBLISHED
+        # Real progress only (a completed section): a module merely opened is not "where you left off".
+        if p.status == ProgressStatus.IN_PROGRESS and p.module.status == ModuleStatus.PUBLISHED and p.progress_percent > 0
     ][:4]
     return {
         "rows": rows, "recent": recent,

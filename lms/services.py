@@ -5,19 +5,21 @@ drives it, feedback. Every write is audited (frames.services)."""
 import datetime
 import json
 import time
-from collections import defaultdict
 from dataclasses import dataclass, field
 
+import orjson
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from frames.choices import StudentStatus
+from frames.db import copy_rows, copy_supported
 from frames.models import AuditLog, Student
 from frames.params import ParamError, datetime_param
 from frames.services import audit_entry, diff, instance_save, snapshot
-from lms import completion, signals, struggle
+from lms import completion, notifications, signals, struggle
 from lms.models import (
     SERVER_ONLY_EVENT_TYPES,
     AssignmentRule,
@@ -33,6 +35,7 @@ from lms.models import (
     ModuleStatus,
     ProgressStatus,
 )
+from lms.selectors import is_locked, locks_for
 
 MAX_EVENT_BATCH = 500
 
@@ -148,6 +151,7 @@ def assignment_expand(*, assignment, user=None, student_ids=None) -> int:
                     changes={"student_id": [None, r.student_id], "source_id": [None, assignment.pk]})
         for r in created
     ], batch_size=1000)
+    notifications.assignments_notify(assignment_ids=[r.pk for r in created])
     return len(rows)
 
 
@@ -170,6 +174,8 @@ def assignment_save(*, assignment, user=None, source=AuditLog.Source.API) -> Mod
     """Save (create or edit) an assignment; a group's edits reach its per-student rows."""
     with transaction.atomic():
         changes = instance_save(instance=assignment, user=user, source=source)
+        if not assignment.is_group:
+            notifications.assignments_notify(assignment_ids=[assignment.pk])  # once per row: a later edit adds none
         if assignment.is_group:
             if changes:
                 assignment.expanded.update(assignment_type=assignment.assignment_type, due_date=assignment.due_date)
@@ -269,8 +275,6 @@ def assignments_follow_teams(change) -> int:
 def progress_start(*, module, student, user=None) -> ModuleProgress:
     """The student opens a module: the progress row (one per pair, safe under races)
     records the revision they start on. Locked or unpublished modules are refused."""
-    from lms.selectors import is_locked
-
     if module.status != ModuleStatus.PUBLISHED:
         raise PermissionDenied("This module is not published.")
     if is_locked(student, module):
@@ -474,30 +478,51 @@ def _validate_item(i, item, student, now, errors):  # noqa: C901 - one flat chec
     return (module, etype, section, data, session if isinstance(session, str) else "", device or "", when, elapsed)
 
 
-COPY_COLUMNS = ("module_id", "student_id", "event_type", "event_data", "section_number", "session_id", "device_type",
-                "timestamp", "time_elapsed_seconds", "pattern_detected")
+# What a batch appends, in COPY's column order; the event data goes as its JSON text.
+EVENT_COPY_FIELDS = ("module_id", "student_id", "event_type", "event_data", "section_number", "session_id", "device_type",
+                     "timestamp", "time_elapsed_seconds", "struggle_signal", "pattern_detected")
+
+
+def _json_text(value):
+    if value is None:
+        return None
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:  # what orjson refuses (non-text keys, integers past 64 bits, dates): the stdlib's way
+        return json.dumps(value, cls=DjangoJSONEncoder)
+
+
+def _event_row(module_id, student_id, event_type, *, now, data=None, section=None, elapsed=None, signal=None, pattern=""):
+    return (module_id, student_id, str(event_type), _json_text(data), section, "", "", now, elapsed, signal, pattern)
+
+
+def _row_of(event):
+    """A server event built as a model instance (lms.adaptive) as a COPY row."""
+    return (event.module_id, event.student_id, str(event.event_type), _json_text(event.event_data), event.section_number, event.session_id,
+            event.device_type, event.timestamp, event.time_elapsed_seconds, event.struggle_signal, event.pattern_detected)
 
 
 def _insert_events(rows):
-    """Append the events: COPY on PostgreSQL (the fast path), bulk_create elsewhere."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            raw = cursor.cursor  # the psycopg cursor under Django's wrapper
-            with raw.copy(f"COPY module_analytics_events ({', '.join(COPY_COLUMNS)}) FROM STDIN") as copy:
-                for r in rows:
-                    copy.write_row(r)
+    """Append the batch's events, the student's and the server's: one COPY on PostgreSQL, bulk_create elsewhere."""
+    if copy_supported():
+        copy_rows(ModuleAnalyticsEvent, EVENT_COPY_FIELDS, rows)
         return
-    ModuleAnalyticsEvent.objects.bulk_create(
-        [ModuleAnalyticsEvent(module_id=r[0], student_id=r[1], event_type=r[2], event_data=None if r[3] is None else json.loads(r[3]),
-                              section_number=r[4], session_id=r[5], device_type=r[6], timestamp=r[7], time_elapsed_seconds=r[8])
-         for r in rows],
-        batch_size=500,
-    )
+    objs = []
+    for r in rows:
+        values = dict(zip(EVENT_COPY_FIELDS, r, strict=True))
+        values["event_data"] = None if r[3] is None else json.loads(r[3])
+        objs.append(ModuleAnalyticsEvent(**values))
+    ModuleAnalyticsEvent.objects.bulk_create(objs, batch_size=500)
 
 
 def events_ingest(*, student, items, user=None) -> IngestResult:
     """Validate a batch of events (all or nothing), append them in bulk, and move the
-    student's progress on from them in the same transaction."""
+    student's progress on from them in the same transaction.
+
+    Statements on PostgreSQL: one read of the batch's modules with their sections and the
+    student's progress rows, locked (plus one INSERT the first time a module is touched),
+    one COPY of every event (the student's, completions, adjustments) and one UPDATE of the
+    progress rows. Struggle detection and adaptive rules run in memory in between."""
     if not isinstance(items, list):
         raise EventBatchError([(None, "events", "Send a JSON list of events.")])
     if not items:
@@ -505,74 +530,207 @@ def events_ingest(*, student, items, user=None) -> IngestResult:
     if len(items) > MAX_EVENT_BATCH:
         raise EventBatchError([(None, "events", f"At most {MAX_EVENT_BATCH} events per batch; this one has {len(items)}.")])
     now = timezone.now()
-    errors, parsed = [], []
-    for i, item in enumerate(items):
-        parsed.append(_validate_item(i, item, student, now, errors))
+    errors = []
+    parsed = [_validate_item(i, item, student, now, errors) for i, item in enumerate(items)]
     if errors:
         raise EventBatchError(errors)
-    # Resolve modules (id or slug): published ones only.
-    keys = {p[0] for p in parsed}
-    ids = {k for k in keys if _int(k)}
-    slugs = {k for k in keys if isinstance(k, str)}
-    modules = {}
-    if ids or slugs:
-        from django.db.models import Q
-
-        required = ModulePrerequisite.objects.filter(module=OuterRef("pk"), required=True)
-        for m in (Module.objects.filter(Q(pk__in=ids) | Q(module_id__in=slugs), status=ModuleStatus.PUBLISHED)
-                  .annotate(has_prereqs=Exists(required)).only("pk", "module_id", "revision")):
-            modules[m.pk] = m
-            modules[m.module_id] = m
-    for i, p in enumerate(parsed):
-        if p[0] not in modules:
-            errors.append((i, "module", f"Unknown or unpublished module {str(p[0])[:100]!r}."))
-    if errors:
-        raise EventBatchError(errors)
-    touched = {modules[p[0]].pk: modules[p[0]] for p in parsed}
-    from lms.selectors import locks_for
-
-    gated = [pk for pk, m in touched.items() if m.has_prereqs]
-    locks = locks_for(student, gated) if gated else {}
-    for i, p in enumerate(parsed):
-        lock = locks.get(modules[p[0]].pk)
-        if lock is not None and lock.locked:
-            errors.append((i, "module", f"'{modules[p[0]].module_id}' is locked until its prerequisites are completed."))
-    if errors:
-        raise EventBatchError(errors)
-
-    rows = [
-        (modules[m].pk, student.pk, etype, None if data is None else json.dumps(data), section, session, device, when, elapsed, "")
-        for (m, etype, section, data, session, device, when, elapsed) in parsed
-    ]
-    result = IngestResult(created=len(rows))
     with transaction.atomic():
-        _insert_events(rows)
-        result.progress, result.unlocked = _apply_to_progress(student, touched, parsed, modules, now, user)
-        # Struggle signal, pattern and adaptive rules for the touched rows (still locked): a constant number of queries.
-        struggle.batch_update(student=student, progress_rows=result.progress, now=now, revisions={pk: m.revision for pk, m in touched.items()},
-                              events=[(modules[p[0]].pk, p[1], p[2], p[3]) for p in parsed])
+        modules, records, sections = _batch_rows(student, {p[0] for p in parsed}, need_sections={p[0] for p in parsed if p[1] in STATE_EVENTS})
+        for i, p in enumerate(parsed):
+            if p[0] not in modules:
+                errors.append((i, "module", f"Unknown or unpublished module {str(p[0])[:100]!r}."))
+        if errors:
+            raise EventBatchError(errors)
+        touched = {modules[p[0]].pk: modules[p[0]] for p in parsed}
+        gated = [pk for pk, m in touched.items() if m.has_prereqs]
+        locks = locks_for(student, gated) if gated else {}
+        for i, p in enumerate(parsed):
+            lock = locks.get(modules[p[0]].pk)
+            if lock is not None and lock.locked:
+                errors.append((i, "module", f"'{modules[p[0]].module_id}' is locked until its prerequisites are completed."))
+        if errors:
+            raise EventBatchError(errors)
+        if len(records) < len(touched):
+            records.update(_progress_create(student, [m for pk, m in touched.items() if pk not in records], now))
+        rows = [
+            (modules[m].pk, student.pk, etype, _json_text(data), section, session, device, when, elapsed, None, "")
+            for (m, etype, section, data, session, device, when, elapsed) in parsed
+        ]
+        result = IngestResult(created=len(rows))
+        need = {modules[p[0]].pk for p in parsed if p[1] in STATE_EVENTS}
+        server_rows, newly_by, finished = _apply_to_progress(student, records, parsed, modules, sections, need, now)
+        progress = sorted(records.values(), key=lambda p: p.pk)
+        # Struggle signal, pattern and adaptive rules for the touched rows (still locked), in memory.
+        adjustments = struggle.batch_update(
+            student=student, progress_rows=progress, now=now, revisions={pk: m.revision for pk, m in touched.items()},
+            events=[(modules[p[0]].pk, p[1], p[2], p[3]) for p in parsed],
+            loaded={pk: (touched[pk], sections[pk]) for pk in touched if pk in sections})
+        _insert_events(rows + server_rows + [_row_of(e) for e in adjustments])
+        _write_progress(progress)
+        for p in finished:
+            audit_entry(action=AuditLog.Action.UPDATE, instance=p, user=user, source=AuditLog.Source.API,
+                        changes={"status": ["in_progress", "completed"]}).save()
+        for pk, newly in newly_by.items():
+            for s in newly:
+                transaction.on_commit(lambda p=records[pk], s=s: signals.section_completed.send(sender=ModuleProgress, progress=p, section=s))
+        for p in finished:
+            transaction.on_commit(lambda p=p: signals.module_attempt_finished.send(sender=ModuleProgress, progress=p, completed=True))
+        result.progress = progress
+        result.unlocked = modules_unlocked_by(student, [p.module_id for p in finished]) if finished else []
     return result
 
 
-def _apply_to_progress(student, touched, parsed, modules, now, user):
-    """Move progress on from a validated batch: rows locked (select_for_update) so two
-    tabs or devices never lose an update; counters added, rules evaluated."""
-    def locked_rows():
-        return {p.module_id: p for p in ModuleProgress.objects.select_for_update().filter(student=student, module_id__in=list(touched)).order_by("pk")}
+# ---------------------------------------------------------------- reading a batch's rows
 
-    records = locked_rows()
-    if len(records) < len(touched):  # first events of a module: create its row (safe under races: unique pair)
+_PROGRESS_FIELDS = None
+
+
+def _progress_fields():
+    global _PROGRESS_FIELDS  # noqa: PLW0603 - built once, on first use (the app registry is ready by then)
+    if _PROGRESS_FIELDS is None:
+        fields = list(ModuleProgress._meta.concrete_fields)
+        _PROGRESS_FIELDS = (fields, [f.attname for f in fields], [f.get_db_converters(connection) for f in fields])
+    return _PROGRESS_FIELDS
+
+
+def _progress_from(values):
+    """A progress row read by raw SQL (the model's concrete columns, in order) as a model instance."""
+    fields, names, converters = _progress_fields()
+    values = list(values)
+    for index, convert in enumerate(converters):
+        if convert and values[index] is not None:
+            for c in convert:
+                values[index] = c(values[index], None, connection)
+    return ModuleProgress.from_db(connection.alias, names, values)
+
+
+def _batch_module(pk, slug, revision, minutes, adaptive_config, gated):
+    module = Module(pk=pk, module_id=slug, revision=revision, estimated_minutes=minutes, adaptive_config=adaptive_config,
+                    status=ModuleStatus.PUBLISHED)
+    module._state.adding = False
+    module.has_prereqs = gated
+    return module
+
+
+def _batch_sections(module, listed):
+    out = []
+    for pk, number, stype, title, duration, config, criteria, content in listed or ():
+        s = ModuleSection(pk=pk, module_id=module.pk, section_number=number, section_type=stype, title=title, duration_seconds=duration,
+                          section_config=config, completion_criteria=criteria, content=content or "")
+        s._state.adding = False
+        s._state.fields_cache["module"] = module
+        out.append(s)
+    return out
+
+
+def _batch_sql():
+    qn = connection.ops.quote_name
+    fields, _names, _converters = _progress_fields()
+    columns = ", ".join(f"x.{qn(f.column)}" for f in fields)
+    # The sections travel as one JSON array per module (checklists need their text: their items may be its lines).
+    sections = ("SELECT json_agg(json_build_array(s.id, s.section_number, s.section_type, s.title, s.duration_seconds, s.section_config, "
+                "s.completion_criteria, CASE WHEN s.section_type = 'checklist' THEN s.content END) ORDER BY s.section_number) "
+                "FROM module_sections s WHERE s.module_id = modules.id")
+    gated = "EXISTS (SELECT 1 FROM module_prerequisites r WHERE r.module_id = modules.id AND r.required)"
+    return (
+        f"WITH m AS MATERIALIZED (SELECT id, module_id, revision, estimated_minutes, adaptive_config, {gated} AS gated, "
+        f"CASE WHEN id = ANY(%s) OR module_id = ANY(%s) THEN ({sections}) END AS sections "
+        f"FROM modules WHERE status = %s AND (id = ANY(%s) OR module_id = ANY(%s)) ORDER BY id) "
+        # Rows locked in the modules' order, so two batches of one student cannot deadlock.
+        f"SELECT m.*, p.* FROM m LEFT JOIN LATERAL (SELECT {columns} FROM module_progress x "
+        f"WHERE x.module_id = m.id AND x.student_id = %s FOR UPDATE) p ON true"
+    )
+
+
+_BIGINT = 2**63
+
+
+def _batch_rows(student, keys, *, need_sections):
+    """The batch's published modules ({id: module, slug: module}), the student's progress rows
+    of them, locked ({module pk: row}), and the sections of `need_sections`' modules
+    ({module pk: [sections]}). One statement on PostgreSQL."""
+    ids = [k for k in keys if _int(k) and -_BIGINT < k < _BIGINT]
+    slugs = [k for k in keys if isinstance(k, str)]
+    modules, records, sections = {}, {}, {}
+    if not (ids or slugs):
+        return modules, records, sections
+    if connection.vendor == "postgresql":
+        want_ids = [k for k in need_sections if _int(k) and -_BIGINT < k < _BIGINT]
+        want_slugs = [k for k in need_sections if isinstance(k, str)]
+        with connection.cursor() as cursor:
+            cursor.execute(_batch_sql(), [want_ids, want_slugs, ModuleStatus.PUBLISHED, ids, slugs, student.pk])
+            found = cursor.fetchall()
+        adaptive_field = Module._meta.get_field("adaptive_config")
+        for row in found:
+            pk, slug, revision, minutes, adaptive_config, gated, listed = row[:7]
+            if isinstance(adaptive_config, str):
+                adaptive_config = adaptive_field.from_db_value(adaptive_config, None, connection)
+            module = _batch_module(pk, slug, revision, minutes, adaptive_config, gated)
+            modules[pk] = modules[slug] = module
+            if listed is not None:
+                sections[pk] = _batch_sections(module, json.loads(listed) if isinstance(listed, str) else listed)
+            elif pk in want_ids or slug in want_slugs:
+                sections[pk] = []  # a published module without sections
+            if row[7] is not None:
+                records[pk] = _progress_from(row[7:])
+        return modules, records, sections
+    required = ModulePrerequisite.objects.filter(module=OuterRef("pk"), required=True)
+    for m in (Module.objects.filter(Q(pk__in=ids) | Q(module_id__in=slugs), status=ModuleStatus.PUBLISHED)
+              .annotate(has_prereqs=Exists(required)).only("pk", "module_id", "revision", "estimated_minutes", "adaptive_config", "status")):
+        modules[m.pk] = modules[m.module_id] = m
+    if modules:
+        pks = sorted({m.pk for m in modules.values()})
+        records = {p.module_id: p for p in ModuleProgress.objects.select_for_update().filter(student=student, module_id__in=pks).order_by("pk")}
+        wanted = {modules[k].pk for k in need_sections if k in modules}
+        if wanted:
+            _sections_into(sections, wanted, modules)
+    return modules, records, sections
+
+
+def _sections_into(sections, module_pks, modules):
+    by_pk = {m.pk: m for m in modules.values()}
+    for pk in module_pks:
+        sections[pk] = []
+    for s in ModuleSection.objects.filter(module_id__in=list(module_pks)).order_by("section_number"):
+        s._state.fields_cache["module"] = by_pk[s.module_id]
+        sections[s.module_id].append(s)
+
+
+def _progress_create(student, modules, now) -> dict:
+    """First events of these modules: their progress rows, created and locked (safe under
+    races: the pair is unique; a row another request created meanwhile is read, locked)."""
+    pks = sorted(m.pk for m in modules)
+    if connection.vendor == "postgresql":
+        qn = connection.ops.quote_name
+        fields, _names, _converters = _progress_fields()
+        values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(modules))
+        params = []
+        for m in sorted(modules, key=lambda m: m.pk):
+            params += [m.pk, student.pk, ProgressStatus.IN_PROGRESS, now, now, m.revision]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO module_progress (module_id, student_id, status, started_at, last_accessed_at, revision) VALUES {values} "
+                f"ON CONFLICT (module_id, student_id) DO NOTHING RETURNING {', '.join(qn(f.column) for f in fields)}", params)
+            made = {p.module_id: p for p in map(_progress_from, cursor.fetchall())}
+        if len(made) == len(pks):
+            return made
+    else:
+        made = {}
         ModuleProgress.objects.bulk_create(
-            [ModuleProgress(module_id=pk, student=student, status=ProgressStatus.IN_PROGRESS, started_at=now, last_accessed_at=now,
-                            revision=m.revision) for pk, m in touched.items() if pk not in records],
+            [ModuleProgress(module_id=m.pk, student=student, status=ProgressStatus.IN_PROGRESS, started_at=now, last_accessed_at=now,
+                            revision=m.revision) for m in modules],
             ignore_conflicts=True,
         )
-        records = locked_rows()
-    need_sections = {modules[p[0]].pk for p in parsed if p[1] in STATE_EVENTS}
-    sections = defaultdict(list)
-    if need_sections:
-        for s in ModuleSection.objects.filter(module_id__in=need_sections).order_by("section_number"):
-            sections[s.module_id].append(s)
+    rest = [pk for pk in pks if pk not in made]
+    made.update({p.module_id: p for p in ModuleProgress.objects.select_for_update().filter(student=student, module_id__in=rest).order_by("pk")})
+    return made
+
+
+def _apply_to_progress(student, records, parsed, modules, sections, need_sections, now):
+    """Move the locked progress rows on from a validated batch, in memory: counters
+    added, section state recorded, completion rules evaluated. Returns the server's
+    events (COPY rows: completions), the sections each module completed now, and the
+    rows whose module completed now."""
     now_epoch = time.time()
     for m, etype, section, data, _session, _device, _when, _elapsed in parsed:
         p = records[modules[m].pk]
@@ -593,6 +751,8 @@ def _apply_to_progress(student, touched, parsed, modules, now, user):
             p.total_time_seconds += data["seconds"]
             if key:
                 state["active_seconds"] = state.get("active_seconds", 0) + data["seconds"]
+                # Opening a not-yet-started module records no view (lms.views.player): time spent counts as one.
+                state.setdefault("first_viewed_at", now_epoch - data["seconds"])
         elif etype == EventType.MARK_DONE:
             state["done"] = True
         elif etype == EventType.CHECKLIST_TICK:
@@ -610,56 +770,46 @@ def _apply_to_progress(student, touched, parsed, modules, now, user):
         elif etype in (EventType.SCORE, EventType.GAME_COMPLETE) and data and _int(data.get("score")):
             state["best_score"] = max(state.get("best_score", 0), data["score"])
             p.score = max(p.score or 0, data["score"])
-    newly_by, finished = {}, []
-    server_events = []
+    newly_by, finished, server_rows = {}, [], []
     for pk, p in records.items():
         p.last_accessed_at = now
         if pk in need_sections:
-            newly, done = evaluate(p, sections[pk], now_epoch, now)
+            newly, done = evaluate(p, sections.get(pk, []), now_epoch, now)
             newly_by[pk] = newly
             for s in newly:
-                server_events.append(ModuleAnalyticsEvent(module_id=pk, student=student, event_type=EventType.SECTION_COMPLETE,
-                                                          section_number=s.section_number, timestamp=now))
+                # time_elapsed_seconds: the active time at completion (a race checkpoint, basecamp.adaptive).
+                server_rows.append(_event_row(pk, student.pk, EventType.SECTION_COMPLETE, now=now, section=s.section_number,
+                                              elapsed=p.total_time_seconds))
             if done:
                 finished.append(p)
-                server_events.append(ModuleAnalyticsEvent(module_id=pk, student=student, event_type=EventType.MODULE_COMPLETE,
-                                                          timestamp=now, event_data={"mastery_score": str(p.mastery_score)}))
-    _write_progress(list(records.values()))
-    if server_events:
-        ModuleAnalyticsEvent.objects.bulk_create(server_events)
-    for p in finished:
-        audit_entry(action=AuditLog.Action.UPDATE, instance=p, user=user, source=AuditLog.Source.API,
-                    changes={"status": ["in_progress", "completed"]}).save()
-    for pk, newly in newly_by.items():
-        for s in newly:
-            transaction.on_commit(lambda p=records[pk], s=s: signals.section_completed.send(sender=ModuleProgress, progress=p, section=s))
-    for p in finished:
-        transaction.on_commit(lambda p=p: signals.module_attempt_finished.send(sender=ModuleProgress, progress=p, completed=True))
-    unlocked = modules_unlocked_by(student, [p.module_id for p in finished]) if finished else []
-    return list(records.values()), unlocked
+                server_rows.append(_event_row(pk, student.pk, EventType.MODULE_COMPLETE, now=now, data={"mastery_score": str(p.mastery_score)}))
+    return server_rows, newly_by, finished
 
 
 PROGRESS_WRITE_FIELDS = ("status", "started_at", "completed_at", "last_accessed_at", "current_section", "progress_percent", "total_time_seconds",
-                         "pause_count", "hint_count", "retry_count", "error_count", "score", "mastery_score", "completed_sections", "section_state")
+                         "pause_count", "hint_count", "retry_count", "error_count", "score", "mastery_score", "completed_sections", "section_state",
+                         *struggle.WRITE_FIELDS)
 
 
 def _write_progress(records):
-    """Write the locked progress rows back: one UPDATE statement run for every row
-    (executemany; psycopg pipelines it), far cheaper than bulk_update's CASE chains."""
+    """Write the locked progress rows back, counters, state and struggle fields together:
+    one UPDATE statement run for every row (executemany; psycopg pipelines it), far
+    cheaper than bulk_update's CASE chains."""
     if not records:
         return
-    fields = [ModuleProgress._meta.get_field(name) for name in PROGRESS_WRITE_FIELDS]
+    fields = [ModuleProgress._meta.get_field(name) for name in dict.fromkeys(PROGRESS_WRITE_FIELDS)]
     qn = connection.ops.quote_name
     sql = f"UPDATE {qn(ModuleProgress._meta.db_table)} SET {', '.join(f'{qn(f.column)} = %s' for f in fields)} WHERE id = %s"
     params = [[f.get_db_prep_save(getattr(p, f.attname), connection) for f in fields] + [p.pk] for p in records]
     with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
+        if len(params) == 1:
+            cursor.execute(sql, params[0])
+        else:
+            cursor.executemany(sql, params)
 
 
 def modules_unlocked_by(student, completed_module_ids):
     """Published modules that `completed_module_ids` were the last required prerequisites of."""
-    from lms.selectors import locks_for
-
     candidates = set(
         ModulePrerequisite.objects.filter(prerequisite_module_id__in=completed_module_ids, required=True,
                                           module__status=ModuleStatus.PUBLISHED).values_list("module_id", flat=True)
@@ -694,6 +844,7 @@ def feedback_submit(*, module, student, user=None, rating=None, difficulty_ratin
                 with transaction.atomic():
                     feedback = ModuleFeedback(module=module, student=student, **values)
                     instance_save(instance=feedback, user=user, source=source)
+                feedback.inserted = True  # a new row (the API answers 201; an edit is 200)
                 return feedback
             except (IntegrityError, ValidationError):
                 # Another submission inserted the pair meanwhile (the unique pair refused
@@ -704,6 +855,7 @@ def feedback_submit(*, module, student, user=None, rating=None, difficulty_ratin
         for name, value in values.items():
             setattr(feedback, name, value)
         instance_save(instance=feedback, user=user, source=source)
+    feedback.inserted = False
     return feedback
 
 

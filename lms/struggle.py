@@ -30,13 +30,11 @@ Patterns (the first that matches wins):
 `trail` (recent section views), `fails` ({section: failed attempts, errors}),
 `quiz` (recent attempts: [section, seconds, passed]) and `since` (when the pattern began)."""
 
-import json
 import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import connection
 
 PATTERNS = ("confusion_loop", "stuck", "rapid_progress", "guessing")
 WEIGHTS = {"errors": 0.25, "retries": 0.20, "hints": 0.15, "pauses": 0.10, "time": 0.30}
@@ -120,8 +118,10 @@ class ModuleExpect:
         return info.expected if info else MIN_SECTION_SECONDS
 
 
-def cached_expectations(revisions) -> dict:
-    """expectations() for {module pk: revision}, from the process cache when fresh."""
+def cached_expectations(revisions, loaded=None) -> dict:
+    """expectations() for {module pk: revision}, from the process cache when fresh.
+    `loaded`: {module pk: (Module, [ModuleSection])} the caller has already read: a module
+    missing from the cache whose sections are there costs no query."""
     now = time.monotonic()
     out, missing = {}, []
     for pk, revision in revisions.items():
@@ -132,7 +132,12 @@ def cached_expectations(revisions) -> dict:
             missing.append(pk)
     if missing:
         ttl = float(setting("LMS_STRUGGLE_CACHE_SECONDS"))
-        for pk, expect in expectations(missing).items():
+        given = {pk: loaded[pk] for pk in missing if loaded and pk in loaded}
+        found = expectations(list(given), sections=given) if given else {}
+        rest = [pk for pk in missing if pk not in given]
+        if rest:
+            found.update(expectations(rest))
+        for pk, expect in found.items():
             _expected[pk] = (now + ttl, revisions[pk], expect)
             out[pk] = expect
     return out
@@ -294,23 +299,19 @@ def refresh(progress, expect, now) -> bool:
 
 # ---------------------------------------------------------------- per batch
 
+# What struggle detection changes on a progress row (written with the batch's other changes).
 WRITE_FIELDS = ("struggle_signal", "pattern_detected", "struggle_state", "difficulty_adjustments", "section_state")
 
 
-def _snapshot(p):
-    # section_state changes here only with an adjustment (a revealed hint), counted by the last item
-    return (p.struggle_signal, p.pattern_detected, json.dumps(p.struggle_state, sort_keys=True), len(p.difficulty_adjustments or []))
-
-
-def batch_update(*, student, progress_rows, events, now, revisions=None) -> list:
-    """After a batch is written (inside its transaction, rows still locked): update the
-    trail and failures from the batch's events, recompute signal and pattern, apply the
-    modules' adaptive rules. `events`: (module pk, event type, section number, data);
-    `revisions`: {module pk: revision} (expectations come from the cache then).
-    Queries: none to read (one for the sections when the cache is cold), one UPDATE of
-    the rows that changed, one INSERT of adjustment events if any. Returns those events."""
+def batch_update(*, student, progress_rows, events, now, revisions=None, loaded=None) -> list:
+    """For a batch being written (inside its transaction, rows locked): update the trail
+    and failures from the batch's events, recompute signal and pattern, apply the modules'
+    adaptive rules, all in memory; the caller writes the rows (WRITE_FIELDS) with the
+    batch's other changes. `events`: (module pk, event type, section number, data);
+    `revisions`: {module pk: revision} (expectations come from the cache then); `loaded`:
+    {module pk: (Module, [ModuleSection])} already read. Queries: none (one for the
+    sections of a module neither cached nor loaded). Returns the adjustment events to write."""
     from lms import adaptive
-    from lms.models import ModuleAnalyticsEvent, ModuleProgress
 
     if not setting("LMS_STRUGGLE_ENABLED") or not progress_rows:
         return []
@@ -323,25 +324,16 @@ def batch_update(*, student, progress_rows, events, now, revisions=None) -> list
                 etype == "solution_attempted" and isinstance(data, dict) and (data.get("passed") is False or data.get("correct") is False))):
             failures.setdefault(module_id, {}).setdefault(section, 0)
             failures[module_id][section] += 1
-    expect = cached_expectations({pk: (revisions or {}).get(pk) for pk in rows}) if revisions else expectations(rows)
-    changed, new_events = [], []
+    if revisions:
+        expect = cached_expectations({pk: revisions.get(pk) for pk in rows}, loaded=loaded)
+    else:
+        expect = expectations(list(rows), sections={pk: v for pk, v in (loaded or {}).items() if pk in rows} or None)
+    new_events = []
     for module_id, p in rows.items():
-        before = _snapshot(p)
         record_views(p, views.get(module_id, []))
         for section, count in failures.get(module_id, {}).items():
             record_failure(p, section, count)
         refresh(p, expect.get(module_id), now)
         made = adaptive.apply(p, expect.get(module_id), now)
         new_events.extend(adaptive.adjustment_events(p, made, now))
-        if _snapshot(p) != before:
-            changed.append(p)
-    if changed:
-        fields = [ModuleProgress._meta.get_field(name) for name in WRITE_FIELDS]
-        qn = connection.ops.quote_name
-        sql = f"UPDATE {qn(ModuleProgress._meta.db_table)} SET {', '.join(f'{qn(f.column)} = %s' for f in fields)} WHERE id = %s"
-        params = [[f.get_db_prep_save(getattr(p, f.attname), connection) for f in fields] + [p.pk] for p in changed]
-        with connection.cursor() as cursor:
-            cursor.executemany(sql, params)
-    if new_events:
-        ModuleAnalyticsEvent.objects.bulk_create(new_events)
     return new_events

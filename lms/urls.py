@@ -1,6 +1,6 @@
 from django.urls import path
 
-from lms import views
+from lms import learner, views
 
 app_name = "lms"
 urlpatterns = [
@@ -17,6 +17,11 @@ urlpatterns = [
     path("m/<slug:slug>/state/", views.state, name="state"),
     path("m/<slug:slug>/restart/", views.restart, name="restart"),
     path("m/<slug:slug>/feedback/", views.feedback, name="feedback"),
+    path("calendar/", learner.calendar_page, name="calendar"),
+    path("calendar/<str:token>.ics", learner.calendar_feed, name="calendar-feed"),
+    path("notifications/", learner.notifications_page, name="notifications"),
+    path("profile/", learner.profile, name="profile"),
+    path("profile/my-data.json", learner.my_data, name="my-data"),
     path("staff/", views.staff_modules, name="staff-modules"),
     path("staff/<slug:slug>/", views.dashboard, name="dashboard"),
 ]

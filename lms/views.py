@@ -1,6 +1,8 @@
 """Learner pages (/learn/): My learning, the catalogue, the module player and
 feedback; and the staff's per-module dashboards."""
 
+import time
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -97,20 +99,26 @@ def player(request, slug):
         raise Http404("No such published module.")
     lock = selectors.locks_for(student, [module.pk])[module.pk]
     if lock.locked:
-        return render(request, "lms/locked.html", {"module": module, "lock": lock}, status=403)
+        return render(request, "lms/locked.html", {"module": module, "lock": lock})  # a page that explains, not a refusal
     sections = list(module.sections.all())
-    progress = services.progress_start(module=module, student=student, user=request.user)
     if not sections:
         raise Http404("This module has no sections yet.")
+    progress = ModuleProgress.objects.filter(module=module, student=student).first()
     numbers = [s.section_number for s in sections]
     requested = int_param(request.GET.get("section") or None, name="section", minimum=1, maximum=10000)
-    current = requested if requested in numbers else (progress.current_section if progress.current_section in numbers else numbers[0])
-    # Opening a section is its view event (works without JavaScript too).
-    result = services.events_ingest(student=student, items=[{"module": module.pk, "event_type": "section_view", "section_number": current}],
-                                    user=request.user)
-    progress = next(p for p in result.progress if p.module_id == module.pk)
+    current = requested if requested in numbers else (progress.current_section if progress and progress.current_section in numbers else numbers[0])
     index = numbers.index(current)
     section = sections[index]
+    # Opening a section is its view event (works without JavaScript too) once the student has
+    # started. Before that, opening records nothing (browsing is not an attempt) unless the
+    # view itself completes the section (a "view" rule): progress starts with real progress.
+    now_epoch = time.time()
+    if progress is not None or completion.section_done(section, {"first_viewed_at": now_epoch}, now_epoch):
+        result = services.events_ingest(student=student, items=[{"module": module.pk, "event_type": "section_view", "section_number": current}],
+                                        user=request.user)
+        progress = next(p for p in result.progress if p.module_id == module.pk)
+    else:
+        progress = ModuleProgress(module=module, student=student, revision=module.revision)  # not saved: nothing recorded yet
     unlocks = [
         m for m in services.modules_unlocked_by(student, [module.pk])
     ] if progress.status == ProgressStatus.COMPLETED else []

@@ -106,7 +106,7 @@ def test_every_editable_admin_model_has_an_import_resource(model):
         return
     resource = resource_for(model)
     assert resource is not None, f"{label(model)}'s admin has no resource_classes (import resource)"
-    from frames.base.resources import FramesResource
+    from frames.imports import FramesResource
 
     assert issubclass(resource, FramesResource), f"{label(model)}'s resource {resource.__name__} does not derive from FramesResource"
     assert resource._meta.model is model, f"{label(model)}'s resource {resource.__name__} is for {resource._meta.model}"

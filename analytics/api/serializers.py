@@ -47,6 +47,10 @@ class InterfaceSerializer(FramesSerializer):
                                     help_text="Registry id of the from end (its type is from_type)." + END_HIDDEN)
     to_entity = InterfaceEndField(max_length=64, required=False, help_text="Registry id of the to end (its type is to_type)." + END_HIDDEN)
     is_cross_university = serializers.BooleanField(read_only=True)
+    # The ends are registry ids of the type the *_type field names (no schema keyword
+    # ties the two), required on create and optional on a PUT that keeps the type.
+    domain_rules = {f"{side}_entity": ["No {type} with id {id}.", "This field is required.", f"Name the {{type}} at the {side} end."]
+                    for side in ("from", "to")}
 
     class Meta:
         model = Interface
@@ -117,6 +121,7 @@ class OutcomeSerializer(FramesSerializer):
     class Meta:
         model = Outcome
         fields = ["id", "university", "project", "outcome_type", "success", "cohort_year", "notes", "recorded_at", "meta"]
+        extra_kwargs = {"cohort_year": {"min_value": 1990, "max_value": 2100}}  # the table's outcomes_cohort_year_range check
 
 
 class RiskFactorSerializer(FramesSerializer):
@@ -143,7 +148,9 @@ class RiskFactorSerializer(FramesSerializer):
 
 class FactorValueSerializer(FramesSerializer):
     factor = serializers.SlugRelatedField(slug_field="key", queryset=RiskFactor.objects.all())
-    entity_id = serializers.CharField(max_length=64, required=False, help_text="Registry id of the measured entity (its type is entity_type).")
+    entity_id = serializers.CharField(max_length=64, help_text="Registry id of the measured entity (its type is entity_type).")
+    # The entity is of the type entity_type names, and the factor measures that type.
+    domain_rules = {"entity_id": "No {type} with id {id}.", "entity_type": "{factor} is measured on a {type}, not a {kind}."}
 
     class Meta:
         model = FactorValue
@@ -170,6 +177,7 @@ class FactorValueSerializer(FramesSerializer):
 class InterfaceFactorValueSerializer(FramesSerializer):
     factor = serializers.SlugRelatedField(slug_field="key", queryset=RiskFactor.objects.all())
     interface = serializers.SlugRelatedField(slug_field="interface_id", queryset=Interface.objects.all())
+    domain_rules = {"factor": "{factor} is measured on a {type}, not an interface."}  # the factor's entity_type is data
 
     class Meta:
         model = InterfaceFactorValue
@@ -221,3 +229,10 @@ class FactorModelSerializer(FramesSerializer):
 class TrainSerializer(serializers.Serializer):
     outcome_type = serializers.ChoiceField(choices=FactorModel._meta.get_field("outcome_type").choices)
     factors = serializers.ListField(child=serializers.SlugField(), required=False, allow_empty=False, max_length=100)
+    # Whether the data suffice is known only by reading it (analytics.training.TrainingRefused).
+    domain_rules = {"outcome_type": [
+        "Too little data to train a {outcome} model: {n} sample(s) (outcomes with factor values); at least {minimum} are needed.",
+        "Cannot train a {outcome} model: all {n} samples are {kind}; both outcomes are needed.",
+        "Too little data to validate a {outcome} model: only {n} sample(s) of the rarer outcome; at least {minimum} are needed.",
+        "No factor has enough values to train a {outcome} model ({detail}).",
+    ]}

@@ -48,8 +48,18 @@ class DataEntrySerializer(FramesSerializer):
         read_only_fields = ["created_at"]
 
 
+# 0 to 1 with at most two decimals (the column is numeric(3, 2) checked 0-1), as the schema's
+# pattern says: drf-spectacular's default pattern for it also matches "" and "9.99".
+@extend_schema_field({"type": "string", "format": "decimal", "pattern": r"^(?:0(?:\.[0-9]{1,2})?|1(?:\.0{1,2})?|\.[0-9]{1,2})$",
+                      "description": "0 to 1, at most two decimals, e.g. \"0.85\"."})
+class ConfidenceField(serializers.DecimalField):
+    def __init__(self, **kwargs):
+        super().__init__(max_digits=3, decimal_places=2, min_value=0, max_value=1, **kwargs)
+
+
 class AssessmentSerializer(FramesSerializer):
     corrected = serializers.SerializerMethodField()
+    confidence_score = ConfidenceField()
     level = LevelField()
     skill_category = CategoryField()
 
@@ -87,6 +97,8 @@ class TeacherCorrectionSerializer(FramesSerializer):
 
 class SkillTargetSerializer(FramesSerializer):
     target_level = LevelField(required=False)
+    # The rubric is data (RubricSkill rows), so its skills are a documented refusal, not an enum.
+    domain_rules = {"skill_name": ["{skill} is not a skill of rubric {version}.", "{student} already has an open target for {skill}."]}
 
     class Meta:
         model = m.SkillTarget

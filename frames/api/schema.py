@@ -52,3 +52,4 @@ class CachedSchemaView(SpectacularAPIView):
         body, disposition = hit
         content_type = f"{media_type}; charset={renderer.charset}" if renderer.charset else media_type
         return HttpResponse(body, content_type=content_type, headers={"Content-Disposition": disposition})
+

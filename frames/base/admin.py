@@ -11,7 +11,7 @@ from django.db.models.constants import LOOKUP_SEP
 from django.db.models.fields import AutoFieldMixin
 from import_export.admin import ImportExportModelAdmin
 
-from frames.base.resources import IMPORT_FORMATS, ImportTooLarge
+from frames.imports.admin import ImportExportAdminMixin
 from frames.models import AuditLog, University
 from frames.roles import is_unrestricted, university_of
 from frames.scoping import VisibleReferences, is_scoped, scope_q, scope_queryset
@@ -103,6 +103,46 @@ class DeclaredLookupsMixin:
         return readonly
 
 
+class AuditHistoryMixin:
+    """"History" shows the record's audit_logs rows (who, when, source, each field
+    before and after), newest first, and the jobs that worked on it when the admin
+    says which (`history_job_filter(obj) -> Q`), instead of Django's LogEntry table,
+    which our services never write. A record the user may not see answers 404."""
+
+    history_per_page = 100
+
+    def history_job_filter(self, obj):
+        return None
+
+    def history_view(self, request, object_id, extra_context=None):
+        from django.contrib.admin.utils import unquote
+        from django.core.exceptions import PermissionDenied
+        from django.core.paginator import Paginator
+        from django.http import Http404
+        from django.template.response import TemplateResponse
+
+        from frames.models import AgentLog
+
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            raise Http404(f"No {self.model._meta.verbose_name} with this id.")
+        if not self.has_view_or_change_permission(request, obj):
+            raise PermissionDenied
+        rows = AuditLog.objects.filter(table_name=self.model._meta.db_table, object_id=str(obj.pk)).only(
+            "timestamp", "actor", "action", "source", "changes")
+        page = Paginator(rows, self.history_per_page).get_page(request.GET.get("p"))
+        job_q = self.history_job_filter(obj)
+        jobs = list(AgentLog.objects.filter(job_q).select_related("triggered_by")[:50]) if job_q is not None else None
+        opts = self.model._meta
+        context = {
+            **self.admin_site.each_context(request), "title": f"History: {obj}", "subtitle": None, "opts": opts,
+            "object": obj, "page": page, "rows": page.object_list, "jobs": jobs, "module_name": str(opts.verbose_name_plural).capitalize(),
+            "has_view_permission": self.has_view_permission(request, obj), **(extra_context or {}),
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/frames/history.html", context)
+
+
 class _HiddenRecord:
     """Shown in place of a related record the user may not see (a view-only change
     form would print its name and link to it). An empty key renders as plain text."""
@@ -113,9 +153,21 @@ class _HiddenRecord:
         return "(another university)"
 
 
-class ScopedAdminMixin(DeclaredLookupsMixin):
+class _PlainRecord(_HiddenRecord):
+    def __init__(self, name):
+        self.name = name
+
+    def __str__(self):
+        return self.name
+
+
+class ScopedAdminMixin(AuditHistoryMixin, DeclaredLookupsMixin):
     show_full_result_count = False
     list_per_page = 50
+
+    def _may_view(self, request, model):
+        related_admin = self.admin_site._registry.get(model)
+        return related_admin is not None and related_admin.has_view_permission(request)
 
     def get_queryset(self, request):
         return scope_queryset(super().get_queryset(request), request.user)
@@ -129,6 +181,9 @@ class ScopedAdminMixin(DeclaredLookupsMixin):
             for f in obj._meta.concrete_fields:
                 if f.is_relation and f.many_to_one and f.related_model is not University and not refs.visible(f.related_model, getattr(obj, f.attname)):
                     f.set_cached_value(obj, _HiddenRecord())
+                elif f.is_relation and f.many_to_one and getattr(obj, f.attname) is not None and not self._may_view(request, f.related_model):
+                    # Named, but not linked to a page the user may not open (a model's "Trained by" for faculty).
+                    f.set_cached_value(obj, _PlainRecord(str(getattr(obj, f.name))))
         return obj
 
     def _scope_choices(self, formfield, request):
@@ -160,70 +215,10 @@ class ScopedAdminMixin(DeclaredLookupsMixin):
             instance_delete(instance=obj, user=request.user, source=AuditLog.Source.ADMIN)
         formset.save_m2m()
 
-    def get_import_resource_kwargs(self, request, **kwargs):
-        return {**super().get_import_resource_kwargs(request, **kwargs), "user": request.user}
 
-    # Spreadsheets are read through the capped formats (IMPORT_MAX_ROWS / IMPORT_MAX_CELLS).
-    import_formats = IMPORT_FORMATS
-
-    def process_import(self, request, **kwargs):
-        """The confirmed import: a file above IMPORT_JOB_THRESHOLD_ROWS rows is handed to a job
-        (frames/jobs.py, kind import_records) and the answer is the job's page; smaller ones run here."""
-        job = self._import_as_job(request)
-        if job is not None:
-            from django.shortcuts import redirect
-
-            return redirect("admin:frames_agentlog_change", job.pk)
-        return super().process_import(request, **kwargs)
-
-    def _import_as_job(self, request):
-        import os
-        import uuid
-
-        from django.conf import settings
-
-        from frames.jobs import job_start
-
-        if not self.has_import_permission(request):
-            return None  # the library's process_import refuses it
-        form = self.create_confirm_form(request)
-        if not form.is_valid():
-            return None
-        input_format = self.get_import_formats()[int(form.cleaned_data["format"])](encoding=self.from_encoding)
-        tmp_storage = self.get_tmp_storage_class()(
-            name=form.cleaned_data["import_file_name"], encoding=None if input_format.is_binary() else self.from_encoding,
-            read_mode=input_format.get_read_mode(), **self.get_tmp_storage_class_kwargs(),
-        )
-        data = tmp_storage.read()
-        rows = len(input_format.create_dataset(data))
-        if rows <= settings.IMPORT_JOB_THRESHOLD_ROWS:
-            return None
-        resource_class = self.choose_import_resource_class(form, request)
-        name = input_format.get_title()
-        folder = os.path.join(settings.JOBS_FILES_DIR, "imports")
-        os.makedirs(folder, exist_ok=True)
-        path = os.path.join(folder, f"{uuid.uuid4().hex}.{name}")
-        with open(path, "wb") as handle:
-            handle.write(data if isinstance(data, bytes) else data.encode("utf-8"))
-        tmp_storage.remove()
-        return job_start(kind="import_records", user=request.user, args={
-            "resource": f"{resource_class.__module__}.{resource_class.__qualname__}", "path": path, "format": name, "rows": rows,
-            "file_name": form.cleaned_data["original_file_name"],
-        })
-
-    def add_data_read_fail_error_to_form(self, form, e):
-        if isinstance(e, ImportTooLarge):  # say which limit, not "ImportTooLarge encountered"
-            form.add_error("import_file", str(e))
-        else:
-            super().add_data_read_fail_error_to_form(form, e)
-
-    def get_export_resource_kwargs(self, request, **kwargs):
-        return {**super().get_export_resource_kwargs(request, **kwargs), "user": request.user}
-
-
-class FramesAdmin(ScopedAdminMixin, ImportExportModelAdmin):
+class FramesAdmin(ScopedAdminMixin, ImportExportAdminMixin, ImportExportModelAdmin):
     """Declare list_display, list_filter, search_fields, autocomplete_fields and
-    resource_classes; the rest is inherited."""
+    resource_classes; the rest is inherited (imports and exports: frames/imports/admin.py)."""
 
 
 class FramesInline(admin.TabularInline):
@@ -233,7 +228,7 @@ class FramesInline(admin.TabularInline):
         return scope_queryset(super().get_queryset(request), request.user)
 
 
-class ReadOnlyAdmin(DeclaredLookupsMixin, admin.ModelAdmin):
+class ReadOnlyAdmin(AuditHistoryMixin, DeclaredLookupsMixin, admin.ModelAdmin):
     """Logs: written by services only, never edited by hand."""
 
     show_full_result_count = False

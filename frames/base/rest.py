@@ -6,6 +6,9 @@ import json
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, IntegrityError, connections
+from django.db.models import QuerySet
+from django.db.models.expressions import RawSQL
+from django.db.models.query import ModelIterable, ValuesIterable
 from django.http import Http404
 from rest_framework import exceptions
 from rest_framework.pagination import PageNumberPagination
@@ -13,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from frames.base.prepared import prepared_reads
 from frames.params import BIGINT_MAX, int_param
 from frames.scoping import without_uniqueness_details
 from frames.services import validation_messages
@@ -53,13 +57,19 @@ class FramesPagination(PageNumberPagination):
             return super().paginate_queryset(queryset, request, view)
         self.request, self._light = request, True
         offset = (number - 1) * size
-        rows = list(queryset[offset: offset + size + 1])
+        # The capped count rides along in the page's own query (an uncorrelated subquery the
+        # database evaluates once): one round trip for the rows and the count.
+        counted = with_capped_count(queryset)
+        page = (queryset if counted is None else counted)[offset: offset + size + 1]
+        with prepared_reads(getattr(queryset, "db", "default")):
+            rows = list(page)
         self._more = len(rows) > size
-        rows = rows[:size]
         if not rows and number != 1:
             raise exceptions.NotFound(self.invalid_page_message.format(page_number=number, message="That page contains no results"))
         # Counted even when this page shows the total: a list's queries stay the same whatever its length.
-        self._count = list_count(queryset)
+        capped = None if counted is None else pop_capped_count(rows)
+        rows = rows[:size]
+        self._count = list_count(queryset, capped=capped)
         self._number = number
         return rows
 
@@ -97,10 +107,43 @@ class FramesPagination(PageNumberPagination):
 COUNT_CAP = 10_000
 
 
-def list_count(queryset) -> int:
+CAPPED_COUNT = "frames_capped_count"
+
+
+def with_capped_count(queryset):
+    """The queryset with every row carrying `CAPPED_COUNT`: its matching rows counted up to
+    COUNT_CAP + 1, computed once by the database whatever the page. None for what cannot carry
+    it (a list, a sliced or combined queryset, values_list rows): those are counted apart."""
+    if not isinstance(queryset, QuerySet) or queryset.query.is_sliced or queryset.query.combinator:
+        return None
+    if queryset._iterable_class not in (ModelIterable, ValuesIterable):
+        return None
+    inner = queryset.order_by()
+    if not inner.query.distinct and inner.query.group_by is None:
+        inner = inner.values("pk")  # only the key is counted (an index-only scan where there is one)
+    sql, params = inner[: COUNT_CAP + 1].query.sql_with_params()
+    return queryset.annotate(**{CAPPED_COUNT: RawSQL(f"SELECT COUNT(*) FROM ({sql}) frames_capped", params)})
+
+
+def pop_capped_count(rows):
+    """The capped count carried by a page's rows (taken off them); 0 for an empty first page."""
+    if not rows:
+        return 0
+    count = None
+    for row in rows:
+        if isinstance(row, dict):
+            count = row.pop(CAPPED_COUNT)
+        else:
+            count = row.__dict__.pop(CAPPED_COUNT)
+    return count
+
+
+def list_count(queryset, capped=None) -> int:
     """Matching rows, counted exactly up to COUNT_CAP. Past it: on PostgreSQL the
-    planner's estimate of the query's rows (at least COUNT_CAP + 1), elsewhere exact."""
-    capped = queryset.order_by()[: COUNT_CAP + 1].count()
+    planner's estimate of the query's rows (at least COUNT_CAP + 1), elsewhere exact.
+    `capped`: the capped count already read (with_capped_count)."""
+    if capped is None:
+        capped = queryset.order_by()[: COUNT_CAP + 1].count()
     if capped <= COUNT_CAP:
         return capped
     if connections[queryset.db].vendor != "postgresql":

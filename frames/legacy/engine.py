@@ -24,7 +24,7 @@ from django.db.models.base import ModelState
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from frames.base.resources import copy_create
+from frames.db import copy_create, copy_rows, reserve_keys
 from frames.events import records_changed
 from frames.legacy.report import Report, TableReport
 from frames.legacy.source import LegacySource, SourceError
@@ -773,29 +773,19 @@ def _insert_keys(entries):
     if connection.vendor != "postgresql":
         LegacyKey.objects.bulk_create([LegacyKey(**vars(entry)) for entry in entries], batch_size=1000)
         return
-    opts = LegacyKey._meta
     names = ["source_table", "source_key", "model", "object_pk", "written", "imported_at"]
-    columns = ", ".join(connection.ops.quote_name(opts.get_field(name).column) for name in names)
-    with connection.cursor() as cursor, cursor.copy(f"COPY {connection.ops.quote_name(opts.db_table)} ({columns}) FROM STDIN") as copy:
-        for entry in entries:
-            copy.write_row((entry.source_table, entry.source_key, entry.model, entry.object_pk,
-                            json.dumps(entry.written), entry.imported_at))
+    copy_rows(LegacyKey, names, ((entry.source_table, entry.source_key, entry.model, entry.object_pk,
+                                  json.dumps(entry.written), entry.imported_at) for entry in entries))
 
 
 def _reserve_keys(model, objs):
     """Primary keys for rows COPY writes (it cannot hand generated keys back): taken
     from the table's own sequence, so later INSERTs never collide with them."""
-    pk = model._meta.pk
     missing = [obj for obj in objs if obj.pk is None]
-    if not missing or not isinstance(pk, models.AutoField):
+    if not missing or not isinstance(model._meta.pk, models.AutoField):
         return
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [connection.ops.quote_name(model._meta.db_table), pk.column, len(missing)],
-        )
-        for obj, (value,) in zip(missing, cursor.fetchall(), strict=True):
-            obj.pk = value
+    for obj, value in zip(missing, reserve_keys(model, len(missing)), strict=True):
+        obj.pk = value
 
 
 def _message(exc):

@@ -79,6 +79,9 @@ class AgentLog(models.Model):
     progress_message = models.CharField(max_length=255, blank=True, default="", db_default="")
     cancel_requested = models.BooleanField(default=False, db_default=False)
     attempts = models.PositiveSmallIntegerField(default=0, db_default=0, help_text="Times a worker started it (a redelivered job runs again).")
+    heartbeat_at = models.DateTimeField(
+        null=True, blank=True, help_text="When its worker last reported (start, progress): how long a job no worker holds has been lost.",
+    )
 
     class Meta:
         db_table = "ascent_basecamp_agent_log"

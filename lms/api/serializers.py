@@ -39,6 +39,9 @@ class ModuleDetailSerializer(ModuleSerializer):
 
 
 class ModulePrerequisiteSerializer(FramesSerializer):
+    # No schema keyword compares two fields or walks the graph (lms.prerequisites.cycle_error).
+    domain_rules = {"prerequisite_module": ["A module cannot be its own prerequisite.", "This would make a cycle: {chain} (each needs the next first)."]}
+
     class Meta:
         model = ModulePrerequisite
         fields = ["id", "module", "prerequisite_module", "required", "created_at"]
@@ -54,6 +57,14 @@ class ModuleAssignmentSerializer(FramesSerializer):
                   "assigned_at", "auto_assigned", "assignment_rule", "source"]
         read_only_fields = ["assigned_at", "auto_assigned", "source", "assigned_by"]
         validators = []  # the database's unique constraints answer 400 through the exception handler
+
+    # One target or a rule (ModuleAssignment.clean): a choice between fields, documented rather than a oneOf.
+    domain_rules = {
+        "assignment_rule": ["Choose a student, a team, a university, or a rule for the whole program.",
+                            "The subsystem rule needs the module's subsystem to be set."],
+        "team": "Assign to one of: a student, a team or a university.",
+        "university": "Assign to one of: a student, a team or a university.",
+    }
 
 
 class ModuleProgressSerializer(FramesSerializer):
@@ -159,6 +170,12 @@ class ModuleQuizAttemptSerializer(FramesSerializer):
 class QuizSubmitSerializer(serializers.Serializer):
     section = serializers.PrimaryKeyRelatedField(queryset=ModuleSection.objects.filter(module__status="published").select_related("module"))
     answers = serializers.DictField(help_text="{question id: answer}: a choice index, a list of indexes, a number or a text.")
+    # Refusals that depend on the section's quiz and the student's attempts (frames.api.schema: documented, not schema).
+    domain_rules = {
+        "section": ["This section has no quiz.", "This section has no questions yet."],
+        "answers": ["Question {id} is not part of this section.", "Question {position}: {problem}",
+                    "No attempts left: this quiz allows {limit}.", "Wait {seconds} seconds before the next attempt."],
+    }
 
     def to_internal_value(self, data):
         if isinstance(data, dict):

@@ -1,21 +1,22 @@
 
+import orjson
 from django.db import transaction
 from django.db.models import Prefetch
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import permissions, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import ParseError, PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from frames.base.api import FramesViewSet
 from frames.base.permissions import RoleModelPermissions
 from frames.models import AuditLog
+from frames.params import ParamError, json_guard, json_loads, json_max_depth
 from frames.roles import Role, role_of, student_of
 from frames.scoping import scope_queryset
 from lms import filtersets, services, xapi
 from lms.api import serializers
-from lms.api.pagination import CountLightPagination
 from lms.models import (
     Module,
     ModuleAnalyticsEvent,
@@ -45,7 +46,6 @@ class LmsPermission(RoleModelPermissions):
 
 class LmsViewSet(FramesViewSet):
     permission_classes = [LmsPermission]
-    pagination_class = CountLightPagination
     student_actions = ("list", "retrieve")
     student_path = "student"  # how a row names its student (None: no student rows)
 
@@ -183,6 +183,47 @@ class ModuleProgressViewSet(LmsViewSet):
     ordering_fields = ["last_accessed_at", "progress_percent", "completed_at"]
 
 
+def event_batch(request):
+    """The events POST's body. A JSON body is decoded here, by orjson, as the API's parser
+    would (same refusals, same messages), but its depth guard walks only what can nest:
+    each event's values (the batch list and the event objects are two levels). Walking the
+    whole batch cost more than validating it. Other bodies go through DRF's parsers."""
+    body = request.body if request.content_type.split(";")[0].strip().lower() == "application/json" else b""
+    if not body:
+        return request.data
+    try:
+        items = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        try:
+            json_loads(body)  # its refusal, worded as the parser's
+        except ParamError as exc:
+            raise ParseError(exc.message_text) from None
+        raise
+    if not isinstance(items, list) or not all(type(item) is dict for item in items):
+        try:
+            return json_guard(items)
+        except ParamError as exc:
+            raise ParseError(exc.message_text) from None
+    limit = json_max_depth() - 2
+    for item in items:
+        for value in item.values():
+            if type(value) in (dict, list) and _deeper_than(value, limit):
+                raise ParseError(f"JSON nested more than {limit + 2} levels deep.")
+    return items
+
+
+def _deeper_than(value, limit) -> bool:
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return True
+        for child in item.values() if type(item) is dict else item:
+            if type(child) in (dict, list):
+                stack.append((child, depth + 1))
+    return False
+
+
 class ModuleAnalyticsEventViewSet(LmsViewSet):
     """Events: GET lists (students their own); POST takes a batch (a list of up to
     500 events) from a student, as themselves, validated whole, appended in bulk."""
@@ -198,12 +239,13 @@ class ModuleAnalyticsEventViewSet(LmsViewSet):
         qs = super().get_queryset()
         return qs.order_by("-id") if not self.request.query_params.get("ordering") else qs
 
-    @extend_schema(request=serializers.EventInputSerializer(many=True), responses={201: serializers.IngestResultSerializer})
+    @extend_schema(request=serializers.EventInputSerializer(many=True, allow_empty=False, max_length=services.MAX_EVENT_BATCH),
+                   responses={201: serializers.IngestResultSerializer})
     def create(self, request, *args, **kwargs):
         student = student_of(request.user)
         if student is None:
             raise PermissionDenied("Only students send analytics events, as themselves.")
-        items = request.data
+        items = event_batch(request)
         try:
             result = services.events_ingest(student=student, items=items, user=request.user)
         except services.EventBatchError as exc:
@@ -234,7 +276,9 @@ class ModuleFeedbackViewSet(LmsViewSet):
     ordering_fields = ["created_at", "rating"]
     search_fields = ["comment"]
 
-    @extend_schema(request=serializers.FeedbackInputSerializer, responses={201: serializers.ModuleFeedbackSerializer})
+    @extend_schema(request=serializers.FeedbackInputSerializer,
+                   responses={201: OpenApiResponse(serializers.ModuleFeedbackSerializer, description="The first feedback on the module."),
+                              200: OpenApiResponse(serializers.ModuleFeedbackSerializer, description="The student's feedback, edited.")})
     def create(self, request, *args, **kwargs):
         student = student_of(request.user)
         if student is None:
@@ -244,7 +288,7 @@ class ModuleFeedbackViewSet(LmsViewSet):
         values = dict(data.validated_data)
         module = values.pop("module")
         feedback = services.feedback_submit(module=module, student=student, user=request.user, source=AuditLog.Source.API, **values)
-        return Response(self.get_serializer(feedback).data, status=status.HTTP_201_CREATED)
+        return Response(self.get_serializer(feedback).data, status=status.HTTP_201_CREATED if feedback.inserted else status.HTTP_200_OK)
 
 
 class ModuleQuestionViewSet(LmsViewSet):

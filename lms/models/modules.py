@@ -128,6 +128,7 @@ class ModuleSection(models.Model):
     title = models.CharField(max_length=255, blank=True, default="", db_default="")
     content = models.TextField(blank=True, default="", db_default="", help_text="Markdown for text sections; instructions for the others.")
     media_url = models.CharField(max_length=500, blank=True, default="", db_default="")
+    transcript = models.TextField(blank=True, default="", db_default="", help_text="A video's transcript, shown under the player (and in its place when the embed cannot load).")
     duration_seconds = models.PositiveIntegerField(null=True, blank=True)
     # Phase 2
     section_config = models.JSONField(null=True, blank=True, help_text="Type-specific configuration.")

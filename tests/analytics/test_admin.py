@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 
 from analytics.models import FactorModel, FactorValue, Interface, Outcome, RiskFactor
 from analytics.resources import FactorValueResource, InterfaceResource, OutcomeResource
-from frames.base.resources import run_import
+from frames.imports import run_import
 from frames.models import AgentLog
 from tests.fixtures.analytics import make_interface
 

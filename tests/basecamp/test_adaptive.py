@@ -224,7 +224,7 @@ def test_ghost_built_from_recorded_progress(race):
 def test_race_numbers(world, race, bc_run):
     module, ghost = race
     start = timezone.now() - datetime.timedelta(seconds=250)
-    progress = bc_run(module, world.student_a, [100, 190], start=start)
+    progress = bc_run(module, world.student_a, [100, 190], start=start, total_time=250)  # 250 s of recorded active time
     state = adaptive.race_state(race=RaceMetadata.objects.get(module=module), progress=progress, now=start + datetime.timedelta(seconds=250))
     assert state["elapsed"] == 250
     assert [(r["section"], r["seconds"], r["yours"], r["delta"]) for r in state["rows"]] == [(1, 90, 100, 10), (2, 200, 190, -10), (3, 360, None, None)]

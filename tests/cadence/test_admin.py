@@ -4,7 +4,7 @@ from django.test.utils import CaptureQueriesContext
 
 from cadence.models import NotionSyncMetadata, Person, Task
 from cadence.resources import DocumentResource, MeetingResource, PersonResource, TaskResource
-from frames.base.resources import run_import
+from frames.imports import run_import
 from frames.models import AuditLog
 
 pytestmark = pytest.mark.django_db

@@ -17,7 +17,7 @@ from analytics.models import Interface
 from basecamp.models import TeacherCorrection
 from cadence.models import Person
 from frames import events
-from frames.base.resources import run_import
+from frames.imports import run_import
 from frames.models import AuditLog, Student
 from frames.resources import StudentResource
 from frames.services import instance_save, term_advance

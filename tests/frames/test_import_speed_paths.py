@@ -1,4 +1,4 @@
-"""The fast import path of FramesResource (frames/base/resources.py): batched
+"""The fast import path of FramesResource (frames/imports/): batched
 writes, one-query instance and foreign-key lookups, batch scope checks, bulk
 audit. Each test checks that a guarantee of the row-by-row path still holds
 when rows are written in batches."""
@@ -11,7 +11,7 @@ from django.db import connection
 from django.db.models.signals import post_save
 from django.test.utils import CaptureQueriesContext
 
-from frames.base.resources import run_import
+from frames.imports import run_import
 from frames.models import AuditLog, Project, Student, University
 from frames.resources import ProjectResource, StudentResource, UniversityResource
 from tests.frames.helpers import admin_import

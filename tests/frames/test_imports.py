@@ -12,7 +12,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 
-from frames.base.resources import run_import
+from frames.imports import run_import
 from frames.models import AgentLog, AuditLog, Student, Team
 from frames.resources import StudentResource, TeamResource
 from tests.frames.helpers import _format_index, admin_export, admin_import

@@ -208,7 +208,7 @@ def test_questions_inline_under_the_section(attempts, login_client):
 
 
 def test_questions_import_export_csv_and_json(attempts):
-    from frames.base.resources import run_import
+    from frames.imports import run_import
     from lms.resources import ModuleQuestionResource
 
     w = attempts

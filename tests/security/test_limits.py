@@ -20,7 +20,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client
 
-from frames.base.resources import ImportTooLarge, read_dataset
+from frames.imports import ImportTooLarge, read_dataset
 from frames.models import Student
 from tests.factories import UserFactory
 from tests.frames.helpers import admin_import

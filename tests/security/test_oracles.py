@@ -17,7 +17,7 @@ from django.core.cache import cache
 from django.urls import reverse
 
 from frames.base.api import FramesViewSet
-from frames.base.resources import run_import
+from frames.imports import run_import
 from frames.resources import StudentResource
 from frames.scoping import UNIQUE_VALUE_MESSAGE
 from tests.test_meta import api_routes

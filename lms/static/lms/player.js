@@ -63,6 +63,8 @@
       if (p.status === "completed") { moduleDone(); }
     });
     if (body.unlocked && body.unlocked.length) { showUnlocked(body.unlocked); }
+    // Panels of other apps (basecamp's race) follow the progress too.
+    document.dispatchEvent(new CustomEvent("lms:progress", { detail: body }));
   }
 
   function sectionDone() {

@@ -1,0 +1,126 @@
+"""What the request schemas state beyond drf-spectacular's defaults (REST_FRAMEWORK's
+DEFAULT_SCHEMA_CLASS and a postprocessing hook). Its own module: DRF loads the schema
+class while drf-spectacular's views load, so this imports none of them.
+
+The fuzz tests (tests/security/test_schemathesis.py) send bodies that are valid by the
+schema and expect them accepted, so every rule the API enforces is either in the schema
+(bounds, formats, choices, batch sizes) or, when no JSON Schema keyword can say it (a
+value taken by another record, a section that has no quiz, too little data to train),
+listed as a documented refusal: `x-rules` on the request component, {field: [message]},
+each message the API's own words ("{...}" stands for the part that varies), also
+written into the component's description for readers of /api/docs/."""
+
+from django.db import models as db_models
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.plumbing import is_list_serializer
+from rest_framework import serializers as drf_serializers
+
+from frames.scoping import UNIQUE_SET_MESSAGE, UNIQUE_VALUE_MESSAGE
+
+PK_CHANGE_MESSAGE = "The id is set when the record is created and cannot be changed."  # frames.base.api.FramesSerializer
+NON_FIELD = "non_field_errors"
+
+
+def _writable(serializer):
+    return {name: field for name, field in serializer.fields.items() if not field.read_only}
+
+
+def uniqueness_rules(serializer) -> dict[str, list[str]]:
+    """The uniqueness refusals a model serializer can answer: a unique column written
+    through the body (the generic message: no existence oracle), a set of columns
+    unique together (unique_together or a UniqueConstraint), a typed key on update."""
+    model = getattr(getattr(serializer, "Meta", None), "model", None)
+    if model is None:
+        return {}
+    writable = _writable(serializer)
+    by_source = {field.source: name for name, field in writable.items()}
+    rules = {}
+    for field in model._meta.concrete_fields:
+        name = by_source.get(field.name) or by_source.get(field.attname)
+        if name is None:
+            continue
+        if field.unique:
+            rules.setdefault(name, []).append(UNIQUE_VALUE_MESSAGE)
+        if field.primary_key and field.get_internal_type() in ("CharField", "SlugField"):
+            rules.setdefault(name, []).append(PK_CHANGE_MESSAGE)
+    sets = [list(names) for names in model._meta.unique_together]
+    sets += [list(c.fields) for c in model._meta.constraints if isinstance(c, db_models.UniqueConstraint) and c.fields]
+    for names in sets:
+        if len(names) == 1:
+            name = by_source.get(names[0])
+            if name is not None:
+                rules.setdefault(name, []).append(UNIQUE_VALUE_MESSAGE)
+        elif any(n in by_source for n in names):
+            rules.setdefault(NON_FIELD, []).append(UNIQUE_SET_MESSAGE)
+    return rules
+
+
+def serializer_rules(serializer) -> dict[str, list[str]]:
+    """Documented refusals of a request serializer: its `domain_rules` ({field: message
+    or [messages]}) and the uniqueness rules of its model, each message once."""
+    rules = {}
+    declared = getattr(serializer, "domain_rules", {}) or {}
+    for source in (declared, uniqueness_rules(serializer) if isinstance(serializer, drf_serializers.ModelSerializer) else {}):
+        for name, messages in source.items():
+            for message in [messages] if isinstance(messages, str) else messages:
+                if message not in rules.setdefault(name, []):
+                    rules[name].append(message)
+    return rules
+
+
+class FramesAutoSchema(AutoSchema):
+    """drf-spectacular's AutoSchema, plus: a list body's size bounds (`allow_empty`,
+    `min_length`, `max_length` of a many=True serializer as minItems/maxItems), and a
+    request component's documented refusals (`x-rules`, see above)."""
+
+    def _unwrap_list_serializer(self, serializer, direction):
+        schema = super()._unwrap_list_serializer(serializer, direction)
+        if schema and is_list_serializer(serializer) and schema.get("type") == "array":
+            # drf-spectacular writes minLength/maxLength on arrays; arrays bound their items.
+            schema.pop("minLength", None), schema.pop("maxLength", None)
+            minimum = getattr(serializer, "min_length", None) or (0 if getattr(serializer, "allow_empty", True) else 1)
+            if minimum:
+                schema["minItems"] = minimum
+            if getattr(serializer, "max_length", None) is not None:
+                schema["maxItems"] = serializer.max_length
+        return schema
+
+    def _map_basic_serializer(self, serializer, direction):
+        schema = super()._map_basic_serializer(serializer, direction)
+        if direction == "request":
+            rules = serializer_rules(serializer)
+            if rules:
+                schema["x-rules"] = rules
+                lines = "\n".join(f"- `{name}`: {message}" for name, messages in rules.items() for message in messages)
+                schema["description"] = f"{schema.get('description', '')}\n\nRefused (400) even when valid by this schema:\n{lines}".strip()
+        return schema
+
+
+FORM_MEDIA_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def forms_without_null(result, generator, request, public):
+    """drf-spectacular postprocessing hook: a form body cannot carry null (an empty
+    value stands for it, as in DRF's form handling), so the form media types of an
+    operation refer to a copy of its request component without `nullable`
+    (`<Component>Form`), made only where the component has a nullable property."""
+    schemas = result.get("components", {}).get("schemas", {})
+    for item in result.get("paths", {}).values():
+        for operation in item.values():
+            if not isinstance(operation, dict):
+                continue
+            for media_type, media in operation.get("requestBody", {}).get("content", {}).items():
+                ref = media.get("schema", {}).get("$ref", "")
+                name = ref.rsplit("/", 1)[-1]
+                if media_type not in FORM_MEDIA_TYPES or name not in schemas:
+                    continue
+                properties = schemas[name].get("properties", {})
+                if not any(prop.get("nullable") for prop in properties.values()):
+                    continue
+                form_name = f"{name}Form"
+                if form_name not in schemas:
+                    copy = {**schemas[name], "properties": {k: {p: v for p, v in prop.items() if p != "nullable"} for k, prop in properties.items()}}
+                    copy["description"] = f"{copy.get('description', '')}\n\nIn a form body an empty value stands for null.".strip()
+                    schemas[form_name] = copy
+                media["schema"] = {"$ref": f"#/components/schemas/{form_name}"}
+    return result

@@ -404,7 +404,8 @@ def race_state(*, race, progress, now=None) -> dict:
     mine = attempt_checkpoints(progress) if progress is not None and progress.pk else {}
     # The student's time is the active time the player recorded (heartbeats), never the
     # wall-clock time between sessions; with none recorded there is no time and no finish.
-    elapsed = race_seconds(progress)
+    recorded = race_seconds(progress)
+    elapsed = recorded or 0
     total_sections = max(len(checkpoints), 1)
     rows, last_delta = [], None
     for c in checkpoints:
@@ -415,8 +416,7 @@ def race_state(*, race, progress, now=None) -> dict:
         rows.append({**c, "yours": yours, "delta": delta})
     ghost_passed, ghost_percent = ghost_position(checkpoints, finish, elapsed, total_sections)
     completed = progress is not None and progress.status == "completed"
-    finished = completed and elapsed is not None
-    elapsed = elapsed or 0
+    finished = completed and recorded is not None
     targets = [{"name": name, "seconds": race.time_targets.get(name), "reached": finished and race.time_targets.get(name) is not None
                 and elapsed <= race.time_targets[name]} for name in ("gold", "silver", "bronze") if race.time_targets.get(name) is not None]
     return {

@@ -8,14 +8,17 @@
 Sessions made by plain ModelBackend stay valid (it stays listed after this one);
 wrong credentials stop here, so a failed login still hashes one password."""
 
+import functools
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied
-from django.db import connections
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
+from django.db.models.query import get_related_populators
 
 from frames.base.prepared import prepared_reads
 from frames.roles import users_with_roles
@@ -46,6 +49,60 @@ def permission_names_sql(vendor) -> str:
     )
 
 
+class SessionUserQuery:
+    """The session's user query (users_with_roles and permissions, by primary key), compiled
+    once per process: building and compiling it cost more than running it. Each request
+    runs the stored SQL with its own key (as a prepared statement, frames/base/prepared.py)
+    and builds the user and its profiles from the row as the ORM's ModelIterable does."""
+
+    SENTINEL = -7_654_321  # a key no user has, to find the key's place among the parameters
+
+    def __init__(self, using):
+        self.using = using
+        queryset = users_with_roles().using(using)
+        queryset = queryset.annotate(**{PERMISSIONS_ANNOTATION: RawSQL(permission_names_sql(connections[using].vendor), ())})
+        compiler = queryset.filter(pk=self.SENTINEL)[:1].query.get_compiler(using)
+        self.sql, params = compiler.as_sql()
+        self.params = list(params)
+        self.key_at = self.params.index(self.SENTINEL)
+        select, klass_info = compiler.select, compiler.klass_info
+        self.model = klass_info["model"]
+        start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+        self.model_slice = slice(start, end)
+        self.init_list = [column[0].target.attname for column in select[start:end]]
+        self.populators = get_related_populators(klass_info, select, using)
+        self.annotations = dict(compiler.annotation_col_map)
+        self.converters = list(compiler.get_converters([column[0] for column in select[: compiler.col_count]]).items())
+        self.key_field = get_user_model()._meta.pk
+
+    def fetch(self, user_id):
+        params = list(self.params)
+        params[self.key_at] = self.key_field.get_prep_value(self.key_field.to_python(user_id))
+        connection = connections[self.using]
+        with prepared_reads(self.using), connection.cursor() as cursor:  # every request runs it: planned once per connection
+            cursor.execute(self.sql, params)
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        row = list(row)
+        for position, (functions, expression) in self.converters:
+            value = row[position]
+            for function in functions:
+                value = function(value, expression, connection)
+            row[position] = value
+        user = self.model.from_db(self.using, self.init_list, row[self.model_slice])
+        for populator in self.populators:
+            populator.populate(row, user)
+        for name, position in self.annotations.items():
+            setattr(user, name, row[position])
+        return user
+
+
+@functools.cache
+def _session_user_query(using):
+    return SessionUserQuery(using)
+
+
 class RoleModelBackend(ModelBackend):
     def authenticate(self, request, username=None, password=None, **kwargs):
         user = super().authenticate(request, username=username, password=password, **kwargs)
@@ -54,10 +111,10 @@ class RoleModelBackend(ModelBackend):
         return user
 
     def get_user(self, user_id):
-        queryset = users_with_roles()
-        queryset = queryset.annotate(**{PERMISSIONS_ANNOTATION: RawSQL(permission_names_sql(connections[queryset.db].vendor), ())})
-        with prepared_reads(queryset.db):  # every request runs this query: planned once per connection
-            user = next(iter(queryset.filter(pk=user_id)[:1]), None)
+        try:
+            user = _session_user_query(DEFAULT_DB_ALIAS).fetch(user_id)
+        except (ValueError, TypeError, ValidationError):
+            return None  # a session key that is no user id
         if user is None or not self.user_can_authenticate(user):
             return None
         names = getattr(user, PERMISSIONS_ANNOTATION)

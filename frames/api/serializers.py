@@ -47,9 +47,12 @@ class AuditLogSerializer(FramesSerializer):
 
 
 class AgentLogSerializer(FramesSerializer):
+    triggered_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True, help_text="Who started it; null: the system.")
+
     class Meta:
         model = AgentLog
         fields = [
-            "log_id", "timestamp", "finished_at", "agent_name", "action_type", "subsystem", "status",
-            "error", "resolution", "message", "metadata",
+            "log_id", "timestamp", "started_at", "finished_at", "agent_name", "action_type", "subsystem", "status",
+            "progress_done", "progress_total", "progress_message", "cancel_requested", "attempts", "triggered_by",
+            "error", "resolution", "message", "metadata", "result",
         ]

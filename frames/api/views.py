@@ -6,6 +6,7 @@ from rest_framework.views import APIView
 
 from frames.api import serializers
 from frames.base.api import FramesViewSet
+from frames.base.permissions import RoleModelPermissions
 from frames.filtersets import (
     AgentLogFilterSet,
     AuditLogFilterSet,
@@ -16,7 +17,8 @@ from frames.filtersets import (
     UniversityFilterSet,
 )
 from frames.models import AgentLog, AuditLog, Faculty, Project, Student, Team, University
-from frames.roles import role_of, university_of
+from frames.roles import Role, role_of, university_of
+from frames.scoping import scope_queryset
 
 
 class UniversityViewSet(FramesViewSet):
@@ -66,11 +68,29 @@ class AuditLogViewSet(viewsets.ReadOnlyModelViewSet):
     ordering_fields = ["timestamp"]
 
 
+class JobReadPermission(RoleModelPermissions):
+    """Jobs: coordinators and superusers read every one (the view permission), faculty
+    their university's (AgentLog.scope_filter), students and everyone else none."""
+
+    def has_permission(self, request, view):
+        if role_of(request.user) == Role.FACULTY and request.method in permissions.SAFE_METHODS:
+            return True
+        return super().has_permission(request, view)
+
+
 class AgentLogViewSet(viewsets.ReadOnlyModelViewSet):
-    queryset = AgentLog.objects.all()
+    """Jobs (frames/jobs.py: one agent-log row each) with their status, progress and report.
+    Faculty read the jobs they or their university's members started and jobs about their
+    university; another university's job answers like a missing one (404)."""
+
+    queryset = AgentLog.objects.select_related("triggered_by")
     serializer_class = serializers.AgentLogSerializer
     filterset_class = AgentLogFilterSet
+    permission_classes = [JobReadPermission]
     ordering_fields = ["timestamp"]
+
+    def get_queryset(self):
+        return scope_queryset(super().get_queryset(), self.request.user)
 
 
 class MeView(APIView):

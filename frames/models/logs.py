@@ -93,6 +93,16 @@ class AgentLog(models.Model):
     def __str__(self):
         return f"{self.agent_name} {self.action_type} ({self.status})"
 
+    @classmethod
+    def scope_filter(cls, university_id):
+        """A job belongs to the university of whoever started it (faculty and students
+        write only their own university's records) or to the one its arguments name
+        (`university`, e.g. ghosts built from one university's students). Jobs a
+        coordinator or the system ran over every university belong to none."""
+        return (models.Q(triggered_by__faculty_profile__university_id=university_id)
+                | models.Q(triggered_by__student_profile__university_id=university_id)
+                | models.Q(arguments__university=university_id))
+
     @property
     def finished(self) -> bool:
         return self.status in self.FINISHED

@@ -31,7 +31,7 @@ def grow_factor_values(w, n):
 
 def grow_interface_factor_values(w, n):
     InterfaceFactorValue.objects.bulk_create([
-        InterfaceFactorValue(factor=w.factor, interface=w.int_a, value=i % 10, measured_at=AT + datetime.timedelta(days=i)) for i in range(n)
+        InterfaceFactorValue(factor=w.interface_factor, interface=w.int_a, value=i % 10, measured_at=AT + datetime.timedelta(days=i)) for i in range(n)
     ])
 
 
@@ -57,7 +57,7 @@ def grow_validations(w, n):
 
 def grow_outcomes(w, n):
     Outcome.objects.bulk_create([
-        Outcome(university=w.uni_a, project=w.program, outcome_type="program_success", success=i % 2 == 0, cohort_year=1900 + i) for i in range(n)
+        Outcome(university=w.uni_a, project=w.program, outcome_type="program_success", success=i % 2 == 0, cohort_year=2000 + i) for i in range(n)
     ])
 
 
@@ -77,21 +77,30 @@ CONTRACTS = [
     ),
     Contract(
         FactorValue, grow_factor_values, endpoint=f"{API}factor-values/",
-        create=lambda w: {"factor": w.factor.pk, "entity_type": "team", "entity_id": "team-a", "value": 5, "measured_at": "2025-01-01T00:00:00Z"},
+        create=lambda w: {"factor": w.factor.key, "entity_type": "team", "entity_id": "team-a", "value": 5, "measured_at": "2025-01-01T00:00:00Z"},
         admin_create=lambda w: {"factor": w.factor.pk, "entity_type": "team", "team": "team-a", "value": 5,
                                 "measured_at_0": "2025-01-01", "measured_at_1": "00:00:00"},
         patch=lambda w: {"notes": "Changed"},
     ),
     Contract(
         InterfaceFactorValue, grow_interface_factor_values, endpoint=f"{API}interface-factor-values/",
-        create=lambda w: {"factor": w.factor.pk, "interface": w.int_a.pk, "value": 5, "measured_at": "2025-01-01T00:00:00Z"},
-        admin_create=lambda w: {"factor": w.factor.pk, "interface": w.int_a.pk, "value": 5, "measured_at_0": "2025-01-01", "measured_at_1": "00:00:00"},
+        create=lambda w: {"factor": w.interface_factor.key, "interface": w.int_a.interface_id, "value": 5, "measured_at": "2025-01-01T00:00:00Z"},
+        admin_create=lambda w: {"factor": w.interface_factor.pk, "interface": w.int_a.pk, "value": 5, "measured_at_0": "2025-01-01", "measured_at_1": "00:00:00"},
         patch=lambda w: {"notes": "Changed"},
     ),
     Contract(FactorModel, grow_factor_models, endpoint=f"{API}factor-models/", faculty="all", admin_writes=("change",),
              patch=lambda w: {"notes": "Changed"}),
-    Contract(ModelFactor, grow_model_factors, endpoint=f"{API}model-factors/", faculty="all"),
-    Contract(ModelValidation, grow_validations, endpoint=f"{API}model-validations/", faculty="all"),
+    Contract(
+        ModelFactor, grow_model_factors, endpoint=f"{API}model-factors/", faculty="all",
+        admin_create=lambda w: {"model": w.model.pk, "factor": grow_factors(w, 1, "new")[0].pk, "weight": 0.2, "mean": 1, "std": 1,
+                                "importance": 0.1},
+        admin_patch=lambda w: {"weight": 0.5},
+    ),
+    Contract(
+        ModelValidation, grow_validations, endpoint=f"{API}model-validations/", faculty="all",
+        admin_create=lambda w: {"model": w.model.pk, "method": "new_method", "folds": 5, "sample_size": 10, "positive_count": 4},
+        admin_patch=lambda w: {"auc": 0.9},
+    ),
     Contract(
         Outcome, grow_outcomes, endpoint=f"{API}outcomes/",
         create=lambda w: {"university": "uni_a", "project": "cadence", "outcome_type": "program_success", "success": True, "cohort_year": 2030},

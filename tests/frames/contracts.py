@@ -48,7 +48,7 @@ def grow_audit(w, n):
 
 
 def grow_agent_logs(w, n):
-    AgentLog.objects.bulk_create([AgentLog(agent_name="grown", action_type="t", triggered_by=w.users["coordinator"]) for _ in range(n)])
+    AgentLog.objects.bulk_create([AgentLog(agent_name="grown", action_type="t", triggered_by=w.users["faculty"]) for _ in range(n)])
 
 
 def grow_rotations(w, n):
@@ -88,8 +88,9 @@ CONTRACTS = [
         patch=lambda w: {"role": "Lead"},
     ),
     Contract(AuditLog, grow_audit, endpoint="/api/v1/audit-logs/", faculty="none", api_writes=(), admin_writes=()),
-    # Faculty follow the jobs they started in the admin (tests/jobs), not through the API.
-    Contract(AgentLog, grow_agent_logs, endpoint="/api/v1/agent-logs/", faculty="none", faculty_admin="own", api_writes=(), admin_writes=()),
+    # Faculty read their university's jobs through the API (AgentLog.scope_filter) and follow
+    # the jobs they started in the admin (tests/jobs).
+    Contract(AgentLog, grow_agent_logs, endpoint="/api/v1/agent-logs/", faculty_admin="own", api_writes=(), admin_writes=()),
     Contract(TermRotation, grow_rotations, faculty="none", admin_writes=()),
     Contract(LegacyKey, grow_legacy_keys, faculty="none", admin_writes=()),
 ]

@@ -162,9 +162,18 @@ def test_admin_preview_and_apply_for_coordinator(world, roster, login_client):
     body = response.content.decode()
     assert "Student 1 (s-1)" in body
     response = client.post(URL, {"term": "Fall 2026", "preview": "Preview"})
-    assert response.status_code == 200 and "Preview for Fall 2026" in response.content.decode()
+    body = response.content.decode()
+    print(body[body.find("confirm-advance"):body.find("confirm-advance")+900])
+    assert response.status_code == 200 and "Preview for Fall 2026" in body
+    # The confirmation names the term and the counts it applies: the roster's 4 active students and the world's 2.
+    assert 'value="Advance 6 students to Fall 2026 (1 graduate)"' in body and 'name="expected" value="6:1"' in body
     assert state() == before
-    response = client.post(URL, {"term": "Fall 2026", "confirm": "Advance term"})
+    # A confirm without the counts of a preview (or with stale ones) advances nothing.
+    for expected in ({}, {"expected": "5:1"}):
+        response = client.post(URL, {"term": "Fall 2026", "confirm": "Advance", **expected})
+        assert response.status_code == 200 and "The roster changed since the preview" in response.content.decode()
+    assert state() == before and not TermRotation.objects.exists()
+    response = client.post(URL, {"term": "Fall 2026", "expected": "6:1", "confirm": "Advance"})
     assert response.status_code == 302 and response["Location"].endswith("/admin/frames/student/")
     assert state()["s-5"] == 4 and state()["student-a"] == 3
     rotation = TermRotation.objects.get()
@@ -172,13 +181,80 @@ def test_admin_preview_and_apply_for_coordinator(world, roster, login_client):
     assert AuditLog.objects.filter(object_id="s-5", source=AuditLog.Source.ADMIN, user=world.users["coordinator"]).exists()
     # A second confirm for the same term is refused with the message, nothing changes.
     snapshot = state()
-    response = client.post(URL, {"term": "Fall 2026", "confirm": "Advance term"})
+    response = client.post(URL, {"term": "Fall 2026", "expected": "5:0", "confirm": "Advance"})
     assert response.status_code == 200
     assert "already advanced to Fall 2026" in response.content.decode()
     assert state() == snapshot
-    response = client.post(URL, {"term": "Fall 2026", "force": "on", "confirm": "Advance term"})
+    response = client.post(URL, {"term": "Fall 2026", "force": "on", "expected": "5:0", "confirm": "Advance"})
     assert response.status_code == 302
     assert TermRotation.objects.filter(forced=True).count() == 1
+
+
+# ------------------------------------------------------------------ undo
+
+
+def test_undo_restores_the_latest_rotation(world, roster, run_on_commit):
+    from frames.services import term_rotation_undo
+
+    before = state()
+    with run_on_commit():
+        rotation = term_advance(term="Fall 2026", user=world.users["coordinator"]).rotation
+    assert rotation.previous_terms["s-1"] == 1 and rotation.graduated_ids == ["s-1"]
+    audits = AuditLog.objects.count()
+    with run_on_commit():
+        term_rotation_undo(rotation=rotation, user=world.users["coordinator"])
+    assert state() == before
+    graduate = Student.objects.get(pk="s-1")
+    assert graduate.active is True and graduate.graduated_at is None and graduate.status == "outgoing"
+    rotation.refresh_from_db()
+    assert rotation.undone_at is not None and rotation.undone_by == world.users["coordinator"]
+    rows = {r.object_id: r for r in AuditLog.objects.order_by("id")[audits:]}
+    assert set(rows) == {"s-1", "s-2", "s-4", "s-5", "student-a", "student-b"}
+    assert rows["s-4"].changes == {"terms_remaining": [3, 4]} and rows["s-1"].changes["active"] == [False, True]
+    assert rows["s-1"].user == world.users["coordinator"]
+    job = AgentLog.objects.get(agent_name="undo_term_rotation")
+    assert job.status == AgentLog.Status.SUCCEEDED and "Fall 2026" in job.message
+    # The term may be advanced to again, without force.
+    term_advance(term="Fall 2026")
+    assert state()["s-5"] == 4
+
+
+def test_undo_refused_when_something_newer_depends_on_it(world, roster):
+    from frames.services import RotationNotUndoable, term_rotation_undo, term_rotation_undoable
+
+    first = term_advance(term="Fall 2026").rotation
+    second = term_advance(term="Spring 2027").rotation
+    assert "The later rotation to Spring 2027 depends on it" in term_rotation_undoable(first)
+    snapshot = state()
+    with pytest.raises(RotationNotUndoable, match="undo that one first"):
+        term_rotation_undo(rotation=first)
+    assert state() == snapshot
+    # A student changed by hand since the rotation blocks its undo too, naming the student.
+    Student.objects.filter(pk="s-5").update(terms_remaining=1)
+    assert term_rotation_undoable(second) == "1 student changed since the rotation (s-5): undo would overwrite that."
+    with pytest.raises(RotationNotUndoable):
+        term_rotation_undo(rotation=second)
+    assert state()["s-4"] == 2 and not TermRotation.objects.exclude(undone_at=None).exists()
+    assert AgentLog.objects.filter(agent_name="undo_term_rotation", status=AgentLog.Status.FAILED).count() == 2
+
+
+def test_admin_undo_confirms_then_undoes(world, roster, login_client):
+    client = login_client(world.users["coordinator"])
+    before = state()
+    rotation = term_advance(term="Fall 2026", user=world.users["coordinator"]).rotation
+    undo_url = f"/admin/frames/student/advance-term/undo/{rotation.pk}/"
+    assert undo_url in client.get(URL).content.decode()
+    confirm = client.get(undo_url)
+    body = confirm.content.decode()
+    assert confirm.status_code == 200 and "6 students their term back" in " ".join(body.split())
+    assert "Undo the rotation to Fall 2026" in body and state() != before
+    response = client.post(undo_url)
+    assert response.status_code == 302 and response["Location"].endswith(URL)
+    assert state() == before
+    again = client.post(undo_url)
+    assert again.status_code == 400 and "already undone" in again.content.decode()
+    assert login_client(world.users["faculty"]).post(undo_url).status_code == 403
+    assert client.get("/admin/frames/student/advance-term/undo/999999/").status_code == 404
 
 
 def test_admin_page_superuser(world, roster, login_client):

@@ -100,6 +100,74 @@ def test_a_delivery_of_a_finished_job_changes_nothing_and_a_redelivered_running_
     assert University.objects.filter(pk="uni_again").count() == 1
 
 
+def _record_cleanup(log, reason):
+    University.objects.create(id=f"cleaned_{log.pk}", name=reason[:200])
+
+
+register("test_with_cleanup", action_type="test", on_abandoned=_record_cleanup)(_write_then)
+
+
+def _orphan(attempts, **fields):
+    """A row as a worker that died mid-run leaves it: running, its writes rolled back with its connection."""
+    return AgentLog.objects.create(
+        agent_name="test_with_cleanup", action_type="test", status="running", attempts=attempts, arguments={"id": f"uni_{attempts}"}, **fields,
+    )
+
+
+def test_a_redelivered_run_cleans_up_after_the_dead_one_then_runs_again(settings):
+    settings.JOBS_MAX_ATTEMPTS = 3
+    orphan = _orphan(2)
+    job_run(orphan.pk)
+    orphan.refresh_from_db()
+    assert (orphan.status, orphan.attempts, orphan.metadata["redelivered"]) == ("succeeded", 3, 1)
+    cleaned = University.objects.get(pk=f"cleaned_{orphan.pk}")  # once, before the new run
+    assert cleaned.name.startswith("The worker running attempt 2 stopped (killed or lost) before it finished")
+    assert University.objects.filter(pk="uni_2").count() == 1
+
+
+def test_a_job_whose_worker_died_jobs_max_attempts_times_fails_as_lost(settings):
+    settings.JOBS_MAX_ATTEMPTS = 3
+    orphan = _orphan(3)
+    job_run(orphan.pk)
+    orphan.refresh_from_db()
+    assert (orphan.status, orphan.attempts, orphan.metadata["lost"], orphan.finished_at is not None) == ("failed", 3, True, True)
+    assert orphan.error.startswith("Lost: The worker running attempt 3 stopped") and "JOBS_MAX_ATTEMPTS" in orphan.error
+    assert University.objects.get(pk=f"cleaned_{orphan.pk}").name == orphan.error[:200]
+    assert not University.objects.filter(pk="uni_3").exists()  # not run again
+    job_run(orphan.pk)  # a later delivery changes nothing, cleans nothing again
+    assert University.objects.filter(pk__startswith="cleaned_").count() == 1
+
+
+def test_the_sweep_fails_only_jobs_no_worker_holds_and_none_has_heard_from(settings):
+    import datetime
+
+    import psycopg
+    from django.db import connection
+    from django.utils import timezone
+
+    from frames.jobs import jobs_sweep
+    from frames.locks import lock_key
+
+    if connection.vendor != "postgresql":
+        pytest.skip("liveness is a PostgreSQL advisory lock held by the worker's session")
+    settings.JOBS_LOST_AFTER = 600
+    old = timezone.now() - datetime.timedelta(seconds=601)
+    lost, held, recent = _orphan(1, heartbeat_at=old), _orphan(2, heartbeat_at=old), _orphan(3, heartbeat_at=timezone.now())
+    never_heard = _orphan(4, started_at=old)
+    s = connection.settings_dict
+    with psycopg.connect(host=s["HOST"] or "127.0.0.1", port=s["PORT"] or 5432, user=s["USER"], password=s["PASSWORD"] or None,
+                         dbname=s["NAME"], autocommit=True) as worker:
+        worker.execute("SELECT pg_advisory_lock(%s)", [lock_key(f"job:{held.pk}")])  # a live worker still runs it
+        assert sorted(jobs_sweep()) == sorted([lost.pk, never_heard.pk])
+        assert jobs_sweep() == []  # swept once; the held one stays while its worker lives
+    statuses = dict(AgentLog.objects.filter(agent_name="test_with_cleanup").values_list("pk", "status"))
+    assert statuses == {lost.pk: "failed", held.pk: "running", recent.pk: "running", never_heard.pk: "failed"}
+    lost.refresh_from_db()
+    assert "No worker took it up again within 600 s (JOBS_LOST_AFTER)" in lost.error and lost.metadata["lost"] is True
+    assert set(University.objects.filter(pk__startswith="cleaned_").values_list("pk", flat=True)) == {
+        f"cleaned_{lost.pk}", f"cleaned_{never_heard.pk}"}
+
+
 def test_unknown_kind_and_non_json_arguments_are_refused():
     with pytest.raises(ValidationError, match="Unknown job kind 'nope'"):
         job_start(kind="nope")
@@ -117,13 +185,17 @@ def test_commands_run_inline_by_default_and_need_a_broker_to_queue():
         call_command("compute_factors", "--wait")
 
 
-def test_schedule_comes_from_settings_and_zero_turns_a_job_off():
+def test_schedule_comes_from_settings_and_zero_turns_a_job_off(settings):
     from celery.schedules import crontab
 
+    settings.JOBS_SWEEP_INTERVAL = 120
     entries = beat_schedule({"calibrate_modules": "0 2 * * *", "build_ghosts": "0", "compute_factors": "90"})
-    assert set(entries) == {"periodic-calibrate_modules", "periodic-compute_factors"}
+    assert set(entries) == {"periodic-calibrate_modules", "periodic-compute_factors", "sweep-lost-jobs"}
     assert entries["periodic-calibrate_modules"]["schedule"] == crontab(minute="0", hour="2")
     assert entries["periodic-compute_factors"] == {"task": "frames.run_job", "schedule": 90.0, "kwargs": {"kind": "compute_factors"}}
+    assert entries["sweep-lost-jobs"] == {"task": "frames.sweep_jobs", "schedule": 120.0}
+    settings.JOBS_SWEEP_INTERVAL = 0
+    assert "sweep-lost-jobs" not in beat_schedule({})
 
 
 def test_arguments_shown_without_passwords():

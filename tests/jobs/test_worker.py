@@ -86,6 +86,9 @@ def test_worker_killed_mid_import_finishes_once(start_process, tmp_path, setting
     assert f"Task frames.run_job[{job.task_id}] received" in second.text()
     assert cadence_counts() == truth.counts()
     assert AgentLog.objects.filter(agent_name="import_notion").count() == 1  # one job, one row
+    killed, landed = NotionSyncMetadata.objects.filter(agent_log_id=job.pk).order_by("sync_id")  # one sync row per run
+    assert (killed.status, landed.status, killed.finished_at is not None) == ("failed", "partial", True)  # not "running" forever
+    assert killed.error_details.startswith("The worker running attempt 1 stopped (killed or lost) before it finished")
     again = notion_import(archive_path_or_file=truth.path)
     assert {t: (v["created"], v["updated"]) for t, v in again["tables"].items() if v["created"] or v["updated"]} == {}
     assert cadence_counts() == truth.counts()
@@ -117,3 +120,35 @@ def test_beat_starts_the_periodic_jobs_on_schedule_and_commands_queue(start_proc
     assert set(kinds) == {"calibrate_modules", "compute_factors"}  # the schedules set to 0 are off
     row = AgentLog.objects.filter(agent_name="calibrate_modules").first()
     assert (row.triggered_by, row.action_type, row.attempts, row.task_id != "") == (None, "calibration", 1, True)
+
+
+def test_a_notion_import_whose_worker_dies_past_max_attempts_fails_and_so_does_its_sync_row(start_process, tmp_path, settings):
+    """The rescuer may start a job only once (JOBS_MAX_ATTEMPTS=1): the redelivered import fails
+    as lost instead of running again, and the kind's cleanup marks the killed run's
+    notion_sync_metadata row failed with the reason."""
+    from cadence.jobs import notion_job_args
+    from frames.jobs import job_start
+
+    truth = generate_export(tmp_path / "big.zip", pages=2500, seed=12)
+    queue = f"{settings.JOBS_FILES_DIR.rsplit('/', 2)[-2]}-lost"
+    first = start_process("worker", queue=queue, name="doomed")
+    job = job_start(kind="import_notion", args=notion_job_args(path=truth.path, archive_name="big.zip"), queue=queue)
+
+    def under_way():
+        job.refresh_from_db()
+        return job.status == "running" and job.progress_total and job.progress_done / job.progress_total > 0.1
+
+    wait_until(under_way, timeout=60, interval=0.05, what="the import under way")
+    sync = NotionSyncMetadata.objects.get(agent_log_id=job.pk)
+    assert sync.status == "running"
+    first.kill()
+    second = start_process("worker", queue=queue, name="rescuer", env={"JOBS_MAX_ATTEMPTS": "1"})
+    wait_until(lambda: AgentLog.objects.get(pk=job.pk).finished, timeout=60, what="the redelivered job failing as lost")
+    job.refresh_from_db()
+    assert (job.status, job.attempts, job.metadata["lost"]) == ("failed", 1, True)
+    assert job.error.startswith("Lost: The worker running attempt 1 stopped (killed or lost)") and "JOBS_MAX_ATTEMPTS" in job.error
+    assert f"Task frames.run_job[{job.task_id}] received" in second.text()
+    sync.refresh_from_db()
+    assert (sync.status, sync.error_details, sync.finished_at is not None) == ("failed", job.error, True)
+    assert NotionSyncMetadata.objects.count() == 1 and RawContent.objects.count() == 0  # not run again; nothing of the killed run kept
+    assert os.path.exists(truth.path)  # the export stays for a retry

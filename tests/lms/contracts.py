@@ -1,1 +1,106 @@
-CONTRACTS = []
+"""Contracts of the lms models (tests/contract.py). Students read their own progress,
+events, feedback and quiz attempts, and the published catalogue."""
+
+from django.utils import timezone
+
+from lms.models import (
+    Module,
+    ModuleAnalyticsEvent,
+    ModuleAssignment,
+    ModuleFeedback,
+    ModulePrerequisite,
+    ModuleProgress,
+    ModuleQuestion,
+    ModuleQuizAttempt,
+    ModuleSection,
+)
+from tests.contract import Contract
+
+API = "/api/v1/lms/"
+
+
+def new_modules(n, status="published"):
+    start = Module.objects.count()
+    return Module.objects.bulk_create([Module(module_id=f"grown-{start + i}", title=f"Grown {i}", status=status) for i in range(n)])
+
+
+def grow_modules(w, n):
+    new_modules(n)
+
+
+def grow_sections(w, n):
+    start = w.draft.sections.count() + 1
+    ModuleSection.objects.bulk_create([ModuleSection(module=w.draft, section_number=start + i, title=f"Part {i}", content="x") for i in range(n)])
+
+
+def grow_prerequisites(w, n):
+    ModulePrerequisite.objects.bulk_create([ModulePrerequisite(module=m, prerequisite_module=w.intro) for m in new_modules(n)])
+
+
+def grow_assignments(w, n):
+    ModuleAssignment.objects.bulk_create([
+        ModuleAssignment(module=m, student=w.student_a, assigned_by=w.fac_a, due_date=timezone.localdate()) for m in new_modules(n)
+    ])
+
+
+def grow_progress(w, n):
+    ModuleProgress.objects.bulk_create([
+        ModuleProgress(module=m, student=w.student_a, status="in_progress", progress_percent=10, started_at=timezone.now()) for m in new_modules(n)
+    ])
+
+
+def grow_events(w, n):
+    ModuleAnalyticsEvent.objects.bulk_create([
+        ModuleAnalyticsEvent(module=w.intro, student=w.student_a, event_type="section_view", section_number=1, timestamp=timezone.now())
+        for _ in range(n)
+    ])
+
+
+def grow_feedback(w, n):
+    ModuleFeedback.objects.bulk_create([ModuleFeedback(module=m, student=w.student_a, rating=3, comment="ok") for m in new_modules(n)])
+
+
+def first_section(w):
+    return w.intro.sections.order_by("section_number").first()
+
+
+def grow_questions(w, n):
+    section = first_section(w)
+    start = section.questions.count() + 10
+    ModuleQuestion.objects.bulk_create([ModuleQuestion(section=section, position=start + i, prompt=f"{i} + 1?", answer=str(i + 1)) for i in range(n)])
+
+
+def grow_attempts(w, n):
+    section = first_section(w)
+    start = ModuleQuizAttempt.objects.count() + 10
+    ModuleQuizAttempt.objects.bulk_create([
+        ModuleQuizAttempt(student=w.student_a, module=w.intro, section=section, attempt_number=start + i, score=50) for i in range(n)
+    ])
+
+
+CONTRACTS = [
+    Contract(
+        Module, grow_modules, endpoint=f"{API}modules/", faculty="all",
+        create=lambda w: {"module_id": "new-mod", "title": "New module"}, patch=lambda w: {"description": "Changed"},
+    ),
+    Contract(
+        ModuleSection, grow_sections, endpoint=f"{API}sections/", faculty="all",
+        create=lambda w: {"module": w.draft.pk, "section_number": 9, "title": "New", "content": "x"}, patch=lambda w: {"title": "Changed"},
+    ),
+    Contract(
+        ModulePrerequisite, grow_prerequisites, endpoint=f"{API}prerequisites/", faculty="all",
+        create=lambda w: {"module": w.draft.pk, "prerequisite_module": w.intro.pk}, patch=lambda w: {"required": False},
+    ),
+    Contract(
+        ModuleAssignment, grow_assignments, endpoint=f"{API}assignments/",
+        create=lambda w: {"module": w.draft.pk, "student": "student-a", "due_date": "2030-01-01"}, patch=lambda w: {"due_date": "2031-01-01"},
+    ),
+    Contract(ModuleProgress, grow_progress, endpoint=f"{API}progress/", student="own"),
+    Contract(ModuleAnalyticsEvent, grow_events, endpoint=f"{API}events/", student="own"),
+    Contract(ModuleFeedback, grow_feedback, endpoint=f"{API}feedback/", student="own"),
+    Contract(
+        ModuleQuestion, grow_questions, endpoint=f"{API}questions/", faculty="all",
+        create=lambda w: {"section": first_section(w).pk, "position": 5, "prompt": "1 + 1?", "answer": "2"}, patch=lambda w: {"explanation": "Changed"},
+    ),
+    Contract(ModuleQuizAttempt, grow_attempts, endpoint=f"{API}quiz-attempts/", student="own"),
+]

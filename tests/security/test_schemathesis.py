@@ -167,7 +167,8 @@ def name_existing_records(raw, user):
                 if parameter.get("in") == "query":
                     narrow(parameter.get("schema"), parameter["name"])
     for name, component in raw.get("components", {}).get("schemas", {}).items():
-        if name.endswith("Request"):  # request bodies only (COMPONENT_SPLIT_REQUEST): answers keep their full types
+        # Request bodies only (COMPONENT_SPLIT_REQUEST; "...RequestForm": a form body's copy): answers keep their full types.
+        if name.endswith(("Request", "RequestForm")):
             for prop, prop_schema in component.get("properties", {}).items():
                 narrow(prop_schema, prop)
     return narrowed

@@ -4,27 +4,79 @@ seed 004's example queries in ORM form, portable to SQLite."""
 import datetime
 from collections import Counter, defaultdict
 
-from django.db.models import Min
+from django.db.models import Max
 
-from basecamp.models import Assessment, SkillTarget
+from basecamp.models import Assessment, DataEntry, SkillTarget
 from basecamp.models.skills import BADGE_LEVELS, LEVEL_ORDER, LEVELS, level_number
+from frames.base.prepared import prepared_reads
 from frames.scoping import scope_queryset
 
 REVIEW_THRESHOLD = 0.8
 
 
+class QueueStudent:
+    __slots__ = ("id", "pk", "name")
+
+    def __init__(self, pk, name):
+        self.id = self.pk = pk
+        self.name = name
+
+    def __str__(self):
+        return self.name
+
+
+class QueueEntry:
+    __slots__ = ("id", "pk", "type", "date")
+
+    def __init__(self, pk, entry_type, date):
+        self.id = self.pk = pk
+        self.type, self.date = entry_type, date
+
+    def get_type_display(self):
+        return ENTRY_TYPE_LABELS.get(self.type, self.type)
+
+
+class QueueItem:
+    """One assessment of the review queue as the queue shows it (read-only): the fields the
+    page and callers read, its student's id and name, its entry's id, type and date."""
+
+    __slots__ = ("id", "pk", "student_id", "skill_name", "level", "confidence_score", "created_at", "source_quote", "data_entry_id",
+                 "student", "data_entry")
+
+    def __init__(self, row):
+        (self.id, self.student_id, self.skill_name, self.level, self.confidence_score, self.created_at, self.source_quote,
+         self.data_entry_id, student_name, entry_type, entry_date) = row
+        self.pk = self.id
+        self.student = QueueStudent(self.student_id, student_name)
+        self.data_entry = QueueEntry(self.data_entry_id, entry_type, entry_date)
+
+    def __eq__(self, other):
+        return isinstance(other, QueueItem | Assessment) and other.pk == self.pk
+
+    def __hash__(self):
+        return hash(self.pk)
+
+    def __repr__(self):
+        return f"<QueueItem {self.pk}: {self.skill_name} {self.level} ({self.confidence_score})>"
+
+
+ENTRY_TYPE_LABELS = dict(DataEntry._meta.get_field("type").flatchoices)
+QUEUE_COLUMNS = ("id", "student_id", "skill_name", "level", "confidence_score", "created_at", "source_quote", "data_entry_id",
+                 "student__name", "data_entry__type", "data_entry__date")
+
+
 def review_queue(*, user, limit=20, include_confident=False):
     """Seed 004's query 2: not yet corrected, low confidence, least confident first,
-    then newest. Confirmed proposals leave the queue too."""
+    then newest. Confirmed proposals leave the queue too. A list of QueueItem: the rows
+    come as tuples (no model instances), from a prepared statement on PostgreSQL."""
     qs = scope_queryset(Assessment.objects.all(), user).filter(correction__isnull=True, reviewed_at__isnull=True)
     if not include_confident:
         qs = qs.filter(confidence_score__lt=REVIEW_THRESHOLD)
-    qs = qs.select_related("student", "data_entry").only(
-        "id", "student_id", "skill_name", "level", "confidence_score", "created_at", "source_quote", "data_entry_id",
-        "student__id", "student__name", "data_entry__id", "data_entry__type", "data_entry__date",
-    )
-    qs = qs.order_by("confidence_score", "-created_at", "id")
-    return qs[:limit] if limit else qs
+    qs = qs.order_by("confidence_score", "-created_at", "id").values_list(*QUEUE_COLUMNS)
+    if limit:
+        qs = qs[:limit]
+    with prepared_reads(qs.db):
+        return [QueueItem(row) for row in qs]
 
 
 def skill_history(student, skill_name):
@@ -53,11 +105,12 @@ def skill_trends(student) -> dict:
 
 
 def badges(student):
-    """One badge per skill: the highest of Proficient/Advanced the student reached, dated
-    when they first reached it (seed 004's query 5 listed every level, so a skill showed twice)."""
+    """One badge per skill: the highest of Proficient/Advanced the student reached, dated as
+    seed 004's query 5 dates it (its latest assessment at that level); the query itself lists
+    every level earned, so a skill showed twice."""
     best = {}
     for row in (Assessment.objects.filter(student=student, level__in=BADGE_LEVELS)
-                .values("skill_name", "level").annotate(earned_date=Min("created_at"))):
+                .values("skill_name", "level").annotate(earned_date=Max("created_at"))):
         held = best.get(row["skill_name"])
         if held is None or level_number(row["level"]) > level_number(held["level"]):
             best[row["skill_name"]] = row

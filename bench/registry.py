@@ -73,6 +73,7 @@ urlpatterns = [
     path("bench/stock-students/", StockStudentList.as_view()),
     # The registry API alone: the bench measures it without loading every app's URLs.
     path("api/v1/", include("frames.api.urls")),
+    path("learn/", include("lms.urls")),  # the import's reactions link new assignments to the player
 ]
 
 # ------------------------------------------------------------------ data

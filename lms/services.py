@@ -414,44 +414,61 @@ def _int(value):
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+_NEEDS_SECTION = frozenset(str(t) for t in (EventType.SECTION_VIEW, EventType.MARK_DONE, EventType.CHECKLIST_TICK, EventType.HEARTBEAT))
+_NEEDS_DATA = frozenset(str(t) for t in (EventType.HEARTBEAT, EventType.CHECKLIST_TICK))
+_SCORED = frozenset(str(t) for t in (EventType.SCORE, EventType.GAME_COMPLETE))
+_HEARTBEAT, _TICK = str(EventType.HEARTBEAT), str(EventType.CHECKLIST_TICK)
+_DEVICE_MESSAGE = f"One of {', '.join(sorted(DeviceType.values))}."
+
+
 def _validate_item(i, item, student, now, errors):  # noqa: C901 - one flat check per field
+    """One event's checks, as (index, field, message) appended to `errors`; the event as a
+    tuple. Plain Python over the decoded JSON: a serializer per event cost more than the COPY."""
     if not isinstance(item, dict):
         errors.append((i, "item", "Each event is a JSON object."))
         return None
-    unknown = item.keys() - EVENT_FIELDS
-    for name in sorted(unknown):
-        errors.append((i, name, "Unknown field."))
+    if not item.keys() <= EVENT_FIELDS:
+        for name in sorted(item.keys() - EVENT_FIELDS):
+            errors.append((i, name, "Unknown field."))
+    get = item.get
     if "student" in item and item["student"] not in (student.pk, None):
         errors.append((i, "student", "You may only send your own events."))
-    etype = item.get("event_type")
+    etype = get("event_type")
     if not isinstance(etype, str) or etype not in EVENT_TYPES:  # a list or object is unhashable: check the type first
         errors.append((i, "event_type", "Required." if etype is None else f"Unknown event type {str(etype)[:40]!r}."))
         etype = None
-    module = item.get("module")
+    module = get("module")
     if module is None:
         errors.append((i, "module", "Required."))
-    elif not (_int(module) or isinstance(module, str)) or (isinstance(module, str) and not 0 < len(module) <= 100):
+    elif isinstance(module, str):
+        if not 0 < len(module) <= 100:
+            errors.append((i, "module", "Give the module's id or slug."))
+    elif not _int(module):
         errors.append((i, "module", "Give the module's id or slug."))
-    section = item.get("section_number")
+    section = get("section_number")
     if section is not None and not (_int(section) and 1 <= section <= 10000):
         errors.append((i, "section_number", "A whole number from 1."))
-    data = item.get("event_data")
-    if data is not None and not isinstance(data, dict):
-        errors.append((i, "event_data", "A JSON object."))
-        data = None
-    if data is not None and _has_nul(data):
-        errors.append((i, "event_data", "NUL characters are not allowed."))
-    session = item.get("session_id", "")
-    if not isinstance(session, str) or len(session) > 255 or "\x00" in session:
+    data = get("event_data")
+    if data is not None:
+        if not isinstance(data, dict):
+            errors.append((i, "event_data", "A JSON object."))
+            data = None
+        elif data and _has_nul(data):
+            errors.append((i, "event_data", "NUL characters are not allowed."))
+    session = get("session_id", "")
+    if not isinstance(session, str):
         errors.append((i, "session_id", "Text of at most 255 characters."))
-    device = item.get("device_type", "")
-    if not isinstance(device, str) or device not in DEVICE_TYPES:
-        errors.append((i, "device_type", f"One of {', '.join(sorted(DeviceType.values))}."))
+        session = ""
+    elif session and (len(session) > 255 or "\x00" in session):
+        errors.append((i, "session_id", "Text of at most 255 characters."))
+    device = get("device_type", "")
+    if device != "" and (not isinstance(device, str) or device not in DEVICE_TYPES):
+        errors.append((i, "device_type", _DEVICE_MESSAGE))
         device = ""
-    elapsed = item.get("time_elapsed_seconds")
+    elapsed = get("time_elapsed_seconds")
     if elapsed is not None and not (_int(elapsed) and 0 <= elapsed <= 10_000_000):
         errors.append((i, "time_elapsed_seconds", "A whole number of seconds, 0 or more."))
-    stamp = item.get("timestamp")
+    stamp = get("timestamp")
     when = now
     if stamp is not None:
         try:  # impossible dates (2025-02-30, T25:00) and offsets past the calendar are refused here
@@ -464,18 +481,18 @@ def _validate_item(i, item, student, now, errors):  # noqa: C901 - one flat chec
             errors.append((i, "timestamp", "Must be within the last 30 days and not in the future."))
         else:
             when = parsed
-    if data is not None and etype in EVENT_TYPES:
-        if etype == EventType.HEARTBEAT and not (_int(data.get("seconds")) and 1 <= data["seconds"] <= MAX_HEARTBEAT):
+    if data is not None and etype is not None:
+        if etype == _HEARTBEAT and not (_int(data.get("seconds")) and 1 <= data["seconds"] <= MAX_HEARTBEAT):
             errors.append((i, "event_data", f"A heartbeat carries seconds from 1 to {MAX_HEARTBEAT}."))
-        if etype == EventType.CHECKLIST_TICK and not (_int(data.get("item")) and 0 <= data["item"] < 1000):
+        elif etype == _TICK and not (_int(data.get("item")) and 0 <= data["item"] < 1000):
             errors.append((i, "event_data", "A checklist tick carries the item's index."))
-        if etype in (EventType.SCORE, EventType.GAME_COMPLETE) and "score" in data and not (_int(data["score"]) and 0 <= data["score"] <= 100):
+        elif etype in _SCORED and "score" in data and not (_int(data["score"]) and 0 <= data["score"] <= 100):
             errors.append((i, "event_data", "score is a whole number from 0 to 100."))
-    elif etype == EventType.HEARTBEAT or etype == EventType.CHECKLIST_TICK:
+    elif etype in _NEEDS_DATA:
         errors.append((i, "event_data", "Required for this event type."))
-    if etype in (EventType.SECTION_VIEW, EventType.MARK_DONE, EventType.CHECKLIST_TICK, EventType.HEARTBEAT) and section is None:
+    if section is None and etype in _NEEDS_SECTION:
         errors.append((i, "section_number", "Required for this event type."))
-    return (module, etype, section, data, session if isinstance(session, str) else "", device or "", when, elapsed)
+    return (module, etype, section, data, session, device or "", when, elapsed)
 
 
 # What a batch appends, in COPY's column order; the event data goes as its JSON text.
@@ -552,18 +569,20 @@ def events_ingest(*, student, items, user=None) -> IngestResult:
             raise EventBatchError(errors)
         if len(records) < len(touched):
             records.update(_progress_create(student, [m for pk, m in touched.items() if pk not in records], now))
+        pk_of = {key: m.pk for key, m in modules.items()}
+        sid = student.pk
         rows = [
-            (modules[m].pk, student.pk, etype, _json_text(data), section, session, device, when, elapsed, None, "")
+            (pk_of[m], sid, etype, None if data is None else _json_text(data), section, session, device, when, elapsed, None, "")
             for (m, etype, section, data, session, device, when, elapsed) in parsed
         ]
         result = IngestResult(created=len(rows))
-        need = {modules[p[0]].pk for p in parsed if p[1] in STATE_EVENTS}
-        server_rows, newly_by, finished = _apply_to_progress(student, records, parsed, modules, sections, need, now)
+        need = {pk_of[p[0]] for p in parsed if p[1] in STATE_EVENTS}
+        server_rows, newly_by, finished = _apply_to_progress(student, records, parsed, pk_of, sections, need, now)
         progress = sorted(records.values(), key=lambda p: p.pk)
         # Struggle signal, pattern and adaptive rules for the touched rows (still locked), in memory.
         adjustments = struggle.batch_update(
             student=student, progress_rows=progress, now=now, revisions={pk: m.revision for pk, m in touched.items()},
-            events=[(modules[p[0]].pk, p[1], p[2], p[3]) for p in parsed],
+            events=[(pk_of[p[0]], p[1], p[2], p[3]) for p in parsed],
             loaded={pk: (touched[pk], sections[pk]) for pk in touched if pk in sections})
         _insert_events(rows + server_rows + [_row_of(e) for e in adjustments])
         _write_progress(progress)
@@ -726,14 +745,14 @@ def _progress_create(student, modules, now) -> dict:
     return made
 
 
-def _apply_to_progress(student, records, parsed, modules, sections, need_sections, now):
+def _apply_to_progress(student, records, parsed, pk_of, sections, need_sections, now):
     """Move the locked progress rows on from a validated batch, in memory: counters
     added, section state recorded, completion rules evaluated. Returns the server's
     events (COPY rows: completions), the sections each module completed now, and the
     rows whose module completed now."""
     now_epoch = time.time()
     for m, etype, section, data, _session, _device, _when, _elapsed in parsed:
-        p = records[modules[m].pk]
+        p = records[pk_of[m]]
         if p.status in (ProgressStatus.NOT_STARTED, ProgressStatus.SKIPPED):
             p.status, p.started_at = ProgressStatus.IN_PROGRESS, p.started_at or now
         counter = COUNTERS.get(etype)

@@ -65,6 +65,7 @@ class Contract:
     faculty_admin: str | None = None
     faculty_sees_growth: bool = True
     student: str = "none"
+    student_rows: Callable | None = None  # student "own": the keys the student of A reads (default: the model's scope)
     # check name -> why it fails today: the check must fail (it is reported when it passes).
     known_gaps: dict = field(default_factory=dict)
 

@@ -68,6 +68,87 @@ def serializer_rules(serializer) -> dict[str, list[str]]:
     return rules
 
 
+BOUND_KEYWORDS = {"gte": "minimum", "lte": "maximum", "gt": "exclusiveMinimum", "lt": "exclusiveMaximum"}
+
+
+def _conditions(q):
+    """(lookup, value) pairs of a Q that is a plain AND of lookups, else None."""
+    if q.negated or (q.connector != "AND" and len(q.children) > 1):
+        return None
+    pairs = []
+    for child in q.children:
+        if isinstance(child, tuple):
+            pairs.append(child)
+        else:
+            inner = _conditions(child)
+            if inner is None:
+                return None
+            pairs += inner
+    return pairs
+
+
+def constraint_keywords(model) -> dict[str, dict]:
+    """{column: schema keywords} that the model's check constraints state about one
+    column: bounds (`cohort_year__gte=1990` -> minimum) and a text pattern
+    (`notion_page_id__regex`, alone or OR'd with `__isnull=True`), so the schema says
+    what the database will refuse."""
+    keywords = {}
+    for constraint in model._meta.constraints:
+        condition = getattr(constraint, "condition", None)
+        if not isinstance(condition, db_models.Q) or condition.negated:
+            continue
+        children = condition.children
+        if condition.connector == "OR" and len(children) == 2 and all(isinstance(c, tuple) for c in children):
+            # "null or matching": the pattern half
+            nulls = [c for c in children if c[0].endswith("__isnull") and c[1] is True]
+            children = [c for c in children if c not in nulls] if nulls else None
+            pairs = children if children and len(children) == 1 else None
+        else:
+            pairs = _conditions(condition)
+        for lookup, value in pairs or ():
+            column, _, operator = lookup.rpartition("__")
+            if "__" in column or not column:
+                continue
+            if operator in BOUND_KEYWORDS and isinstance(value, (int, float)) and not isinstance(value, bool):
+                keywords.setdefault(column, {})[BOUND_KEYWORDS[operator]] = value
+            elif operator == "regex" and isinstance(value, str):
+                keywords.setdefault(column, {})["pattern"] = value
+    return keywords
+
+
+def apply_constraints(schema, serializer):
+    """Write the model's check-constraint keywords on the request properties they
+    concern: bounds on numbers (narrowing, never widening, what the fields say),
+    patterns on text."""
+    model = getattr(getattr(serializer, "Meta", None), "model", None)
+    if model is None:
+        return
+    keywords = constraint_keywords(model)
+    properties = schema.get("properties", {})
+    for name, field in _writable(serializer).items():
+        column = model._meta.get_field(field.source).name if field.source in {f.name for f in model._meta.concrete_fields} else None
+        prop = properties.get(name)
+        if column not in keywords or not isinstance(prop, dict):
+            continue
+        for keyword, value in keywords[column].items():
+            if keyword == "pattern":
+                if prop.get("type") == "string":
+                    prop.setdefault("pattern", value)
+                continue
+            if prop.get("type") not in ("integer", "number"):
+                continue
+            lower = keyword in ("minimum", "exclusiveMinimum")
+            exclusive = keyword.startswith("exclusive")
+            if exclusive and prop["type"] == "integer":  # x > 0 is x >= 1 for whole numbers
+                value, exclusive = value + (1 if lower else -1), False
+            bound = "minimum" if lower else "maximum"
+            current = prop.get(bound)
+            if current is None or (value > current if lower else value < current):
+                prop[bound] = value
+                if exclusive:  # OpenAPI 3.0: a flag beside the bound
+                    prop[f"exclusive{bound.capitalize()}"] = True
+
+
 class FramesAutoSchema(AutoSchema):
     """drf-spectacular's AutoSchema, plus: a list body's size bounds (`allow_empty`,
     `min_length`, `max_length` of a many=True serializer as minItems/maxItems), and a
@@ -88,6 +169,8 @@ class FramesAutoSchema(AutoSchema):
     def _map_basic_serializer(self, serializer, direction):
         schema = super()._map_basic_serializer(serializer, direction)
         if direction == "request":
+            if isinstance(serializer, drf_serializers.ModelSerializer):
+                apply_constraints(schema, serializer)
             rules = serializer_rules(serializer)
             if rules:
                 schema["x-rules"] = rules

@@ -271,6 +271,7 @@ class FastListMixin:
             return super().list(request, *args, **kwargs)
         queryset = self.filter_queryset(queryset)
         rows = queryset.prefetch_related(None).values(*plan.columns)
+        rows.count_source = queryset  # the pagination counts these rows without the page's joins
         page = self.paginate_queryset(rows)
         context = self.get_serializer_context()
         if page is not None:

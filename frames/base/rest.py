@@ -2,6 +2,7 @@
 from frames.base.api because DRF imports these while its own modules load."""
 
 import json
+import time
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -9,6 +10,7 @@ from django.db import DataError, IntegrityError, connections
 from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 from django.db.models.query import ModelIterable, ValuesIterable
+from django.db.models.sql.constants import INNER
 from django.http import Http404
 from rest_framework import exceptions
 from rest_framework.pagination import PageNumberPagination
@@ -59,7 +61,8 @@ class FramesPagination(PageNumberPagination):
         offset = (number - 1) * size
         # The capped count rides along in the page's own query (an uncorrelated subquery the
         # database evaluates once): one round trip for the rows and the count.
-        counted = with_capped_count(queryset)
+        estimate = big_table_estimate(queryset)
+        counted = None if estimate else with_capped_count(queryset)
         page = (queryset if counted is None else counted)[offset: offset + size + 1]
         with prepared_reads(getattr(queryset, "db", "default")):
             rows = list(page)
@@ -69,7 +72,7 @@ class FramesPagination(PageNumberPagination):
         # Counted even when this page shows the total: a list's queries stay the same whatever its length.
         capped = None if counted is None else pop_capped_count(rows)
         rows = rows[:size]
-        self._count = list_count(queryset, capped=capped)
+        self._count = estimate or list_count(queryset, capped=capped)
         self._number = number
         return rows
 
@@ -118,11 +121,39 @@ def with_capped_count(queryset):
         return None
     if queryset._iterable_class not in (ModelIterable, ValuesIterable):
         return None
-    inner = queryset.order_by()
+    # The same rows without the page's columns (and the joins they bring): FastListMixin names it.
+    inner = getattr(queryset, "count_source", queryset).order_by()
     if not inner.query.distinct and inner.query.group_by is None:
         inner = inner.values("pk")  # only the key is counted (an index-only scan where there is one)
     sql, params = inner[: COUNT_CAP + 1].query.sql_with_params()
     return queryset.annotate(**{CAPPED_COUNT: RawSQL(f"SELECT COUNT(*) FROM ({sql}) frames_capped", params)})
+
+
+# An unfiltered list of a table the statistics put past this many rows shows their estimate
+# (twice the cap: deletes since the last ANALYZE cannot bring it back under the cap unseen).
+ESTIMATE_ABOVE = 2 * COUNT_CAP
+ESTIMATE_SECONDS = 60  # how long a process keeps a table's row estimate
+_estimates = {}
+
+
+def big_table_estimate(queryset):
+    """The planner statistics' row count of an unfiltered list over a big PostgreSQL table
+    (reltuples, read at most once a minute per process), else None (the list is counted)."""
+    if not isinstance(queryset, QuerySet) or queryset.query.where or queryset.query.distinct or queryset.query.combinator:
+        return None
+    if queryset.query.is_sliced or queryset.query.group_by is not None or connections[queryset.db].vendor != "postgresql":
+        return None
+    if any(join.join_type != INNER or join.nullable for join in list(queryset.query.alias_map.values())[1:]):
+        return None  # an outer join may add rows; an inner join over a nullable key may drop some
+    table, now = queryset.model._meta.db_table, time.monotonic()
+    held = _estimates.get((queryset.db, table))
+    if held is None or now - held[1] > ESTIMATE_SECONDS:
+        with connections[queryset.db].cursor() as cursor:
+            cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass", [table])
+            row = cursor.fetchone()
+        held = (int(row[0]) if row and row[0] else 0, now)
+        _estimates[(queryset.db, table)] = held
+    return held[0] if held[0] > ESTIMATE_ABOVE else None
 
 
 def pop_capped_count(rows):

@@ -152,6 +152,15 @@ class IngestResultSerializer(serializers.Serializer):
 class ModuleQuestionSerializer(FramesSerializer):
     """Staff only (authoring): includes the answer. Students never get this serializer."""
 
+    # The shapes of choices and answer depend on question_type (ModuleQuestion.clean).
+    domain_rules = {
+        "choices": ["Give 2 to {n} choices as a JSON list of text.", "Only choice questions have choices."],
+        "answer": ["The index of the right choice, 0 to {n}.", "A list of the right choices' indexes (0 to {n}), at least one.",
+                   "A number, e.g. 3.3.", "A regular expression of at most {n} characters.", "Not a valid regular expression: {error}.",
+                   'A list of accepted answers, e.g. ["git merge", "merge"].'],
+        "tolerance": "Only numeric questions have a tolerance.",
+    }
+
     class Meta:
         model = ModuleQuestion
         fields = ["id", "section", "position", "question_type", "prompt", "choices", "answer", "tolerance", "text_match", "points", "explanation"]

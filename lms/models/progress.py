@@ -58,6 +58,7 @@ class ModuleProgress(models.Model):
         ordering = ["-last_accessed_at"]
         indexes = [
             models.Index(fields=["student", "-last_accessed_at"], name="idx_progress_student_recent"),
+            models.Index(fields=["-last_accessed_at"], name="idx_progress_recent"),  # staff's list, newest first
             models.Index(fields=["module", "status"], name="idx_progress_module_status"),
             models.Index(fields=["status"], name="idx_progress_status"),
         ]

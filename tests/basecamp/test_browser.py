@@ -86,7 +86,7 @@ def test_race_view(live_server, page, browser_login, screenshot, world, bc_modul
     rival = Student.objects.create(id="rival", name="Rosa Reyes", university=world.uni_a)
     signals.module_attempt_finished.send(sender=ModuleProgress, progress=bc_run(module, rival, [140, 300, 480, 650], 690), completed=True)
     start = timezone.now() - datetime.timedelta(seconds=400)
-    bc_run(module, world.student_a, [160, 350], start=start)
+    bc_run(module, world.student_a, [160, 350], start=start, total_time=400)  # 400 s of recorded active time
     browser_login(page, live_server, world.users["student"].username)
     page.goto(f"{live_server.url}/basecamp/race/{module.pk}/")
     assert page.get_by_role("heading", name="Race: Power Budget 101").is_visible()

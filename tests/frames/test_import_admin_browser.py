@@ -83,6 +83,7 @@ def test_import_preview_and_export_toggle_in_a_browser(world, live_server, page,
     page.locator("#id_import_file").set_input_files(str(upload))
     page.locator("#id_format").select_option(label="csv")
     page.get_by_role("button", name="Submit").click()
+    page.locator("#import-rows").wait_for()
     rows = page.locator("#import-rows tbody tr")
     assert rows.count() == 2
     assert rows.nth(1).inner_text().split("\t") == ["2", "rejected", "", "active: 'maybe' is not yes/no, true/false, 1/0 or y/n."]

@@ -78,29 +78,50 @@ def grow_attempts(w, n):
     ])
 
 
+def published_modules(w):
+    return Module.objects.filter(status="published").values_list("pk", flat=True)
+
+
+def published_sections(w):
+    return ModuleSection.objects.filter(module__status="published").values_list("pk", flat=True)
+
+
+def published_prerequisites(w):
+    return ModulePrerequisite.objects.filter(module__status="published").values_list("pk", flat=True)
+
+
+def own_assignments(w):
+    return ModuleAssignment.objects.filter(student=w.student_a).values_list("pk", flat=True)
+
+
+# Students write progress, events, feedback and quiz attempts through their own services (tests/lms).
+STUDENT_WRITTEN = ()
+
 CONTRACTS = [
     Contract(
-        Module, grow_modules, endpoint=f"{API}modules/", faculty="all",
+        Module, grow_modules, endpoint=f"{API}modules/", faculty="all", student="own", student_rows=published_modules,
         create=lambda w: {"module_id": "new-mod", "title": "New module"}, patch=lambda w: {"description": "Changed"},
     ),
     Contract(
-        ModuleSection, grow_sections, endpoint=f"{API}sections/", faculty="all",
+        ModuleSection, grow_sections, endpoint=f"{API}sections/", faculty="all", student="own", student_rows=published_sections,
         create=lambda w: {"module": w.draft.pk, "section_number": 9, "title": "New", "content": "x"}, patch=lambda w: {"title": "Changed"},
     ),
     Contract(
-        ModulePrerequisite, grow_prerequisites, endpoint=f"{API}prerequisites/", faculty="all",
+        ModulePrerequisite, grow_prerequisites, endpoint=f"{API}prerequisites/", faculty="all", student="own",
+        student_rows=published_prerequisites,
         create=lambda w: {"module": w.draft.pk, "prerequisite_module": w.intro.pk}, patch=lambda w: {"required": False},
     ),
     Contract(
-        ModuleAssignment, grow_assignments, endpoint=f"{API}assignments/",
+        ModuleAssignment, grow_assignments, endpoint=f"{API}assignments/", student="own", student_rows=own_assignments,
         create=lambda w: {"module": w.draft.pk, "student": "student-a", "due_date": "2030-01-01"}, patch=lambda w: {"due_date": "2031-01-01"},
     ),
     Contract(ModuleProgress, grow_progress, endpoint=f"{API}progress/", student="own"),
-    Contract(ModuleAnalyticsEvent, grow_events, endpoint=f"{API}events/", student="own"),
-    Contract(ModuleFeedback, grow_feedback, endpoint=f"{API}feedback/", student="own"),
+    Contract(ModuleAnalyticsEvent, grow_events, endpoint=f"{API}events/", student="own", api_writes=STUDENT_WRITTEN),
+    Contract(ModuleFeedback, grow_feedback, endpoint=f"{API}feedback/", student="own", api_writes=STUDENT_WRITTEN),
     Contract(
         ModuleQuestion, grow_questions, endpoint=f"{API}questions/", faculty="all",
-        create=lambda w: {"section": first_section(w).pk, "position": 5, "prompt": "1 + 1?", "answer": "2"}, patch=lambda w: {"explanation": "Changed"},
+        create=lambda w: {"section": first_section(w).pk, "position": 5, "question_type": "numeric", "prompt": "1 + 1?",
+                          "answer": 2}, patch=lambda w: {"explanation": "Changed"},
     ),
-    Contract(ModuleQuizAttempt, grow_attempts, endpoint=f"{API}quiz-attempts/", student="own"),
+    Contract(ModuleQuizAttempt, grow_attempts, endpoint=f"{API}quiz-attempts/", student="own", api_writes=STUDENT_WRITTEN),
 ]

@@ -181,6 +181,11 @@ class FactorModelAdmin(FramesAdmin):
     def samples(self, obj):
         return obj.params.get("samples")
 
+    def history_job_filter(self, obj):  # History lists the training runs of this outcome type (frames/base/admin.py)
+        from django.db.models import Q
+
+        return Q(agent_name="train_factor_model", metadata__outcome_type=obj.outcome_type)
+
     def has_add_permission(self, request):
         return False  # models are trained, not typed: use "Train a model"
 

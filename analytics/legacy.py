@@ -1,7 +1,7 @@
 """How `manage.py import_legacy` brings the old database's research tables into FRAMES
 (the contract is frames/legacy/spec.py).
 
-Seed 000's `interfaces` and `outcomes`. Seed 001 lists `risk_factors`, `factor_values`,
+Old schema 000's `interfaces` and `outcomes`. Old schema 001 lists `risk_factors`, `factor_values`,
 `interface_factor_values` and the model tables too, but gives none of their columns,
 so there is nothing to map them from (frames/legacy/schema/010_analytics.sql)."""
 

@@ -9,7 +9,7 @@ from analytics.models import FactorModel, FactorValue, Interface, ModelStatus, O
 from analytics.models.choices import INTERFACE_END_TYPES
 from analytics.training import latest_per_entity, load_values, sigmoid, unit_mean
 from frames.choices import StudentStatus
-from frames.models import Student, Team, University
+from frames.models import Student, Team
 from frames.roles import is_unrestricted, university_of
 from frames.scoping import scope_queryset
 
@@ -27,10 +27,6 @@ def end_visible(interface, side, user) -> bool:
     uni = university_of(user)
     end_uni = getattr(interface, f"{side}_university_id")
     return uni is not None and (end_uni == uni or (getattr(interface, f"{side}_type") == "project" and end_uni is None))
-
-
-def universities_for(user):
-    return scope_queryset(University.objects.order_by("name"), user)
 
 
 # ---------------------------------------------------------------- summary

@@ -8,9 +8,8 @@ class BasecampConfig(AppConfig):
 
     def ready(self):
         from basecamp import jobs  # noqa: F401  (registers the app's job kinds)
-        from frames.views import HOME_LINKS
-
         from frames.navigation import NavItem, learner_nav_register
+        from frames.views import HOME_LINKS
 
         learner_nav_register(NavItem(30, "My skills", "basecamp:my-skills"))
         learner_nav_register(NavItem(40, "Races", "basecamp:races", ("/basecamp/race/",)))

@@ -121,10 +121,8 @@ def _targets(demo_student, cal_poly):
 
 
 def _adaptive(rng, demo_student, stdout):
-    try:
-        from lms.models import Module, ModuleAnalyticsEvent, ModuleProgress
-    except ImportError:
-        return
+    from lms.models import Module, ModuleAnalyticsEvent, ModuleProgress
+
     modules = [m for m in Module.objects.filter(module_id__in=RACE_MODULES, status="published").order_by("module_id")]
     if not modules:
         return

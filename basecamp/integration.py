@@ -97,18 +97,11 @@ def calibration_saved(sender, instance, **kwargs):
 
 
 def connect():
-    try:
-        from lms import hooks, signals
-    except ImportError:  # lms not there (yet): the skills tracker works without it
-        logger.info("lms.signals/lms.hooks not found: basecamp's adaptive-learning hooks are not connected.")
-        return
+    from lms import hooks, signals, struggle
+
     signals.module_attempt_finished.connect(on_attempt_finished, dispatch_uid="basecamp.performance")
     signals.module_published.connect(on_module_published, dispatch_uid="basecamp.version_history")
-    try:
-        from lms import struggle
-    except ImportError:
-        struggle = None
-    if struggle is not None and calibrated_seconds not in struggle.CALIBRATION_PROVIDERS:
+    if calibrated_seconds not in struggle.CALIBRATION_PROVIDERS:
         struggle.CALIBRATION_PROVIDERS.append(calibrated_seconds)
         from django.db.models.signals import post_save
 

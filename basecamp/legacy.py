@@ -1,9 +1,9 @@
-"""The old database's basecamp tables (seed 002) and the skills tracker (seed 004) as
+"""The old database's basecamp tables (old schema 002) and the skills tracker (old schema 004) as
 `manage.py import_legacy` reads them (the contract: frames/legacy/spec.py).
 
-Seed 002's tables point at modules by the old integer `modules.id`: remapped through
+Old schema 002's tables point at modules by the old integer `modules.id`: remapped through
 the key map (`ctx.reference(..., "modules")`). The skills tracker's `teachers` become
-faculty and its `students` students (seed 004's names collide with the registry's, so
+faculty and its `students` students (old schema 004's names collide with the registry's, so
 its tables are read as `skills.<table>`, from a schema or another database)."""
 
 import weakref
@@ -76,11 +76,11 @@ def dict_column(ctx, column, value):
     return json_object(ctx, column, value, default=dict) or {}
 
 
-# ---------------------------------------------------------------- seed 002
+# ---------------------------------------------------------------- old schema 002
 
 
 def convert_ghost_cohort(row, ctx):
-    """A FRAMES ghost cohort is one module's recorded checkpoints; seed 002's rows name no
+    """A FRAMES ghost cohort is one module's recorded checkpoints; old schema 002's rows name no
     module (a source that added a module_id column has them imported)."""
     if row.get("module_id") in (None, ""):
         raise Skip("module_id: the old ghost cohort names no module, and a FRAMES ghost cohort is one module's "
@@ -99,7 +99,7 @@ def convert_ghost_cohort(row, ctx):
 
 
 def _university(ctx, value):
-    """Seed 002's `university` is free text: a university id, else its name."""
+    """Old schema 002's `university` is free text: a university id, else its name."""
     if value in (None, "") or not str(value).strip():
         return None
     value = str(value).strip()
@@ -232,7 +232,7 @@ def convert_competency(row, ctx):
     return values
 
 
-# ---------------------------------------------------------------- the skills tracker (seed 004)
+# ---------------------------------------------------------------- the skills tracker (old schema 004)
 
 
 def _same_person(obj, name, email):
@@ -279,7 +279,7 @@ def teacher_match(values, ctx):
 
 
 def convert_skills_student(row, ctx):
-    """Seed 004 has no e-mail column; a source that added one is matched by it first."""
+    """Old schema 004 has no e-mail column; a source that added one is matched by it first."""
     name, email = text(row.get("name")).strip(), _email(row)
     values = {"name": name, "email": email, "grade": row.get("grade"), "advisor_id": teacher_ref(ctx, row, "teacher_id")}
     known = Student.objects.filter(email__iexact=email).values("pk", "email").first() if email else None
@@ -422,7 +422,7 @@ TABLES = [
         key="cohort_id",
         match=lambda v, ctx: [{"cohort_name": v["cohort_name"], "module_id": v["module_id"]}],
         after=("modules", "universities"),
-        note="A FRAMES ghost cohort is one module's checkpoints. Seed 002's rows name no module, so they are skipped with "
+        note="A FRAMES ghost cohort is one module's checkpoints. Old schema 002's rows name no module, so they are skipped with "
              "that reason (FRAMES builds ghosts from progress: build_ghosts); a source whose rows name a module imports them.",
         columns=_cols(
             "ghost_cohorts",
@@ -558,7 +558,7 @@ TABLES = [
         model=Faculty,
         convert=convert_teacher,
         match=teacher_match,
-        note="Seed 004's teachers are faculty: matched by e-mail (the faculty member keeps their record); otherwise a "
+        note="Old schema 004's teachers are faculty: matched by e-mail (the faculty member keeps their record); otherwise a "
              "faculty member with the old id (T001), or skills-t001 when that id is someone else's, reported.",
         columns=_cols(
             "skills.teachers",
@@ -574,7 +574,7 @@ TABLES = [
         convert=convert_skills_student,
         match=skills_student_match,
         after=("skills.teachers", "students"),
-        note="Seed 004's students are students: matched by e-mail where the row has one, else the old id (S001) kept "
+        note="Old schema 004's students are students: matched by e-mail where the row has one, else the old id (S001) kept "
              "where free or already the same person; an id someone else holds gives skills-s001, reported. A new "
              "student takes the university of their teacher; none known: skipped.",
         columns=_cols(
@@ -598,7 +598,7 @@ TABLES = [
             ("id", "data_entries.id", "kept where free; another entry's: DE9<old number, 6 digits>, reported"),
             ("student_id", "data_entries.student_id", "the student the skills-tracker student became; none: row skipped"),
             ("teacher_id", "data_entries.teacher_id", "the faculty member the teacher became"),
-            ("type", "data_entries.type", "kept (seed 004's seven types); another: row skipped"),
+            ("type", "data_entries.type", "kept (old schema 004's seven types); another: row skipped"),
             ("date", "data_entries.date", "date"),
             ("content", "data_entries.content", "kept"),
             ("metadata", "data_entries.metadata", "JSON object; NULL -> {}"),

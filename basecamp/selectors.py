@@ -1,5 +1,5 @@
 """Basecamp reads shared by pages, API and dashboards. The skills queries are
-seed 004's example queries in ORM form, portable to SQLite."""
+old schema 004's example queries in ORM form, portable to SQLite."""
 
 import datetime
 from collections import Counter, defaultdict
@@ -66,7 +66,7 @@ QUEUE_COLUMNS = ("id", "student_id", "skill_name", "level", "confidence_score", 
 
 
 def review_queue(*, user, limit=20, include_confident=False):
-    """Seed 004's query 2: not yet corrected, low confidence, least confident first,
+    """Old schema 004's query 2: not yet corrected, low confidence, least confident first,
     then newest. Confirmed proposals leave the queue too. A list of QueueItem: the rows
     come as tuples (no model instances), from a prepared statement on PostgreSQL."""
     qs = scope_queryset(Assessment.objects.all(), user).filter(correction__isnull=True, reviewed_at__isnull=True)
@@ -79,18 +79,13 @@ def review_queue(*, user, limit=20, include_confident=False):
         return [QueueItem(row) for row in qs]
 
 
-def skill_history(student, skill_name):
-    """Seed 004's query 1."""
-    return Assessment.objects.filter(student=student, skill_name=skill_name).order_by("-created_at", "-id")
-
-
 def week_start(moment) -> datetime.date:
     day = moment.date() if isinstance(moment, datetime.datetime) else moment
     return day - datetime.timedelta(days=day.weekday())
 
 
 def skill_trends(student) -> dict:
-    """Seed 004's query 3: per skill and ISO week, the most common level (ties to
+    """Old schema 004's query 3: per skill and ISO week, the most common level (ties to
     the lower level, as PostgreSQL's MODE() over the ordered numbers does) and
     the number of assessments. {skill: [(week, level_numeric, level, count)]}."""
     buckets = defaultdict(list)
@@ -106,7 +101,7 @@ def skill_trends(student) -> dict:
 
 def badges(student):
     """One badge per skill: the highest of Proficient/Advanced the student reached, dated as
-    seed 004's query 5 dates it (its latest assessment at that level); the query itself lists
+    old schema 004's query 5 dates it (its latest assessment at that level); the query itself lists
     every level earned, so a skill showed twice."""
     best = {}
     for row in (Assessment.objects.filter(student=student, level__in=BADGE_LEVELS)

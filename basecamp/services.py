@@ -22,7 +22,7 @@ from lms import notifications
 
 
 def faculty_of(user):
-    """The faculty record acting (seed 004's teacher), or None for coordinators/superusers without one."""
+    """The faculty record acting (old schema 004's teacher), or None for coordinators/superusers without one."""
     if user is None or not user.is_authenticated:
         return None
     return getattr(user, "faculty_profile", None)
@@ -86,7 +86,7 @@ def data_entry_create(*, student, type, date, content, user, teacher=None, metad
 
 
 def worked_examples(version=None, limit=500) -> list[WorkedExample]:
-    """Teacher corrections as worked examples (seed 004's query 4, without its LIMIT 5)."""
+    """Teacher corrections as worked examples (old schema 004's query 4, without its LIMIT 5)."""
     rows = (
         TeacherCorrection.objects.select_related("assessment__data_entry")
         .filter(assessment__rubric_version=version or current_rubric_version())
@@ -278,7 +278,7 @@ def current_levels(student_ids) -> dict:
 def skill_targets_refresh(*, student_ids, user=None) -> list[SkillTarget]:
     """Complete every open target whose student now stands at or above the target level.
 
-    Seed 004 allows one completed target per (student, skill): a newer
+    Old schema 004 allows one completed target per (student, skill): a newer
     completion replaces the older completed row (the audit log keeps it)."""
     student_ids = set(student_ids)
     open_targets = list(SkillTarget.objects.filter(student_id__in=student_ids, completed=False))

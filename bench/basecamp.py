@@ -5,7 +5,7 @@ Scale: full = 400 students x 8 entries (3,200 entries); small = 40 x 8.
 
 Floors
 - basecamp.floor.assessor_in_memory: RulesAssessor.assess on the entries' text, no database (entries/s);
-- basecamp.floor.raw_query2 / raw_query3: seed 004's queries 2 and 3 run as raw SQL (cursor), p50;
+- basecamp.floor.raw_query2 / raw_query3: old schema 004's queries 2 and 3 run as raw SQL (cursor), p50;
 - basecamp.floor.raw_sql_entries_page_100: psycopg SELECT of the same 100 data entries + json.dumps.
 
 Figures

@@ -11,7 +11,7 @@ class CadenceConfig(AppConfig):
 
         from cadence import jobs, legacy_views  # noqa: F401  (jobs: registers the app's job kinds)
 
-        # Seed 000's read-only views step aside while migrations alter the tables they read.
+        # Old schema 000's read-only views step aside while migrations alter the tables they read.
         pre_migrate.connect(legacy_views.before_migrate, sender=self, dispatch_uid="cadence_legacy_views_drop")
         post_migrate.connect(legacy_views.after_migrate, sender=self, dispatch_uid="cadence_legacy_views_create")
 

@@ -1,4 +1,4 @@
-"""Filter sets for the CADENCE API, covering seed 000's example queries:
+"""Filter sets for the CADENCE API, covering old schema 000's example queries:
 a person's in-progress tasks (`/tasks/?assignee=<id>&status=in_progress`),
 next week's meetings (`/meetings/?next_days=7` or `?next_week=true`), documents
 by subsystem and category (`/documents/?subsystem=avionics&category=technical`)."""

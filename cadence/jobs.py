@@ -53,7 +53,7 @@ def import_notion(ctx, args):
     report = notion_import(
         archive_path_or_file=path, user=ctx.user, archive_name=args.get("archive_name") or os.path.basename(path), tz=args.get("tz") or None,
         kinds=args.get("kinds") or {}, columns=columns, wait=not inline(),
-        progress_callback=lambda done, total: ctx.progress(done, total, f"{done} of {total} pages"),
+        progress_callback=lambda done, total: ctx.progress(done, total, "pages imported"),
     )
     if import_succeeded(report) and args.get("delete_after"):
         os.unlink(path)

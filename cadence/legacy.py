@@ -1,15 +1,15 @@
 """How `manage.py import_legacy` brings the old database's CADENCE tables into FRAMES
 (the contract is frames/legacy/spec.py).
 
-The old database holds two families of CADENCE tables: seed 000's `people`, `tasks`,
+The old database holds two families of CADENCE tables: old schema 000's `people`, `tasks`,
 `meetings`, `documents` (string ids; `meetings.attendees` a TEXT[] of person ids) and
-seed 002's `cadence_*` tables (integer ids, `notion_page_id`, `cadence_meetings.attendees`
+old schema 002's `cadence_*` tables (integer ids, `notion_page_id`, `cadence_meetings.attendees`
 a text list of names), with `cadence_raw_content` and `notion_sync_metadata`. Both land
 in the `cadence_*` tables. The vocabularies and the people rules are the Notion
 importer's (`cadence.notion.classify`, `cadence.notion.people`, `cadence.services`), so
 a legacy row and the same page imported from a Notion dump become the same FRAMES row.
 
-Keys: seed 000's string ids; seed 002's integer ids (their tables' primary keys, which
+Keys: old schema 000's string ids; old schema 002's integer ids (their tables' primary keys, which
 the rows refer to each other by), with `notion_page_id` as the first `match` lookup so
 a row the Notion importer already made is found rather than duplicated."""
 
@@ -52,7 +52,7 @@ def _text(value):
 
 
 def _when(ctx, column, value):
-    """Seed 000/002 declare these columns TIMESTAMP (naive: read in the project's zone); text is parsed too."""
+    """Old schema 000/002 declare these columns TIMESTAMP (naive: read in the project's zone); text is parsed too."""
     if isinstance(value, datetime.datetime):
         return value if timezone.is_aware(value) else timezone.make_aware(value, ctx.tz)
     return ctx.timestamp(column, value)
@@ -67,7 +67,7 @@ def _day(ctx, column, value):
 
 
 def _timestamps(ctx, row, values):
-    """Seed 002's created_at, when the row has one (blank: the model's default). updated_at is not
+    """Old schema 002's created_at, when the row has one (blank: the model's default). updated_at is not
     kept: FRAMES sets it whenever it writes the row, and an old value would read as a hand edit."""
     created = _when(ctx, "created_at", row.get("created_at"))
     if created is not None:
@@ -117,7 +117,7 @@ def _status(ctx, value, *, workstream=False):
 
 
 def _cadence_program_id():
-    """The CADENCE program in `projects` (seed 000's example id is 'cadence'), else the one program named CADENCE..."""
+    """The CADENCE program in `projects` (old schema 000's example id is 'cadence'), else the one program named CADENCE..."""
     if Project.objects.filter(pk="cadence").exists():
         return "cadence"
     named = list(Project.objects.filter(name__istartswith="cadence").values_list("pk", flat=True)[:2])
@@ -131,7 +131,7 @@ def _reference(ctx, column, value, source):
 
 
 def _program_reference(ctx, column, value):
-    """Seed 000's tasks.project / meetings.project name a program of `projects`. CADENCE rows are the CADENCE
+    """Old schema 000's tasks.project / meetings.project name a program of `projects`. CADENCE rows are the CADENCE
     program's by definition, so naming it needs no column; naming anything else cannot be kept, and is reported."""
     raw = _text(value)
     if not raw:
@@ -146,7 +146,7 @@ def _program_reference(ctx, column, value):
 
 
 def _raw_content_id(notion_page_id):
-    """The raw page a seed 002 row was extracted from (seed 002: cadence_raw_content is their source)."""
+    """The raw page an old schema 002 row was extracted from (old schema 002: cadence_raw_content is their source)."""
     if not notion_page_id:
         return None
     return RawContent.objects.filter(notion_page_id=notion_page_id).values_list("pk", flat=True).first()
@@ -204,7 +204,7 @@ def raw_content_convert(row, ctx):
 
 
 def person_convert(row, ctx):
-    """Seed 000's `people` and seed 002's `cadence_people` alike. Blank optional values are left out:
+    """Old schema 000's `people` and old schema 002's `cadence_people` alike. Blank optional values are left out:
     merging the other family's row for the same person then fills them, and a re-run compares only
     what this row says."""
     name = clean_name(_text(row.get("name")))[:255]
@@ -272,7 +272,7 @@ def _task_values(ctx, row, description):
 
 
 def task_convert(row, ctx):
-    """Seed 000's `tasks`."""
+    """Old schema 000's `tasks`."""
     values = _task_values(ctx, row, row.get("desc"))
     due = _when(ctx, "due", row.get("due"))
     values["due"] = due
@@ -283,7 +283,7 @@ def task_convert(row, ctx):
 
 
 def cadence_task_convert(row, ctx):
-    """Seed 002's `cadence_tasks`."""
+    """Old schema 002's `cadence_tasks`."""
     values = _task_values(ctx, row, row.get("description"))
     values["due_date"] = _day(ctx, "due_date", row.get("due_date"))
     values["assignee_id"] = _reference(ctx, "assignee_id", row.get("assignee_id"), "cadence_people")
@@ -297,7 +297,7 @@ LIST_SEPARATORS_RE = re.compile(r"\s*[;\n]\s*")
 
 
 def attendee_names(value) -> list[str]:
-    """Seed 002's `attendees TEXT`: names joined by ', ' (or ';' / new lines), or a JSON list of names."""
+    """Old schema 002's `attendees TEXT`: names joined by ', ' (or ';' / new lines), or a JSON list of names."""
     text = _text(value)
     if text.startswith("["):
         try:
@@ -338,7 +338,7 @@ def _attendee_ids(value):
 
 
 def meeting_convert(row, ctx):
-    """Seed 000's `meetings` (attendees: a TEXT[] of people.person_id, written by meeting_relations)."""
+    """Old schema 000's `meetings` (attendees: a TEXT[] of people.person_id, written by meeting_relations)."""
     values = {"name": _title(ctx, "name", row.get("name")), "meeting_date": _when(ctx, "date", row.get("date"))}
     for person_id in _attendee_ids(row.get("attendees")):
         _reference(ctx, "attendees", person_id, "people")  # an orphan id is reported here; no attendee is invented
@@ -347,7 +347,7 @@ def meeting_convert(row, ctx):
 
 
 def cadence_meeting_convert(row, ctx):
-    """Seed 002's `cadence_meetings` (attendees: a text list of names, resolved against the people)."""
+    """Old schema 002's `cadence_meetings` (attendees: a text list of names, resolved against the people)."""
     values = {
         "name": _title(ctx, "name", row.get("name")),
         "meeting_date": _when(ctx, "meeting_date", row.get("meeting_date")),
@@ -518,7 +518,7 @@ def _seed002_columns(table, target):
 
 
 PEOPLE_NOTE = (
-    "Seed 002's cadence_people, then seed 000's people, become one row per real person: a row is matched on its "
+    "Old schema 002's cadence_people, then old schema 000's people, become one row per real person: a row is matched on its "
     "Notion page, then its e-mail, then its name (case and spacing ignored), and a match is merged (blank fields "
     "filled; differing values are conflicts). Each person is linked to the student or faculty member with the same e-mail."
 )
@@ -590,7 +590,7 @@ TABLES = [
             Column("cadence_projects.owner_id", "cadence_projects.owner_id", "reference to cadence_people; none: empty, reported"),
             *_seed002_columns("cadence_projects", "cadence_projects"),
         ),
-        note="Seed 002's projects are workstreams of the CADENCE program (`program_id` = the CADENCE row of `projects`; none: rows skipped).",
+        note="Old schema 002's projects are workstreams of the CADENCE program (`program_id` = the CADENCE row of `projects`; none: rows skipped).",
     ),
     Table(
         source="tasks",
@@ -607,7 +607,7 @@ TABLES = [
             Column("tasks.assignee", "cadence_tasks.assignee_id", "reference to people.person_id; none: empty, reported"),
             Column("tasks.project", "", PROGRAM),
         ),
-        note="Seed 000's tasks join seed 002's in cadence_tasks (no workstream: seed 000 tasks name a program, not a workstream).",
+        note="Old schema 000's tasks join old schema 002's in cadence_tasks (no workstream: old schema 000 tasks name a program, not a workstream).",
     ),
     Table(
         source="cadence_tasks",
@@ -646,7 +646,7 @@ TABLES = [
             ),
             Column("meetings.project", "", PROGRAM),
         ),
-        note="Seed 000's meetings join seed 002's in cadence_meetings; their attendee arrays become attendee rows.",
+        note="Old schema 000's meetings join old schema 002's in cadence_meetings; their attendee arrays become attendee rows.",
     ),
     Table(
         source="cadence_meetings",
@@ -687,7 +687,7 @@ TABLES = [
             ),
             Column("documents.subsystem", "cadence_documents.subsystem", SUBSYSTEM),
         ),
-        note="Seed 000's documents join seed 002's in cadence_documents.",
+        note="Old schema 000's documents join old schema 002's in cadence_documents.",
     ),
     Table(
         source="cadence_documents",

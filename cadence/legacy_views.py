@@ -1,4 +1,4 @@
-"""Read-only views with seed 000's CADENCE tables' names and columns (`people`, `tasks`,
+"""Read-only views with old schema 000's CADENCE tables' names and columns (`people`, `tasks`,
 `meetings`, `documents`) over the cadence_* tables, so SQL written for the old database
 keeps reading (docs/legacy-views.md).
 
@@ -31,7 +31,7 @@ from django.db.migrations.recorder import MigrationRecorder
 
 from frames.choices import Subsystem
 
-# Seed 000's words for FRAMES's slugs: the subsystems' labels, and the task statuses seed
+# Old schema 000's words for FRAMES's slugs: the subsystems' labels, and the task statuses seed
 # 000 lists (Not Started, In Progress, Complete, Blocked).
 SUBSYSTEM_LABELS = dict(Subsystem.choices)
 TASK_STATUS_LABELS = {"todo": "Not Started", "in_progress": "In Progress", "completed": "Complete", "blocked": "Blocked"}
@@ -108,7 +108,7 @@ def view_sql(vendor):
 READ_ONLY_FUNCTION = """
 CREATE OR REPLACE FUNCTION legacy_view_read_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    RAISE EXCEPTION '% is a read-only view of FRAMES''s CADENCE tables (seed 000''s names)', TG_TABLE_NAME
+    RAISE EXCEPTION '% is a read-only view of FRAMES''s CADENCE tables (old schema 000''s names)', TG_TABLE_NAME
         USING ERRCODE = 'feature_not_supported', HINT = format('Write to cadence_%s through FRAMES instead.', TG_TABLE_NAME);
 END
 $$;
@@ -127,7 +127,7 @@ def create_legacy_views(connection):
             cursor.execute(READ_ONLY_FUNCTION)  # no params: its % are plpgsql's
         for name, select in view_sql(vendor).items():
             if name in tables:
-                warnings.warn(f"a table named {name} exists: seed 000's read-only view {name} was not made", stacklevel=2)
+                warnings.warn(f"a table named {name} exists: old schema 000's read-only view {name} was not made", stacklevel=2)
                 continue
             cursor.execute(f"CREATE VIEW {name} AS {select}")
             if vendor == "postgresql":

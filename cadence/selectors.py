@@ -1,8 +1,6 @@
 """CADENCE reads shared by the admin, the API and the pages."""
 
-import datetime
 
-from django.utils import timezone
 
 from frames.roles import is_unrestricted, university_of
 
@@ -11,7 +9,7 @@ HIDDEN_NAME = "(another university)"
 
 def person_visible(person, user) -> bool:
     """A faculty member sees the names of unlinked contacts and of their own
-    university's students and faculty, never another university's (DESIGN.md)."""
+    university's students and faculty, never another university's (docs/architecture.md)."""
     if person is None or is_unrestricted(user):
         return True
     linked = person.student if person.student_id else person.faculty if person.faculty_id else None
@@ -26,6 +24,3 @@ def person_label(person, user) -> str:
     return person.name if person_visible(person, user) else HIDDEN_NAME
 
 
-def week_window(days=7, now=None):
-    now = now or timezone.now()
-    return now, now + datetime.timedelta(days=days)

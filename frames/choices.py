@@ -1,4 +1,4 @@
-"""Vocabularies every app shares (DESIGN.md: lowercase slugs with display labels)."""
+"""Vocabularies every app shares (docs/data-model.md, "Vocabularies": lowercase slugs with display labels)."""
 
 from django.db import models
 

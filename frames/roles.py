@@ -1,4 +1,4 @@
-"""Who a user is to the platform (DESIGN.md's role table) and the permissions
+"""Who a user is to the platform (the README's role table) and the permissions
 each group holds. The policy is declared on models, so later apps get it by
 declaring `faculty_editable = True` on the models faculty may edit."""
 

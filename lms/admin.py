@@ -4,11 +4,15 @@ on big tables, feedback that never shows an anonymous author."""
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.admin.utils import quote
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import Q
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html
@@ -345,17 +349,72 @@ class ModuleAssignmentAdmin(FramesAdmin):
 # ---------------------------------------------------------------- progress, events (read-only, big tables)
 
 
+class LeanChangeList(ChangeList):
+    """The page's rows with only the columns its cells show (`list_columns`): a big table's
+    rows (JSON state, counters) and their students' and modules' are not built whole. Each
+    row's link is the change URL reversed once with the row's key put in, the list's filters
+    appended as Django's add_preserved_filters would (which resolves the URL again per row)."""
+
+    PK = "__frames_pk__"
+
+    def __init__(self, request, *args, **kwargs):
+        super().__init__(request, *args, **kwargs)
+        self.row_filters, self.preserved_filters = self.preserved_filters, ""
+        opts = self.opts
+        self.change_url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=(self.PK,),
+                                  current_app=self.model_admin.admin_site.name)
+
+    def url_for_result(self, result):
+        url = self.change_url.replace(self.PK, str(quote(result.pk)))
+        return f"{url}?{self.row_filters}" if self.row_filters else url
+
+    def get_results(self, request):
+        full = self.queryset
+        self.queryset = full.only(*self.model_admin.list_columns)
+        try:
+            super().get_results(request)
+        finally:
+            self.queryset = full  # actions and exports read the whole rows
+
+
+class LeanChangelistMixin:
+    """Big-table changelists: fewer cells per row (related details joined into one cell),
+    the rows read with only their shown columns, and the action checkbox written directly
+    (Django renders it through the form-widget templates, a template per row)."""
+
+    list_columns = ()
+
+    def get_changelist(self, request, **kwargs):
+        return LeanChangeList
+
+    def changelist_view(self, request, extra_context=None):
+        # Without the navigation sidebar (every app's every model, about half the page's
+        # rendering): these wide tables get the width; the header and breadcrumbs remain.
+        return super().changelist_view(request, extra_context={"is_nav_sidebar_enabled": False, **(extra_context or {})})
+
+    def action_checkbox(self, obj):  # the header's select-all box is Django's own (result_headers)
+        return format_html('<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+                           helpers.ACTION_CHECKBOX_NAME, obj.pk, f"Select this object for an action - {obj}")
+
+
 @admin.register(ModuleProgress)
-class ModuleProgressAdmin(BigTableSearchMixin, ReadOnlyMixin, FramesAdmin):
+class ModuleProgressAdmin(LeanChangelistMixin, BigTableSearchMixin, ReadOnlyMixin, FramesAdmin):
     resource_classes = [resources.ModuleProgressResource]
-    list_display = ["student", "module", "status", "progress_percent", "current_section", "total_time_seconds", "hint_count", "error_count",
-                    "mastery_score", "last_accessed_at"]
+    list_display = ["student", "module", "status", "progress_percent", "activity", "last_accessed_at"]
+    list_columns = ["student__id", "student__name", "module__id", "module__title", "module__module_id", "status", "progress_percent",
+                    "current_section", "total_time_seconds", "hint_count", "error_count", "mastery_score", "last_accessed_at"]
     list_filter = ["status"]
     list_select_related = ["student", "module"]
     search_fields = ["student__name"]  # enables the search box; get_search_results does the work
     ordering = ["-id"]
     paginator = CappedCountPaginator
     actions = ["skip_action"]
+
+    @admin.display(description="section, time, hints, errors, mastery")
+    def activity(self, obj):
+        mastery = "" if obj.mastery_score is None else f", mastery {obj.mastery_score}"
+        return (f"§{obj.current_section}, {obj.total_time_seconds // 60} min, {obj.hint_count} hints, "
+                f"{obj.error_count} errors{mastery}")
 
     @admin.action(description="Excuse the selected students (mark skipped; never over a completion)", permissions=["delete"])
     def skip_action(self, request, queryset):
@@ -370,9 +429,11 @@ class ModuleProgressAdmin(BigTableSearchMixin, ReadOnlyMixin, FramesAdmin):
 
 
 @admin.register(ModuleAnalyticsEvent)
-class ModuleAnalyticsEventAdmin(BigTableSearchMixin, ReadOnlyMixin, FramesAdmin):
+class ModuleAnalyticsEventAdmin(LeanChangelistMixin, BigTableSearchMixin, ReadOnlyMixin, FramesAdmin):
     resource_classes = [resources.ModuleAnalyticsEventResource]
-    list_display = ["id", "timestamp", "student", "module", "event_type", "section_number", "device_type"]
+    list_display = ["id", "timestamp", "student", "module", "event"]
+    list_columns = ["id", "timestamp", "student__id", "student__name", "module__id", "module__title", "module__module_id", "event_type",
+                    "section_number", "device_type"]
     list_filter = ["event_type", "device_type"]
     list_select_related = ["student", "module"]
     search_fields = ["student__name"]
@@ -381,6 +442,11 @@ class ModuleAnalyticsEventAdmin(BigTableSearchMixin, ReadOnlyMixin, FramesAdmin)
 
     def has_delete_permission(self, request, obj=None):
         return False  # events are never updated or deleted by hand
+
+    @admin.display(description="event (section, device)", ordering="event_type")
+    def event(self, obj):
+        device = f", {obj.device_type}" if obj.device_type else ""
+        return f"{obj.get_event_type_display()} (§{obj.section_number}{device})" if obj.section_number else f"{obj.get_event_type_display()}{device}"
 
     def get_urls(self):
         from django.urls import path

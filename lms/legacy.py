@@ -1,4 +1,4 @@
-"""The old database's LMS tables (seed 003, and seed 002's module_prerequisites) as
+"""The old database's LMS tables (old schema 003, and old schema 002's module_prerequisites) as
 `manage.py import_legacy` reads them (the contract: frames/legacy/spec.py).
 
 The old tables point at modules by their integer `modules.id`; the key map remembers
@@ -36,7 +36,7 @@ from lms.models.modules import slug_validator
 
 # ---------------------------------------------------------------- vocabularies
 
-# Seed 003 writes slugs ('draft'), seed 000 capitalised words ('Draft', 'Review', 'Published').
+# Old schema 003 writes slugs ('draft'), old schema 000 capitalised words ('Draft', 'Review', 'Published').
 MODULE_STATUS = {
     "draft": ModuleStatus.DRAFT, "review": ModuleStatus.REVIEW, "in review": ModuleStatus.REVIEW,
     "pending review": ModuleStatus.REVIEW, "published": ModuleStatus.PUBLISHED, "live": ModuleStatus.PUBLISHED,
@@ -53,7 +53,7 @@ SECTION_TYPE = {t.value: t.value for t in SectionType} | {"markdown": SectionTyp
 DEVICE_TYPE = {t.value: t.value for t in DeviceType} | {"mobile": DeviceType.PHONE, "laptop": DeviceType.DESKTOP, "ipad": DeviceType.TABLET}
 MODULE_TYPE = {t.value: t.value for t in ModuleType}
 INTERACTION_LEVEL = {t.value: t.value for t in InteractionLevel}
-# Seed 000's `difficulty` words on our 1-5 scale.
+# Old schema 000's `difficulty` words on our 1-5 scale.
 DIFFICULTY_WORDS = {"beginner": 1, "easy": 1, "intermediate": 3, "medium": 3, "advanced": 5, "hard": 5}
 EVENT_TYPES = frozenset(EventType.values)
 
@@ -176,7 +176,7 @@ def put_timestamp(values, ctx, field, row, column=None):
 
 
 def module_slug(row, ctx) -> str:
-    """Seed 003's `module_id` slug (seed 000: `slug`, else its `module_id` key); a value our
+    """Old schema 003's `module_id` slug (old schema 000: `slug`, else its `module_id` key); a value our
     slug rule refuses is slugified and reported; none at all: `module-<old id>`."""
     raw = row.get("slug") or row.get("module_id")
     if raw is None or not str(raw).strip():
@@ -194,7 +194,7 @@ def module_slug(row, ctx) -> str:
 
 
 def module_key(row):
-    """The old integer id every other table refers to; seed 000's variant of the table has
+    """The old integer id every other table refers to; old schema 000's variant of the table has
     no integer id, only its string `module_id` key."""
     return row["id"] if row.get("id") is not None else row["module_id"]
 
@@ -224,7 +224,7 @@ def convert_module(row, ctx):
     if "university_id" in row:
         values["university_id"] = ctx.reference("university_id", row["university_id"], "universities")
     put_timestamp(values, ctx, "created_at", row)
-    # Seed 000's variant and seed 003's planned (phase 2) columns, when a source has them.
+    # Old schema 000's variant and old schema 003's planned (phase 2) columns, when a source has them.
     if row.get("difficulty_level") is not None:
         values["difficulty_level"] = bounded(ctx, "difficulty_level", row["difficulty_level"], 1, 5, default=1)
     elif row.get("difficulty") is not None:
@@ -246,7 +246,7 @@ def convert_module(row, ctx):
 class PrerequisiteGraph:
     """The prerequisite edges of one import run: FRAMES' own (loaded once) plus every
     edge this run accepted. The engine writes rows in bulk, without the model's clean(),
-    so the cycle refusal DESIGN.md asks for is made here, edge by edge."""
+    so the cycle refusal of docs/lms.md is made here, edge by edge."""
 
     def __init__(self):
         self.edges = defaultdict(set)  # module pk -> its prerequisites' pks
@@ -458,7 +458,7 @@ def convert_progress(row, ctx):
     put_timestamp(values, ctx, "last_accessed_at", row)
     if "total_time_seconds" in row:
         values["total_time_seconds"] = count(ctx, "total_time_seconds", row["total_time_seconds"])
-    elif "time_spent_minutes" in row:  # seed 000's variant
+    elif "time_spent_minutes" in row:  # old schema 000's variant
         values["total_time_seconds"] = count(ctx, "time_spent_minutes", row["time_spent_minutes"]) * 60
     for counter in ("hint_count", "retry_count", "error_count"):
         if counter in row:
@@ -591,22 +591,22 @@ TABLES = [
             ("estimated_minutes", "estimated_minutes", "kept; NULL -> 10"),
             ("created_by_id", "created_by_id", "faculty id; no such faculty: null, reported"),
             ("university_id", "university_id", "university id; no such university: null, reported"),
-            ("status", "status", "draft/review/published/archived (also seed 000's Draft/Review/Published); unknown: draft, reported"),
+            ("status", "status", "draft/review/published/archived (also old schema 000's Draft/Review/Published); unknown: draft, reported"),
             ("prerequisites", "module_prerequisites.prerequisite_module_id", "JSON list of slugs (or old ids) -> required prerequisite rows; "
              "a missing module or a cycle is reported and not written"),
             ("related_modules", "related_modules", "JSON list -> list of labels; NULL -> []"),
-            ("tags", "tags", "JSON list (seed 000: TEXT[]) -> list of labels; NULL -> []"),
+            ("tags", "tags", "JSON list (old schema 000: TEXT[]) -> list of labels; NULL -> []"),
             ("target_audience", "target_audience", _KEPT),
             ("revision", "revision", "kept; NULL or < 1 -> 1"),
             ("created_at", "created_at", _TS),
             ("updated_at", "", "not kept: FRAMES sets updated_at on every save"),
             ("published_at", "published_at", _TS),
-            ("difficulty", "difficulty_level", "(seed 000) Beginner 1, Intermediate 3, Advanced 5"),
-            ("slug", "module_id", "(seed 000) the slug, preferred to its string module_id key"),
-            ("sections", "", "(seed 000) not kept: FRAMES sections are module_sections rows, which the old module_sections table fills"),
-            ("notion_page_id", "", "(seed 000) not kept: FRAMES modules have no Notion link"),
-            ("github_file", "", "(seed 000) not kept: FRAMES modules have no source-file link"),
-            ("meta", "", "(seed 000) not kept: FRAMES modules have no free-form metadata"),
+            ("difficulty", "difficulty_level", "(old schema 000) Beginner 1, Intermediate 3, Advanced 5"),
+            ("slug", "module_id", "(old schema 000) the slug, preferred to its string module_id key"),
+            ("sections", "", "(old schema 000) not kept: FRAMES sections are module_sections rows, which the old module_sections table fills"),
+            ("notion_page_id", "", "(old schema 000) not kept: FRAMES modules have no Notion link"),
+            ("github_file", "", "(old schema 000) not kept: FRAMES modules have no source-file link"),
+            ("meta", "", "(old schema 000) not kept: FRAMES modules have no free-form metadata"),
         ),
     ),
     Table(
@@ -635,7 +635,7 @@ TABLES = [
         key="prereq_id",
         match=lambda values, ctx: [{"module_id": values["module_id"], "prerequisite_module_id": values["prerequisite_module_id"]}],
         after=("modules",),
-        note="Seed 002's prerequisite graph; an edge the modules' JSON lists already gave is the same row. A self-reference is "
+        note="Old schema 002's prerequisite graph; an edge the modules' JSON lists already gave is the same row. A self-reference is "
              "skipped; an edge that would close a cycle is refused by the model and reported.",
         columns=_cols(
             "module_prerequisites",
@@ -689,10 +689,10 @@ TABLES = [
             ("last_accessed_at", "last_accessed_at", _TS),
             ("total_time_seconds", "total_time_seconds", "kept; NULL -> 0, negative -> 0 reported"),
             ("pause_count", "pause_count", "kept; NULL -> 0, negative -> 0 reported"),
-            ("time_spent_minutes", "total_time_seconds", "(seed 000) minutes x 60"),
-            ("completed_sections", "completed_sections", "(seed 000) TEXT[] -> ascending list of section numbers"),
-            ("score", "score", "(seed 000) kept; outside 0-100: null, reported"),
-            ("meta", "", "(seed 000) not kept: FRAMES progress has no free-form metadata"),
+            ("time_spent_minutes", "total_time_seconds", "(old schema 000) minutes x 60"),
+            ("completed_sections", "completed_sections", "(old schema 000) TEXT[] -> ascending list of section numbers"),
+            ("score", "score", "(old schema 000) kept; outside 0-100: null, reported"),
+            ("meta", "", "(old schema 000) not kept: FRAMES progress has no free-form metadata"),
         ),
     ),
     Table(

@@ -19,14 +19,16 @@ import re
 import time
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from frames.models import AuditLog
 from frames.services import audit_entry
-from lms import completion, signals
+from lms import adaptive, completion, rows, services, signals, struggle
 from lms.models import (
     EventType,
+    Module,
     ModuleAnalyticsEvent,
     ModuleProgress,
     ModuleQuestion,
@@ -225,8 +227,53 @@ def module_score(section_state) -> int | None:
     return round(sum(scores) / len(scores)) if scores else None
 
 
-def quiz_attempt_submit(*, section, student, answers, user=None, source=AuditLog.Source.PAGE, sections=None) -> ModuleQuizAttempt:
+class QuizNotFound(LookupError):
+    """No published module with that section (the player answers 404)."""
+
+
+def _attempt_sql():
+    # One statement: the module, its sections, the quiz's questions, the student's progress row
+    # (locked) and a key for the attempt from its table's sequence (so the attempt, its audit
+    # row and its events go out together, below).
+    return (
+        f"WITH m AS MATERIALIZED (SELECT {rows.MODULE_COLUMNS}, ({rows.SECTIONS_SQL}) AS sections, ({rows.QUESTIONS_SQL}) AS questions, "
+        f"nextval(pg_get_serial_sequence('module_quiz_attempts', 'id')) AS attempt_id "
+        f"FROM modules WHERE status = %s AND (id = %s OR module_id = %s)) "
+        f"SELECT m.*, p.* FROM m {rows.progress_lateral()}"
+    )
+
+
+def _attempt_rows(student, *, module_pk=None, slug=None, number):
+    """(module, sections, questions of section `number`, locked progress or None, attempt key
+    or None), or None when no published module matches. One statement on PostgreSQL."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(_attempt_sql(), [number, ModuleStatus.PUBLISHED, module_pk, slug, student.pk])
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        module = rows.module(row[:6])
+        sections = rows.sections(module, row[6])
+        section = next((s for s in sections if s.section_number == number), None)
+        return module, sections, rows.questions(row[7], section) if section else [], rows.progress(row[9:]), row[8]
+    found = Module.objects.filter(status=ModuleStatus.PUBLISHED).filter(Q(pk=module_pk) | Q(module_id=slug)).first()
+    if found is None:
+        return None
+    sections = list(ModuleSection.objects.filter(module=found).order_by("section_number"))
+    for s in sections:
+        s._state.fields_cache["module"] = found
+    questions = list(ModuleQuestion.objects.filter(section__module=found, section__section_number=number).order_by("position"))
+    progress = ModuleProgress.objects.select_for_update().filter(module=found, student=student).first()
+    return found, sections, questions, progress, None
+
+
+def quiz_attempt_submit(*, student, answers, section=None, module_slug=None, section_number=None, user=None,
+                        source=AuditLog.Source.PAGE) -> ModuleQuizAttempt:
     """Grade a student's answers to a section's questions and record the attempt.
+
+    The quiz: `section`, or `module_slug` and `section_number` (the player's URL; a
+    published module without that section raises QuizNotFound). `answers`: {question id:
+    answer}, or a callable that makes them from the questions (a form's fields name them).
 
     Refused (ValidationError naming the field): a section with no questions, an
     answer of the wrong shape, no attempts left, or inside the cool-down. On
@@ -234,25 +281,33 @@ def quiz_attempt_submit(*, section, student, answers, user=None, source=AuditLog
     progress counters (retry_count for every attempt after the first,
     error_count for every wrong answer), the section's best and last score,
     completion (score rule), `score`/`retry` events, struggle detection and the
-    module's adaptive rules. The attempt carries `.adjustments` (made now) and `.rules`
-    (attempts left, wait). `sections`: the module's sections if the caller has them."""
-    from lms import adaptive, services, struggle
+    module's adaptive rules. The attempt carries `.adjustments` (made now), `.rules`
+    (attempts left, wait), `.progress`, `.questions`, `.sections` and `.section`.
 
-    module = section.module
-    if section.section_type not in GRADED_SECTION_TYPES:
+    Statements on PostgreSQL: one read (module, sections, questions, progress locked) and
+    one round trip writing the attempt, its audit row, the events and the progress row."""
+    if section is not None and section.section_type not in GRADED_SECTION_TYPES:
         raise ValidationError({"section": "This section has no quiz."})
-    if module.status != ModuleStatus.PUBLISHED:
-        raise PermissionDenied("This module is not published.")
-    questions = list(ModuleQuestion.objects.filter(section=section).order_by("position"))
-    if not questions:
-        raise ValidationError({"section": "This section has no questions yet."})
-    cleaned = clean_answers(questions, answers)
+    number = section.section_number if section is not None else section_number
     now = timezone.now()
     with transaction.atomic():
-        # A student with a progress row has opened the module (it was unlocked, and unlocking
-        # never reverses); the first attempt goes through progress_start's checks.
-        progress = ModuleProgress.objects.select_for_update().filter(module=module, student=student).first()
+        loaded = _attempt_rows(student, module_pk=None if section is None else section.module_id, slug=module_slug, number=number)
+        if loaded is None:
+            if section is not None:
+                raise PermissionDenied("This module is not published.")
+            raise QuizNotFound(module_slug)
+        module, sections, questions, progress, attempt_pk = loaded
+        section = next((s for s in sections if s.section_number == number), None)
+        if section is None:
+            raise QuizNotFound(module_slug)
+        if section.section_type not in GRADED_SECTION_TYPES:
+            raise ValidationError({"section": "This section has no quiz."})
+        if not questions:
+            raise ValidationError({"section": "This section has no questions yet."})
+        cleaned = clean_answers(questions, answers(questions) if callable(answers) else answers)
         if progress is None:
+            # A student with a progress row has opened the module (it was unlocked, and unlocking
+            # never reverses); the first attempt goes through progress_start's checks.
             progress = services.progress_start(module=module, student=student, user=user)
             progress = ModuleProgress.objects.select_for_update().get(pk=progress.pk)
         key = str(section.section_number)
@@ -270,14 +325,10 @@ def quiz_attempt_submit(*, section, student, answers, user=None, source=AuditLog
         started = max(opened) if opened else None
         seconds = max(0, round(now.timestamp() - started)) if started else None
         attempt = ModuleQuizAttempt(
-            student=student, module=module, section=section, attempt_number=number, answers=cleaned, results=results,
+            pk=attempt_pk, student=student, module=module, section=section, attempt_number=number, answers=cleaned, results=results,
             score=score, passed=passed, submitted_at=now, time_seconds=seconds,
             started_at=None if started is None else datetime.datetime.fromtimestamp(started, tz=datetime.UTC),
         )
-        # Built here from checked values, for the student themselves: no full_clean or scope re-check needed.
-        attempt.save(force_insert=True)
-        audit_entry(action=AuditLog.Action.CREATE, instance=attempt, user=user, source=source,
-                    changes={"score": [None, score], "attempt_number": [None, number]}).save()
 
         _score_state(section, state, score, passed, number)
         state["last_attempt_at"] = now.timestamp()
@@ -289,36 +340,24 @@ def quiz_attempt_submit(*, section, student, answers, user=None, source=AuditLog
         progress.last_accessed_at = now
         if progress.status in (ProgressStatus.NOT_STARTED, ProgressStatus.SKIPPED):
             progress.status = ProgressStatus.IN_PROGRESS
-        if sections is None:
-            sections = list(ModuleSection.objects.filter(module=module).order_by("section_number"))
         newly, finished = services.evaluate(progress, sections, time.time(), now)
         event_data = {"score": score, "attempt": number, "passed": passed, "source": "quiz", "wrong": wrong}
-        server_events = [ModuleAnalyticsEvent(module=module, student=student, event_type=EventType.SCORE, section_number=section.section_number,
-                                              event_data=event_data, timestamp=now, time_elapsed_seconds=seconds)]
+        sid, n = student.pk, section.section_number
+        events = [services.event_row(module.pk, sid, EventType.SCORE, now=now, section=n, data=event_data, elapsed=seconds)]
         if number > 1:
-            server_events.append(ModuleAnalyticsEvent(module=module, student=student, event_type=EventType.RETRY,
-                                                      section_number=section.section_number, event_data={"attempt": number}, timestamp=now))
+            events.append(services.event_row(module.pk, sid, EventType.RETRY, now=now, section=n, data={"attempt": number}))
         for s in newly:
-            server_events.append(ModuleAnalyticsEvent(module=module, student=student, event_type=EventType.SECTION_COMPLETE,
-                                                      section_number=s.section_number, timestamp=now))
+            events.append(services.event_row(module.pk, sid, EventType.SECTION_COMPLETE, now=now, section=s.section_number))
         if finished:
-            server_events.append(ModuleAnalyticsEvent(module=module, student=student, event_type=EventType.MODULE_COMPLETE, timestamp=now,
-                                                      event_data={"mastery_score": str(progress.mastery_score)}))
+            events.append(services.event_row(module.pk, sid, EventType.MODULE_COMPLETE, now=now,
+                                             data={"mastery_score": str(progress.mastery_score)}))
         # Struggle detection and the module's adaptive rules, on the same locked row.
         struggle.record_quiz(progress, section_number=section.section_number, seconds=seconds, passed=passed)
-        expect = struggle.expectations([module.pk], sections={module.pk: (module, sections)})
-        struggle.refresh(progress, expect.get(module.pk), now)
-        attempt.adjustments = adaptive.apply(progress, expect.get(module.pk), now)
-        server_events.extend(adaptive.adjustment_events(progress, attempt.adjustments, now))
-        progress.save(update_fields=[
-            "section_state", "error_count", "retry_count", "score", "current_section", "last_accessed_at", "status", "completed_at",
-            "progress_percent", "completed_sections", "mastery_score", "struggle_signal", "pattern_detected", "struggle_state",
-            "difficulty_adjustments", "hint_count",
-        ])
-        ModuleAnalyticsEvent.objects.bulk_create(server_events)
-        if finished:
-            audit_entry(action=AuditLog.Action.UPDATE, instance=progress, user=user, source=source,
-                        changes={"status": ["in_progress", "completed"]}).save()
+        expect = struggle.cached_expectations({module.pk: module.revision}, loaded={module.pk: (module, sections)}).get(module.pk)
+        struggle.refresh(progress, expect, now)
+        attempt.adjustments = adaptive.apply(progress, expect, now)
+        events.extend(services.event_row_of(e) for e in adaptive.adjustment_events(progress, attempt.adjustments, now))
+        _write_attempt(attempt, events, progress, finished=finished, user=user, source=source)
         for s in newly:
             transaction.on_commit(lambda p=progress, s=s: signals.section_completed.send(sender=ModuleProgress, progress=p, section=s))
         if finished:
@@ -326,10 +365,46 @@ def quiz_attempt_submit(*, section, student, answers, user=None, source=AuditLog
         transaction.on_commit(lambda: signals.quiz_attempt_submitted.send(sender=ModuleQuizAttempt, attempt=attempt, progress=progress))
     attempt.progress = progress
     attempt.questions = questions
+    attempt.sections = sections
+    attempt.section = section
     attempt.rules = attempt_rules(section, number, now.timestamp())
     attempt.newly_completed = newly
     attempt.module_completed = finished
     return attempt
+
+
+PROGRESS_FIELDS = ("section_state", "error_count", "retry_count", "score", "current_section", "last_accessed_at", "status", "completed_at",
+                   "progress_percent", "completed_sections", "mastery_score", "struggle_signal", "pattern_detected", "struggle_state",
+                   "difficulty_adjustments", "hint_count")
+ATTEMPT_FIELDS = ("id", "student_id", "module_id", "section_id", "attempt_number", "answers", "results", "score", "passed", "started_at",
+                  "submitted_at", "time_seconds")
+AUDIT_FIELDS = ("timestamp", "user_id", "actor", "action", "source", "table_name", "object_id", "object_repr", "changes", "request_id")
+
+
+def _write_attempt(attempt, events, progress, *, finished, user, source):
+    """The attempt (built here from checked values, for the student themselves: no
+    full_clean or scope re-check needed), its audit rows, its events and the progress row:
+    one round trip on PostgreSQL (the attempt's key was reserved by the read)."""
+    fast = connection.vendor == "postgresql" and attempt.pk is not None
+    if not fast:
+        attempt.save(force_insert=True)
+    audits = [audit_entry(action=AuditLog.Action.CREATE, instance=attempt, user=user, source=source,
+                          changes={"score": [None, attempt.score], "attempt_number": [None, attempt.attempt_number]})]
+    if finished:
+        audits.append(audit_entry(action=AuditLog.Action.UPDATE, instance=progress, user=user, source=source,
+                                  changes={"status": ["in_progress", "completed"]}))
+    if fast:
+        rows.execute_together([
+            rows.insert_sql(ModuleQuizAttempt, ATTEMPT_FIELDS, [[getattr(attempt, name) for name in ATTEMPT_FIELDS]]),
+            rows.insert_sql(AuditLog, AUDIT_FIELDS, [[getattr(a, name) for name in AUDIT_FIELDS] for a in audits]),
+            rows.insert_sql(ModuleAnalyticsEvent, services.EVENT_COPY_FIELDS, events, json_text=True),
+            rows.update_sql(progress, PROGRESS_FIELDS),
+        ])
+        attempt._state.adding = False
+        return
+    AuditLog.objects.bulk_create(audits)
+    services.insert_event_rows(events)
+    progress.save(update_fields=list(PROGRESS_FIELDS))
 
 
 

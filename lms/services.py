@@ -19,7 +19,7 @@ from frames.db import copy_rows, copy_supported
 from frames.models import AuditLog, Student
 from frames.params import ParamError, datetime_param
 from frames.services import audit_entry, diff, instance_save, snapshot
-from lms import completion, notifications, signals, struggle
+from lms import completion, notifications, rows, signals, struggle
 from lms.models import (
     SERVER_ONLY_EVENT_TYPES,
     AssignmentRule,
@@ -509,17 +509,17 @@ def _json_text(value):
         return json.dumps(value, cls=DjangoJSONEncoder)
 
 
-def _event_row(module_id, student_id, event_type, *, now, data=None, section=None, elapsed=None, signal=None, pattern=""):
+def event_row(module_id, student_id, event_type, *, now, data=None, section=None, elapsed=None, signal=None, pattern=""):
     return (module_id, student_id, str(event_type), _json_text(data), section, "", "", now, elapsed, signal, pattern)
 
 
-def _row_of(event):
+def event_row_of(event):
     """A server event built as a model instance (lms.adaptive) as a COPY row."""
     return (event.module_id, event.student_id, str(event.event_type), _json_text(event.event_data), event.section_number, event.session_id,
             event.device_type, event.timestamp, event.time_elapsed_seconds, event.struggle_signal, event.pattern_detected)
 
 
-def _insert_events(rows):
+def insert_event_rows(rows):
     """Append the batch's events, the student's and the server's: one COPY on PostgreSQL, bulk_create elsewhere."""
     if copy_supported():
         copy_rows(ModuleAnalyticsEvent, EVENT_COPY_FIELDS, rows)
@@ -571,11 +571,11 @@ def events_ingest(*, student, items, user=None) -> IngestResult:
             records.update(_progress_create(student, [m for pk, m in touched.items() if pk not in records], now))
         pk_of = {key: m.pk for key, m in modules.items()}
         sid = student.pk
-        rows = [
+        sent = [
             (pk_of[m], sid, etype, None if data is None else _json_text(data), section, session, device, when, elapsed, None, "")
             for (m, etype, section, data, session, device, when, elapsed) in parsed
         ]
-        result = IngestResult(created=len(rows))
+        result = IngestResult(created=len(sent))
         need = {pk_of[p[0]] for p in parsed if p[1] in STATE_EVENTS}
         server_rows, newly_by, finished = _apply_to_progress(student, records, parsed, pk_of, sections, need, now)
         progress = sorted(records.values(), key=lambda p: p.pk)
@@ -584,7 +584,7 @@ def events_ingest(*, student, items, user=None) -> IngestResult:
             student=student, progress_rows=progress, now=now, revisions={pk: m.revision for pk, m in touched.items()},
             events=[(pk_of[p[0]], p[1], p[2], p[3]) for p in parsed],
             loaded={pk: (touched[pk], sections[pk]) for pk in touched if pk in sections})
-        _insert_events(rows + server_rows + [_row_of(e) for e in adjustments])
+        insert_event_rows(sent + server_rows + [event_row_of(e) for e in adjustments])
         _write_progress(progress)
         for p in finished:
             audit_entry(action=AuditLog.Action.UPDATE, instance=p, user=user, source=AuditLog.Source.API,
@@ -601,63 +601,14 @@ def events_ingest(*, student, items, user=None) -> IngestResult:
 
 # ---------------------------------------------------------------- reading a batch's rows
 
-_PROGRESS_FIELDS = None
-
-
-def _progress_fields():
-    global _PROGRESS_FIELDS  # noqa: PLW0603 - built once, on first use (the app registry is ready by then)
-    if _PROGRESS_FIELDS is None:
-        fields = list(ModuleProgress._meta.concrete_fields)
-        _PROGRESS_FIELDS = (fields, [f.attname for f in fields], [f.get_db_converters(connection) for f in fields])
-    return _PROGRESS_FIELDS
-
-
-def _progress_from(values):
-    """A progress row read by raw SQL (the model's concrete columns, in order) as a model instance."""
-    fields, names, converters = _progress_fields()
-    values = list(values)
-    for index, convert in enumerate(converters):
-        if convert and values[index] is not None:
-            for c in convert:
-                values[index] = c(values[index], None, connection)
-    return ModuleProgress.from_db(connection.alias, names, values)
-
-
-def _batch_module(pk, slug, revision, minutes, adaptive_config, gated):
-    module = Module(pk=pk, module_id=slug, revision=revision, estimated_minutes=minutes, adaptive_config=adaptive_config,
-                    status=ModuleStatus.PUBLISHED)
-    module._state.adding = False
-    module.has_prereqs = gated
-    return module
-
-
-def _batch_sections(module, listed):
-    out = []
-    for pk, number, stype, title, duration, config, criteria, content in listed or ():
-        s = ModuleSection(pk=pk, module_id=module.pk, section_number=number, section_type=stype, title=title, duration_seconds=duration,
-                          section_config=config, completion_criteria=criteria, content=content or "")
-        s._state.adding = False
-        s._state.fields_cache["module"] = module
-        out.append(s)
-    return out
-
-
 def _batch_sql():
-    qn = connection.ops.quote_name
-    fields, _names, _converters = _progress_fields()
-    columns = ", ".join(f"x.{qn(f.column)}" for f in fields)
-    # The sections travel as one JSON array per module (checklists need their text: their items may be its lines).
-    sections = ("SELECT json_agg(json_build_array(s.id, s.section_number, s.section_type, s.title, s.duration_seconds, s.section_config, "
-                "s.completion_criteria, CASE WHEN s.section_type = 'checklist' THEN s.content END) ORDER BY s.section_number) "
-                "FROM module_sections s WHERE s.module_id = modules.id")
-    gated = "EXISTS (SELECT 1 FROM module_prerequisites r WHERE r.module_id = modules.id AND r.required)"
+    # The sections only of modules whose completion rules the batch can move (state events).
     return (
-        f"WITH m AS MATERIALIZED (SELECT id, module_id, revision, estimated_minutes, adaptive_config, {gated} AS gated, "
-        f"CASE WHEN id = ANY(%s) OR module_id = ANY(%s) THEN ({sections}) END AS sections "
+        f"WITH m AS MATERIALIZED (SELECT {rows.MODULE_COLUMNS}, {rows.GATED_SQL} AS gated, "
+        f"CASE WHEN id = ANY(%s) OR module_id = ANY(%s) THEN ({rows.SECTIONS_SQL}) END AS sections "
         f"FROM modules WHERE status = %s AND (id = ANY(%s) OR module_id = ANY(%s)) ORDER BY id) "
         # Rows locked in the modules' order, so two batches of one student cannot deadlock.
-        f"SELECT m.*, p.* FROM m LEFT JOIN LATERAL (SELECT {columns} FROM module_progress x "
-        f"WHERE x.module_id = m.id AND x.student_id = %s FOR UPDATE) p ON true"
+        f"SELECT m.*, p.* FROM m {rows.progress_lateral()}"
     )
 
 
@@ -679,19 +630,16 @@ def _batch_rows(student, keys, *, need_sections):
         with connection.cursor() as cursor:
             cursor.execute(_batch_sql(), [want_ids, want_slugs, ModuleStatus.PUBLISHED, ids, slugs, student.pk])
             found = cursor.fetchall()
-        adaptive_field = Module._meta.get_field("adaptive_config")
         for row in found:
-            pk, slug, revision, minutes, adaptive_config, gated, listed = row[:7]
-            if isinstance(adaptive_config, str):
-                adaptive_config = adaptive_field.from_db_value(adaptive_config, None, connection)
-            module = _batch_module(pk, slug, revision, minutes, adaptive_config, gated)
-            modules[pk] = modules[slug] = module
-            if listed is not None:
-                sections[pk] = _batch_sections(module, json.loads(listed) if isinstance(listed, str) else listed)
-            elif pk in want_ids or slug in want_slugs:
-                sections[pk] = []  # a published module without sections
+            module = rows.module(row[:6])
+            module.has_prereqs = row[6]
+            modules[module.pk] = modules[module.module_id] = module
             if row[7] is not None:
-                records[pk] = _progress_from(row[7:])
+                sections[module.pk] = rows.sections(module, row[7])
+            elif module.pk in want_ids or module.module_id in want_slugs:
+                sections[module.pk] = []  # a published module without sections
+            if row[8] is not None:
+                records[module.pk] = rows.progress(row[8:])
         return modules, records, sections
     required = ModulePrerequisite.objects.filter(module=OuterRef("pk"), required=True)
     for m in (Module.objects.filter(Q(pk__in=ids) | Q(module_id__in=slugs), status=ModuleStatus.PUBLISHED)
@@ -720,8 +668,6 @@ def _progress_create(student, modules, now) -> dict:
     races: the pair is unique; a row another request created meanwhile is read, locked)."""
     pks = sorted(m.pk for m in modules)
     if connection.vendor == "postgresql":
-        qn = connection.ops.quote_name
-        fields, _names, _converters = _progress_fields()
         values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(modules))
         params = []
         for m in sorted(modules, key=lambda m: m.pk):
@@ -729,8 +675,8 @@ def _progress_create(student, modules, now) -> dict:
         with connection.cursor() as cursor:
             cursor.execute(
                 f"INSERT INTO module_progress (module_id, student_id, status, started_at, last_accessed_at, revision) VALUES {values} "
-                f"ON CONFLICT (module_id, student_id) DO NOTHING RETURNING {', '.join(qn(f.column) for f in fields)}", params)
-            made = {p.module_id: p for p in map(_progress_from, cursor.fetchall())}
+                f"ON CONFLICT (module_id, student_id) DO NOTHING RETURNING {rows.columns(ModuleProgress, 'module_progress')}", params)
+            made = {p.module_id: p for p in map(rows.progress, cursor.fetchall())}
         if len(made) == len(pks):
             return made
     else:
@@ -797,11 +743,11 @@ def _apply_to_progress(student, records, parsed, pk_of, sections, need_sections,
             newly_by[pk] = newly
             for s in newly:
                 # time_elapsed_seconds: the active time at completion (a race checkpoint, basecamp.adaptive).
-                server_rows.append(_event_row(pk, student.pk, EventType.SECTION_COMPLETE, now=now, section=s.section_number,
+                server_rows.append(event_row(pk, student.pk, EventType.SECTION_COMPLETE, now=now, section=s.section_number,
                                               elapsed=p.total_time_seconds))
             if done:
                 finished.append(p)
-                server_rows.append(_event_row(pk, student.pk, EventType.MODULE_COMPLETE, now=now, data={"mastery_score": str(p.mastery_score)}))
+                server_rows.append(event_row(pk, student.pk, EventType.MODULE_COMPLETE, now=now, data={"mastery_score": str(p.mastery_score)}))
     return server_rows, newly_by, finished
 
 

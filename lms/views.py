@@ -13,11 +13,15 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from frames.choices import Subsystem
 from frames.models import AuditLog
-from frames.params import ParamError, int_param
+from frames.params import ParamError, int_param, json_body
 from frames.roles import Role, role_of, student_of
-from lms import activities, completion, hooks, selectors, services
-from lms.models import FeedbackTag, ModuleFeedback, ModuleProgress, ModuleStatus, ModuleType, ProgressStatus, SectionType
+from lms import activities, completion, hooks, quizzes, selectors, services
+from lms.adaptive import help_for, hint_reveal, optional_sections_skip, revealed_hints
+from lms.buddy import buddy_reply
+from lms.dashboard import module_dashboard, module_overview
+from lms.models import FeedbackTag, Module, ModuleFeedback, ModuleProgress, ModuleStatus, ModuleType, ProgressStatus, QuestionType, SectionType
 from lms.rendering import markdown_html, video_embed
+from lms.sandbox import SandboxResultError, sandbox_result_record
 
 STAFF_ROLES = {Role.FACULTY, Role.COORDINATOR, Role.SUPERUSER}
 
@@ -81,12 +85,8 @@ def _section_view(section, progress):
     if section.section_type in (SectionType.SANDBOX, SectionType.GAME, SectionType.INTERACTIVE):
         view.update(activities.section_context(section, progress))
     if section.section_type in completion.GRADED_TYPES:  # quiz and guided struggle (lms.quizzes)
-        from lms import quizzes
-
         view.update(quizzes.section_context(section, progress))
     else:
-        from lms.adaptive import help_for
-
         view["help"] = help_for(progress, list(section.module.sections.all()), section.section_number)
     return view
 
@@ -184,9 +184,6 @@ def _progress_json(progress, unlocked):
 @require_POST
 def sandbox_result(request, slug, number):
     """A sandbox run or Check reported by the browser (JSON); see lms.sandbox for what is trusted."""
-    from frames.params import json_body
-    from lms.sandbox import SandboxResultError, sandbox_result_record
-
     student, section = _player_section(request, slug, number)
     try:
         outcome = sandbox_result_record(section=section, student=student, data=json_body(request), user=request.user)
@@ -202,8 +199,6 @@ def sandbox_result(request, slug, number):
 def activity_action(request, slug, number):
     """Interactive and game controls (plain forms, no JavaScript needed): click a hotspot,
     report a task, play the game with the chosen loads."""
-    from lms import activities
-
     student, section = _player_section(request, slug, number)
     action = request.POST.get("action", "")
     try:
@@ -317,17 +312,12 @@ def _staff(request):
 @login_required
 def staff_modules(request):
     _staff(request)
-    from lms.dashboard import module_overview
-
     return render(request, "lms/staff_modules.html", {"rows": module_overview(request.user)})
 
 
 @login_required
 def dashboard(request, slug):
     _staff(request)
-    from lms.dashboard import module_dashboard
-    from lms.models import Module
-
     module = Module.objects.filter(module_id=slug).exclude(status=ModuleStatus.DRAFT).first() or Module.objects.filter(module_id=slug).first()
     if module is None:
         raise Http404
@@ -343,9 +333,6 @@ def _wants_json(request):
 
 def _form_answers(post, questions):
     """A quiz form's answers ({question id: value}) from fields q-<id> (choices as indexes)."""
-    from frames.params import int_param
-    from lms.models import QuestionType
-
     answers = {}
     for q in questions:
         name = f"q-{q.pk}"
@@ -365,45 +352,52 @@ def _error_text(exc):
     return " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
 
 
-def _error_json(exc, field="detail"):
+def _error_json(exc):
     if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
         return {"detail": _error_text(exc), **{k: [m for e in v for m in e.messages] for k, v in exc.error_dict.items()}}
     return {"detail": _error_text(exc)}
 
 
+def _refused(request, exc, slug, number=None):
+    """A refused player action (ValidationError 400, PermissionDenied 403): JSON for the
+    scripts, else the message on the player page."""
+    if _wants_json(request):
+        return JsonResponse(_error_json(exc), status=400 if isinstance(exc, ValidationError) else 403)
+    messages.error(request, _error_text(exc))
+    if number is None:
+        return redirect("lms:player", slug=slug)
+    return redirect(f"{reverse('lms:player', args=[slug])}?section={number}")
+
+
 @login_required
 @require_POST
 def quiz_submit(request, slug, number):
-    """Submit a quiz (a form post, or JSON {"answers": {...}} from quiz.js); graded on the server."""
-    from frames.params import json_body
-    from lms import quizzes
-    from lms.models import ModuleQuestion
-
-    student, section = _player_section(request, slug, number)
-    json_request = request.content_type == "application/json"
-    if json_request:
+    """Submit a quiz (a form post, or JSON {"answers": {...}} from quiz.js); graded on the server.
+    The quiz's module, sections, questions and the student's progress are read by the service
+    in one statement (lms.quizzes), so nothing is loaded here first."""
+    student = _student(request)
+    if request.content_type == "application/json":
         body = json_body(request)
         answers = body.get("answers") if isinstance(body, dict) else None
     else:
-        answers = _form_answers(request.POST, list(ModuleQuestion.objects.filter(section=section).order_by("position")))
+        answers = lambda questions: _form_answers(request.POST, questions)  # noqa: E731 - the form's fields name the questions
     try:
-        attempt = quizzes.quiz_attempt_submit(section=section, student=student, answers=answers, user=request.user, source=AuditLog.Source.PAGE,
-                                              sections=list(section.module.sections.all()))
+        attempt = quizzes.quiz_attempt_submit(module_slug=slug, section_number=number, student=student, answers=answers,
+                                              user=request.user, source=AuditLog.Source.PAGE)
+    except quizzes.QuizNotFound:
+        raise Http404 from None
+    except ParamError:
+        raise  # a form field that is no answer at all: a 400 (frames.params.ParamErrorMiddleware)
     except (ValidationError, PermissionDenied) as exc:
-        if _wants_json(request):
-            return JsonResponse(_error_json(exc), status=400 if isinstance(exc, ValidationError) else 403)
-        messages.error(request, _error_text(exc))
-        return redirect(f"{reverse('lms:player', args=[slug])}?section={number}")
+        return _refused(request, exc, slug, number)
     if _wants_json(request):
-        from lms.adaptive import help_for, revealed_hints
-
-        progress = attempt.progress
+        progress, section = attempt.progress, attempt.section
         unlocked = services.modules_unlocked_by(student, [progress.module_id]) if attempt.module_completed else []
         return JsonResponse({
             "attempt": attempt.attempt_number, "score": attempt.score, "passed": attempt.passed,
             "results": quizzes.student_results(attempt, attempt.questions), "rules": attempt.rules,
             "hints": revealed_hints(section, progress), "adjustments": len(attempt.adjustments),
-            "help": _help_json(help_for(progress, list(section.module.sections.all()), section.section_number), slug),
+            "help": _help_json(help_for(progress, attempt.sections, section.section_number), slug),
             **_progress_json([progress], unlocked),
         })
     verdict = "Passed" if attempt.passed else "Not yet"
@@ -425,16 +419,11 @@ def _help_json(help_, slug):
 @require_POST
 def hint(request, slug, number):
     """Reveal the section's next hint (recorded on the server as a hint_used event)."""
-    from lms.adaptive import hint_reveal
-
     student, section = _player_section(request, slug, number)
     try:
         shown = hint_reveal(section=section, student=student, user=request.user)
     except (ValidationError, PermissionDenied) as exc:
-        if _wants_json(request):
-            return JsonResponse(_error_json(exc), status=400 if isinstance(exc, ValidationError) else 403)
-        messages.error(request, _error_text(exc))
-        return redirect(f"{reverse('lms:player', args=[slug])}?section={number}")
+        return _refused(request, exc, slug, number)
     if _wants_json(request):
         return JsonResponse(shown)
     return redirect(f"{reverse('lms:player', args=[slug])}?section={number}#hints")
@@ -444,13 +433,9 @@ def hint(request, slug, number):
 @require_POST
 def buddy(request, slug, number):
     """Ask the guided-struggle buddy for its next nudge."""
-    from lms.buddy import buddy_reply
-
     student, section = _player_section(request, slug, number)
     message = request.POST.get("message", "")
     if request.content_type == "application/json":
-        from frames.params import json_body
-
         body = json_body(request)
         message = body.get("message", "") if isinstance(body, dict) else ""
         if not isinstance(message, str):
@@ -458,10 +443,7 @@ def buddy(request, slug, number):
     try:
         reply = buddy_reply(section=section, student=student, message=message, user=request.user)
     except (ValidationError, PermissionDenied) as exc:
-        if _wants_json(request):
-            return JsonResponse(_error_json(exc), status=400 if isinstance(exc, ValidationError) else 403)
-        messages.error(request, _error_text(exc))
-        return redirect(f"{reverse('lms:player', args=[slug])}?section={number}")
+        return _refused(request, exc, slug, number)
     if _wants_json(request):
         return JsonResponse({"reply": reply})
     messages.info(request, f"Buddy: {reply}")
@@ -472,15 +454,13 @@ def buddy(request, slug, number):
 @require_POST
 def skip_optional(request, slug):
     """Skip the optional sections an adaptive rule offered."""
-    from lms.adaptive import optional_sections_skip
-
     student = _student(request)
     progress = ModuleProgress.objects.filter(module__module_id=slug, module__status=ModuleStatus.PUBLISHED, student=student).first()
     if progress is None:
         raise Http404
     try:
         skipped = optional_sections_skip(progress=progress, user=request.user)
-        messages.success(request, f"Skipped {', '.join(s.title or f'section {s.section_number}' for s in skipped)}.")
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        return _refused(request, exc, slug)
+    messages.success(request, f"Skipped {', '.join(s.title or f'section {s.section_number}' for s in skipped)}.")
     return redirect("lms:player", slug=slug)

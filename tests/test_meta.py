@@ -169,6 +169,60 @@ def test_every_api_route_refuses_anonymous(db, client, route):
         )
 
 
+# ------------------------------------------------------------------ contracts and references
+
+
+@pytest.mark.parametrize("model", project_models(), ids=label)
+def test_every_model_has_a_contract(model):
+    """tests/contract.py generates the role, write, query-count, round-trip and schema checks."""
+    from tests.contract import contracts
+
+    declared = [c.label for c in contracts()]
+    assert label(model) in declared, f"{label(model)} has no contract: declare one in tests/{model._meta.app_label}/contracts.py"
+    assert declared.count(label(model)) == 1, f"{label(model)} has {declared.count(label(model))} contracts"
+
+
+def test_contracts_name_their_endpoints_routes():
+    """A contract's endpoint is the model's API list route (a renamed route fails here)."""
+    from django.urls import resolve
+
+    from tests.contract import contracts
+
+    endpoints = {}
+    for path, name, callback, _ in api_routes():
+        cls = getattr(callback, "cls", None)
+        if cls is not None and getattr(cls, "queryset", None) is not None and (name or "").endswith("-list"):
+            endpoints.setdefault(cls.queryset.model, set()).add("/" + path)
+    for contract in contracts():
+        if contract.endpoint is None:
+            assert contract.model not in endpoints, f"{contract.label}: the contract names no endpoint, but {endpoints[contract.model]} lists it"
+            continue
+        assert resolve(contract.endpoint).func.cls.queryset.model is contract.model, f"{contract.label}: {contract.endpoint} lists another model"
+
+
+# Names of files that are not in this repository (the earlier shared workspace's design
+# notes, seeds and paths): a reader cannot follow them. docs/ says what they said.
+OUTSIDE_REFERENCES = re.compile(r"DESIGN\.md|SECURITY\.md|\bseeds? 00\d|\.\./shared")
+CHECKED_SUFFIXES = {".py", ".md", ".html", ".txt", ".toml", ".cfg", ".ini", ".yml", ".yaml", ".js", ".css", ".sql", ".sh"}
+
+
+def test_no_file_cites_files_outside_the_repository():
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    listed = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=root, capture_output=True, text=True, check=False)
+    files = [root / name for name in listed.stdout.splitlines()] if listed.returncode == 0 else list(root.rglob("*"))
+    offenders = []
+    for path in files:
+        if path.suffix not in CHECKED_SUFFIXES or not path.is_file() or ".venv" in path.parts or path == Path(__file__).resolve():
+            continue
+        for number, line in enumerate(path.read_text(errors="replace").splitlines(), 1):
+            if OUTSIDE_REFERENCES.search(line):
+                offenders.append(f"{path.relative_to(root)}:{number}: {line.strip()[:100]}")
+    assert not offenders, "files cite names outside the repository (cite docs/ instead):\n" + "\n".join(offenders)
+
+
 def test_public_api_routes_still_exist():
     """The allowlist names real routes (a renamed route must not slip past the check)."""
     names = {name for _, name, _, _ in api_routes()}

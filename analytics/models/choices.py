@@ -13,7 +13,7 @@ class EntityType(models.TextChoices):
     INTERFACE = "interface", "Interface"
 
 
-# The registry entities an interface may join (seed 000: team, faculty, project; and students).
+# The registry entities an interface may join (old schema 000: team, faculty, project; and students).
 INTERFACE_END_TYPES = ("team", "faculty", "project", "student")
 # The registry entities a factor value may describe (interfaces have their own table).
 VALUE_ENTITY_TYPES = ("team", "faculty", "project", "student", "university")

@@ -1,4 +1,4 @@
-"""Trained risk models (seed 001's factor_models, model_factors, model_validations).
+"""Trained risk models (old schema 001's factor_models, model_factors, model_validations).
 
 A model predicts the probability that an outcome type succeeds for one sample
 unit (a university's part of a program in one cohort year; docs/analytics.md)

@@ -1,4 +1,4 @@
-"""Risk factors and their measurements (seed 001 names the tables; the columns
+"""Risk factors and their measurements (old schema 001 names the tables; the columns
 are ours). A factor says what is measured, on which kind of entity, on which
 scale, and whether a higher value is worse. Computed factors name the
 computation (`analytics.computations.COMPUTATIONS`) that derives them from

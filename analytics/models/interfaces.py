@@ -1,4 +1,4 @@
-"""Interfaces (seed 000): a relationship between two registry entities.
+"""Interfaces (old schema 000): a relationship between two registry entities.
 
 Each end is a typed reference: `from_type` names the kind of entity and exactly
 one of the four foreign keys of that end is set (a CHECK holds it), so the

@@ -1,4 +1,4 @@
-"""Outcomes (seed 000): did a university's part of a program succeed, per cohort year."""
+"""Outcomes (old schema 000): did a university's part of a program succeed, per cohort year."""
 
 from django.db import models
 from django.db.models import Q

@@ -26,7 +26,7 @@ CategoryField = inline_choices(m.SkillCategory.choices, "SEL, EF or 21st_Century
 CompetencyField = inline_choices([(c, c) for c in COMPETENCY_ORDER], "orientation, competency, integration or autonomy.")
 EnvStatusField = inline_choices(m.SimulationEnvironment.Status.choices, "active, planned or retired.")
 EnvTypeField = inline_choices(m.SimulationEnvironment.Type.choices, "The kind of tool.")
-EntryTypeField = inline_choices(m.EntryType.choices, "One of seed 004's seven entry types.")
+EntryTypeField = inline_choices(m.EntryType.choices, "One of old schema 004's seven entry types.")
 
 
 class RubricSkillSerializer(FramesSerializer):

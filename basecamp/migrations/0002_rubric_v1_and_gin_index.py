@@ -1,4 +1,4 @@
-"""Loads rubric version 1.0 (data, not code) and, on PostgreSQL, seed 004's
+"""Loads rubric version 1.0 (data, not code) and, on PostgreSQL, old schema 004's
 GIN index on data_entries.metadata (SQLite has no GIN: plain queries still work)."""
 
 from django.db import migrations

@@ -1,4 +1,4 @@
-"""Seed 004's ON DELETE rules in the database itself (PostgreSQL), so plain SQL
+"""Old schema 004's ON DELETE rules in the database itself (PostgreSQL), so plain SQL
 (`DELETE FROM students ...`) cascades as the seed says, not only the ORM."""
 
 from django.db import migrations

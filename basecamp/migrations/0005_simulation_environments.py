@@ -1,4 +1,4 @@
-"""The sandbox tools the program uses, by subsystem (seed 002 names them)."""
+"""The sandbox tools the program uses, by subsystem (old schema 002 names them)."""
 
 from django.db import migrations
 

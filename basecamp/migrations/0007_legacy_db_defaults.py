@@ -4,7 +4,7 @@ import django.db.models.functions.datetime
 import django.utils.timezone
 from django.db import migrations, models
 
-# Seed 002's simulation_environments had no slug (FRAMES's natural key, NOT NULL UNIQUE): on
+# Old schema 002's simulation_environments had no slug (FRAMES's natural key, NOT NULL UNIQUE): on
 # PostgreSQL an INSERT that names none gets one made from the name, as slugify would
 # ("CircuitJS Lab" -> "circuitjs-lab"; a name already taken is a unique violation, not a
 # silent rename). SQLite cannot rewrite NEW in a trigger, so there the INSERT must give it.

@@ -1,4 +1,4 @@
-"""Adaptive learning (seed 002): per-attempt performance, difficulty
+"""Adaptive learning (old schema 002): per-attempt performance, difficulty
 calibration, subsystem competency, ghost cohorts and races, module version
 history and the simulation-tool registry."""
 
@@ -257,7 +257,7 @@ class SimulationEnvironment(models.Model):
     env_id = models.BigAutoField(primary_key=True)
     slug = models.SlugField(max_length=100, unique=True)
     name = models.CharField(max_length=255)
-    # Seed 002 allowed no type; an old INSERT without one is "other".
+    # Old schema 002 allowed no type; an old INSERT without one is "other".
     type = models.CharField(max_length=100, choices=Type.choices, default=Type.OTHER, db_default=Type.OTHER)
     subsystem = models.CharField(max_length=32, choices=Subsystem.choices, blank=True, default="", db_default="")
     config_json = models.JSONField(default=dict, db_default={}, blank=True, help_text="How a sandbox section launches it (url, version, files ...).")

@@ -1,7 +1,7 @@
-"""The skills tracker (seed 004): data entries, automated assessments, teacher
+"""The skills tracker (old schema 004): data entries, automated assessments, teacher
 corrections and skill targets, plus the versioned rubric they are judged by.
 
-Seed 004's `teachers` are frames' `faculty` and its `students` are frames'
+Old schema 004's `teachers` are frames' `faculty` and its `students` are frames'
 `students`, so its example SQL runs unchanged against these tables."""
 
 from django.core.exceptions import ValidationError

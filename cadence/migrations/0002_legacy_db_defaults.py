@@ -5,7 +5,7 @@ import django.db.models.functions.datetime
 import django.utils.timezone
 from django.db import migrations, models
 
-# An INSERT written for seed 002's cadence_people names no name_key (FRAMES's de-duplication
+# An INSERT written for old schema 002's cadence_people names no name_key (FRAMES's de-duplication
 # key, NOT NULL UNIQUE). On PostgreSQL a trigger derives it from the name the way
 # cadence.notion.people.name_key does (NFC, leading "@" dropped, spaces collapsed, lower case;
 # PostgreSQL's lower() is close to Python's casefold(), not identical: "ß" stays "ß"). SQLite cannot

@@ -1,4 +1,4 @@
-"""The read-only views `people`, `tasks`, `meetings`, `documents` with seed 000's names and
+"""The read-only views `people`, `tasks`, `meetings`, `documents` with old schema 000's names and
 columns (their SQL: cadence/legacy_views.py; what they show: docs/legacy-views.md).
 
 Applying this migration switches them on; they are made at the end of the `migrate` run

@@ -1,4 +1,4 @@
-"""CADENCE vocabularies (DESIGN.md: lowercase slugs with display labels)."""
+"""CADENCE vocabularies (docs/data-model.md, "Vocabularies": lowercase slugs with display labels)."""
 
 from django.db import models
 
@@ -12,7 +12,7 @@ class TaskStatus(models.TextChoices):
 
 
 class WorkstreamStatus(models.TextChoices):
-    """Seed 002's project statuses: the task vocabulary plus `active`."""
+    """Old schema 002's project statuses: the task vocabulary plus `active`."""
 
     TODO = "todo", "To do"
     ACTIVE = "active", "Active"

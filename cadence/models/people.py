@@ -7,8 +7,8 @@ from frames.models import Faculty, Student
 
 
 class Person(CadenceModel):
-    """A CADENCE contact (seed 002's cadence_people), optionally linked to the
-    student or faculty record with the same e-mail (DESIGN.md: People)."""
+    """A CADENCE contact (old schema 002's cadence_people), optionally linked to the
+    student or faculty record with the same e-mail (docs/cadence.md)."""
 
     person_id = models.BigAutoField(primary_key=True)
     name = models.CharField(max_length=255)

@@ -1,4 +1,4 @@
-"""Workstreams, tasks, meetings and documents (seed 002 merged with seed 000)."""
+"""Workstreams, tasks, meetings and documents (old schema 002 merged with old schema 000)."""
 
 from django.db import models
 from django.db.models import F, Q
@@ -15,7 +15,7 @@ class Workstream(CadenceModel):
     project_id = models.BigAutoField(primary_key=True)
     program = models.ForeignKey(
         Project, on_delete=models.PROTECT, related_name="workstreams", db_column="program_id",
-        default="cadence", db_default="cadence",  # seed 002's cadence_projects had no program: an old INSERT lands in CADENCE
+        default="cadence", db_default="cadence",  # old schema 002's cadence_projects had no program: an old INSERT lands in CADENCE
     )
     name = models.CharField(max_length=255)
     description = models.TextField(blank=True, default="", db_default="")
@@ -49,8 +49,8 @@ class Task(CadenceModel):
     description = models.TextField(blank=True, default="", db_default="")
     status = models.CharField(max_length=16, choices=TaskStatus.choices, default=TaskStatus.TODO, db_default=TaskStatus.TODO, db_index=True)
     status_raw = models.CharField(max_length=100, blank=True, default="", db_default="", help_text="The status as Notion had it (Not Started, Done ...).")
-    due_date = models.DateField(null=True, blank=True, db_index=True, help_text="Seed 002's due date.")
-    due = models.DateTimeField(null=True, blank=True, help_text="Seed 000's due timestamp, when the time of day is known.")
+    due_date = models.DateField(null=True, blank=True, db_index=True, help_text="Old schema 002's due date.")
+    due = models.DateTimeField(null=True, blank=True, help_text="Old schema 000's due timestamp, when the time of day is known.")
     assignee = models.ForeignKey(Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="tasks", db_column="assignee_id")
     project = models.ForeignKey(Workstream, null=True, blank=True, on_delete=models.SET_NULL, related_name="tasks", db_column="project_id")
     subsystem = subsystem_field()

@@ -23,7 +23,6 @@ import hashlib
 import os
 import posixpath
 import re
-import shutil
 import stat
 import tempfile
 import zipfile
@@ -426,9 +425,3 @@ def export_kind(paths) -> str | None:
     return f"this archive holds no Notion pages or databases ({count} files: {kinds}), not a Notion export: {ASK}"
 
 
-def copy_to_temp(fileobj):
-    """An uploaded file as a seekable temporary file."""
-    spool = tempfile.TemporaryFile()
-    shutil.copyfileobj(fileobj, spool, CHUNK)
-    spool.seek(0)
-    return spool

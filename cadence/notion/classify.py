@@ -29,7 +29,7 @@ _STATUS = {variant: slug for slug, variants in STATUS_MAP.items() for variant in
 
 
 def normalise_status(value: str | None, *, workstream=False) -> str:
-    """Notion's status variants onto DESIGN.md's slugs; anything else is `unknown`."""
+    """Notion's status variants onto the vocabulary's slugs (docs/cadence.md); anything else is `unknown`."""
     key = " ".join((value or "").replace("_", " ").strip().casefold().split())
     key = re.sub(r"^[^\w]+|[^\w]+$", "", key)  # emoji or punctuation around the label
     if workstream and key in ("active", "current", "live", "on track", "at risk"):

@@ -132,7 +132,12 @@ class AuditHistoryMixin:
             "timestamp", "actor", "action", "source", "changes")
         page = Paginator(rows, self.history_per_page).get_page(request.GET.get("p"))
         job_q = self.history_job_filter(obj)
-        jobs = list(AgentLog.objects.filter(job_q).select_related("triggered_by")[:50]) if job_q is not None else None
+        if job_q is not None:
+            from frames.jobs import jobs_visible_to
+
+            jobs = list(jobs_visible_to(request.user, AgentLog.objects.filter(job_q)).select_related("triggered_by")[:50])
+        else:
+            jobs = None
         opts = self.model._meta
         context = {
             **self.admin_site.each_context(request), "title": f"History: {obj}", "subtitle": None, "opts": opts,

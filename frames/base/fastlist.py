@@ -78,6 +78,11 @@ def _datetime_converter(field):
     return convert
 
 
+def _iso_date(value):
+    """DRF's DateField.to_representation in ISO 8601 (a date, or text passed through)."""
+    return value if isinstance(value, str) else value.isoformat()
+
+
 def _converter(field):
     """How one serializer field turns a column value into JSON-ready data (None: as is)."""
     if isinstance(field, relations.PrimaryKeyRelatedField):
@@ -92,6 +97,14 @@ def _converter(field):
         return field.to_representation
     if type(field).to_representation in IDENTITY and not getattr(field, "binary", False):
         return None
+    big = getattr(drf_fields, "BigIntegerField", None)
+    if big is not None and type(field).to_representation is big.to_representation:
+        if not getattr(field, "coerce_to_string", getattr(api_settings, "COERCE_BIGINT_TO_STRING", False)):
+            return None  # int(value) of an int
+    if type(field).to_representation is drf_fields.DateField.to_representation:
+        output_format = getattr(field, "format", api_settings.DATE_FORMAT)
+        if isinstance(output_format, str) and output_format.lower() == drf_fields.ISO_8601:
+            return _iso_date
     if type(field) is drf_fields.DateTimeField:
         return _datetime_converter(field)
     return field.to_representation

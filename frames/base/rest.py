@@ -130,8 +130,8 @@ def with_capped_count(queryset):
 
 
 # An unfiltered list of a table the statistics put past this many rows shows their estimate
-# (twice the cap: deletes since the last ANALYZE cannot bring it back under the cap unseen).
-ESTIMATE_ABOVE = 2 * COUNT_CAP
+# (half again the cap: deletes since the last ANALYZE can hardly bring it under the cap unseen).
+ESTIMATE_ABOVE = COUNT_CAP + COUNT_CAP // 2
 ESTIMATE_SECONDS = 60  # how long a process keeps a table's row estimate
 _estimates = {}
 
@@ -173,6 +173,7 @@ def list_count(queryset, capped=None) -> int:
     """Matching rows, counted exactly up to COUNT_CAP. Past it: on PostgreSQL the
     planner's estimate of the query's rows (at least COUNT_CAP + 1), elsewhere exact.
     `capped`: the capped count already read (with_capped_count)."""
+    queryset = getattr(queryset, "count_source", queryset)
     if capped is None:
         capped = queryset.order_by()[: COUNT_CAP + 1].count()
     if capped <= COUNT_CAP:

@@ -1,9 +1,9 @@
-"""The registry's old tables (seed 000, with seed 003's variant columns) and the two
+"""The registry's old tables (old schema 000, with old schema 003's variant columns) and the two
 logs, as `manage.py import_legacy` reads them (the contract: frames/legacy/spec.py).
 
 The registry keeps the old string ids, so each row is matched to the FRAMES row with
-the same id (and people-like rows also by e-mail). A source table may have seed 000's
-columns or seed 003's (which adds e-mails, departments and an integer team id): each
+the same id (and people-like rows also by e-mail). A source table may have old schema 000's
+columns or old schema 003's (which adds e-mails, departments and an integer team id): each
 converter reads what the row has."""
 
 from frames.choices import ProjectType, StudentStatus, Subsystem
@@ -29,13 +29,13 @@ SUBSYSTEMS = {
     "comm": Subsystem.COMMUNICATIONS, "telecom": Subsystem.COMMUNICATIONS, "payload": Subsystem.PAYLOAD,
     "software": Subsystem.SOFTWARE, "flight software": Subsystem.SOFTWARE, "fsw": Subsystem.SOFTWARE,
 }
-# Seed 000's status words (and the obvious variants) for the derived students.status.
+# Old schema 000's status words (and the obvious variants) for the derived students.status.
 STUDENT_STATUSES = {
     "incoming": StudentStatus.INCOMING, "new": StudentStatus.INCOMING,
     "established": StudentStatus.ESTABLISHED, "current": StudentStatus.ESTABLISHED, "continuing": StudentStatus.ESTABLISHED,
     "outgoing": StudentStatus.OUTGOING, "graduating": StudentStatus.OUTGOING, "leaving": StudentStatus.OUTGOING,
 }
-# Faculty role titles as FRAMES writes them; seed 000 writes "Faculty Advisor - Engineering".
+# Faculty role titles as FRAMES writes them; old schema 000 writes "Faculty Advisor - Engineering".
 FACULTY_ROLES = {
     "faculty advisor": "Faculty Advisor", "faculty adviser": "Faculty Advisor", "advisor": "Faculty Advisor",
     "adviser": "Faculty Advisor", "program coordinator": "Program Coordinator", "coordinator": "Program Coordinator",
@@ -147,19 +147,19 @@ def convert_team(row, ctx):
     values = registry_common(row, ctx)
     values["university_id"] = ctx.reference("university_id", row.get("university_id"), "universities")
     if "project_id" not in row:
-        raise Skip("no project_id: a FRAMES team belongs to a program (seed 003's teams name none)")
+        raise Skip("no project_id: a FRAMES team belongs to a program (old schema 003's teams name none)")
     values["project_id"] = ctx.reference("project_id", row.get("project_id"), "projects", required=True)
     values["name"] = text(row.get("name")).strip()
     discipline = text(row.get("discipline"))
     values["discipline"] = discipline
     values["description"] = text(row.get("description"))
     raw_subsystem = row.get("subsystem")
-    if not is_blank(raw_subsystem):  # seed 003's column
+    if not is_blank(raw_subsystem):  # old schema 003's column
         values["subsystem"] = ctx.vocab("subsystem", raw_subsystem, SUBSYSTEMS, unknown="", blank="")
         if values["subsystem"] == "" and not discipline:
             values["discipline"] = str(raw_subsystem)  # the word is kept where a free-text column can hold it
     elif word(discipline) in _SUBSYSTEM_WORDS:
-        # Seed 000 writes subsystem words ("Avionics") in discipline: the subsystem is that word.
+        # Old schema 000 writes subsystem words ("Avionics") in discipline: the subsystem is that word.
         values["subsystem"] = _SUBSYSTEM_WORDS[word(discipline)]
     return values
 
@@ -285,7 +285,7 @@ def convert_audit_log(row, ctx):
 
 TS = "text or TIMESTAMP of any shape -> aware datetime; NULL or blank: the time of the import; unparseable: reported"
 META = "JSON; NULL or '' -> {}; text that is not JSON -> {}, reported"
-ID = "kept (the registry keeps the old string ids; seed 003's integers as text)"
+ID = "kept (the registry keeps the old string ids; old schema 003's integers as text)"
 BOOL = "kept; NULL -> FRAMES' default"
 
 TABLES = [
@@ -299,8 +299,8 @@ TABLES = [
             Column("universities.active", "universities.active", BOOL),
             Column("universities.meta", "universities.meta", META),
             Column("universities.created_at", "universities.created_at", TS),
-            Column("universities.location", "universities.location", "kept (seed 003); NULL -> ''"),
-            Column("universities.contact_email", "universities.contact_email", "kept (seed 003); NULL -> ''"),
+            Column("universities.location", "universities.location", "kept (old schema 003); NULL -> ''"),
+            Column("universities.contact_email", "universities.contact_email", "kept (old schema 003); NULL -> ''"),
         ),
     ),
     Table(
@@ -330,15 +330,15 @@ TABLES = [
     ),
     Table(
         source="teams", model=Team, convert=convert_team, match=match_id, after=("universities", "projects"),
-        note="Seed 000's and seed 003's teams in one table: university, program, discipline, subsystem.",
+        note="Old schema 000's and old schema 003's teams in one table: university, program, discipline, subsystem.",
         columns=(
             Column("teams.id", "teams.id", ID),
             Column("teams.university_id", "teams.university_id", "old id -> university; naming none: cleared, reported"),
-            Column("teams.project_id", "teams.project_id", "old id -> program; required: naming none (or no column, seed 003): row skipped, reported"),
+            Column("teams.project_id", "teams.project_id", "old id -> program; required: naming none (or no column, old schema 003): row skipped, reported"),
             Column("teams.discipline", "teams.discipline", "kept; a subsystem word (Avionics, Power...) also sets subsystem"),
             Column(
                 "teams.subsystem", "teams.subsystem",
-                "seed 003: subsystem word -> slug (Avionics -> avionics, Comms -> communications); unknown: blank "
+                "old schema 003: subsystem word -> slug (Avionics -> avionics, Comms -> communications); unknown: blank "
                 "(the word kept in discipline when that is empty), reported",
             ),
             Column("teams.name", "teams.name", "kept (trimmed)"),
@@ -360,8 +360,8 @@ TABLES = [
                 "department is empty); a title FRAMES does not know: kept as written, reported",
             ),
             Column("faculty.description", "faculty.description", "kept; NULL -> ''"),
-            Column("faculty.email", "faculty.email", "kept (seed 003); blank -> NULL; a duplicate: refused by the database, reported"),
-            Column("faculty.department", "faculty.department", "kept (seed 003)"),
+            Column("faculty.email", "faculty.email", "kept (old schema 003); blank -> NULL; a duplicate: refused by the database, reported"),
+            Column("faculty.department", "faculty.department", "kept (old schema 003)"),
             Column("faculty.created_at", "faculty.created_at", TS),
             Column("faculty.meta", "faculty.meta", META),
         ),
@@ -369,12 +369,12 @@ TABLES = [
     Table(
         source="students", model=Student, convert=convert_student, match=match_id_or_email,
         after=("universities", "teams"),
-        note="Students of seeds 000 and 003, matched by id, then by e-mail. status is derived from terms_remaining.",
+        note="Students of old schemas 000 and 003, matched by id, then by e-mail. status is derived from terms_remaining.",
         columns=(
             Column("students.id", "students.id", ID),
             Column("students.university_id", "students.university_id", "old id -> university; required: naming none, row skipped, reported"),
             Column("students.name", "students.name", "kept (trimmed)"),
-            Column("students.team_id", "students.team_id", "old id (text or seed 003's integer) -> team; naming none: cleared, reported"),
+            Column("students.team_id", "students.team_id", "old id (text or old schema 003's integer) -> team; naming none: cleared, reported"),
             Column("students.expertise_area", "students.expertise_area", "kept; NULL -> ''"),
             Column("students.graduation_term", "students.graduation_term", "kept; NULL -> ''"),
             Column("students.terms_remaining", "students.terms_remaining", "kept; NULL -> 4; outside 0-12: refused by the database, row skipped, reported"),
@@ -388,13 +388,13 @@ TABLES = [
             Column("students.created_at", "students.created_at", TS),
             Column("students.graduated_at", "students.graduated_at", "text timestamp -> aware datetime; blank: null; unparseable: null, reported"),
             Column("students.meta", "students.meta", META),
-            Column("students.email", "students.email", "kept (seed 003); blank -> NULL; a duplicate: refused by the database, reported"),
-            Column("students.role", "students.role", "kept (seed 003)"),
+            Column("students.email", "students.email", "kept (old schema 003); blank -> NULL; a duplicate: refused by the database, reported"),
+            Column("students.role", "students.role", "kept (old schema 003)"),
         ),
     ),
     Table(
         source="ascent_basecamp_agent_log", model=AgentLog, key="log_id", convert=convert_agent_log, append_only=True,
-        note="Seed 002's agent log: each old entry becomes a FRAMES agent-log entry (new log_id; the key map keeps the old one).",
+        note="Old schema 002's agent log: each old entry becomes a FRAMES agent-log entry (new log_id; the key map keeps the old one).",
         columns=(
             Column("ascent_basecamp_agent_log.log_id", "", "not kept: the entry gets a new log_id; the key map records the old one"),
             Column(

@@ -44,7 +44,7 @@ class Column:
 @dataclass(frozen=True)
 class Table:
     source: str
-    """The source table: "students", "cadence_tasks"; seed 004's skills-tracker tables are
+    """The source table: "students", "cadence_tasks"; old schema 004's skills-tracker tables are
     "skills.students", "skills.teachers", ... whichever way they are read (--skills-schema or
     --skills-url)."""
 

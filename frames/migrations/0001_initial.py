@@ -145,7 +145,7 @@ class Migration(migrations.Migration):
                 ('active', models.BooleanField(default=True, help_text='False once graduated.')),
                 ('graduated_at', models.DateTimeField(blank=True, editable=False, null=True)),
                 ('grade', models.PositiveSmallIntegerField(blank=True, help_text='School grade, for outreach cohorts only.', null=True)),
-                ('advisor', models.ForeignKey(blank=True, db_column='teacher_id', help_text="Seed 004's teacher: a faculty member cannot be deleted while advising students.", null=True, on_delete=django.db.models.deletion.RESTRICT, related_name='advisees', to='frames.faculty')),
+                ('advisor', models.ForeignKey(blank=True, db_column='teacher_id', help_text="Old schema 004's teacher: a faculty member cannot be deleted while advising students.", null=True, on_delete=django.db.models.deletion.RESTRICT, related_name='advisees', to='frames.faculty')),
                 ('user', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='student_profile', to=settings.AUTH_USER_MODEL)),
                 ('team', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='students', to='frames.team')),
                 ('university', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='students', to='frames.university')),

@@ -8,9 +8,9 @@ from django.db import migrations, models
 # Derived columns an old INSERT leaves to the database (PostgreSQL triggers; SQLite cannot
 # rewrite NEW in a trigger, so there the INSERT must give them):
 # - projects.is_collaborative is true exactly when no university owns the program (a CHECK
-#   holds it, and Project.save() derives it); seed 000's INSERTs may leave it to its
+#   holds it, and Project.save() derives it); old schema 000's INSERTs may leave it to its
 #   DEFAULT FALSE even for a collaborative program, so it is derived on every write.
-# - seed 004's skills-tracker students have no university: an INSERT naming only a teacher
+# - old schema 004's skills-tracker students have no university: an INSERT naming only a teacher
 #   gets the teacher's (faculty's) university.
 DERIVED_TRIGGERS = r"""
 CREATE OR REPLACE FUNCTION projects_derive_is_collaborative() RETURNS trigger LANGUAGE plpgsql AS $$

@@ -5,7 +5,7 @@ from django.db import migrations, models
 # projects.is_collaborative is derived (true exactly when no university owns the program; a
 # CHECK holds it). 0004's trigger re-derived it on every write, which silently corrected a
 # write that contradicts the university instead of refusing it. Now: no column default, and
-# on PostgreSQL the trigger fills it only when an INSERT leaves it out (seed 000's INSERTs
+# on PostgreSQL the trigger fills it only when an INSERT leaves it out (old schema 000's INSERTs
 # may); a value given is kept, so the CHECK refuses a contradicting one.
 DERIVE_WHEN_LEFT_OUT = r"""
 CREATE OR REPLACE FUNCTION projects_derive_is_collaborative() RETURNS trigger LANGUAGE plpgsql AS $$

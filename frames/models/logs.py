@@ -1,5 +1,5 @@
 """The two logs every app writes: who changed which record (audit_logs) and what
-every automated job did (ascent_basecamp_agent_log, seed 002)."""
+every automated job did (ascent_basecamp_agent_log, old schema 002)."""
 
 from django.conf import settings
 from django.db import models

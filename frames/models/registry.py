@@ -1,4 +1,4 @@
-"""The shared registry (seed 000, merged with seeds 003 and 004 as DESIGN.md says).
+"""The shared registry (old schema 000, merged with old schemas 003 and 004: docs/data-model.md).
 
 String primary keys (`cal_poly`, `team-001`, `student-001`) because every seed's
 data and every student reference uses them. Each model says how it is scoped to
@@ -158,7 +158,7 @@ class Team(RegistryModel):
 
 
 class Faculty(RegistryModel):
-    """Faculty advisors and program coordinators; seed 004's `teachers`."""
+    """Faculty advisors and program coordinators; old schema 004's `teachers`."""
 
     id = registry_id_field()
     university = models.ForeignKey(University, null=True, blank=True, on_delete=models.PROTECT, related_name="faculty")
@@ -181,7 +181,7 @@ class Faculty(RegistryModel):
 
 
 def status_expression():
-    """Seed 000's status rule, computed by the database so it is never typed by hand."""
+    """Old schema 000's status rule, computed by the database so it is never typed by hand."""
     return Case(
         When(terms_remaining__gte=4, then=Value(StudentStatus.INCOMING.value)),
         When(terms_remaining__gte=2, then=Value(StudentStatus.ESTABLISHED.value)),
@@ -195,7 +195,7 @@ class Student(RegistryModel):
     team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="students")
     advisor = models.ForeignKey(
         Faculty, null=True, blank=True, on_delete=models.RESTRICT, related_name="advisees", db_column="teacher_id",
-        help_text="Seed 004's teacher: a faculty member cannot be deleted while advising students.",
+        help_text="Old schema 004's teacher: a faculty member cannot be deleted while advising students.",
     )
     name = models.CharField(max_length=255)
     email = models.EmailField(null=True, blank=True, unique=True)

@@ -15,7 +15,7 @@ from frames.models import AuditLog
 from frames.params import ParamError, json_guard, json_loads, json_max_depth
 from frames.roles import Role, role_of, student_of
 from frames.scoping import scope_queryset
-from lms import filtersets, services, xapi
+from lms import filtersets, quizzes, services, xapi
 from lms.api import serializers
 from lms.models import (
     Module,
@@ -315,8 +315,6 @@ class ModuleQuizAttemptViewSet(LmsViewSet):
 
     @extend_schema(request=serializers.QuizSubmitSerializer, responses={201: serializers.ModuleQuizAttemptSerializer})
     def create(self, request, *args, **kwargs):
-        from lms import quizzes
-
         student = student_of(request.user)
         if student is None:
             raise PermissionDenied("Quizzes are submitted by students, as themselves.")

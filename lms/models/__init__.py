@@ -1,4 +1,4 @@
-"""LMS models (seed 003, with seed 000's completed_sections/score and seed 002's prerequisites)."""
+"""LMS models (old schema 003, with old schema 000's completed_sections/score and old schema 002's prerequisites)."""
 
 from lms.models.assignments import AssignmentRule, AssignmentType, ModuleAssignment
 from lms.models.events import SERVER_ONLY_EVENT_TYPES, DeviceType, EventType, ModuleAnalyticsEvent

@@ -1,4 +1,4 @@
-"""Every interaction, appended and never updated (seed 003's analytics events)."""
+"""Every interaction, appended and never updated (old schema 003's analytics events)."""
 
 from decimal import Decimal
 

@@ -1,4 +1,4 @@
-"""Modules, their sections and the prerequisite graph (seeds 003 and 002)."""
+"""Modules, their sections and the prerequisite graph (old schemas 003 and 002)."""
 
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
@@ -51,7 +51,7 @@ def _list():
 
 
 class Module(models.Model):
-    """A training module. Integer key plus the unique slug `module_id` (DESIGN.md)."""
+    """A training module. Integer key plus the unique slug `module_id` (docs/lms.md)."""
 
     module_id = models.CharField(max_length=100, unique=True, validators=[slug_validator], help_text="Slug, e.g. lab-safety-101.")
     title = models.CharField(max_length=255)
@@ -128,7 +128,8 @@ class ModuleSection(models.Model):
     title = models.CharField(max_length=255, blank=True, default="", db_default="")
     content = models.TextField(blank=True, default="", db_default="", help_text="Markdown for text sections; instructions for the others.")
     media_url = models.CharField(max_length=500, blank=True, default="", db_default="")
-    transcript = models.TextField(blank=True, default="", db_default="", help_text="A video's transcript, shown under the player (and in its place when the embed cannot load).")
+    transcript = models.TextField(blank=True, default="", db_default="",
+                                  help_text="A video's transcript, shown under the player (and when the embed cannot load).")
     duration_seconds = models.PositiveIntegerField(null=True, blank=True)
     # Phase 2
     section_config = models.JSONField(null=True, blank=True, help_text="Type-specific configuration.")
@@ -175,7 +176,7 @@ class ModuleSection(models.Model):
 
 
 class ModulePrerequisite(models.Model):
-    """Seed 002's learning-path graph: `module` needs `prerequisite_module` first."""
+    """Old schema 002's learning-path graph: `module` needs `prerequisite_module` first."""
 
     module = models.ForeignKey(Module, on_delete=models.CASCADE, related_name="prerequisite_links")
     prerequisite_module = models.ForeignKey(Module, on_delete=models.CASCADE, related_name="unlocks_links")

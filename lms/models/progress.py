@@ -34,7 +34,7 @@ class ModuleProgress(models.Model):
     last_accessed_at = models.DateTimeField(default=timezone.now, db_default=Now())
     total_time_seconds = models.PositiveIntegerField(default=0, db_default=0)
     pause_count = models.PositiveIntegerField(default=0, db_default=0)
-    # Seed 000
+    # Old schema 000
     completed_sections = models.JSONField(default=_list, db_default=[], blank=True, help_text="Section numbers completed, ascending.")
     score = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Best score, 0-100.")
     # Phase 2 / 3

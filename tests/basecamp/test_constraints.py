@@ -1,4 +1,4 @@
-"""The database refuses what seed 004 forbids (every CHECK, UNIQUE), and its
+"""The database refuses what old schema 004 forbids (every CHECK, UNIQUE), and its
 ON DELETE rules hold, through the ORM and (on PostgreSQL) through plain SQL."""
 
 import datetime
@@ -38,7 +38,7 @@ def test_data_entry_id_pattern(world, bad):
 
 def test_data_entry_type_and_content(world):
     refused(lambda: entry(world, type="essay"))
-    refused(lambda: entry(world, content="     "))  # TRIM() strips spaces, as seed 004 writes it
+    refused(lambda: entry(world, content="     "))  # TRIM() strips spaces, as old schema 004 writes it
     refused(lambda: entry(world, content=""))
     assert entry(world, id="DE0001").pk == "DE0001"  # three or more digits
 

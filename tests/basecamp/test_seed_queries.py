@@ -1,4 +1,4 @@
-"""Seed 004's five example queries, verbatim, on PostgreSQL (students are
+"""Old schema 004's five example queries, verbatim, on PostgreSQL (students are
 frames' `students`, teachers frames' `faculty`, ids as the seed writes them)."""
 
 import datetime
@@ -13,7 +13,7 @@ from frames.models import Faculty, Student, University
 
 pytestmark = [
     pytest.mark.django_db,
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="seed 004's queries use PostgreSQL SQL (DATE_TRUNC, MODE() WITHIN GROUP)"),
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="old schema 004's queries use PostgreSQL SQL (DATE_TRUNC, MODE() WITHIN GROUP)"),
 ]
 
 Q1 = """

@@ -94,7 +94,7 @@ def test_bad_input_names_the_field(cworld, client_for):
     assert client.get(f"{API}tasks/?due_before=notadate").status_code == 400
 
 
-# ---------------------------------------------------------------- seed 000's example queries
+# ---------------------------------------------------------------- old schema 000's example queries
 
 
 def test_a_persons_in_progress_tasks(cworld, client_for):

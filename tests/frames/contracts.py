@@ -61,6 +61,8 @@ def grow_legacy_keys(w, n):
                                              object_pk=w.student_a.pk) for i in range(n)])
 
 
+LOGS_REFUSED = {"create": 403, "change": 403, "delete": 403}
+
 CONTRACTS = [
     Contract(
         University, grow_universities, endpoint="/api/v1/universities/", faculty_sees_growth=False,
@@ -87,10 +89,12 @@ CONTRACTS = [
         create=lambda w: {"id": "student-new", "name": "New Student", "university": "uni_a", "team": "team-a", "terms_remaining": 4},
         patch=lambda w: {"role": "Lead"},
     ),
-    Contract(AuditLog, grow_audit, endpoint="/api/v1/audit-logs/", faculty="none", api_writes=(), admin_writes=()),
+    # The logs are nobody's to write: the permission refuses before the method is looked at.
+    Contract(AuditLog, grow_audit, endpoint="/api/v1/audit-logs/", faculty="none", api_writes=(), admin_writes=(), api_refusals=LOGS_REFUSED),
     # Faculty read their university's jobs through the API (AgentLog.scope_filter) and follow
     # the jobs they started in the admin (tests/jobs).
-    Contract(AgentLog, grow_agent_logs, endpoint="/api/v1/agent-logs/", faculty_admin="own", api_writes=(), admin_writes=()),
+    Contract(AgentLog, grow_agent_logs, endpoint="/api/v1/agent-logs/", faculty_admin="own", api_writes=(), admin_writes=(),
+             api_refusals=LOGS_REFUSED),
     Contract(TermRotation, grow_rotations, faculty="none", admin_writes=()),
     Contract(LegacyKey, grow_legacy_keys, faculty="none", admin_writes=()),
 ]

@@ -327,7 +327,10 @@ def test_admin_confirm_is_all_or_nothing_if_data_changes_under_it(world, login_c
     assert "confirm_form" in preview.context
     Student.objects.filter(pk="student-b").update(email="grace@example.edu")  # row 2 now clashes
     result = client.post(f"{STUDENTS}process_import/", preview.context["confirm_form"].initial)
-    assert result.status_code in (200, 302)
+    # As when the preview itself found problems: back to the import page, with what stopped it.
+    assert result.status_code == 302 and result["Location"] == f"{STUDENTS}import/"
+    page = client.get(result["Location"]).content.decode()
+    assert "Nothing imported: 1 problem(s); first: row 2: " in page and "email" in page
     assert not Student.objects.filter(pk__in=["student-101", "student-102", "student-103"]).exists()
     assert not AuditLog.objects.filter(source="import").exists()
 

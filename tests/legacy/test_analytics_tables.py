@@ -1,4 +1,4 @@
-"""The old database's research tables (seed 000's interfaces and outcomes) through
+"""The old database's research tables (old schema 000's interfaces and outcomes) through
 `import_legacy`: each row's fate, the report, a re-run.
 
 PostgreSQL only: the old database is built from frames/legacy/schema/*.sql."""

@@ -1,4 +1,4 @@
-"""Seed 002's basecamp tables through `import_legacy`: integer module references
+"""Old schema 002's basecamp tables through `import_legacy`: integer module references
 remapped to the new modules, each quirky row's fate, the arithmetic, a quiet re-run."""
 
 import datetime
@@ -107,7 +107,7 @@ def test_basecamp_rows_fates_and_rerun(old_basecamp, run_legacy_import):
     safety, power = Module.objects.get(module_id="lab-safety-101"), Module.objects.get(module_id="power-basics")
     assert {safety.pk, power.pk}.isdisjoint({11, 12})
 
-    # ghost cohorts: seed 002's rows name no module, and a FRAMES ghost is one module's checkpoints.
+    # ghost cohorts: old schema 002's rows name no module, and a FRAMES ghost is one module's checkpoints.
     reason = ("module_id: the old ghost cohort names no module, and a FRAMES ghost cohort is one module's checkpoints "
               "(build them from progress with build_ghosts)")
     assert keys_of(tables["ghost_cohorts"]["skipped"]) == {"1": reason, "2": reason}
@@ -188,7 +188,7 @@ def test_basecamp_rows_fates_and_rerun(old_basecamp, run_legacy_import):
 
 
 def test_ghost_cohorts_with_a_module_column(old_basecamp, run_legacy_import):
-    """A source whose ghost_cohorts rows name their module imports them; seed 002's free-text
+    """A source whose ghost_cohorts rows name their module imports them; old schema 002's free-text
     university is read as an id or a name."""
     from basecamp.models import GhostCohort
 

@@ -1,4 +1,4 @@
-"""The old database's CADENCE tables (seed 000's people/tasks/meetings/documents and seed
+"""The old database's CADENCE tables (old schema 000's people/tasks/meetings/documents and seed
 002's cadence_* tables) through `import_legacy`: each row's fate, the report, a re-run.
 
 PostgreSQL only: the old database is built from frames/legacy/schema/*.sql (TEXT[] columns)."""
@@ -39,7 +39,7 @@ def fill(source):
         {"id": 2, "notion_page_id": "eeeeeeee-eeee-eeee-eeee-eeeeeeeeeee2", "title": "Lunch", "category": "gossip", "content": "pizza"},
         {"id": 3, "notion_page_id": None, "title": "Lost page", "category": "tasks", "content": "?"},
     ])
-    # Seed 002's people come first; seed 000's merge into them.
+    # Old schema 002's people come first; old schema 000's merge into them.
     source.insert("cadence_people", [
         {"person_id": 1001, "name": "Dr. Sarah Martinez", "subsystem": "Avionics", "email": "sarah@example.com",
          "notion_page_id": "1a2b3c4d-5e6f-7a8b-9c0d-1e2f3a4b5c6d", "created_at": datetime.datetime(2025, 2, 1, 9, 0)},
@@ -284,7 +284,7 @@ def test_report_arithmetic_and_second_run_unchanged(imported, legacy_source, run
 
 @pytest.mark.django_db(transaction=False)
 def test_a_row_the_notion_import_made_is_updated_not_duplicated(legacy_source, run_legacy_service):
-    """A seed 002 row is found by its notion_page_id: the Notion importer's row and the old one are one task."""
+    """An old schema 002 row is found by its notion_page_id: the Notion importer's row and the old one are one task."""
     from frames.models import Project
 
     program = Project.objects.create(id="cadence", name="CADENCE CubeSat")
@@ -316,7 +316,7 @@ def test_workstreams_need_the_cadence_program(legacy_source, run_legacy_service)
 
 @pytest.mark.django_db(transaction=False)
 def test_two_old_rows_of_one_notion_page_become_one_task(legacy_source, run_legacy_service):
-    """Seed 002 does not declare notion_page_id unique: two rows of one page are one FRAMES task (the
+    """Old schema 002 does not declare notion_page_id unique: two rows of one page are one FRAMES task (the
     second fills what the first left blank), and stay so on a re-run."""
     legacy_source.insert("cadence_tasks", [
         {"task_id": 1, "title": "Solder EPS board", "status": "todo", "notion_page_id": NOTION_TASK},

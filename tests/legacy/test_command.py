@@ -59,7 +59,7 @@ def test_skills_from_another_database(legacy_source, run_legacy_import, empty_da
     skills_tables = [name for name in report["tables"] if name.startswith("skills.")]
     assert "skills.students" in skills_tables and "skills.teachers" in skills_tables
     assert not [name for name in report["absent"] if name.startswith("skills.")]
-    # Without either option the skills tracker is absent, not read from seed 000's students.
+    # Without either option the skills tracker is absent, not read from old schema 000's students.
     report = run_legacy_import(skills_schema=None)
     assert "skills.students" in report["absent"]
 

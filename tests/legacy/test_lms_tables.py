@@ -1,4 +1,4 @@
-"""The old LMS tables (seed 003, seed 002's module_prerequisites) through `import_legacy`:
+"""The old LMS tables (old schema 003, old schema 002's module_prerequisites) through `import_legacy`:
 each quirky row's fate, the report's arithmetic, and a second run changing nothing."""
 
 import datetime
@@ -7,7 +7,7 @@ import pytest
 
 pytestmark = pytest.mark.django_db
 
-# The registry rows the LMS, basecamp and skills-tracker rows refer to (seed 000's
+# The registry rows the LMS, basecamp and skills-tracker rows refer to (old schema 000's
 # columns, text timestamps); shared by tests/legacy/test_basecamp_tables.py and
 # test_skills_tables.py.
 REGISTRY = {
@@ -45,7 +45,7 @@ LMS_TABLES = ["modules", "module_sections", "module_prerequisites", "module_assi
 NO_MODULE = 9999  # an old module id no row has (the old database had no foreign keys)
 
 MODULES = [
-    # Seed 003's slugs, and seed 000's capitalised status words.
+    # Old schema 003's slugs, and old schema 000's capitalised status words.
     {"id": 1, "module_id": "lab-safety-101", "title": "Lab Safety", "status": "Published", "tags": ["safety", "lab"],
      "created_by_id": "fac-001", "university_id": "cal_poly", "prerequisites": [],
      "created_at": datetime.datetime(2025, 1, 10, 9, 0), "published_at": datetime.datetime(2025, 1, 12, 9, 0)},
@@ -274,7 +274,7 @@ def test_hand_edit_is_a_conflict_kept(old_lms, run_legacy_import):
 
 
 def test_seed_000_shape_of_modules_and_progress(legacy_source, run_legacy_import):
-    """Seed 000 describes the same two tables otherwise (string keys, the slug in its own
+    """Old schema 000 describes the same two tables otherwise (string keys, the slug in its own
     column, capitalised status words, TEXT[] tags and completed sections, minutes, score):
     a source built that way imports too."""
     from lms.models import Module, ModuleProgress

@@ -4,10 +4,10 @@
    columns the seeds' DDL gives (no FRAMES column, no derived column such as
    `students.status`), succeed, and the columns they leave out get the defaults the seeds
    declare (or, for columns FRAMES added, what the ORM would have written).
-2. The read-only views `people`, `tasks`, `meetings`, `documents`: seed 000's columns and
+2. The read-only views `people`, `tasks`, `meetings`, `documents`: old schema 000's columns and
    types, the old vocabulary, and writes refused.
-3. Seed 000's example queries (its SQLAlchemy translated to SQL) return the same rows on
-   FRAMES, filled through the models, as on a database built from seed 000's DDL holding
+3. Old schema 000's example queries (its SQLAlchemy translated to SQL) return the same rows on
+   FRAMES, filled through the models, as on a database built from old schema 000's DDL holding
    the same data.
 """
 
@@ -50,19 +50,19 @@ class OldInsert:
     sqlite_sql: str | None = None
     sqlite_params: list | None = None
     postgresql_expect: dict = field(default_factory=dict)
-    # Seed 004's ids (T001, S001) are upper case, which the registry's id validator (a form
+    # Old schema 004's ids (T001, S001) are upper case, which the registry's id validator (a form
     # rule, not a CHECK) refuses; the import keeps them too, so the read-back skips that rule.
     clean_exclude: tuple = ()
 
 
-TS = "2025-01-15T10:00:00Z"  # seed 000's text timestamps
+TS = "2025-01-15T10:00:00Z"  # old schema 000's text timestamps
 # Integer keys the database chose, looked up by the natural key the test knows.
 MODULE = "(SELECT id FROM modules WHERE module_id = %s)"
 LAST_PERSON = "(SELECT MAX(person_id) FROM cadence_people)"
 LAST_WORKSTREAM = "(SELECT MAX(project_id) FROM cadence_projects)"
 
 OLD_INSERTS = [
-    # Seed 000's registry.
+    # Old schema 000's registry.
     OldInsert(
         "universities", "INSERT INTO universities (id, name) VALUES (%s, %s)", ["cal_poly", "Cal Poly Pomona"],
         "frames.University", {"is_lead": False, "active": True, "meta": {}, "created_at": NOW, "location": "", "contact_email": ""},
@@ -71,7 +71,7 @@ OLD_INSERTS = [
         "universities", "INSERT INTO universities (id, name, is_lead, created_at) VALUES (%s, %s, %s, %s)", ["uni_b", "University B", True, TS],
         "frames.University", {"is_lead": True, "active": True, "meta": {}, "created_at": dt.datetime(2025, 1, 15, 10, tzinfo=dt.UTC)},
     ),
-    # A collaborative program: seed 000 gives no university, and leaves is_collaborative to
+    # A collaborative program: old schema 000 gives no university, and leaves is_collaborative to
     # its DEFAULT FALSE; FRAMES derives it (true: no university) on PostgreSQL.
     OldInsert(
         "projects", "INSERT INTO projects (id, name, type, duration, description) VALUES (%s, %s, %s, %s, %s)",
@@ -104,7 +104,7 @@ OLD_INSERTS = [
         {"terms_remaining": 4, "status": "incoming", "is_lead": False, "active": True, "role": "", "email": None,
          "graduated_at": None, "meta": {}, "created_at": NOW},
     ),
-    # Seed 004's skills tracker: a teacher (FRAMES faculty) and a student with no university,
+    # Old schema 004's skills tracker: a teacher (FRAMES faculty) and a student with no university,
     # who gets the teacher's on PostgreSQL.
     OldInsert(
         "skills.teachers", "INSERT INTO faculty (id, university_id, name, email) VALUES (%s, %s, %s, %s)",
@@ -118,7 +118,7 @@ OLD_INSERTS = [
         sqlite_params=["S001", "Sam Lee", 7, "T001", "cal_poly"],
         postgresql_expect={"university_id": "cal_poly"}, clean_exclude=("id",),
     ),
-    # Seed 003's LMS tables (and seed 002's module_prerequisites).
+    # Old schema 003's LMS tables (and old schema 002's module_prerequisites).
     OldInsert(
         "modules", "INSERT INTO modules (module_id, title, category, created_by_id, university_id) VALUES (%s, %s, %s, %s, %s)",
         ["lab-safety-101", "Lab Safety", "Safety", "fac-001", "cal_poly"],
@@ -165,7 +165,7 @@ OLD_INSERTS = [
         ["lab-safety-101", "student-001", 5, "Clear."],
         "lms.ModuleFeedback", {"created_at": NOW, "is_anonymous": False, "tags": []},
     ),
-    # Seed 002's CADENCE tables (FRAMES keys them by integer, as seed 002 did).
+    # Old schema 002's CADENCE tables (FRAMES keys them by integer, as old schema 002 did).
     OldInsert(
         "cadence_people", "INSERT INTO cadence_people (name, role, subsystem, email) VALUES (%s, %s, %s, %s)",
         ["  Ada   Lovelace ", "Engineer", "avionics", "ada@example.org"],
@@ -199,7 +199,7 @@ OLD_INSERTS = [
         "notion_sync_metadata", "INSERT INTO notion_sync_metadata (sync_type, records_synced) VALUES (%s, %s)", ["notion_export", 12],
         "cadence.NotionSyncMetadata", {"last_sync": NOW, "errors": 0, "status": "running", "error_details": "", "dry_run": False, "report": {}},
     ),
-    # Seed 002's basecamp tables.
+    # Old schema 002's basecamp tables.
     OldInsert(
         "ascent_basecamp_agent_log", "INSERT INTO ascent_basecamp_agent_log (agent_name, action_type, message) VALUES (%s, %s, %s)",
         ["Agent Gamma", "schema_creation", "Created 15 tables"],
@@ -241,7 +241,7 @@ OLD_INSERTS = [
         {"competency_level": "orientation", "computed_level": "orientation", "modules_completed": 0, "skills_at_proficient": 0,
          "history": [], "created_at": NOW, "updated_at": NOW},
     ),
-    # Seed 004's skills tracker.
+    # Old schema 004's skills tracker.
     OldInsert(
         "skills.data_entries", "INSERT INTO data_entries (id, student_id, teacher_id, type, date, content) VALUES (%s, %s, %s, %s, %s, %s)",
         ["DE001", "S001", "T001", "reflection_journal", "2025-03-01", "Today I helped my group plan."],
@@ -334,9 +334,9 @@ def test_an_old_insert_still_meets_the_constraints(old_rows):
         )
 
 
-# ---------------------------------------------------------------- 2./3. the views and seed 000's queries
+# ---------------------------------------------------------------- 2./3. the views and old schema 000's queries
 
-# Seed 000's DDL for the tables its example queries read (teams, students, interfaces and the
+# Old schema 000's DDL for the tables its example queries read (teams, students, interfaces and the
 # four CADENCE tables), plus universities and projects so the same rows can be made in
 # FRAMES. Unchanged but for `desc`, a reserved word in PostgreSQL and SQLite (quoted here).
 SEED_000_DDL = """
@@ -357,7 +357,7 @@ CREATE TABLE meetings (meeting_id VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, da
 CREATE TABLE documents (doc_id VARCHAR PRIMARY KEY, title VARCHAR NOT NULL, url VARCHAR, type VARCHAR, category VARCHAR, subsystem VARCHAR);
 """
 
-# The same program in seed 000's form: ids, vocabulary and all.
+# The same program in old schema 000's form: ids, vocabulary and all.
 UNIVERSITIES = [("cal_poly", "Cal Poly Pomona"), ("uni_b", "University B")]
 TEAMS = [  # id, university, name, discipline
     ("team-001", "cal_poly", "Avionics Team", "Electrical Engineering"),
@@ -408,7 +408,7 @@ STATUS = {"Not Started": "todo", "In Progress": "in_progress", "Complete": "comp
 SUBSYSTEM = {"Avionics": "avionics", "Power": "power", "Software": "software", None: ""}
 NEXT_WEEK = "2025-12-01 12:00:00"  # the examples' datetime.now() + timedelta(days=7), fixed
 
-# Seed 000's example queries, translated from its SQLAlchemy to the SQL it issues (the
+# Old schema 000's example queries, translated from its SQLAlchemy to the SQL it issues (the
 # columns an `.all()` loads are the table's; `print` and `len` use these). Placeholders are
 # %s (run through Django's cursor, and rewritten to ? for the sqlite3 module).
 EXAMPLE_QUERIES = {
@@ -420,7 +420,7 @@ EXAMPLE_QUERIES = {
     "documents_by_subsystem": ("SELECT * FROM documents WHERE subsystem = %s AND category = %s", ["Avionics", "technical"]),
     "active_students_per_university": ("SELECT university_id, COUNT(id) FROM students WHERE active = TRUE GROUP BY university_id", []),
     "cross_university_interfaces": ("SELECT COUNT(*) FROM interfaces WHERE is_cross_university = TRUE", []),
-    # Not among seed 000's examples, but what an old reader of the four tables does first.
+    # Not among old schema 000's examples, but what an old reader of the four tables does first.
     "all_people": ("SELECT * FROM people", []),
     "all_tasks": ("SELECT * FROM tasks", []),
     "all_meetings": ("SELECT * FROM meetings", []),
@@ -509,7 +509,7 @@ def frames_program(db):
 
 @pytest.fixture
 def old_database(db):
-    """A database built from seed 000's DDL holding the same program: a function running
+    """A database built from old schema 000's DDL holding the same program: a function running
     one query there. PostgreSQL: a schema of the test database (its own search_path);
     SQLite: an in-memory sqlite3 database, with `attendees` as JSON text (no arrays)."""
     if POSTGRESQL:
@@ -669,7 +669,7 @@ def test_a_table_with_a_views_name_is_left_alone(frames_program):
 
 
 def test_seed_000_queries_after_import_legacy(legacy_source, run_legacy_import):
-    """The whole path: seed 000's rows in an old database built from the schema files
+    """The whole path: old schema 000's rows in an old database built from the schema files
     (frames/legacy/schema/), `manage.py import_legacy`, then every example query returns
     the same rows from FRAMES as from the old database."""
     for query, params in old_rows_sql():

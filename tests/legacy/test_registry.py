@@ -1,6 +1,6 @@
-"""The registry's old tables (frames/legacy/registry.py): seed 000's quirks (string
+"""The registry's old tables (frames/legacy/registry.py): old schema 000's quirks (string
 ids, text timestamps of every shape, NULL meta, old vocabularies, a wrong stored
-status, orphans) and seed 003's variant columns, each row's fate asserted."""
+status, orphans) and old schema 003's variant columns, each row's fate asserted."""
 
 import datetime
 
@@ -154,9 +154,9 @@ def test_seed_003_columns(legacy_source, run_legacy_service):
     university = University.objects.get(pk="cpp")
     assert (university.location, university.contact_email) == ("Pomona, CA", "frames@cpp.edu")
     assert university.created_at == datetime.datetime(2024, 9, 1, 8, 0, tzinfo=UTC)
-    # Seed 003's teams name no program, which a FRAMES team needs: skipped, and the student's team reference reported.
+    # Old schema 003's teams name no program, which a FRAMES team needs: skipped, and the student's team reference reported.
     assert report["tables"]["teams"]["skipped"] == [
-        {"key": "1", "reason": "no project_id: a FRAMES team belongs to a program (seed 003's teams name none)"},
+        {"key": "1", "reason": "no project_id: a FRAMES team belongs to a program (old schema 003's teams name none)"},
     ]
     student = Student.objects.get(pk="stu-1")
     assert (student.email, student.role, student.team_id, student.terms_remaining) == ("dana@cpp.edu", "Engineer", None, 4)
@@ -170,7 +170,7 @@ def test_students_are_matched_by_email_when_the_id_is_new(legacy_source, run_leg
     insert_registry(legacy_source)
     run_legacy_service()
     Student.objects.filter(pk="student-002").update(email="bob@uni-b.edu")
-    legacy_source.execute(SEED_003_DDL.split(";")[0] + ";")  # drop seed 000's students
+    legacy_source.execute(SEED_003_DDL.split(";")[0] + ";")  # drop old schema 000's students
     legacy_source.execute("""CREATE TABLE students (id VARCHAR PRIMARY KEY, name VARCHAR(255), email VARCHAR(255),
         university_id VARCHAR, team_id INTEGER, role VARCHAR(100), created_at TIMESTAMP DEFAULT NOW())""")
     legacy_source.insert("students", [{"id": "b-bob", "name": "Bob Brown", "email": "BOB@uni-b.edu", "university_id": "uni_b",

@@ -1,4 +1,4 @@
-"""Seed 004's skills tracker through `import_legacy`, read from the source's `skills`
+"""Old schema 004's skills tracker through `import_legacy`, read from the source's `skills`
 schema and from a database of its own (--skills-url): teachers matched to faculty by
 e-mail, a student id FRAMES already gives someone else, each row's fate, a quiet re-run."""
 
@@ -83,7 +83,7 @@ def frames_people(db):
 
 @pytest.fixture
 def skills_database(django_db_setup, django_db_blocker):
-    """A database of its own holding the skills tracker (seed 004's DDL as it is)."""
+    """A database of its own holding the skills tracker (old schema 004's DDL as it is)."""
     if connection.vendor != "postgresql":
         pytest.skip("the skills tracker is PostgreSQL (schemas, jsonb, regex checks): set DATABASE_URL to a PostgreSQL database")
     name = f"{connection.settings_dict['NAME']}_skills_src"[:63]

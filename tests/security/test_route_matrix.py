@@ -23,6 +23,7 @@ from django.core.cache import cache
 from django.test import Client
 from django.urls import get_resolver, reverse
 
+from frames.models import TermRotation
 from tests.test_meta import PUBLIC_API_ROUTES, walk
 
 pytestmark = pytest.mark.django_db
@@ -85,11 +86,16 @@ ROUTE_PARAMS = {
     ("basecamp:review-detail", "pk"): lambda w: w.assessment_b.pk,
     ("basecamp:student-skills", "student_id"): lambda w: w.student_b.pk,
     ("basecamp:race", "module_pk"): lambda w: w.intro.pk,
+    ("set_password", "uidb64"): lambda w: "MQ",
+    ("set_password", "token"): lambda w: "set-password",
+    ("staff-student", "student_id"): lambda w: w.student_b.pk,
+    ("admin:frames_student_undo_term", "rotation_id"): lambda w: TermRotation.objects.order_by("pk").values_list("pk", flat=True).first(),
 }
 # Parameters with one meaning wherever they appear in a page route.
 PAGE_PARAMS = {"slug": lambda w: w.intro.module_id, "number": lambda w: 1}
 # Routes whose parameter names a record of B: (route name, parameter) -> the missing value to compare with.
 B_RECORD_PARAMS = {("basecamp:review-detail", "pk"): MISSING_INT, ("basecamp:student-skills", "student_id"): MISSING,
+                   ("staff-student", "student_id"): MISSING,
                    ("admin:view_on_site", "object_id"): MISSING}
 
 

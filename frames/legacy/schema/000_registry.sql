@@ -1,13 +1,13 @@
--- The old database's registry tables, as seed 000 (the schema reference) declares them,
--- plus the two logs: seed 002's `ascent_basecamp_agent_log` and `audit_logs`.
+-- The old database's registry tables, as old schema 000 (the schema reference) declares them,
+-- plus the two logs: old schema 002's `ascent_basecamp_agent_log` and `audit_logs`.
 -- Only what PostgreSQL cannot build is changed, each change marked "FIX:".
 -- The old database kept its relations in the application ("logical relationships", no
 -- foreign keys), so rows may name entities that do not exist; the import reports them.
 --
--- Seed 003 describes `universities`, `teams`, `faculty` and `students` with other
+-- Old schema 003 describes `universities`, `teams`, `faculty` and `students` with other
 -- columns (location, contact_email, email, department, role, an integer team id,
 -- TIMESTAMP created_at). The import reads whichever columns a source table has; the
--- tests build seed 003's variants of those tables themselves (tests/legacy/).
+-- tests build old schema 003's variants of those tables themselves (tests/legacy/).
 
 -- universities: the program's universities.
 CREATE TABLE universities (
@@ -72,14 +72,14 @@ CREATE TABLE students (
     meta JSON
 );
 
--- Seed 000's own index statements (its "Indexes" section).
+-- Old schema 000's own index statements (its "Indexes" section).
 CREATE INDEX idx_teams_university ON teams(university_id);
 CREATE INDEX idx_teams_project ON teams(project_id);
 CREATE INDEX idx_faculty_university ON faculty(university_id);
 CREATE INDEX idx_projects_university ON projects(university_id);
 CREATE INDEX idx_students_university ON students(university_id);
 
--- ascent_basecamp_agent_log: every agent's actions (seed 002, as declared there).
+-- ascent_basecamp_agent_log: every agent's actions (old schema 002, as declared there).
 CREATE TABLE ascent_basecamp_agent_log (
     log_id SERIAL PRIMARY KEY,
     timestamp TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
@@ -95,7 +95,7 @@ CREATE TABLE ascent_basecamp_agent_log (
 CREATE INDEX idx_agent_log_timestamp ON ascent_basecamp_agent_log(timestamp);
 CREATE INDEX idx_agent_log_agent_name ON ascent_basecamp_agent_log(agent_name);
 
--- audit_logs: RECONSTRUCTED. Seed 001 names the table ("Auditing: audit_logs - System
+-- audit_logs: RECONSTRUCTED. Old schema 001 names the table ("Auditing: audit_logs - System
 -- activity logs") but no seed gives its columns. These are the columns FRAMES' own
 -- audit_logs keeps (who, when, which record, what changed), in the old scripts' style
 -- (integer key, text user, JSON changes); the import reads whichever of them a source has.

@@ -1,9 +1,9 @@
--- The old database's research-analytics tables, as seed 000 (the schema reference)
+-- The old database's research-analytics tables, as old schema 000 (the schema reference)
 -- declares them. Only what PostgreSQL cannot build is changed, each change marked "FIX:".
 -- The old database kept its relations in the application ("logical relationships", no
 -- foreign keys), so rows may name entities that do not exist; the import reports them.
 --
--- Seed 001 (the shared-database README) also lists `risk_factors`, `factor_values`,
+-- Old schema 001 (the shared-database README) also lists `risk_factors`, `factor_values`,
 -- `interface_factor_values`, `factor_models`, `model_factors` and `model_validations`
 -- as current tables, but gives none of their columns (it names the tables only). Their
 -- DDL is therefore not reconstructed here, and the import has no mapping for them: a
@@ -24,7 +24,7 @@ CREATE TABLE interfaces (
     created_at VARCHAR,
     meta JSON
 );
--- Seed 000's own index statements (its "Indexes" section).
+-- Old schema 000's own index statements (its "Indexes" section).
 CREATE INDEX idx_interfaces_from_university ON interfaces(from_university);
 CREATE INDEX idx_interfaces_to_university ON interfaces(to_university);
 CREATE INDEX idx_interfaces_cross_university ON interfaces(is_cross_university);

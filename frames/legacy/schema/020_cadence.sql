@@ -1,16 +1,16 @@
 -- The old database's CADENCE tables. Two families live side by side in it:
---   * seed 000's "canonical" tables `people`, `tasks`, `meetings`, `documents` (string
+--   * old schema 000's "canonical" tables `people`, `tasks`, `meetings`, `documents` (string
 --     ids, `meetings.attendees TEXT[]` of person ids), and
---   * seed 002's `cadence_people`, `cadence_projects`, `cadence_tasks`,
+--   * old schema 002's `cadence_people`, `cadence_projects`, `cadence_tasks`,
 --     `cadence_meetings` (`attendees TEXT`, a list of names), `cadence_documents`,
 --     `notion_sync_metadata`, filled from `cadence_raw_content`.
 -- Only what PostgreSQL cannot build is changed, each change marked "FIX:". One change runs
--- through seed 002's tables: their REFERENCES clauses are kept as comments. Seed 000 says
+-- through old schema 002's tables: their REFERENCES clauses are kept as comments. Old schema 000 says
 -- the database kept its relations in the application ("logical relationships", no foreign
 -- key constraints), so its rows can name people and projects that do not exist; the import
 -- reports those orphans, and the test database must be able to hold them.
 
--- ---------------------------------------------------------------- seed 000
+-- ---------------------------------------------------------------- old schema 000
 
 CREATE TABLE people (
     person_id VARCHAR PRIMARY KEY,
@@ -29,7 +29,7 @@ CREATE TABLE tasks (
     assignee VARCHAR,                  -- FK to people.person_id
     project VARCHAR                    -- FK to projects.project_id
 );
--- Seed 000's "Recommended Indexes (CADENCE Tables)".
+-- Old schema 000's "Recommended Indexes (CADENCE Tables)".
 CREATE INDEX idx_tasks_status ON tasks(status);
 CREATE INDEX idx_tasks_assignee ON tasks(assignee);
 CREATE INDEX idx_tasks_project ON tasks(project);
@@ -57,12 +57,12 @@ CREATE INDEX idx_documents_category ON documents(category);
 CREATE INDEX idx_documents_subsystem ON documents(subsystem);
 CREATE INDEX idx_documents_type ON documents(type);
 
--- ---------------------------------------------------------------- seed 002
+-- ---------------------------------------------------------------- old schema 002
 
--- cadence_raw_content: seed 002 names this table (1,416 rows, "SOURCE TABLE" of the
+-- cadence_raw_content: old schema 002 names this table (1,416 rows, "SOURCE TABLE" of the
 -- cadence_* tables) and only one of its columns, `category` (values tasks, meetings,
 -- documents_program, documents_technical, documents_workflow). RECONSTRUCTED: the other
--- columns come from what seed 002 says about the rows (Notion export pages, linked by
+-- columns come from what old schema 002 says about the rows (Notion export pages, linked by
 -- notion_page_id, whose markdown the population script parsed for people, dates and
 -- status); no seed declares them, so they are named plainly after what they hold, and
 -- cadence/legacy.py maps exactly these.
@@ -86,7 +86,7 @@ CREATE TABLE cadence_people (
     created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
     updated_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP
 );
--- Seed 002: "Indexes: email, subsystem" (email is already indexed by its UNIQUE).
+-- Old schema 002: "Indexes: email, subsystem" (email is already indexed by its UNIQUE).
 CREATE INDEX idx_cadence_people_subsystem ON cadence_people(subsystem);
 
 CREATE TABLE cadence_projects (
@@ -113,7 +113,7 @@ CREATE TABLE cadence_tasks (
     created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
     updated_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP
 );
--- Seed 002: "Indexes: assignee_id, project_id, status".
+-- Old schema 002: "Indexes: assignee_id, project_id, status".
 CREATE INDEX idx_cadence_tasks_assignee ON cadence_tasks(assignee_id);
 CREATE INDEX idx_cadence_tasks_project ON cadence_tasks(project_id);
 CREATE INDEX idx_cadence_tasks_status ON cadence_tasks(status);
@@ -141,7 +141,7 @@ CREATE TABLE cadence_documents (
     created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
     updated_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP
 );
--- Seed 002: "Indexes: subsystem, category".
+-- Old schema 002: "Indexes: subsystem, category".
 CREATE INDEX idx_cadence_documents_subsystem ON cadence_documents(subsystem);
 CREATE INDEX idx_cadence_documents_category ON cadence_documents(category);
 

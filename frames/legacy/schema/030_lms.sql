@@ -1,15 +1,15 @@
--- The old database's LMS tables, as seed 003 (the LMS write-up) declares them, plus
--- seed 002's module_prerequisites. Changed, each change marked "FIX:", is only what
+-- The old database's LMS tables, as old schema 003 (the LMS write-up) declares them, plus
+-- old schema 002's module_prerequisites. Changed, each change marked "FIX:", is only what
 -- PostgreSQL cannot build as written, and one thing throughout:
 --   * REFERENCES clauses are kept as comments: the old database kept its relations in
---     the application (seed 000: "logical relationships", no foreign keys), so its rows
+--     the application (old schema 000: "logical relationships", no foreign keys), so its rows
 --     can name modules, students or faculty that do not exist; the import reports them.
---     (One could not be built anyway: seed 003's team_id INTEGER against the VARCHAR
---     teams.id of seed 000.)
--- Timestamps stay TIMESTAMP, as seed 003 declares them (the registry's text
--- timestamps are seed 000's, in 000_registry.sql).
+--     (One could not be built anyway: old schema 003's team_id INTEGER against the VARCHAR
+--     teams.id of old schema 000.)
+-- Timestamps stay TIMESTAMP, as old schema 003 declares them (the registry's text
+-- timestamps are old schema 000's, in 000_registry.sql).
 
--- modules: seed 003's definition. Seed 000 describes the same table differently (one
+-- modules: old schema 003's definition. Old schema 000 describes the same table differently (one
 -- table in the old database, two write-ups): `module_id VARCHAR PRIMARY KEY` (no integer
 -- id), a separate `slug VARCHAR UNIQUE`, `difficulty VARCHAR` (Beginner, Intermediate,
 -- Advanced), `status VARCHAR DEFAULT 'Draft'` with the capitalised words Draft / Review /
@@ -68,8 +68,8 @@ CREATE TABLE module_assignments (
     module_id           INTEGER NOT NULL,              -- FIX: was REFERENCES modules(id) ON DELETE CASCADE
     student_id          VARCHAR,                       -- FIX: was REFERENCES students(id) ON DELETE CASCADE
     university_id       VARCHAR,                       -- FIX: was REFERENCES universities(id)
-    -- FIX: seed 003 says `team_id INTEGER REFERENCES teams(id)`, which PostgreSQL refuses
-    -- (teams.id is VARCHAR, seed 000: a foreign key's types must match); VARCHAR like teams.id.
+    -- FIX: old schema 003 says `team_id INTEGER REFERENCES teams(id)`, which PostgreSQL refuses
+    -- (teams.id is VARCHAR, old schema 000: a foreign key's types must match); VARCHAR like teams.id.
     team_id             VARCHAR,
 
     -- Assignment metadata
@@ -84,7 +84,7 @@ CREATE TABLE module_assignments (
 CREATE INDEX idx_assignments_student ON module_assignments(student_id);
 CREATE INDEX idx_assignments_module ON module_assignments(module_id);
 
--- module_progress: seed 003's definition. Seed 000's write-up of the same table has
+-- module_progress: old schema 003's definition. Old schema 000's write-up of the same table has
 -- `id VARCHAR`, `module_id VARCHAR` (the slug), `completed_sections TEXT[]`,
 -- `time_spent_minutes`, `score` (0-100) and `meta JSONB`; the importer reads those
 -- columns too when a source has them.
@@ -157,7 +157,7 @@ CREATE TABLE module_feedback (
 CREATE INDEX idx_feedback_module ON module_feedback(module_id);
 CREATE INDEX idx_feedback_rating ON module_feedback(rating);
 
--- module_prerequisites: seed 002's learning-path graph (the same edges the modules'
+-- module_prerequisites: old schema 002's learning-path graph (the same edges the modules'
 -- `prerequisites` JSON lists name, kept as a table by the basecamp scripts).
 CREATE TABLE module_prerequisites (
     prereq_id SERIAL PRIMARY KEY,

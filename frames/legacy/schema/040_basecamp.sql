@@ -1,10 +1,10 @@
--- The old database's Ascent Basecamp tables, as seed 002 (the basecamp write-up)
+-- The old database's Ascent Basecamp tables, as old schema 002 (the basecamp write-up)
 -- declares them. They point at modules by the old integer `modules(id)`. Everything
 -- here is valid PostgreSQL; the one change, each place marked "FIX:", is:
 --   * REFERENCES clauses are kept as comments: the old database had no foreign keys
 --     ("logical relationships"), so its rows can name modules or students that do not
 --     exist; the import reports those orphans.
--- (module_prerequisites, also seed 002's, is with the LMS tables in 030_lms.sql;
+-- (module_prerequisites, also old schema 002's, is with the LMS tables in 030_lms.sql;
 -- ascent_basecamp_agent_log is the registry's, in 000_registry.sql.)
 
 CREATE TABLE ghost_cohorts (

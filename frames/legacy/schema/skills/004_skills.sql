@@ -1,4 +1,4 @@
--- The skills tracker's database (seed 004), table for table. Its `students` and
+-- The skills tracker's database (old schema 004), table for table. Its `students` and
 -- `teachers` collide with the registry's names, so it lives in its own schema or its own
 -- database: this file names no schema (run it with `search_path` set to the schema, or
 -- in the other database). Unlike the program's shared database, the skills tracker

@@ -1,0 +1,143 @@
+"""Raw reads and writes of the lms's hot paths (an event batch, a quiz attempt), on
+PostgreSQL: what they need of a module, its sections, its questions and the student's
+progress row (locked) in one statement, built into model instances without the ORM's
+per-query compilation, and their writes sent together. Other databases use the ORM
+(the callers' fallbacks)."""
+
+import json
+
+from django.db import connection
+from django.db.models import JSONField
+
+from lms.models import Module, ModuleProgress, ModuleQuestion, ModuleSection, ModuleStatus
+
+_fields = {}
+
+
+def concrete(model):
+    """(fields, attribute names, converters) of a model's concrete columns, built once."""
+    found = _fields.get(model)
+    if found is None:
+        fields = list(model._meta.concrete_fields)
+        found = _fields[model] = (fields, [f.attname for f in fields], [f.get_db_converters(connection) for f in fields])
+    return found
+
+
+def columns(model, alias):
+    fields, _names, _converters = concrete(model)
+    qn = connection.ops.quote_name
+    return ", ".join(f"{alias}.{qn(f.column)}" for f in fields)
+
+
+def instance(model, values):
+    """A row of `columns(model, ...)` as a model instance (values through the fields' converters: JSON text parsed)."""
+    _fields_, names, converters = concrete(model)
+    values = list(values)
+    for index, convert in enumerate(converters):
+        if convert and values[index] is not None:
+            for c in convert:
+                values[index] = c(values[index], None, connection)
+    return model.from_db(connection.alias, names, values)
+
+
+def progress(values):
+    return None if values[0] is None else instance(ModuleProgress, values)
+
+
+# The sections of module `modules.id` as one JSON array (checklists need their text: their items may be its lines).
+SECTIONS_SQL = (
+    "SELECT json_agg(json_build_array(s.id, s.section_number, s.section_type, s.title, s.duration_seconds, s.section_config, "
+    "s.completion_criteria, CASE WHEN s.section_type = 'checklist' THEN s.content END) ORDER BY s.section_number) "
+    "FROM module_sections s WHERE s.module_id = modules.id"
+)
+GATED_SQL = "EXISTS (SELECT 1 FROM module_prerequisites r WHERE r.module_id = modules.id AND r.required)"
+MODULE_COLUMNS = "id, module_id, title, revision, estimated_minutes, adaptive_config"
+
+
+def progress_lateral():
+    """The student's (%s) progress row of module m, locked."""
+    return (f"LEFT JOIN LATERAL (SELECT {columns(ModuleProgress, 'x')} FROM module_progress x "
+            f"WHERE x.module_id = m.id AND x.student_id = %s FOR UPDATE) p ON true")
+
+
+def module(values) -> Module:
+    """A published module from MODULE_COLUMNS' values (what the hot paths read of it)."""
+    pk, slug, title, revision, minutes, adaptive_config = values
+    if isinstance(adaptive_config, str):
+        adaptive_config = json.loads(adaptive_config)
+    found = Module(pk=pk, module_id=slug, title=title, revision=revision, estimated_minutes=minutes, adaptive_config=adaptive_config,
+                   status=ModuleStatus.PUBLISHED)
+    found._state.adding = False
+    return found
+
+
+def sections(module, listed) -> list:
+    """SECTIONS_SQL's array as ModuleSection instances of `module` (no query for section.module)."""
+    if isinstance(listed, str):
+        listed = json.loads(listed)
+    out = []
+    for pk, number, stype, title, duration, config, criteria, content in listed or ():
+        s = ModuleSection(pk=pk, module_id=module.pk, section_number=number, section_type=stype, title=title, duration_seconds=duration,
+                          section_config=config, completion_criteria=criteria, content=content or "")
+        s._state.adding = False
+        s._state.fields_cache["module"] = module
+        out.append(s)
+    return out
+
+
+QUESTION_FIELDS = ("id", "section_id", "position", "question_type", "prompt", "choices", "answer", "tolerance", "text_match", "points",
+                   "explanation")
+# The questions of module `modules.id`'s section number %s, in order.
+QUESTIONS_SQL = (
+    "SELECT json_agg(json_build_array(q.id, q.section_id, q.position, q.question_type, q.prompt, q.choices, q.answer, q.tolerance, "
+    "q.text_match, q.points, q.explanation) ORDER BY q.position) FROM module_questions q JOIN module_sections qs ON qs.id = q.section_id "
+    "WHERE qs.module_id = modules.id AND qs.section_number = %s"
+)
+
+
+def questions(listed, section) -> list:
+    if isinstance(listed, str):
+        listed = json.loads(listed)
+    out = []
+    for values in listed or ():
+        q = ModuleQuestion(**dict(zip(QUESTION_FIELDS, values, strict=True)))
+        q._state.adding = False
+        q._state.fields_cache["section"] = section
+        out.append(q)
+    return out
+
+
+def insert_sql(model, names, rows, *, json_text=False):
+    """(sql, params) of one INSERT of `rows` (value tuples in the order of attribute `names`,
+    values as the fields take them; `json_text`: JSON columns come as their text, as COPY
+    rows carry them)."""
+    if not rows:
+        return None
+    opts = model._meta
+    qn = connection.ops.quote_name
+    fields = [opts.get_field(name) for name in names]
+    as_text = [json_text and isinstance(f, JSONField) for f in fields]
+    placeholders = "(" + ", ".join("%s::jsonb" if text else "%s" for text in as_text) + ")"
+    params = []
+    for row in rows:
+        params += [v if text or v is None else f.get_db_prep_save(v, connection) for f, text, v in zip(fields, as_text, row, strict=True)]
+    sql = f"INSERT INTO {qn(opts.db_table)} ({', '.join(qn(f.column) for f in fields)}) VALUES {', '.join([placeholders] * len(rows))}"
+    return sql, params
+
+
+def update_sql(instance, names):
+    opts = instance._meta
+    qn = connection.ops.quote_name
+    fields = [opts.get_field(name) for name in names]
+    sql = f"UPDATE {qn(opts.db_table)} SET {', '.join(f'{qn(f.column)} = %s' for f in fields)} WHERE {qn(opts.pk.column)} = %s"
+    return sql, [f.get_db_prep_save(getattr(instance, f.attname), connection) for f in fields] + [instance.pk]
+
+
+def execute_together(statements):
+    """Run several (sql, params) in one round trip: one text of statements (Django's
+    PostgreSQL cursor binds parameters on the client, so a text may hold several)."""
+    statements = [s for s in statements if s]
+    if not statements:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("; ".join(sql for sql, _ in statements), [p for _, params in statements for p in params])

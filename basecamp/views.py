@@ -95,9 +95,15 @@ def _skills_context(student):
         "chart": selectors.progression_chart(student),
         "skills": [{"skill": s, "latest": latest.get(s.name)} for s in rubric if s.name in latest],
         "unassessed": [s.name for s in rubric if s.name not in latest],
-        "targets": selectors.targets(student),
+        "targets": [_with_current(t, latest) for t in selectors.targets(student)],
         "badges": selectors.badges(student),
     }
+
+
+def _with_current(target, latest):
+    """A target with the student's current level beside it (target.current_level)."""
+    target.current_level = getattr(latest.get(target.skill_name), "level", None)
+    return target
 
 
 @student_required

@@ -6,7 +6,7 @@ The enqueue is the preview's "Apply" POST: the upload is renamed into the jobs' 
 directory, the job's row written, the task published to Redis on commit, and the answer is
 a redirect to the job's page. No worker consumes the queue here (the published tasks are
 deleted with this run's Redis keys), so the figure is the request alone. Both sides are
-timed best of N (the machine is shared): the bare view of 30, each enqueue of 8 (small) or 10.
+timed best of the same number of samples (30; the machine is shared).
 
 Figures
 - jobs.enqueue.notion_apply_pages_<n>: seconds for the Apply POST of an <n>-page export
@@ -89,7 +89,7 @@ def _run(h, files):
         archive = generate_export(os.path.join(files, f"export-{pages}.zip"), pages=pages, seed=3)
         size = os.path.getsize(archive.path)
         samples = []
-        for attempt in range(h.n(10, 8) + 1):
+        for attempt in range(repeat * 2 + 1):  # as many samples as the floor's
             # a prepared upload, as the preview leaves it: the file in the previews folder, its token in the session
             # (a hard link to the export: the same rename for the view, without copying megabytes before each sample)
             token = f"bench{attempt}{pages}"

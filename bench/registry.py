@@ -151,6 +151,10 @@ def remove(prefix):
         # What the reactions to an import wrote for these students goes too, so every run does the same work.
         cur.execute("DELETE FROM audit_logs WHERE table_name = 'module_assignments' AND object_id IN "
                     "(SELECT id::text FROM module_assignments WHERE student_id LIKE %s)", [like])
+        cur.execute("SELECT to_regclass('lms_notifications') IS NOT NULL")
+        if cur.fetchone()[0]:  # the notices the rule's new assignments sent
+            cur.execute("DELETE FROM lms_notifications WHERE assignment_id IN (SELECT id FROM module_assignments WHERE student_id LIKE %s)",
+                        [like])
         cur.execute("DELETE FROM module_assignments WHERE student_id LIKE %s", [like])
         cur.execute("DELETE FROM audit_logs WHERE table_name = 'cadence_people' AND object_id IN "
                     "(SELECT id::text FROM cadence_people WHERE student_id LIKE %s)", [like])

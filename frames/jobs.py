@@ -559,7 +559,7 @@ def import_records(ctx, args):
         data = handle.read()
     ctx.progress(0, args.get("rows"), f"Importing {args.get('file_name') or 'the file'}…")
     report = run_import(resource_class=import_string(args["resource"]), data=data, file_format=args["format"], user=ctx.user,
-                        valid_rows_only=bool(args.get("valid_rows_only")))
+                        valid_rows_only=bool(args.get("valid_rows_only")), options=args.get("options"))
     if report.errors:
         ctx.log.result = {"errors": report.errors[:1000]}
         raise ValidationError(f"{len(report.errors)} bad row(s), nothing imported: " + "; ".join(report.errors[:5]))

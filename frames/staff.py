@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.shortcuts import get_object_or_404, render
 from django.urls import NoReverseMatch, path, reverse
 
+from frames.base.admin import masked_changes
 from frames.models import AuditLog, Faculty, Project, Student, Team
 from frames.roles import Role, role_of
 from frames.scoping import VisibleReferences, scope_queryset
@@ -55,8 +56,8 @@ def student_page(request, student_id):
         "teammates": list(Student.objects.filter(team_id=student.team_id, active=True).exclude(pk=student.pk).only("id", "name", "is_lead"))
         if student.team_id else [],
         **_learning(student), **_skills(student), "interfaces": _interfaces(student, refs), "people": _people(student),
-        "audit": list(AuditLog.objects.filter(table_name=Student._meta.db_table, object_id=str(student.pk))
-                      .only("timestamp", "actor", "action", "source", "changes")[:AUDIT_ROWS]),
+        "audit": masked_changes(Student, list(AuditLog.objects.filter(table_name=Student._meta.db_table, object_id=str(student.pk))
+                                              .only("timestamp", "actor", "action", "source", "changes")[:AUDIT_ROWS]), request.user),
         "audit_limit": AUDIT_ROWS,
     }
     return render(request, "frames/staff/student.html", context)

@@ -253,6 +253,11 @@ class ModuleSectionAdmin(FramesAdmin):
     def save_model(self, request, obj, form, change):
         services.section_save(section=obj, user=request.user, source=AuditLog.Source.ADMIN)
 
+    def save_formset(self, request, form, formset, change):
+        super().save_formset(request, form, formset, change)
+        if formset.model is ModuleQuestion and formset.has_changed():  # questions are module content: the revision rises
+            services.modules_content_changed(module_ids=[form.instance.module_id], user=request.user)
+
 
 @admin.register(ModulePrerequisite)
 class ModulePrerequisiteAdmin(FramesAdmin):
@@ -273,6 +278,17 @@ class ModuleQuestionAdmin(FramesAdmin):
     search_fields = ["prompt", "section__module__module_id", "section__module__title"]
     autocomplete_fields = ["section"]
     ordering = ["section__module__title", "section__section_number", "position"]
+
+    def save_model(self, request, obj, form, change):
+        services.question_save(question=obj, user=request.user, source=AuditLog.Source.ADMIN)
+
+    def delete_model(self, request, obj):
+        services.question_delete(question=obj, user=request.user, source=AuditLog.Source.ADMIN)
+
+    def delete_queryset(self, request, queryset):
+        module_ids = set(queryset.values_list("section__module_id", flat=True))
+        super().delete_queryset(request, queryset)
+        services.modules_content_changed(module_ids=module_ids, user=request.user)
 
     @admin.display(description="Question")
     def short_prompt(self, obj):
@@ -445,7 +461,7 @@ class ModuleAnalyticsEventAdmin(LeanChangelistMixin, BigTableSearchMixin, ReadOn
 
     @admin.display(description="event (section, device)", ordering="event_type")
     def event(self, obj):
-        device = f", {obj.device_type}" if obj.device_type else ""
+        device = f", {obj.get_device_type_display()}" if obj.device_type else ""
         return f"{obj.get_event_type_display()} (§{obj.section_number}{device})" if obj.section_number else f"{obj.get_event_type_display()}{device}"
 
     def get_urls(self):

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from import_export import fields, widgets
 
 from frames.imports import FramesForeignKeyWidget, FramesResource
-from frames.models import Faculty, Student, Team, University
+from frames.models import AuditLog, Faculty, Student, Team, University
 from lms.models import (
     Module,
     ModuleAnalyticsEvent,
@@ -112,6 +112,13 @@ class ModuleSectionResource(FramesResource):
         fields = ("module", *SECTION_FIELDS)
         import_id_fields = ("module", "section_number")
 
+    def after_write(self, written):
+        # As a section edit in the admin or the API: each published module touched gets a new revision.
+        from lms.services import modules_content_changed
+
+        modules_content_changed(module_ids={instance.module_id for _action, instance, _changes in written}, user=self.user,
+                                source=AuditLog.Source.IMPORT)
+
 
 class ModulePrerequisiteResource(FramesResource):
     module = fields.Field(column_name="module", attribute="module", widget=FramesForeignKeyWidget(Module, "module_id"))
@@ -210,6 +217,13 @@ class ModuleQuestionResource(FramesResource):
         model = ModuleQuestion
         fields = ("section", "position", "question_type", "prompt", "choices", "answer", "tolerance", "text_match", "points", "explanation")
         import_id_fields = ("section", "position")
+
+    def after_write(self, written):
+        # Imported questions are module content: each published module they belong to gets a new revision.
+        from lms.services import modules_content_changed
+
+        modules_content_changed(module_ids={instance.section.module_id for _action, instance, _changes in written}, user=self.user,
+                                source=AuditLog.Source.IMPORT)
 
     def get_export_queryset(self, request=None):
         return super().get_queryset().select_related("section__module")

@@ -18,7 +18,7 @@ from frames.choices import StudentStatus
 from frames.db import copy_rows, copy_supported
 from frames.models import AuditLog, Student
 from frames.params import ParamError, datetime_param
-from frames.services import audit_entry, diff, instance_save, snapshot
+from frames.services import audit_entry, diff, instance_delete, instance_save, snapshot
 from lms import completion, notifications, rows, signals, struggle
 from lms.models import (
     SERVER_ONLY_EVENT_TYPES,
@@ -31,6 +31,7 @@ from lms.models import (
     ModuleFeedback,
     ModulePrerequisite,
     ModuleProgress,
+    ModuleQuestion,
     ModuleSection,
     ModuleStatus,
     ProgressStatus,
@@ -73,6 +74,31 @@ def module_content_changed(*, module, user=None, source=AuditLog.Source.ADMIN) -
         audit_entry(action=AuditLog.Action.UPDATE, instance=module, user=user, source=source,
                     changes={"revision": [before, module.revision]}).save()
     return module
+
+
+def modules_content_changed(*, module_ids, user=None, source=AuditLog.Source.ADMIN) -> None:
+    """module_content_changed for every published module among `module_ids` (an import, a
+    bulk delete): one revision step each, however many of its rows changed."""
+    ids = sorted({pk for pk in module_ids if pk is not None})
+    for module in Module.objects.filter(pk__in=ids, status=ModuleStatus.PUBLISHED).order_by("pk"):
+        module_content_changed(module=module, user=user, source=source)
+
+
+def question_save(*, question, user=None, source=AuditLog.Source.API) -> ModuleQuestion:
+    """Save (create or edit) a quiz question: a changed question is a content edit of its
+    module (the revision rises, as for a section; a student's attempts keep their answers)."""
+    with transaction.atomic():
+        changes = instance_save(instance=question, user=user, source=source)
+        if changes:
+            modules_content_changed(module_ids=[question.section.module_id], user=user, source=source)
+    return question
+
+
+def question_delete(*, question, user=None, source=AuditLog.Source.API) -> None:
+    with transaction.atomic():
+        module_id = question.section.module_id
+        instance_delete(instance=question, user=user, source=source)
+        modules_content_changed(module_ids=[module_id], user=user, source=source)
 
 
 def section_save(*, section, user=None, source=AuditLog.Source.API) -> ModuleSection:

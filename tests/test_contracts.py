@@ -102,19 +102,22 @@ def check_roles_api(contract, w, api):
     rows_a, rows_b, every = a_and_b(contract, w)
     some_a = sorted(rows_a)[0]
     counts = contract.model._default_manager.count()
-    for role, code in (("anonymous", 401), ("student", 403)):
+    refusals = (("anonymous", 401, "Authentication credentials were not provided."), ("student", 403, "You do not have permission to perform this action."))
+    for role, code, message in refusals:
         if role == "student" and contract.student == "own":
             continue
         client = api[role]
         answers = {
-            "GET list": client.get(url).status_code,
-            "GET detail": client.get(f"{url}{some_a}/").status_code,
-            "POST": client.post(url, {}, format="json").status_code,
-            "PUT": client.put(f"{url}{some_a}/", {}, format="json").status_code,
-            "PATCH": client.patch(f"{url}{some_a}/", {}, format="json").status_code,
-            "DELETE": client.delete(f"{url}{some_a}/").status_code,
+            "GET list": client.get(url),
+            "GET detail": client.get(f"{url}{some_a}/"),
+            "POST": client.post(url, {}, format="json"),
+            "PUT": client.put(f"{url}{some_a}/", {}, format="json"),
+            "PATCH": client.patch(f"{url}{some_a}/", {}, format="json"),
+            "DELETE": client.delete(f"{url}{some_a}/"),
         }
-        assert answers == dict.fromkeys(answers, code), f"{label} API as {role}: {answers}, expected {code} everywhere"
+        codes = {name: r.status_code for name, r in answers.items()}
+        assert codes == dict.fromkeys(answers, code), f"{label} API as {role}: {codes}, expected {code} everywhere"
+        assert {r.json()["detail"] for r in answers.values()} == {message}, f"{label} API as {role}: refusal messages"
     assert contract.model._default_manager.count() == counts, f"{label}: a refused request wrote"
 
     missing = missing_pk(contract.model)
@@ -144,6 +147,10 @@ def check_roles_api(contract, w, api):
             assert (b.status_code, b.json()) == (gone.status_code, gone.json()) == (404, gone.json()), (
                 f"{label} API detail of another university's row as {role}: {b.status_code} {b.json()} vs missing id {gone.status_code}"
             )
+            # Writes to it answer as writes to a missing id too (404 where the role may write, else the permission's 403).
+            for method in ("patch", "delete"):
+                b, gone = getattr(client, method)(f"{url}{hidden[0]}/", {}, format="json"), getattr(client, method)(f"{url}{missing}/", {}, format="json")
+                assert (b.status_code, b.content) == (gone.status_code, gone.content), f"{label} API {method.upper()} of another university's row as {role}"
     for role in UNRESTRICTED:
         client = api[role]
         response = client.get(url, {"page_size": 500})
@@ -182,10 +189,12 @@ def check_roles_admin(contract, w, session):
             assert (b.status_code, b.get("Location")) == (gone.status_code, gone.get("Location")) == (302, "/admin/"), (
                 f"{label} change form of B's row as faculty: {b.status_code}, missing id {gone.status_code}"
             )
-    for role in ("coordinator",):  # a superuser passes every admin check before any scoping (the API checks both)
+    for role in UNRESTRICTED:
         response = session[role].get(url)
         assert response.status_code == 200, f"{label} changelist as {role}: {response.status_code}"
         assert strs(obj.pk for obj in response.context["cl"].result_list) == every, f"{label} changelist as {role}: not every row"
+    for pk in sorted(rows_b)[:1]:
+        assert session["coordinator"].get(f"{url}{pk}/change/").status_code == 200, f"{label} change form of B's row as coordinator"
 
 
 # ------------------------------------------------------------------ writes

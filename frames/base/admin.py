@@ -103,6 +103,25 @@ class DeclaredLookupsMixin:
         return readonly
 
 
+def masked_changes(model, rows, user):
+    """Audit rows as `user` may read them: a before/after value that is the key of a record
+    the user may not see (an interface's far end at another university) reads
+    "(another university)", as on the change form. Sets `row.shown_changes`."""
+    refs = VisibleReferences(user)
+    targets = {f.attname: f.related_model for f in model._meta.concrete_fields
+               if f.is_relation and f.many_to_one and f.related_model is not University and is_scoped(f.related_model)}
+    for row in rows:
+        changes = row.changes if isinstance(row.changes, dict) else {}
+        shown = {}
+        for name, pair in changes.items():
+            related = targets.get(name)
+            if related is not None and isinstance(pair, list):
+                pair = [v if v is None or refs.visible(related, v) else "(another university)" for v in pair]
+            shown[name] = pair
+        row.shown_changes = shown
+    return rows
+
+
 class AuditHistoryMixin:
     """"History" shows the record's audit_logs rows (who, when, source, each field
     before and after), newest first, and the jobs that worked on it when the admin
@@ -131,6 +150,7 @@ class AuditHistoryMixin:
         rows = AuditLog.objects.filter(table_name=self.model._meta.db_table, object_id=str(obj.pk)).only(
             "timestamp", "actor", "action", "source", "changes")
         page = Paginator(rows, self.history_per_page).get_page(request.GET.get("p"))
+        masked_changes(self.model, page.object_list, request.user)
         job_q = self.history_job_filter(obj)
         if job_q is not None:
             from frames.jobs import jobs_visible_to

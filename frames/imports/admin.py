@@ -36,6 +36,14 @@ class FramesConfirmImportForm(ConfirmImportForm):
                   "any rejected row imports nothing.")
 
 
+def import_options(form) -> dict:
+    """A confirm form's own choices beyond the file and valid_rows_only (an admin adds one with
+    a `confirm_form_class` deriving from FramesConfirmImportForm); the resource reads them as
+    `self.import_options` (FramesResource.after_write)."""
+    known = set(FramesConfirmImportForm.base_fields)
+    return {name: value for name, value in form.cleaned_data.items() if name not in known}
+
+
 class ImportExportAdminMixin:
     """Put before import-export's ImportExportModelAdmin (FramesAdmin does)."""
 
@@ -111,7 +119,8 @@ class ImportExportAdminMixin:
 
     def process_dataset(self, dataset, form, request, **kwargs):
         request.import_valid_rows_only = bool(form.cleaned_data.get("valid_rows_only"))
-        return super().process_dataset(dataset, form, request, valid_rows_only=request.import_valid_rows_only, **kwargs)
+        return super().process_dataset(dataset, form, request, valid_rows_only=request.import_valid_rows_only,
+                                       options=import_options(form), **kwargs)
 
     def process_result(self, result, request):
         problems = row_errors(result)
@@ -149,6 +158,7 @@ class ImportExportAdminMixin:
         return job_start(kind="import_records", user=request.user, args={
             "resource": f"{resource_class.__module__}.{resource_class.__qualname__}", "path": file_path, "format": name, "rows": rows,
             "file_name": form.cleaned_data["original_file_name"], "valid_rows_only": bool(form.cleaned_data.get("valid_rows_only")),
+            "options": import_options(form),
         })
 
     def add_data_read_fail_error_to_form(self, form, e):

@@ -96,13 +96,14 @@ def rejected_rows_csv(dataset, result) -> str:
     return out.getvalue()
 
 
-def run_import(*, resource_class, data, file_format, user=None, dry_run=False, valid_rows_only=False) -> ImportReport:
+def run_import(*, resource_class, data, file_format, user=None, dry_run=False, valid_rows_only=False, options=None) -> ImportReport:
     """Import a file's contents (CSV, TSV, XLSX, JSON) through a resource: all rows or none
     (`valid_rows_only=True`: the valid rows, the others listed in `rejected`).
     A file past IMPORT_MAX_ROWS / IMPORT_MAX_CELLS raises ImportTooLarge before any row is imported."""
     dataset = read_dataset(data, file_format)
     resource = resource_class(user=user)
-    result = resource.import_data(dataset, dry_run=dry_run, user=user, preview=False, valid_rows_only=valid_rows_only)
+    result = resource.import_data(dataset, dry_run=dry_run, user=user, preview=False, valid_rows_only=valid_rows_only,
+                                  options=options)
     problems = row_errors(result)
     report = ImportReport(dry_run=dry_run)
     if valid_rows_only and not result.has_errors():

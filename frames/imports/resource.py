@@ -66,6 +66,7 @@ class FramesResource(BatchedImportMixin, resources.ModelResource):
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
+        self.import_options = {}
         self._audit_rows = []
         self._pending = []
         self._fast = False
@@ -106,7 +107,8 @@ class FramesResource(BatchedImportMixin, resources.ModelResource):
 
     # -- all-or-nothing (or, asked for, the valid rows only), on every path
     def import_data(self, dataset, dry_run=False, raise_errors=False, use_transactions=None,
-                    collect_failed_rows=False, rollback_on_validation_errors=False, valid_rows_only=False, **kwargs):
+                    collect_failed_rows=False, rollback_on_validation_errors=False, valid_rows_only=False, options=None,
+                    **kwargs):
         if kwargs.get("user") is not None:
             self.user = kwargs["user"]
         # The admin's preview shows each row's diff; a confirmed import, the command
@@ -115,6 +117,7 @@ class FramesResource(BatchedImportMixin, resources.ModelResource):
         self._skip_diff_now = bool(self._meta.skip_diff) or not preview
         self._audit_rows = []
         self._valid_only = bool(valid_rows_only)
+        self.import_options = dict(options or {})  # the admin confirm form's extra choices, for after_write
 
         def run():
             return super(FramesResource, self).import_data(
@@ -180,7 +183,14 @@ class FramesResource(BatchedImportMixin, resources.ModelResource):
         if not kwargs.get("dry_run") and not result.has_errors() and (self._valid_only or not result.has_validation_errors()):
             self._write_audit(self._audit_rows)
             self._send_event(self._audit_rows)
+            self.after_write(self._audit_rows)
         self._audit_rows = []
+
+    def after_write(self, written):
+        """Once per applied import, inside its transaction, with every record it created or
+        changed: `[(AuditLog.Action, instance, changes)]`. The place for a resource's own
+        follow-up over the whole file (e.g. login accounts for imported students, asked for
+        through `self.import_options`); cross-app reactions use the domain event instead."""
 
     def _send_event(self, rows):
         """One domain event for every record this import created or changed (delivered on commit)."""

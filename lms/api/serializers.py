@@ -80,6 +80,16 @@ class ModuleProgressSerializer(FramesSerializer):
         read_only_fields = fields
 
 
+class StudentProgressSerializer(ModuleProgressSerializer):
+    """A student's own progress rows: without difficulty_adjustments, whose entries say why
+    (the rule, the failed attempts, the struggle pattern). Struggle and adaptive data are
+    staff only; the player shows the student the help itself."""
+
+    class Meta(ModuleProgressSerializer.Meta):
+        fields = [f for f in ModuleProgressSerializer.Meta.fields if f != "difficulty_adjustments"]
+        read_only_fields = fields
+
+
 class ModuleAnalyticsEventSerializer(FramesSerializer):
     # Blank ("") when the client did not say which device: the answer's enum includes it.
     device_type = serializers.ChoiceField(choices=[("", "Not recorded"), *DeviceType.choices], read_only=True,
@@ -107,6 +117,14 @@ class ModuleFeedbackSerializer(FramesSerializer):
         request = self.context.get("request")
         own = request is not None and getattr(getattr(request.user, "student_profile", None), "pk", None) == obj.student_id
         return obj.student_id if (own or not obj.is_anonymous) else None
+
+
+class StudentEventSerializer(ModuleAnalyticsEventSerializer):
+    """A student's own events: without the struggle signal and pattern (staff only)."""
+
+    class Meta(ModuleAnalyticsEventSerializer.Meta):
+        fields = [f for f in ModuleAnalyticsEventSerializer.Meta.fields if f not in ("struggle_signal", "pattern_detected")]
+        read_only_fields = fields
 
 
 class FeedbackInputSerializer(serializers.Serializer):

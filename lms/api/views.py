@@ -18,6 +18,7 @@ from frames.scoping import scope_queryset
 from lms import filtersets, quizzes, services, xapi
 from lms.api import serializers
 from lms.models import (
+    SERVER_ONLY_EVENT_TYPES,
     Module,
     ModuleAnalyticsEvent,
     ModuleAssignment,
@@ -182,6 +183,10 @@ class ModuleProgressViewSet(LmsViewSet):
     filterset_class = filtersets.ModuleProgressFilterSet
     ordering_fields = ["last_accessed_at", "progress_percent", "completed_at"]
 
+    def get_serializer_class(self):
+        # Why the module adapted (difficulty_adjustments) is staff only.
+        return serializers.StudentProgressSerializer if student_of(self.request.user) is not None else serializers.ModuleProgressSerializer
+
 
 def event_batch(request):
     """The events POST's body. A JSON body is decoded here, by orjson, as the API's parser
@@ -237,7 +242,12 @@ class ModuleAnalyticsEventViewSet(LmsViewSet):
 
     def get_queryset(self):
         qs = super().get_queryset()
+        if student_of(self.request.user) is not None:
+            qs = qs.exclude(event_type__in=SERVER_ONLY_EVENT_TYPES)  # adjustment events carry their reasons: staff only
         return qs.order_by("-id") if not self.request.query_params.get("ordering") else qs
+
+    def get_serializer_class(self):
+        return serializers.StudentEventSerializer if student_of(self.request.user) is not None else serializers.ModuleAnalyticsEventSerializer
 
     @extend_schema(request=serializers.EventInputSerializer(many=True, allow_empty=False, max_length=services.MAX_EVENT_BATCH),
                    responses={201: serializers.IngestResultSerializer})
@@ -301,6 +311,15 @@ class ModuleQuestionViewSet(LmsViewSet):
     filterset_class = filtersets.ModuleQuestionFilterSet
     ordering_fields = ["section", "position"]
 
+    def save_record(self, instance, *, data, m2m):
+        # A question is module content: its edit raises the module's revision (the service's).
+        for name, value in data.items():
+            setattr(instance, name, value)
+        return services.question_save(question=instance, user=self.request.user, source=AuditLog.Source.API)
+
+    def perform_destroy(self, instance):
+        services.question_delete(question=instance, user=self.request.user, source=AuditLog.Source.API)
+
 
 class ModuleQuizAttemptViewSet(LmsViewSet):
     """Quiz attempts: students submit (POST, graded on the server) and read their own;
@@ -350,7 +369,7 @@ class XapiStatementsView(APIView):
         qs = scope_queryset(ModuleAnalyticsEvent.objects.all(), request.user)
         student = student_of(request.user)
         if student is not None:
-            qs = qs.filter(student=student)
+            qs = qs.filter(student=student).exclude(event_type__in=SERVER_ONLY_EVENT_TYPES)  # adjustments: staff only
         query = xapi.parse_query(params)
         limit = query.limit
         if query.since is not None:

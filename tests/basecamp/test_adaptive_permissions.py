@@ -1,8 +1,6 @@
 """Adaptive-learning endpoints and admin pages for every role."""
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from basecamp import adaptive
@@ -16,6 +14,9 @@ SCOPED = {  # endpoint -> (model, primary key name)
     "subsystem-competency": (SubsystemCompetency, "competency_id"),
     "race-results": (RaceResult, "id"),
 }
+# Faculty writing to read-only endpoints: 403 where they lack the model's write permission
+# (checked first), 405 where they hold it (competency levels are faculty-editable in the admin).
+FACULTY_WRITE = {"learner-performance": 403, "subsystem-competency": 405, "race-results": 403}
 UNSCOPED = ["calibrations", "races", "module-versions", "simulation-environments", "ghost-cohorts"]
 
 
@@ -35,13 +36,9 @@ def adaptive_rows(world, bc_module, bc_run):
     return world
 
 
-@pytest.mark.parametrize("role", ["anonymous", "student"])
-@pytest.mark.parametrize("endpoint", [*SCOPED, *UNSCOPED])
-def test_closed_to_anonymous_and_students(adaptive_rows, client_for, role, endpoint):
-    client = client_for(adaptive_rows.users[role])
-    allowed = {401, 403} if role == "anonymous" else {403}
-    assert client.get(f"{API}{endpoint}/").status_code in allowed
-    assert client.get(f"{API}{endpoint}/1/").status_code in allowed
+# Anonymous and student refusals, every role's lists (shared records for all staff),
+# B's rows answering like missing ids, list and changelist query counts, admin pages by
+# role: the contract's (tests/test_contracts.py).
 
 
 @pytest.mark.parametrize("endpoint", list(SCOPED))
@@ -55,17 +52,10 @@ def test_faculty_reads_own_university_only(adaptive_rows, client_for, endpoint):
     assert row_a.pk in listed and row_b.pk not in listed
     assert client.get(f"{API}{endpoint}/{row_b.pk}/").status_code == 404
     assert client.get(f"{API}{endpoint}/{row_a.pk}/").status_code == 200
-    assert client.delete(f"{API}{endpoint}/{row_a.pk}/").status_code in (403, 405)
-    assert client.post(f"{API}{endpoint}/", {}, format="json").status_code in (403, 405)
+    assert client.delete(f"{API}{endpoint}/{row_a.pk}/").status_code == FACULTY_WRITE[endpoint]
+    assert client.post(f"{API}{endpoint}/", {}, format="json").status_code == FACULTY_WRITE[endpoint]
     everyone = {r[key] for r in client_for(w.users["coordinator"]).get(f"{API}{endpoint}/").json()["results"]}
     assert {row_a.pk, row_b.pk} <= everyone
-
-
-@pytest.mark.parametrize("endpoint", UNSCOPED)
-@pytest.mark.parametrize("role", ["faculty", "coordinator", "superuser"])
-def test_staff_read_shared_records(adaptive_rows, client_for, endpoint, role):
-    response = client_for(adaptive_rows.users[role]).get(f"{API}{endpoint}/")
-    assert response.status_code == 200 and response.json()["count"] >= 1
 
 
 def test_ghosts_of_another_university_hidden_and_leaderboard_scoped(adaptive_rows, client_for):
@@ -88,48 +78,6 @@ def test_simulation_registry_editable_by_coordinators_only(adaptive_rows, client
     bad = client_for(adaptive_rows.users["coordinator"]).post(f"{API}simulation-environments/", {**payload, "slug": "x", "type": "toaster"},
                                                               format="json")
     assert bad.status_code == 400 and "type" in bad.json()
-
-
-@pytest.mark.parametrize("endpoint", [*SCOPED, *UNSCOPED])
-def test_list_query_counts_do_not_grow(world, bc_module, bc_run, client_for, endpoint):
-    from frames.models import Student
-
-    client = client_for(world.users["coordinator"])
-
-    def grow(n, prefix):
-        for i in range(n):
-            module = bc_module(slug=f"{prefix}-{i}")
-            student = Student.objects.create(id=f"{prefix}-s{i}", name=f"S {i}", university=world.uni_a)
-            progress = bc_run(module, student, [10, 20, 30], finish=40)
-            adaptive.performance_record(progress=progress, completed=True)
-            adaptive.ghost_build(module=module)
-            adaptive.race_record(progress=progress)
-            adaptive.version_record(module=module)
-        adaptive.calibrate_modules()
-
-    grow(1, "one")
-    client.get(f"{API}{endpoint}/")
-    with CaptureQueriesContext(connection) as one:
-        client.get(f"{API}{endpoint}/")
-    grow(12, "many")
-    with CaptureQueriesContext(connection) as many:
-        response = client.get(f"{API}{endpoint}/")
-    assert response.json()["count"] >= 4
-    assert len(many) == len(one)
-
-
-ADMIN = ["learnerperformance", "moduledifficultycalibration", "subsystemcompetency", "ghostcohort", "racemetadata", "raceresult",
-         "leaderboardpreference", "moduleversionhistory", "simulationenvironment"]
-
-
-@pytest.mark.parametrize("model", ADMIN)
-def test_admin_pages_by_role(adaptive_rows, login_client, model):
-    w = adaptive_rows
-    for role in ["anonymous", "student"]:
-        response = login_client(w.users[role]).get(f"/admin/basecamp/{model}/")
-        assert response.status_code == 302 and "/login/" in response["Location"]
-    for role in ["faculty", "coordinator", "superuser"]:
-        assert login_client(w.users[role]).get(f"/admin/basecamp/{model}/").status_code == 200
 
 
 def test_admin_faculty_scoped_adaptive_rows(adaptive_rows, login_client):

@@ -93,6 +93,6 @@ def test_race_view(live_server, page, browser_login, screenshot, world, bc_modul
     cells = page.locator("table tbody tr").all_inner_texts()
     assert cells[0].split("\t")[1:4] == ["2:50", "2:40", "−0:10"]  # ghost 170 s, you 160 s: ten seconds ahead
     assert cells[1].split("\t")[1:4] == ["6:00", "5:50", "−0:10"]
-    assert "ghost had passed 2 of 4" in page.locator("#track-h + div + p").inner_text()
+    assert "ghost had passed 2 of 4" in page.locator(".bc-race-track + p").inner_text()
     assert "Rosa R." in page.locator("ol").inner_text()
     screenshot(page, "basecamp-race")

@@ -90,3 +90,13 @@ def test_badges_one_per_skill_at_the_highest_level(skills_world):
     html = client_of(skills_world.users["student"]).get("/basecamp/skills/").content.decode()
     badges_html = html.split('id="badges-h"', 1)[1].split("</section>", 1)[0]
     assert badges_html.count("Collaboration") == 1 and badges_html.count("Digital Literacy") == 1
+
+
+def test_targets_show_the_current_level_beside_the_target(skills_world):
+    from basecamp.services import current_levels
+
+    html = client_of(skills_world.users["student"]).get("/basecamp/skills/").content.decode()
+    targets = html.split('id="targets-h"', 1)[1].split("</ul>", 1)[0]
+    level = current_levels([skills_world.student_a.pk]).get((skills_world.student_a.pk, "Creativity & Innovation"))
+    expected = f"now {level}" if level else "not assessed yet"
+    assert f"Creativity &amp; Innovation: {expected} → target Proficient" in targets

@@ -233,3 +233,13 @@ def test_import_without_the_choice_creates_no_logins(world, login_client):
     assert response.status_code == 200 and Faculty.objects.get(pk="f-i1").user_id is None and not mail.outbox
     # Faculty do not see the choice at all.
     assert "create_logins" not in login_client(world.users["faculty"]).get("/admin/frames/student/import/").content.decode()
+
+
+def test_coordinator_adds_a_learner_account_audited(world, login_client):
+    client = login_client(world.users["coordinator"])
+    response = client.post("/admin/auth/user/add/", {"username": "walk-in", "usable_password": "false", "password1": "", "password2": ""})
+    assert response.status_code == 302, response.content.decode()[:3000]
+    account = User.objects.get(username="walk-in")
+    assert not account.is_staff and not account.has_usable_password()
+    row = AuditLog.objects.get(table_name="auth_user", object_id=str(account.pk), action="create")
+    assert row.user == world.users["coordinator"] and row.changes["username"] == [None, "walk-in"] and "password" not in row.changes

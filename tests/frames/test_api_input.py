@@ -337,10 +337,11 @@ def test_nul_in_urls_is_400(world, login_client, client_for, url):
 
 
 @pytest.mark.parametrize("query", ["timestamp__gte=3000-01-01T00:00:00%2B20:00", "timestamp__lte=0001-01-01T00:00:00-23:59"])
-def test_date_times_past_the_calendar_are_400(world, client_for, query):
+def test_far_date_times_with_large_offsets_filter(world, client_for, query):
+    # Still inside the calendar once converted to UTC: a filter like any other (no row that old or that new).
     response = client_for(world.users["coordinator"]).get(f"/api/v1/audit-logs/?{query}")
-    assert response.status_code == 400, response.content
-    assert query.split("=")[0] in response.json(), response.json()
+    assert response.status_code == 200, response.content
+    assert response.json()["results"] == []
 
 
 @pytest.mark.parametrize("field", ["team", "university", "name", "id"])

@@ -58,7 +58,7 @@ def test_every_admin_page_of_a_coordinator_has_no_console_error(world, live_serv
 STUDENTS = "/admin/frames/student/"
 
 
-def test_import_preview_and_export_toggle_in_a_browser(world, live_server, page, browser_login, tmp_path):
+def test_import_preview_and_export_toggle_in_a_browser(world, live_server, page, browser_login, tmp_path, screenshot):
     from frames.models import Student
     from frames.roles import sync_role_permissions
 
@@ -87,6 +87,7 @@ def test_import_preview_and_export_toggle_in_a_browser(world, live_server, page,
     rows = page.locator("#import-rows tbody tr")
     assert rows.count() == 2
     assert rows.nth(1).inner_text().split("\t") == ["2", "rejected", "", "active: 'maybe' is not yes/no, true/false, 1/0 or y/n."]
+    screenshot(page, "admin-import-preview")
     with page.expect_download() as download:
         page.locator("#download-rejected").click()
     assert download.value.suggested_filename == "students-rejected.csv"

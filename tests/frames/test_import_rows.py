@@ -182,3 +182,18 @@ def test_export_page_binds_select_all_from_a_static_script(world, login_client):
     body = client.get(f"{STUDENTS}export/").content.decode()
     assert "onchange=" not in body and "onclick=" not in body
     assert "/static/frames/export_select_all.js" in body
+
+
+def test_after_write_gets_the_whole_files_records_and_the_options_once(world):
+    """The hook a resource's own follow-up uses (e.g. login accounts for imported students)."""
+    calls = []
+
+    class Recording(StudentResource):
+        def after_write(self, written):
+            calls.append(([(action, instance.pk) for action, instance, _changes in written], self.import_options))
+
+    rows = [["student-301", "Ada", "uni_a", "yes", "no"], ["student-a", "Alice Renamed", "uni_a", "yes", "no"]]
+    run_import(resource_class=Recording, data=students_csv(rows), file_format="csv", options={"accounts": True})
+    assert calls == [([("create", "student-301"), ("update", "student-a")], {"accounts": True})]
+    run_import(resource_class=Recording, data=students_csv(rows), file_format="csv", dry_run=True)
+    assert len(calls) == 1  # a dry run writes nothing, so no follow-up

@@ -102,6 +102,21 @@ def test_history_shows_audit_rows(world, login_client):
     assert world.users["coordinator"].username in body and "API" in body and "Lead engineer" in body and "<strong>role</strong>" in body
 
 
+def test_history_hides_references_to_another_universitys_records(world, login_client):
+    from analytics.models import Interface
+
+    interface = Interface(interface_id="int-cross", interface_type="mentoring")
+    interface.set_end("from", "student", world.student_a)
+    interface.set_end("to", "student", world.student_b)
+    instance_save(instance=interface, user=world.users["coordinator"], source=AuditLog.Source.ADMIN)
+    url = f"/admin/analytics/interface/{interface.pk}/history/"
+    faculty = login_client(world.users["faculty"]).get(url)
+    assert faculty.status_code == 200
+    body = faculty.content.decode()
+    assert "student-a" in body and "student-b" not in body and "(another university)" in body
+    assert "student-b" in login_client(world.users["coordinator"]).get(url).content.decode()
+
+
 def test_history_of_another_universitys_record_is_404(world, login_client):
     client = login_client(world.users["faculty"])
     assert client.get("/admin/frames/student/student-b/history/").status_code == 404
@@ -134,7 +149,7 @@ def test_styled_404_and_403(world, login_client):
     missing = login_client(world.users["student"]).get("/no/such/page/")
     assert missing.status_code == 404
     body = missing.content.decode()
-    assert "Nothing here" in body and "/no/such/page/" in body and 'href="/"' in body and "site-header" in body
+    assert "Nothing here" in body and "There is no page at this address" in body and 'href="/"' in body and "site-header" in body
     forbidden = login_client(world.users["faculty"]).get("/admin/frames/student/advance-term/")
     assert forbidden.status_code == 403
     body = forbidden.content.decode()

@@ -95,3 +95,16 @@ def test_race_panel_follows_a_completed_section(world, live_server, page, browse
     page.wait_for_selector("#section-status .badge")
     page.wait_for_function("document.querySelector('[data-race-panel] .race-yours').textContent === '1'")
     assert page.url.endswith("/learn/m/raced/")  # no reload, no navigation
+
+
+def test_skills_table_stacks_on_a_phone(skills_world, live_server, phone_page, browser_login, screenshot):
+    browser_login(phone_page, live_server, skills_world.users["student"].username)
+    phone_page.goto(f"{live_server.url}/basecamp/skills/")
+    row = phone_page.locator("table.bc-stack tbody tr").first
+    assert row.evaluate("r => getComputedStyle(r).display") == "block"
+    # Each value sits under its label, inside the screen.
+    level = row.locator("td[data-label='Latest level']")
+    box = level.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390
+    assert phone_page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    screenshot(phone_page, "basecamp-skills-phone")

@@ -2,10 +2,15 @@
 completion by best or last score, limits, cool-down), validation of section_config and
 questions, and scores reaching mastery and basecamp's learner_performance."""
 
+import json
+import re
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
+from frames.models import AuditLog
 from lms import quizzes, services
 from lms.models import ModuleAnalyticsEvent, ModuleProgress, ModuleQuestion, ModuleQuizAttempt, ModuleSection
 
@@ -238,3 +243,32 @@ def test_grading_queries_do_not_grow_with_the_questions(quiz_world, answers, mak
         return len(ctx.captured_queries)
 
     assert count("one-question", 1) == count("twelve-questions", 12)
+
+
+# ------------------------------------------------------------------ cost of grading
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the one-statement read and the joined writes are PostgreSQL's")
+def test_grading_an_attempt_is_one_read_and_one_write(quiz_world, login_client, answers):
+    """The player's JSON submit, after the login's own queries: one statement reads the module,
+    its sections, the quiz's questions and the locked progress row (and reserves the attempt's
+    key); one round trip writes the attempt, its audit row, its events and the progress row."""
+    w = quiz_world
+    c = login_client(w.users["student"])
+    c.get("/learn/m/orbits/?section=2")
+    url, body = "/learn/m/orbits/section/2/quiz/", json.dumps({"answers": answers.wrong(w.quiz)})
+    c.post(url, body, content_type="application/json", HTTP_ACCEPT="application/json")
+    with CaptureQueriesContext(connection) as ctx:
+        r = c.post(url, body, content_type="application/json", HTTP_ACCEPT="application/json")
+    assert r.status_code == 200 and r.json()["attempt"] == 2
+    sql = [q["sql"] for q in ctx.captured_queries]
+    start = next(i for i, q in enumerate(sql) if q.startswith("SAVEPOINT"))
+    assert [q.split()[0] for q in sql[start:]] == ["SAVEPOINT", "WITH", "INSERT", "RELEASE"]
+    assert re.findall(r'(?:INSERT INTO|UPDATE) "(\w+)"', sql[start + 2]) == [
+        "module_quiz_attempts", "audit_logs", "module_analytics_events", "module_progress"]
+    attempt = ModuleQuizAttempt.objects.get(student=w.student_a, section=w.quiz, attempt_number=2)
+    assert AuditLog.objects.filter(table_name="module_quiz_attempts", object_id=str(attempt.pk), action="create").count() == 1
+    assert set(ModuleAnalyticsEvent.objects.filter(student=w.student_a, section_number=2, timestamp=attempt.submitted_at)
+               .values_list("event_type", flat=True)) >= {"score", "retry"}
+    p = progress(w)
+    assert p.retry_count == 1 and p.section_state["2"]["attempts"] == 2

@@ -8,7 +8,10 @@ university B's ids filled into the URL parameters.
 - faculty of A and students never read B's ids, e-mails or names in any body;
 - a URL naming one of B's records answers faculty of A exactly as the same URL
   naming a record that does not exist (the API's 404, the admin's redirect);
-- anonymous callers get the API's 401/403 and the admin's login redirect.
+- anonymous callers get the API's 401/403 and the admin's login redirect;
+- every API write (POST, PATCH, DELETE) answers each role with the one code the
+  route's declarations and the role's permissions give (test_route_matrix_writes),
+  B's records exactly as missing ones.
 
 A route added later is covered automatically; a route whose parameters the
 generator cannot fill fails the test with its name (add it to ROUTE_PARAMS)."""
@@ -20,6 +23,7 @@ import pytest
 from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
+from django.db import transaction
 from django.test import Client
 from django.urls import get_resolver, reverse
 
@@ -219,9 +223,148 @@ def test_route_matrix(matrix_world, role):
     assert not failures, f"{len(failures)} problems for {role}:\n" + "\n".join(failures)
 
 
-
 def test_the_audit_world_has_rows_of_every_model(security_world):
     """Every project model has a row to probe (scoped ones: one outside university A)."""
     from tests.fixtures.security import missing_rows
 
     assert not missing_rows(security_world), "add rows to tests/fixtures/security.py: " + ", ".join(missing_rows(security_world))
+
+
+# ------------------------------------------------------------------ writes: POST, PATCH, DELETE
+#
+# Every API route that takes a write, for every role, with ONE expected code. The code
+# follows from what the route declares (its viewset's http_method_names and the actions
+# students may take, `student_actions`) and the role's model permissions (the groups,
+# synced from each model's `faculty_editable`):
+#
+# - anonymous: 401 (no credentials);
+# - a role without the permission: 403 (checked before anything else);
+# - a method the route does not take: 405;
+# - faculty and students naming B's record: 404, answered exactly as a missing id;
+# - coordinators and superusers: PATCH {} of a record 200, DELETE of a missing id 404,
+#   POST {} 400 (a create needs its required fields);
+# and WRITE_CODES below for the routes whose own rules answer otherwise, each with why.
+# Each write runs in a savepoint rolled back after it, so no probe changes the world
+# the next one sees.
+
+WRITE_METHODS = ("post", "patch", "delete")
+UNRESTRICTED_ROLES = ("coordinator", "superuser")
+# (route name, method) -> {role: code} where a route's own rule decides (the others follow the rules above).
+WRITE_CODES = {
+    # Events, feedback and quiz attempts are sent by students, as themselves (403 for staff);
+    # a student's empty body is a 400 naming what is missing.
+    ("lms-api:events-list", "post"): {"faculty": 403, "coordinator": 403, "superuser": 403, "student": 400},
+    ("lms-api:feedback-list", "post"): {"faculty": 403, "coordinator": 403, "superuser": 403, "student": 400},
+    ("lms-api:quiz-attempts-list", "post"): {"faculty": 403, "coordinator": 403, "superuser": 403, "student": 400},
+    # Actions that take no body: archiving, publishing (the module has sections) and re-assessing
+    # a data entry succeed for the roles allowed to (faculty never reach B's: the 404 rule).
+    ("lms-api:modules-archive", "post"): {"coordinator": 200, "superuser": 200},
+    ("lms-api:modules-publish", "post"): {"coordinator": 200, "superuser": 200},
+    ("basecamp-api:data-entries-assess", "post"): {"coordinator": 200, "superuser": 200},
+    # The token endpoint is public: an empty body is a 400 for everyone.
+    ("api:token", "post"): dict.fromkeys(("anonymous", "student", "faculty", "coordinator", "superuser"), 400),
+}
+
+
+@dataclass
+class WriteProbe:
+    name: str
+    method: str
+    url: str
+    missing_url: str | None
+    view: type
+    action: str
+    model: type | None
+    b_record: bool  # the URL names one of B's records
+
+
+def _write_probes(world):
+    found = []
+    for route, name, callback, pattern in walk(get_resolver().url_patterns):
+        if name is None or not route.startswith("api/v1/"):
+            continue
+        cls = getattr(callback, "cls", None)
+        actions = getattr(callback, "actions", None) or {m: m for m in WRITE_METHODS if cls is not None and hasattr(cls, m)}
+        queryset = getattr(cls, "queryset", None)
+        model = queryset.model if queryset is not None else None
+        params = list(pattern.pattern.regex.groupindex)
+        for method, action in actions.items():
+            if method not in WRITE_METHODS:
+                continue
+            if not params:
+                found.append(WriteProbe(name, method, reverse(name), None, cls, action, model, False))
+                continue
+            assert params == ["pk"] and model is not None, f"{name}: a write route the matrix cannot fill"
+            b_rows = world.b_rows.get(model)
+            target = b_rows[0] if b_rows else world.any_row[model._meta.label]
+            missing = MISSING_INT if model._meta.pk.get_internal_type().endswith("AutoField") else MISSING
+            found.append(WriteProbe(name, method, reverse(name, kwargs={"pk": target}), reverse(name, kwargs={"pk": missing}), cls, action,
+                                    model, bool(b_rows)))
+    return found
+
+
+def _permitted(world, role, probe):
+    """Whether the role may take this action at all (the policy, not the row)."""
+    if role in UNRESTRICTED_ROLES:
+        return True
+    if role == "student":
+        return probe.action in (getattr(probe.view, "student_actions", None) or ())
+    opts = probe.model._meta
+    codename = {"post": "add", "patch": "change", "delete": "delete"}[probe.method]
+    if probe.action not in ("create", "partial_update", "destroy"):
+        codename = "change"  # a custom action changes the record it names
+    return world.users["faculty"].has_perm(f"{opts.app_label}.{codename}_{opts.model_name}")
+
+
+def expected_write(world, role, probe):
+    special = WRITE_CODES.get((probe.name, probe.method), {})
+    if role in special:
+        return special[role]
+    if role == "anonymous":
+        return 401
+    if not _permitted(world, role, probe):
+        return 403
+    if probe.method not in probe.view.http_method_names:
+        return 405
+    if probe.missing_url is None:
+        return 400  # a create (or a list action) with an empty body
+    if role not in UNRESTRICTED_ROLES and probe.b_record:
+        return 404
+    if probe.method == "delete":
+        return 404  # unrestricted roles delete the missing id (below)
+    return 200 if probe.method == "patch" else 400
+
+
+def _write(client, method, url):
+    cache.clear()
+    with transaction.atomic():
+        response = getattr(client, method)(url, data="{}", content_type="application/json", HTTP_ACCEPT="application/json")
+        transaction.set_rollback(True)
+    return response
+
+
+@pytest.mark.parametrize("role", ["anonymous", "student", "faculty", "coordinator", "superuser"])
+def test_route_matrix_writes(matrix_world, role):
+    world = matrix_world
+    found = _write_probes(world)
+    assert len(found) > 80, len(found)
+    client = _client(world, role)
+    failures = []
+    for probe in found:
+        # Unrestricted roles delete the missing id: a real delete would cascade through the world.
+        url = probe.missing_url if (probe.method == "delete" and role in UNRESTRICTED_ROLES and probe.missing_url) else probe.url
+        response = _write(client, probe.method, url)
+        expected = expected_write(world, role, probe)
+        if response.status_code != expected:
+            failures.append(f"{probe.method.upper()} {url} ({probe.name}): {response.status_code} {response.content[:160]!r}, expected {expected}")
+            continue
+        if role in ("student", "faculty"):
+            leaked = [secret for secret in world.secrets if secret in response.content.decode("utf-8", "replace")]
+            if leaked:
+                failures.append(f"{probe.method.upper()} {url} ({probe.name}): shows B's {leaked}")
+            if expected == 404 and probe.b_record:
+                missing = _write(client, probe.method, probe.missing_url)
+                if (missing.status_code, missing.content) != (404, response.content):
+                    failures.append(f"{probe.method.upper()} {url} ({probe.name}): B's record answers {response.content[:120]!r}, "
+                                    f"a missing one {missing.status_code} {missing.content[:120]!r}")
+    assert not failures, f"{len(failures)} write(s) answered otherwise for {role}:\n" + "\n".join(failures)

@@ -84,9 +84,10 @@ def calibrated_seconds(module_ids):
     """lms.struggle's expected module time: the trusted calibration's average completion time."""
     from basecamp.models import ModuleDifficultyCalibration
 
-    rows = (ModuleDifficultyCalibration.objects.filter(module_id__in=list(module_ids), trusted=True, average_time_seconds__isnull=False)
-            .order_by("last_updated").values_list("module_id", "average_time_seconds"))
-    return dict(rows)
+    rows = ModuleDifficultyCalibration.objects.filter(trusted=True, average_time_seconds__isnull=False)
+    if module_ids is not None:  # None: every module's (lms.struggle loads them all at once)
+        rows = rows.filter(module_id__in=list(module_ids))
+    return dict(rows.order_by("last_updated").values_list("module_id", "average_time_seconds"))
 
 
 def calibration_saved(sender, instance, **kwargs):

@@ -10,14 +10,15 @@ from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import Q
+from django.db.models import CharField, Q, Value
+from django.db.models.functions import Cast
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html
 
-from frames.base.admin import FramesAdmin, FramesInline
+from frames.base.admin import FramesAdmin, FramesInline, ReadOnlyAdmin, ScopedAdminMixin
 from frames.models import AuditLog, Student, Team, University
 from frames.roles import is_unrestricted, university_of
 from frames.scoping import scope_queryset
@@ -26,6 +27,7 @@ from lms import resources, services
 from lms.models import (
     AssignmentRule,
     AssignmentType,
+    LearnerSettings,
     Module,
     ModuleAnalyticsEvent,
     ModuleAssignment,
@@ -36,6 +38,7 @@ from lms.models import (
     ModuleQuizAttempt,
     ModuleSection,
     ModuleStatus,
+    Notification,
 )
 
 COUNT_CAP = 10_000
@@ -45,6 +48,8 @@ class CappedCountPaginator(Paginator):
     """Big tables: the planner's estimate for an unfiltered list, and a count that
     stops at 10,000 for a filtered one (a full count(*) of a million events costs
     more than the page itself)."""
+
+    first_page_rows = None  # a filtered list that fits one page: its rows, read while counting
 
     @cached_property
     def count(self):
@@ -58,6 +63,12 @@ class CappedCountPaginator(Paginator):
                 row = cursor.fetchone()
             if row and row[0] and row[0] > COUNT_CAP:
                 return int(row[0])
+        if query.where:
+            # A search usually fits one page: read it (one row more tells) instead of counting it.
+            rows = list(qs[: self.per_page + 1])
+            if len(rows) <= self.per_page:
+                self.first_page_rows = rows
+                return len(rows)
         return qs.order_by()[: COUNT_CAP + 1].count()
 
 
@@ -72,8 +83,15 @@ class BigTableSearchMixin:
         if not term:
             return queryset, False
         students = scope_queryset(Student.objects.all(), request.user).filter(Q(pk=term) | Q(name__icontains=term))
-        student_ids = list(students.values_list("pk", flat=True)[:500])
-        module_ids = list(Module.objects.filter(Q(module_id=term) | Q(title__icontains=term)).values_list("pk", flat=True)[:200])
+        modules = Module.objects.filter(Q(module_id=term) | Q(title__icontains=term))
+        # Both lookups in one round trip: (kind, key) rows, students' keys as text like modules'.
+        found = (students.order_by().annotate(kind=Value("s"), key=Cast("pk", CharField())).values_list("kind", "key")[:500]
+                 .union(modules.order_by().annotate(kind=Value("m"), key=Cast("pk", CharField())).values_list("kind", "key")[:200],
+                        all=True))
+        student_ids, module_ids = [], []
+        for kind, key in found:
+            (student_ids if kind == "s" else module_ids).append(key)
+        module_ids = [int(key) for key in module_ids]
         return queryset.filter(Q(student_id__in=student_ids) | Q(module_id__in=module_ids)), False
 
 
@@ -391,6 +409,9 @@ class LeanChangeList(ChangeList):
             super().get_results(request)
         finally:
             self.queryset = full  # actions and exports read the whole rows
+        counted = getattr(request, "frames_paginator", None)
+        if counted is not None and counted.first_page_rows is not None and not self.multi_page:
+            self.result_list = counted.first_page_rows  # already read while counting
 
 
 class LeanChangelistMixin:
@@ -402,6 +423,11 @@ class LeanChangelistMixin:
 
     def get_changelist(self, request, **kwargs):
         return LeanChangeList
+
+    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        paginator = super().get_paginator(request, queryset, per_page, orphans, allow_empty_first_page)
+        request.frames_paginator = paginator  # the changelist takes the rows it read while counting
+        return paginator
 
     def changelist_view(self, request, extra_context=None):
         # Without the navigation sidebar (every app's every model, about half the page's
@@ -534,3 +560,25 @@ class ModuleFeedbackAdmin(ReadOnlyMixin, FramesAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return self.get_fields(request, obj)
+
+
+# ---------------------------------------------------------------- learner settings and notifications (lms.notifications)
+
+
+@admin.register(Notification)
+class NotificationAdmin(ScopedAdminMixin, ReadOnlyAdmin):
+    """Written by lms.notifications only; scoped to the staff member's university."""
+
+    list_display = ["created_at", "student", "kind", "title", "due_date", "read_at", "emailed_at"]
+    list_filter = ["kind"]
+    raw_id_fields = ["student", "assignment"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(LearnerSettings)
+class LearnerSettingsAdmin(ScopedAdminMixin, ReadOnlyAdmin):
+    """The student's own choices; the calendar token is a secret and never shown."""
+
+    list_display = ["student", "email_kinds", "updated_at"]
+    exclude = ["calendar_token"]
+    raw_id_fields = ["student"]

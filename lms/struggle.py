@@ -56,40 +56,43 @@ DEFAULTS = {
     "LMS_STRUGGLE_CACHE_SECONDS": 60,
 }
 
-# callables provider(module_ids) -> {module pk: average completion seconds}; basecamp adds one.
+# callables provider(module_ids) -> {module pk: average completion seconds}; module_ids None
+# asks for every module's (what this cache loads); basecamp adds one.
 CALIBRATION_PROVIDERS = []
 # A module's expectations (sections, calibrated time, adaptive rules) are kept per process
 # for LMS_STRUGGLE_CACHE_SECONDS, keyed by the module's revision (raised by every content
-# edit of a published module), so a batch usually costs no read query at all.
+# edit of a published module), so a batch usually costs no read query at all. Calibrations
+# (one row per module at most) are loaded for every module at once, once per period: the
+# first batch on a module costs no calibration query of its own.
 _calibrated = {}
+_calibrated_until = [0.0]
 _expected = {}
 
 
 def forget_calibration(module_ids=None):
     """Drop cached calibrations and expectations (all, or of these modules): call after
     recalibrating or editing a module."""
+    _calibrated.clear()
+    _calibrated_until[0] = 0.0  # reloaded, for every module, on the next use
     if module_ids is None:
-        _calibrated.clear()
         _expected.clear()
     for pk in module_ids or ():
-        _calibrated.pop(pk, None)
         _expected.pop(pk, None)
 
 
 def calibrated_seconds(ids) -> dict:
-    ttl = float(setting("LMS_STRUGGLE_CACHE_SECONDS"))
     now = time.monotonic()
-    missing = [pk for pk in ids if pk not in _calibrated or _calibrated[pk][0] < now]
-    if missing:
+    if _calibrated_until[0] < now:
         found = {}
         for provider in CALIBRATION_PROVIDERS:
             try:
-                found.update(provider(missing) or {})
+                found.update(provider(None) or {})
             except Exception:  # noqa: BLE001 - a broken provider must not stop ingestion; fall back to the estimate
                 continue
-        for pk in missing:
-            _calibrated[pk] = (now + ttl, found.get(pk))
-    return {pk: _calibrated[pk][1] for pk in ids if _calibrated.get(pk, (0, None))[1]}
+        _calibrated.clear()
+        _calibrated.update(found)
+        _calibrated_until[0] = now + float(setting("LMS_STRUGGLE_CACHE_SECONDS"))
+    return {pk: _calibrated[pk] for pk in ids if _calibrated.get(pk)}
 
 
 def setting(name):

@@ -133,10 +133,6 @@ def contracts():
 # ------------------------------------------------------------------ helpers
 
 
-def pk_param(model, pk):
-    return str(pk)
-
-
 def missing_pk(model):
     """A key no row has, of the model's key type (B's rows must answer exactly like it)."""
     internal = model._meta.pk.get_internal_type()
@@ -184,7 +180,7 @@ def admin_form_data(response):
         formset = inline.formset
         forms.extend([formset.management_form, *formset.forms])
     for form in forms:
-        for name, bound in form._bound_items() if hasattr(form, "_bound_items") else ((n, form[n]) for n in form.fields):
+        for bound in (form[name] for name in form.fields):
             put_value(data, bound.html_name, bound.field.widget, bound.value())
     return data
 

@@ -12,8 +12,8 @@ AT = datetime.datetime(2024, 6, 1, tzinfo=datetime.UTC)
 
 def grow_interfaces(w, n):
     start = Interface.objects.count()
-    for i in range(n):
-        make_interface(f"int-g{start + i}", "faculty", w.fac_a, "team", w.team_a, energy_loss=i % 100)
+    for i in range(n):  # every other one ends at B's team: its far end is a reference A may not see
+        make_interface(f"int-g{start + i}", "faculty", w.fac_a, "team", w.team_b if i % 2 else w.team_a, energy_loss=i % 100)
 
 
 def grow_factors(w, n, prefix="g"):
@@ -86,10 +86,12 @@ CONTRACTS = [
         InterfaceFactorValue, grow_interface_factor_values, endpoint=f"{API}interface-factor-values/",
         known_gaps={"roundtrip": "re-importing the export creates every row again (the resource's import key does not find them)"},
         create=lambda w: {"factor": w.interface_factor.key, "interface": w.int_a.interface_id, "value": 5, "measured_at": "2025-01-01T00:00:00Z"},
-        admin_create=lambda w: {"factor": w.interface_factor.pk, "interface": w.int_a.pk, "value": 5, "measured_at_0": "2025-01-01", "measured_at_1": "00:00:00"},
+        admin_create=lambda w: {"factor": w.interface_factor.pk, "interface": w.int_a.pk, "value": 5,
+                                "measured_at_0": "2025-01-01", "measured_at_1": "00:00:00"},
         patch=lambda w: {"notes": "Changed"},
     ),
-    Contract(FactorModel, grow_factor_models, endpoint=f"{API}factor-models/", faculty="all", admin_writes=("change",), known_gaps={"roundtrip": DATETIMES_LOSE_MICROSECONDS},
+    Contract(FactorModel, grow_factor_models, endpoint=f"{API}factor-models/", faculty="all", admin_writes=("change",),
+             known_gaps={"roundtrip": DATETIMES_LOSE_MICROSECONDS},
              patch=lambda w: {"notes": "Changed"}),
     Contract(
         ModelFactor, grow_model_factors, endpoint=f"{API}model-factors/", faculty="all",

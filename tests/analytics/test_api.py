@@ -1,15 +1,10 @@
 """The analytics API: every endpoint for every role, scoping, bad input and query counts."""
 
-import datetime
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
-from analytics.models import FactorValue, Interface, Outcome
+from analytics.models import Interface
 from frames.models import AgentLog, AuditLog
-from tests.factories import TeamFactory
-from tests.fixtures.analytics import make_interface
 
 pytestmark = pytest.mark.django_db
 BASE = "/api/v1/analytics/"
@@ -262,32 +257,7 @@ def test_csrf_is_enforced_for_session_writes(aworld):
     assert response.status_code == 403
 
 
-def _more_rows(world, n):
-    extra_team = TeamFactory(university=world.uni_a, project=world.program)
-    for i in range(n):
-        make_interface(f"int-q{i:03d}", "team", extra_team, "faculty" if i % 2 else "team", world.fac_a if i % 2 else world.team_b, energy_loss=i % 100)
-        Outcome.objects.create(university=world.uni_a, project=world.program, outcome_type="program_success", success=bool(i % 2), cohort_year=1990 + i)
-        FactorValue.objects.create(
-            factor=world.factor,
-            entity_type="team",
-            team=extra_team,
-            value=i % 10,
-            measured_at=datetime.datetime(2020, 1, 1, tzinfo=datetime.UTC) + datetime.timedelta(days=i),
-        )
-
-
-@pytest.mark.parametrize("endpoint", ["interfaces", "outcomes", "factor-values", "factor-models", "model-factors", "model-validations", "risk-factors"])
-@pytest.mark.parametrize("role", ["faculty", "coordinator"])
-def test_list_query_counts_do_not_grow(aworld, client_for, endpoint, role):
-    client = client_for(aworld.users[role])
-    client.get(f"{BASE}{endpoint}/")  # warm caches (content types, permissions)
-    with CaptureQueriesContext(connection) as small:
-        assert client.get(f"{BASE}{endpoint}/").status_code == 200
-    _more_rows(aworld, 50)
-    with CaptureQueriesContext(connection) as large:
-        response = client.get(f"{BASE}{endpoint}/")
-    assert response.status_code == 200
-    assert len(large) == len(small), [q["sql"] for q in large.captured_queries]
+# List and changelist query counts: the contract's (tests/test_contracts.py).
 
 
 def test_interface_factor_values(aworld, client_for):

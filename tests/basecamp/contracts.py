@@ -125,7 +125,8 @@ def free_skill(w):
 
 CONTRACTS = [
     Contract(LearnerPerformance, grow_performance, endpoint=f"{API}learner-performance/", known_gaps={"roundtrip": DATETIMES_LOSE_MICROSECONDS}),
-    Contract(ModuleDifficultyCalibration, grow_calibrations, endpoint=f"{API}calibrations/", faculty="all", known_gaps={"roundtrip": DATETIMES_LOSE_MICROSECONDS}),
+    Contract(ModuleDifficultyCalibration, grow_calibrations, endpoint=f"{API}calibrations/", faculty="all",
+             known_gaps={"roundtrip": DATETIMES_LOSE_MICROSECONDS}),
     Contract(SubsystemCompetency, grow_competency, endpoint=f"{API}subsystem-competency/",
              create=lambda w: {"student": "student-a", "subsystem": "thermal"}, admin_patch=lambda w: {"competency_level": COMPETENCY_ORDER[-1]}),
     Contract(GhostCohort, grow_ghosts, endpoint=f"{API}ghost-cohorts/", known_gaps={"roundtrip": DATETIMES_LOSE_MICROSECONDS}),

@@ -29,10 +29,13 @@ def grow_workstreams(w, n):
 
 
 def grow_tasks(w, n):
+    """Each task's assignee a person of its own (unlinked contacts, whom everyone may see)."""
     today = timezone.localdate()
+    start = Person.objects.count()
+    people = Person.objects.bulk_create([Person(name=f"Contact {start + i}", name_key=f"contact {start + i}") for i in range(n)])
     Task.objects.bulk_create([
-        Task(title=f"Task {i}", status="todo", assignee=w.person_a, project=w.stream, subsystem="power", due_date=today + datetime.timedelta(days=i))
-        for i in range(n)
+        Task(title=f"Task {i}", status="todo", assignee=person, project=w.stream, subsystem="power", due_date=today + datetime.timedelta(days=i))
+        for i, person in enumerate(people)
     ])
 
 

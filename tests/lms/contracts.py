@@ -111,7 +111,8 @@ STUDENT_WRITTEN = ()
 
 CONTRACTS = [
     Contract(
-        Module, grow_modules, endpoint=f"{API}modules/", faculty="all", student="own", student_rows=published_modules, known_gaps={"roundtrip": DATETIMES_LOSE_MICROSECONDS},
+        Module, grow_modules, endpoint=f"{API}modules/", faculty="all", student="own", student_rows=published_modules,
+        known_gaps={"roundtrip": DATETIMES_LOSE_MICROSECONDS},
         create=lambda w: {"module_id": "new-mod", "title": "New module"}, patch=lambda w: {"description": "Changed"},
     ),
     Contract(
@@ -125,11 +126,13 @@ CONTRACTS = [
         create=lambda w: {"module": w.draft.pk, "prerequisite_module": w.intro.pk}, patch=lambda w: {"required": False},
     ),
     Contract(
-        ModuleAssignment, grow_assignments, endpoint=f"{API}assignments/", student="own", student_rows=own_assignments, known_gaps={"roundtrip": DATETIMES_LOSE_MICROSECONDS},
+        ModuleAssignment, grow_assignments, endpoint=f"{API}assignments/", student="own", student_rows=own_assignments,
+        known_gaps={"roundtrip": DATETIMES_LOSE_MICROSECONDS},
         create=lambda w: {"module": w.draft.pk, "student": "student-a", "due_date": "2030-01-01"}, patch=lambda w: {"due_date": "2031-01-01"},
     ),
     Contract(ModuleProgress, grow_progress, endpoint=f"{API}progress/", student="own", known_gaps={"roundtrip": DATETIMES_LOSE_MICROSECONDS}),
-    Contract(ModuleAnalyticsEvent, grow_events, endpoint=f"{API}events/", student="own", api_writes=STUDENT_WRITTEN, known_gaps={"roundtrip": DATETIMES_LOSE_MICROSECONDS}),
+    Contract(ModuleAnalyticsEvent, grow_events, endpoint=f"{API}events/", student="own", api_writes=STUDENT_WRITTEN,
+             known_gaps={"roundtrip": DATETIMES_LOSE_MICROSECONDS}),
     # Coordinators remove feedback (moderation); anonymous feedback exports no author, so it cannot be imported back.
     Contract(ModuleFeedback, grow_feedback, endpoint=f"{API}feedback/", student="own", api_writes=("delete",),
              known_gaps={"roundtrip": "anonymous feedback exports a blank student, which the import refuses"}),
@@ -138,7 +141,8 @@ CONTRACTS = [
         create=lambda w: {"section": first_section(w).pk, "position": 5, "question_type": "numeric", "prompt": "1 + 1?",
                           "answer": 2}, patch=lambda w: {"explanation": "Changed"},
     ),
-    Contract(ModuleQuizAttempt, grow_attempts, endpoint=f"{API}quiz-attempts/", student="own", api_writes=STUDENT_WRITTEN, known_gaps={"roundtrip": DATETIMES_LOSE_MICROSECONDS}),
+    Contract(ModuleQuizAttempt, grow_attempts, endpoint=f"{API}quiz-attempts/", student="own", api_writes=STUDENT_WRITTEN,
+             known_gaps={"roundtrip": DATETIMES_LOSE_MICROSECONDS}),
     # Made by the notification service for each student (lms/notifications.py); staff read them.
     Contract(LearnerSettings, grow_learner_settings),
     Contract(Notification, grow_notifications),

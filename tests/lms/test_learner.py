@@ -296,3 +296,39 @@ def test_video_section_shows_its_link_and_transcript(lms_world, make_module):
                                                                         "transcript": "Welcome to the clean room."})])
     html = client_of(lms_world.users["student"]).get("/learn/m/video-mod/").content.decode()
     assert "Welcome to the clean room." in html and 'href="https://video.example.org/v.mp4"' in html
+
+
+def test_staff_see_notifications_of_their_own_university_only(due):
+    from frames.roles import sync_role_permissions
+
+    sync_role_permissions()
+    theirs = Notification.objects.filter(student=due.student_a).first()
+    faculty_b = client_of(due.users["faculty_b"])
+    listing = faculty_b.get("/admin/lms/notification/")
+    assert listing.status_code == 200 and theirs.title.encode() not in listing.content
+    assert faculty_b.get(f"/admin/lms/notification/{theirs.pk}/change/").status_code == 302  # as for a missing id:
+    assert faculty_b.get("/admin/lms/notification/999999/change/").status_code == 302
+    own = client_of(due.users["faculty"]).get(f"/admin/lms/notification/{theirs.pk}/change/")
+    assert own.status_code == 200 and b"calendar_token" not in client_of(due.users["faculty"]).get(
+        f"/admin/lms/learnersettings/{notifications.settings_for(due.student_a).pk}/change/").content
+
+
+def test_home_and_calendar_queries_do_not_grow_with_assignments(due, make_module, bc_rubric):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    c = client_of(due.users["student"])
+
+    def counts():
+        out = []
+        for path in ("/", "/learn/calendar/", "/learn/notifications/"):
+            with CaptureQueriesContext(connection) as ctx:
+                assert c.get(path).status_code == 200
+            out.append(len(ctx.captured_queries))
+        return out
+
+    counts()  # the first visit makes the student's settings row
+    before = counts()
+    for i in range(6):
+        services.assignment_create(module=make_module(f"extra-{i}"), student=due.student_a, due_date=due.today + datetime.timedelta(days=i))
+    assert counts() == before

@@ -200,15 +200,19 @@ def test_a_batch_is_one_read_one_copy_one_update(quiz_world, ingest):
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the one-statement read and the COPY are PostgreSQL's")
-def test_first_batch_of_a_module_adds_one_insert(quiz_world, ingest):
+def test_first_batch_of_a_module_adds_one_insert(quiz_world, ingest, make_module):
     w = quiz_world
     with CaptureQueriesContext(connection) as ctx:
         result = ingest(w.student_a, *views(w, 1, 2))
     kinds = [q["sql"].split()[0] for q in ctx.captured_queries]
-    # The SELECT: the module's calibrated time (basecamp's provider), read once per process and cache period.
+    # The SELECT: every module's calibrated time (basecamp's provider), loaded once per process and cache period.
     assert kinds == ["SAVEPOINT", "WITH", "INSERT", "SELECT", "UPDATE", "RELEASE"]
     assert "module_difficulty_calibrations" in ctx.captured_queries[3]["sql"]
     assert state(w).current_section == 2 and result.progress[0].pk == state(w).pk
+    other = make_module("second-module")
+    with CaptureQueriesContext(connection) as ctx:
+        ingest(w.student_a, {"module": other.pk, "event_type": "section_view", "section_number": 1})
+    assert [q["sql"].split()[0] for q in ctx.captured_queries] == ["SAVEPOINT", "WITH", "INSERT", "UPDATE", "RELEASE"]
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite splits a batch's bulk insert by its parameter limit; "

@@ -173,6 +173,7 @@ class StudentAdmin(AccountLinkMixin, FramesAdmin):
     readonly_fields = ["status", "graduated_at", "created_at"]
     actions = ["advance_term_action"]
     change_list_template = "admin/frames/student/change_list.html"
+    change_form_template = "admin/frames/student/change_form.html"  # a "Student page" link beside History
 
     @admin.display(description="page")
     def page_link(self, obj):

@@ -355,22 +355,27 @@ class Redelivered(Exception):
     """Another delivery of the same job is still running it."""
 
 
-def job_run(log_id) -> AgentLog | None:
-    """Run a queued job by its row: once, whatever the number of deliveries."""
+def job_run(log_id, task_id=None) -> AgentLog | None:
+    """Run a queued job by its row: once, whatever the number of deliveries. `task_id`: the
+    delivery's; a row that names another task is not this message's job (a row lost with a
+    database crash, its id given again to a later job) and is left to its own message."""
     from frames.locks import Busy, exclusive
 
     try:
         with exclusive(f"job:{log_id}"):
-            return _run_locked(log_id, exclusive)
+            return _run_locked(log_id, exclusive, task_id)
     except Busy:
         raise Redelivered(f"job {log_id} is running in another worker") from None
 
 
-def _run_locked(log_id, exclusive):
+def _run_locked(log_id, exclusive, task_id=None):
     with transaction.atomic():
         log = AgentLog.objects.select_for_update(of=("self",)).select_related("triggered_by").filter(pk=log_id).first()
         if log is None or log.status not in (AgentLog.Status.QUEUED, AgentLog.Status.RUNNING):
             return log  # finished (or cancelled before it started): a late delivery changes nothing
+        if task_id and log.task_id and log.task_id != task_id:
+            logger.warning("job %s belongs to task %s, not to the delivered %s: not run", log.pk, log.task_id, task_id)
+            return log
         # Running, yet this worker holds the job's lock: the worker that ran it died (its transaction with it).
         # That run is abandoned (its kind cleans up); the job runs again, or fails as lost after JOBS_MAX_ATTEMPTS.
         abandoned = _abandoned_reason(log) if log.status == AgentLog.Status.RUNNING else None
@@ -431,7 +436,7 @@ def run_job(self, log_id=None, kind=None, args=None):
             task_id=task_id, metadata={"scheduled": True},
         ).pk
     try:
-        job_run(log_id)
+        job_run(log_id, task_id=self.request.id)
     except Redelivered as exc:
         # The first delivery still runs it: come back later and find it finished (or orphaned).
         raise self.retry(exc=exc, countdown=5) from None

@@ -11,6 +11,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
@@ -67,7 +68,7 @@ def calendar_page(request):
         "view": view, "month": first, "previous": previous, "next": following, "today": today,
         "weeks": calendar.month_grid(year, month, items, today=today),
         "agenda": [{"item": i, "time_left": i.time_left(today)} for i in items if i.due_date >= today or not i.done],
-        "feed_url": request.build_absolute_uri(f"/learn/calendar/{feed.calendar_token}.ics"),
+        "feed_url": request.build_absolute_uri(reverse("lms:calendar-feed", args=[feed.calendar_token])),
     })
 
 
@@ -140,7 +141,7 @@ def profile(request):
     return render(request, "lms/profile.html", {
         "student": student, "settings": settings_row,
         "kinds": [{"value": v, "label": label, "on": v in (settings_row.email_kinds or [])} for v, label in NotificationKind.choices],
-        "feed_url": request.build_absolute_uri(f"/learn/calendar/{settings_row.calendar_token}.ics"),
+        "feed_url": request.build_absolute_uri(reverse("lms:calendar-feed", args=[settings_row.calendar_token])),
         "panels": hooks.render_panels(hooks.PROFILE_PANELS, request, student),
     })
 

@@ -6,13 +6,15 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import permissions, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ParseError, PermissionDenied
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from frames.base.api import FramesViewSet
+from frames.base.parsers import FramesJSONParser
 from frames.base.permissions import RoleModelPermissions
 from frames.models import AuditLog
-from frames.params import ParamError, json_guard, json_loads, json_max_depth
+from frames.params import ParamError, json_loads, json_max_depth
 from frames.roles import Role, role_of, student_of
 from frames.scoping import scope_queryset
 from lms import filtersets, quizzes, services, xapi
@@ -188,33 +190,29 @@ class ModuleProgressViewSet(LmsViewSet):
         return serializers.StudentProgressSerializer if student_of(self.request.user) is not None else serializers.ModuleProgressSerializer
 
 
-def event_batch(request):
-    """The events POST's body. A JSON body is decoded here, by orjson, as the API's parser
-    would (same refusals, same messages), but its depth guard walks only what can nest:
-    each event's values (the batch list and the event objects are two levels). Walking the
-    whole batch cost more than validating it. Other bodies go through DRF's parsers."""
-    body = request.body if request.content_type.split(";")[0].strip().lower() == "application/json" else b""
-    if not body:
-        return request.data
-    try:
-        items = orjson.loads(body)
-    except orjson.JSONDecodeError:
+class EventBatchParser(FramesJSONParser):
+    """The events POST's JSON body: decoded by orjson as the API's parser does (same
+    refusals, same messages), but its depth guard walks only what can nest, each event's
+    values (the batch list and the event objects are two levels): walking the whole batch
+    cost more than validating it. Anything but a list of objects is guarded whole."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        body = stream.read()
         try:
-            json_loads(body)  # its refusal, worded as the parser's
-        except ParamError as exc:
-            raise ParseError(exc.message_text) from None
-        raise
-    if not isinstance(items, list) or not all(type(item) is dict for item in items):
-        try:
-            return json_guard(items)
-        except ParamError as exc:
-            raise ParseError(exc.message_text) from None
-    limit = json_max_depth() - 2
-    for item in items:
-        for value in item.values():
-            if type(value) in (dict, list) and _deeper_than(value, limit):
-                raise ParseError(f"JSON nested more than {limit + 2} levels deep.")
-    return items
+            items = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            items = None
+        if type(items) is not list or not all(type(item) is dict for item in items):
+            try:
+                return json_loads(body)  # the API parser's own path and refusals
+            except ParamError as exc:
+                raise ParseError(exc.message_text) from None
+        limit = json_max_depth() - 2
+        for item in items:
+            for value in item.values():
+                if type(value) in (dict, list) and _deeper_than(value, limit):
+                    raise ParseError(f"JSON nested more than {limit + 2} levels deep.")
+        return items
 
 
 def _deeper_than(value, limit) -> bool:
@@ -235,6 +233,7 @@ class ModuleAnalyticsEventViewSet(LmsViewSet):
 
     http_method_names = ["get", "post", "head", "options"]
     student_actions = ("list", "retrieve", "create")
+    parser_classes = [EventBatchParser, FormParser, MultiPartParser]
     queryset = ModuleAnalyticsEvent.objects.all()
     serializer_class = serializers.ModuleAnalyticsEventSerializer
     filterset_class = filtersets.ModuleAnalyticsEventFilterSet
@@ -255,7 +254,7 @@ class ModuleAnalyticsEventViewSet(LmsViewSet):
         student = student_of(request.user)
         if student is None:
             raise PermissionDenied("Only students send analytics events, as themselves.")
-        items = event_batch(request)
+        items = request.data
         try:
             result = services.events_ingest(student=student, items=items, user=request.user)
         except services.EventBatchError as exc:

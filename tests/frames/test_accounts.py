@@ -243,3 +243,16 @@ def test_coordinator_adds_a_learner_account_audited(world, login_client):
     assert not account.is_staff and not account.has_usable_password()
     row = AuditLog.objects.get(table_name="auth_user", object_id=str(account.pk), action="create")
     assert row.user == world.users["coordinator"] and row.changes["username"] == [None, "walk-in"] and "password" not in row.changes
+
+
+def test_trained_by_is_named_not_linked_for_faculty(aworld, login_client):
+    trainer = aworld.users["coordinator"]
+    aworld.model.trained_by = trainer
+    aworld.model.save()
+    url = f"/admin/analytics/factormodel/{aworld.model.pk}/change/"
+    faculty = login_client(aworld.users["faculty"]).get(url)
+    assert faculty.status_code == 200
+    body = faculty.content.decode()
+    assert trainer.username in body and f"/admin/auth/user/{trainer.pk}/change/" not in body
+    coordinator = login_client(aworld.users["coordinator"]).get(url).content.decode()
+    assert f"/admin/auth/user/{trainer.pk}/change/" in coordinator

@@ -86,6 +86,7 @@ def test_student_page_linked_from_changelist_and_history(world, login_client):
     client = login_client(world.users["faculty"])
     assert page_url("student-a") in client.get("/admin/frames/student/").content.decode()
     assert page_url("student-a") in client.get("/admin/frames/student/student-a/history/").content.decode()
+    assert page_url("student-a") in client.get("/admin/frames/student/student-a/change/").content.decode()
 
 
 # ------------------------------------------------------------------ History

@@ -14,7 +14,7 @@ def test_job_page_follows_a_worker_live_and_shows_the_report_in_place(world, sta
     from cadence.jobs import notion_job_args
     from frames.jobs import job_start
 
-    truth = generate_export(tmp_path / "live.zip", pages=2500, seed=7)
+    truth = generate_export(tmp_path / "live.zip", pages=4000, seed=7)
     start_process("worker")
     coordinator = world.users["coordinator"]
     browser_login(page, live_server, coordinator.username)
@@ -22,18 +22,22 @@ def test_job_page_follows_a_worker_live_and_shows_the_report_in_place(world, sta
     page.goto(f"{live_server.url}/admin/frames/agentlog/{job.pk}/change/")
     page.evaluate("window.stillThisPage = true")  # gone if the page reloads
 
-    seen = []
+    seen, shot, started_while_running = [], False, False
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and not page.locator("#job-message").count():
         value = page.evaluate("(document.getElementById('job-progress') || {}).value")
         if value and (not seen or value != seen[-1]):
-            if 0 < value < 100 and not any(0 < v < 100 for v in seen):
-                screenshot(page, "admin-job")  # the bar part-way
             seen.append(value)
+        if 0 < (value or 0) < 100 and page.locator("#job-started").inner_text() != "not yet":
+            started_while_running = True  # the section was fetched again when the job started
+            if not shot:
+                screenshot(page, "admin-job")  # the bar part-way
+                shot = True
         time.sleep(0.1)
     assert any(0 < v < 100 for v in seen) and seen == sorted(seen), seen  # it moved forward while the worker ran
+    assert started_while_running
     assert page.inner_text("#job-status") == "Succeeded"
-    assert page.inner_text("#job-message").startswith("Imported 2500 pages.")
+    assert page.inner_text("#job-message").startswith("Imported 4000 pages.")
     assert page.evaluate("document.getElementById('job-progress').value") == 100
     assert page.get_by_role("link", name="The import's sync record").count() == 1
     assert page.evaluate("window.stillThisPage") is True  # the report came in place

@@ -168,6 +168,20 @@ def test_the_sweep_fails_only_jobs_no_worker_holds_and_none_has_heard_from(setti
         f"cleaned_{lost.pk}", f"cleaned_{never_heard.pk}"}
 
 
+def test_a_message_naming_another_task_does_not_run_the_row():
+    """A row lost with a database crash (its commit not yet on disk) may see its id given to a
+    later job: the lost job's message, still on the broker, does not run the new one."""
+    from frames.jobs import run_job
+
+    row = AgentLog.objects.create(agent_name="test_write_then", action_type="test", status="queued", arguments={"id": "uni_t"}, task_id="its-own")
+    run_job.apply(kwargs={"log_id": row.pk}, task_id="a-lost-jobs-message")
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == ("queued", 0) and not University.objects.filter(pk="uni_t").exists()
+    run_job.apply(kwargs={"log_id": row.pk}, task_id="its-own")
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == ("succeeded", 1)
+
+
 def test_unknown_kind_and_non_json_arguments_are_refused():
     with pytest.raises(ValidationError, match="Unknown job kind 'nope'"):
         job_start(kind="nope")

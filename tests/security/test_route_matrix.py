@@ -132,7 +132,8 @@ def _fill(world, route, name, pattern):
                 project = model._meta.app_label in world.project_apps
                 value = _b_or_any(world, model) if project else _third_party_key(world, model)
                 if project and world.b_rows.get(model):
-                    missing[param] = MISSING
+                    # A route that takes digits only (the job pages' <int:log_id>) gets a missing number.
+                    missing[param] = MISSING_INT if param == "log_id" else MISSING
         elif kind == "page" and param in PAGE_PARAMS:
             value = PAGE_PARAMS[param](world)
         if value is None:

@@ -1,2 +1,8 @@
+from django.urls import path
+
+from cadence import views
+
 app_name = "cadence"
-urlpatterns = []
+urlpatterns = [
+    path("operations/", views.operations, name="operations"),
+]

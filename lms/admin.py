@@ -19,6 +19,7 @@ from django.utils.functional import cached_property
 from django.utils.html import format_html
 
 from frames.base.admin import FramesAdmin, FramesInline, ReadOnlyAdmin, ScopedAdminMixin
+from frames.base.rest import pop_capped_count, with_capped_count
 from frames.models import AuditLog, Student, Team, University
 from frames.roles import is_unrestricted, university_of
 from frames.scoping import scope_queryset
@@ -63,12 +64,13 @@ class CappedCountPaginator(Paginator):
                 row = cursor.fetchone()
             if row and row[0] and row[0] > COUNT_CAP:
                 return int(row[0])
-        if query.where:
-            # A search usually fits one page: read it (one row more tells) instead of counting it.
-            rows = list(qs[: self.per_page + 1])
-            if len(rows) <= self.per_page:
-                self.first_page_rows = rows
-                return len(rows)
+        counted = with_capped_count(qs) if query.where else None
+        if counted is not None:
+            # A filtered list (a search, a faculty's rows): the first page's rows and the capped
+            # count in one query; the first page shows those rows.
+            rows = list(counted[: self.per_page])
+            self.first_page_rows = rows
+            return pop_capped_count(rows)
         return qs.order_by()[: COUNT_CAP + 1].count()
 
 
@@ -410,7 +412,7 @@ class LeanChangeList(ChangeList):
         finally:
             self.queryset = full  # actions and exports read the whole rows
         counted = getattr(request, "frames_paginator", None)
-        if counted is not None and counted.first_page_rows is not None and not self.multi_page:
+        if counted is not None and counted.first_page_rows is not None and (not self.multi_page or self.page_num == 1) and not self.show_all:
             self.result_list = counted.first_page_rows  # already read while counting
 
 

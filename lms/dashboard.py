@@ -1,11 +1,20 @@
 """The staff's per-module dashboard: completion funnel, time against the estimate,
 struggle hotspots, overdue assignments, feedback (faculty see their university only)."""
 
+import csv
+import dataclasses
+import datetime
+import io
+import re
 import statistics
 
 from django.db.models import Avg, Count, Exists, OuterRef, Q
+from django.http import Http404, HttpResponse
 from django.utils import timezone
 
+from frames.models import University
+from frames.params import ParamError, int_param
+from frames.roles import is_unrestricted, university_of
 from frames.scoping import scope_queryset
 from lms import charts
 from lms.models import Module, ModuleAnalyticsEvent, ModuleAssignment, ModuleFeedback, ModuleProgress, ProgressStatus
@@ -14,8 +23,91 @@ HOTSPOT_SERIES = [("hint_used", "Hints", charts.PURPLE), ("error_encountered", "
                   ("retry", "Retries", charts.GREY)]
 
 
-def module_overview(user):
-    progress = scope_queryset(ModuleProgress.objects.all(), user)
+@dataclasses.dataclass(frozen=True)
+class DashboardFilters:
+    """What a dashboard is narrowed to: a university (faculty: always their own), the
+    students' cohort (the year of their graduation term) and a date range (progress
+    started, assignments due, events and feedback recorded within it)."""
+
+    university: University | None = None
+    cohort: int | None = None
+    date_from: datetime.date | None = None
+    date_to: datetime.date | None = None
+
+    def students(self, prefix="student__") -> Q:
+        q = Q()
+        if self.university is not None:
+            q &= Q(**{f"{prefix}university_id": self.university.pk})
+        if self.cohort is not None:
+            q &= Q(**{f"{prefix}graduation_term__endswith": f" {self.cohort}"})
+        return q
+
+    def dates(self, field) -> Q:
+        q = Q()
+        if self.date_from is not None:
+            q &= Q(**{f"{field}__gte" if field.endswith("date") else f"{field}__date__gte": self.date_from})
+        if self.date_to is not None:
+            q &= Q(**{f"{field}__lte" if field.endswith("date") else f"{field}__date__lte": self.date_to})
+        return q
+
+    def query(self) -> dict:
+        """The filters as query parameters (for the CSV links)."""
+        values = {"university": self.university.pk if self.university else None, "cohort": self.cohort,
+                  "from": self.date_from.isoformat() if self.date_from else None, "to": self.date_to.isoformat() if self.date_to else None}
+        return {k: v for k, v in values.items() if v is not None}
+
+
+def _date(raw, name):
+    if not raw:
+        return None
+    if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", raw):
+        try:
+            return datetime.date.fromisoformat(raw)
+        except ValueError:  # 2026-02-30
+            pass
+    raise ParamError(name, "A date such as 2026-09-01.")
+
+
+def dashboard_filters(params, user) -> DashboardFilters:
+    """The filters of a request's query string. A university the user may not see answers
+    404, like a missing one; a faculty member's dashboards are always their university's."""
+    university = None
+    code = (params.get("university") or "").strip()
+    own = university_of(user)
+    if code:
+        visible = University.objects.all() if is_unrestricted(user) else University.objects.filter(pk=own)
+        university = visible.filter(pk=code).first()
+        if university is None:
+            raise Http404(f"university: no university {code}.")
+    cohort = int_param(params.get("cohort") or None, name="cohort", minimum=1900, maximum=2200, message="cohort: a year such as 2027.")
+    date_from, date_to = _date(params.get("from"), "from"), _date(params.get("to"), "to")
+    if date_from and date_to and date_from > date_to:
+        raise ParamError("to", "The end date is before the start date.")
+    return DashboardFilters(university=university, cohort=cohort, date_from=date_from, date_to=date_to)
+
+
+def filter_choices(user) -> dict:
+    """The universities a user may pick (none for faculty: theirs is fixed) and the cohort years."""
+    universities = list(University.objects.order_by("name").values_list("pk", "name")) if is_unrestricted(user) else []
+    from frames.models import Student
+
+    terms = scope_queryset(Student.objects.exclude(graduation_term=""), user).values_list("graduation_term", flat=True).distinct()
+    years = sorted({int(t.rsplit(" ", 1)[1]) for t in terms if t.rsplit(" ", 1)[-1].isascii() and t.rsplit(" ", 1)[-1].isdigit()})
+    return {"universities": universities, "cohorts": years}
+
+
+def csv_response(filename, header, rows) -> HttpResponse:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    writer.writerows(rows)
+    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def module_overview(user, filters=DashboardFilters()):
+    progress = scope_queryset(ModuleProgress.objects.filter(filters.students() & filters.dates("started_at")), user)
     stats = {
         row["module_id"]: row
         for row in progress.values("module_id").annotate(
@@ -26,7 +118,7 @@ def module_overview(user):
     today = timezone.localdate()
     done = ModuleProgress.objects.filter(module_id=OuterRef("module_id"), student_id=OuterRef("student_id"), status=ProgressStatus.COMPLETED)
     overdue = dict(
-        scope_queryset(ModuleAssignment.objects.filter(student__isnull=False, due_date__lt=today), user)
+        scope_queryset(ModuleAssignment.objects.filter(filters.students() & filters.dates("due_date"), student__isnull=False, due_date__lt=today), user)
         .exclude(Exists(done)).values("module_id").annotate(n=Count("id")).values_list("module_id", "n")
     )
     rows = []
@@ -38,9 +130,9 @@ def module_overview(user):
     return rows
 
 
-def module_dashboard(module, user) -> dict:
+def module_dashboard(module, user, filters=DashboardFilters()) -> dict:
     sections = list(module.sections.order_by("section_number"))
-    progress = scope_queryset(ModuleProgress.objects.filter(module=module), user)
+    progress = scope_queryset(ModuleProgress.objects.filter(filters.students() & filters.dates("started_at"), module=module), user)
     rows = list(progress.values_list("status", "completed_sections", "total_time_seconds"))
     started = len(rows)
     completed = sum(1 for r in rows if r[0] == ProgressStatus.COMPLETED)
@@ -68,7 +160,8 @@ def module_dashboard(module, user) -> dict:
                                 desc=f"Minutes of active time of completed attempts, with the estimate of {est} minutes marked.")
     median = round(statistics.median(minutes), 1) if minutes else None
     # Hotspots
-    events = scope_queryset(ModuleAnalyticsEvent.objects.filter(module=module, event_type__in=[k for k, _, _ in HOTSPOT_SERIES]), user)
+    events = scope_queryset(ModuleAnalyticsEvent.objects.filter(
+        filters.students() & filters.dates("timestamp"), module=module, event_type__in=[k for k, _, _ in HOTSPOT_SERIES]), user)
     by_section = {}
     for row in events.values("section_number", "event_type").annotate(n=Count("id")).order_by():
         by_section.setdefault(row["section_number"], {})[row["event_type"]] = row["n"]
@@ -79,18 +172,21 @@ def module_dashboard(module, user) -> dict:
                              desc="Counts of hint, error, pause and retry events per section, most first.") if hot_rows else ""
     # Overdue assignments
     today = timezone.localdate()
-    done_ids = set(progress.filter(status=ProgressStatus.COMPLETED).values_list("student_id", flat=True))
+    # Completion and progress regardless of the date range: a student who started before it and finished is not overdue.
+    any_time = scope_queryset(ModuleProgress.objects.filter(module=module), user)
+    done_ids = set(any_time.filter(status=ProgressStatus.COMPLETED).values_list("student_id", flat=True))
     overdue = [
-        a for a in scope_queryset(ModuleAssignment.objects.filter(module=module, student__isnull=False, due_date__lt=today), user)
-        .select_related("student", "student__team").order_by("due_date", "student__name")[:200]
+        a for a in scope_queryset(ModuleAssignment.objects.filter(filters.students() & filters.dates("due_date"), module=module, student__isnull=False,
+                                                      due_date__lt=today), user)
+        .select_related("student", "student__team", "student__university").order_by("due_date", "student__name")[:200]
         if a.student_id not in done_ids
     ]
     for a in overdue:
         a.days_late = (today - a.due_date).days
-    pct = dict(progress.filter(student_id__in=[a.student_id for a in overdue]).values_list("student_id", "progress_percent"))
+    pct = dict(any_time.filter(student_id__in=[a.student_id for a in overdue]).values_list("student_id", "progress_percent"))
     for a in overdue:
         a.percent = pct.get(a.student_id, 0)
-    feedback = scope_queryset(ModuleFeedback.objects.filter(module=module), user)
+    feedback = scope_queryset(ModuleFeedback.objects.filter(filters.students() & filters.dates("created_at"), module=module), user)
     ratings = feedback.aggregate(n=Count("id"), rating=Avg("rating"), difficulty=Avg("difficulty_rating"), engagement=Avg("engagement_rating"),
                                  clarity=Avg("clarity_rating"))
     comments = list(feedback.exclude(comment="").order_by("-created_at")[:10])
@@ -130,7 +226,8 @@ def struggle_by_section(module, sections, progress, titles) -> dict:
                        desc="Mean struggle signal (0 to 1) of the students currently working on each section.") if rows else ""
     patterns = [(PATTERN_LABELS.get(p, p), n) for p, n in live.exclude(pattern_detected="").values_list("pattern_detected")
                 .annotate(n=Count("id")).order_by("-n").values_list("pattern_detected", "n")]
-    stuck = list(live.filter(pattern_detected="stuck").select_related("student", "student__team").order_by("-struggle_signal", "student__name")[:100])
+    stuck = list(live.filter(pattern_detected="stuck").select_related("student", "student__team", "student__university")
+                 .order_by("-struggle_signal", "student__name")[:100])
     for p in stuck:
         p.section_label = titles.get(p.current_section, f"Section {p.current_section}")
         p.active_seconds = (p.section_state or {}).get(str(p.current_section), {}).get("active_seconds", 0)

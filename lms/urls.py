@@ -1,6 +1,6 @@
 from django.urls import path
 
-from lms import learner, views
+from lms import dashboard_views, learner, views
 
 app_name = "lms"
 urlpatterns = [
@@ -22,6 +22,7 @@ urlpatterns = [
     path("notifications/", learner.notifications_page, name="notifications"),
     path("profile/", learner.profile, name="profile"),
     path("profile/my-data.json", learner.my_data, name="my-data"),
-    path("staff/", views.staff_modules, name="staff-modules"),
-    path("staff/<slug:slug>/", views.dashboard, name="dashboard"),
+    path("staff/", dashboard_views.staff_modules, name="staff-modules"),
+    path("staff/<slug:slug>/", dashboard_views.dashboard, name="dashboard"),
+    path("staff/<slug:slug>/remind/", dashboard_views.overdue_remind_view, name="overdue-remind"),
 ]

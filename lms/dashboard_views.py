@@ -1,0 +1,91 @@
+"""The staff's module dashboards as pages: the list of modules, one module's dashboard,
+their CSV exports (the same filters as the page) and the overdue list's "remind" action.
+The numbers come from lms.dashboard; the e-mails from lms.reminders."""
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from frames.params import int_param
+from frames.roles import Role, role_of
+from lms.dashboard import DashboardFilters, csv_response, dashboard_filters, filter_choices, module_dashboard, module_overview
+from lms.models import Module, ModuleStatus
+from lms.reminders import overdue_remind
+
+STAFF_ROLES = (Role.SUPERUSER, Role.COORDINATOR, Role.FACULTY)
+EXPORTS = ("overdue", "stuck")
+
+
+def _staff(request):
+    if role_of(request.user) not in STAFF_ROLES or not request.user.has_perm("lms.view_moduleprogress"):
+        raise PermissionDenied("Module dashboards are for staff.")
+
+
+def _module(slug):
+    module = Module.objects.filter(module_id=slug).exclude(status=ModuleStatus.DRAFT).first() or Module.objects.filter(module_id=slug).first()
+    if module is None:
+        raise Http404
+    return module
+
+
+def _filter_context(request, filters: DashboardFilters) -> dict:
+    query = urlencode(filters.query())
+    # `export_prefix` + "export=overdue": the CSV of what the page shows, same filters.
+    return {"filters": filters, "filter_query": query, "export_prefix": f"?{query}&" if query else "?", **filter_choices(request.user)}
+
+
+@login_required
+def staff_modules(request):
+    _staff(request)
+    filters = dashboard_filters(request.GET, request.user)
+    rows = module_overview(request.user, filters)
+    if request.GET.get("export") == "csv":
+        return csv_response("module-dashboards.csv", ["Module", "Status", "Started", "Completed", "Completion %", "Overdue", "Stuck now"],
+                            [[r["module"].title, r["module"].get_status_display(), r["started"], r["completed"],
+                              "" if r["rate"] is None else r["rate"], r["overdue"], r["stuck"]] for r in rows])
+    return render(request, "lms/staff_modules.html", {"rows": rows, **_filter_context(request, filters)})
+
+
+@login_required
+def dashboard(request, slug):
+    _staff(request)
+    module = _module(slug)
+    filters = dashboard_filters(request.GET, request.user)
+    data = module_dashboard(module, request.user, filters)
+    export = request.GET.get("export")
+    if export is not None:
+        if export not in EXPORTS:
+            return HttpResponseBadRequest(f"export: one of {', '.join(EXPORTS)}.")
+        if export == "overdue":
+            return csv_response(f"{module.module_id}-overdue.csv", ["Student", "Student id", "University", "Team", "Due", "Days late", "Progress %"],
+                                [[a.student.name, a.student_id, a.student.university.name, a.student.team.name if a.student.team_id else "",
+                                  a.due_date.isoformat(), a.days_late, a.percent] for a in data["overdue"]])
+        return csv_response(f"{module.module_id}-stuck.csv", ["Student", "Student id", "University", "Team", "Section", "Active seconds", "Signal"],
+                            [[p.student.name, p.student_id, p.student.university.name, p.student.team.name if p.student.team_id else "",
+                              p.section_label, p.active_seconds, p.struggle_signal] for p in data["stuck"]])
+    return render(request, "lms/dashboard.html", {"module": module, **data, **_filter_context(request, filters)})
+
+
+@login_required
+@require_POST
+def overdue_remind_view(request, slug):
+    _staff(request)
+    module = _module(slug)
+    ids = [int_param(raw, name="assignment", minimum=1) for raw in request.POST.getlist("assignment")]
+    if not ids:
+        return HttpResponseBadRequest("assignment: choose at least one overdue student to remind.")
+    try:
+        result = overdue_remind(module=module, assignment_ids=ids, user=request.user, request_id=getattr(request, "request_id", ""))
+    except ValueError as error:
+        return HttpResponseBadRequest(str(error))
+    text = f"Reminder e-mailed to {result['emailed']} student{'s' if result['emailed'] != 1 else ''}."
+    if result["without_email"]:
+        text += f" No e-mail address for {', '.join(result['without_email'])}."
+    messages.success(request, text)
+    return redirect(reverse("lms:dashboard", args=[module.module_id]) + "#overdue")

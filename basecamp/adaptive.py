@@ -73,10 +73,6 @@ def performance_record(*, progress, completed) -> LearnerPerformance | None:
 # ---------------------------------------------------------------- calibration
 
 
-def _setting(name, default):
-    return getattr(settings, name, default)
-
-
 def observed_difficulty(success_rate, average_time_seconds, estimated_minutes) -> int | None:
     """1-5 from how often attempts fail (60 %) and how long completions take
     against the module's estimate (40 %, saturating at twice the estimate)."""
@@ -114,8 +110,8 @@ def calibrate_modules(*, modules=None, user=None) -> list[ModuleDifficultyCalibr
     declared one (only trusted samples are flagged). One agent-log entry."""
     from lms.models import Module
 
-    min_sample = int(_setting("BASECAMP_CALIBRATION_MIN_SAMPLE", 10))
-    gap = int(_setting("BASECAMP_CALIBRATION_FLAG_GAP", 2))
+    min_sample = settings.BASECAMP_CALIBRATION_MIN_SAMPLE
+    gap = settings.BASECAMP_CALIBRATION_FLAG_GAP
     modules = list(modules) if modules is not None else list(Module.objects.all())
     with agent_job(agent_name="calibrate_modules", action_type="calibration", user=user,
                    metadata={"modules": len(modules), "min_sample": min_sample, "flag_gap": gap}) as job:
@@ -156,15 +152,9 @@ def calibrate_modules(*, modules=None, user=None) -> list[ModuleDifficultyCalibr
 
 # ---------------------------------------------------------------- competency
 
-DEFAULT_THRESHOLDS = {
-    "competency": {"modules": 1, "proficient_skills": 0},
-    "integration": {"modules": 3, "proficient_skills": 1},
-    "autonomy": {"modules": 5, "proficient_skills": 3},
-}
-
 
 def competency_thresholds() -> dict:
-    return _setting("BASECAMP_COMPETENCY_THRESHOLDS", DEFAULT_THRESHOLDS)
+    return settings.BASECAMP_COMPETENCY_THRESHOLDS
 
 
 def competency_for(modules_completed, proficient_skills, thresholds=None) -> str:

@@ -14,7 +14,6 @@ it is never the default and its answers are checked the same way (a quote that
 does not occur in the entry is dropped)."""
 
 import json
-import os
 import re
 import urllib.request
 from dataclasses import dataclass, field
@@ -288,9 +287,9 @@ class LLMAssessor:
     def __init__(self, skills, examples=(), *, url=None, model=None, api_key=None, timeout=60):
         self.skills = [s if isinstance(s, RubricEntry) else RubricEntry.from_model(s) for s in skills]
         self.examples = list(examples)[:5]
-        self.url = url or _setting("BASECAMP_LLM_URL", "")
-        self.model = model or _setting("BASECAMP_LLM_MODEL", "")
-        self.api_key = api_key if api_key is not None else _setting("BASECAMP_LLM_API_KEY", "")
+        self.url = url or settings.BASECAMP_LLM_URL
+        self.model = model or settings.BASECAMP_LLM_MODEL
+        self.api_key = api_key if api_key is not None else settings.BASECAMP_LLM_API_KEY
         self.timeout = timeout
         if not self.url or not self.model:
             raise RuntimeError("The LLM assessor needs BASECAMP_LLM_URL and BASECAMP_LLM_MODEL.")
@@ -341,15 +340,11 @@ class LLMAssessor:
         return proposals
 
 
-def _setting(name, default):
-    return getattr(settings, name, os.environ.get(name, default))
-
-
 ASSESSORS = {"rules": RulesAssessor, "llm": LLMAssessor}
 
 
 def assessor_name() -> str:
-    return _setting("BASECAMP_ASSESSOR", "rules") or "rules"
+    return settings.BASECAMP_ASSESSOR or "rules"
 
 
 def build_assessor(skills, examples=(), name=None):

@@ -36,7 +36,7 @@ def _require_staff(user):
 def current_rubric_version() -> str:
     from django.conf import settings
 
-    configured = getattr(settings, "BASECAMP_RUBRIC_VERSION", None)
+    configured = settings.BASECAMP_RUBRIC_VERSION
     if configured:
         return configured
     versions = list(RubricSkill.objects.values_list("rubric_version", flat=True).distinct())

@@ -120,32 +120,10 @@ def _json_args(args) -> dict:
 
 
 def _insert_queued(fields) -> AgentLog:
-    """The queued row, in one statement: INSERT ... RETURNING its id.
-
-    With no transaction of the caller's open on PostgreSQL, the statement is its own transaction
-    and also sets synchronous_commit off for it (set_config(..., true): this transaction only), so
-    its commit does not wait for the WAL to reach the disk, the wait that is most of an enqueue's
-    time on a busy disk. The row is visible to workers at once; only a crash of the database
-    server within a fraction of a second could lose it, and the broker's message it pairs with is
-    no more durable than that (Redis writes to disk a second later at best). A task whose row is
-    gone finds nothing to run. Inside a caller's transaction the row commits with the caller's
-    writes, as durably as they do."""
+    """The queued row, in one statement (INSERT ... RETURNING its id), committed as durably as any
+    other write: a job the caller was told is queued must survive a database restart."""
     log = AgentLog(**fields)
-    if connection.vendor != "postgresql" or connection.in_atomic_block:
-        log.save(force_insert=True)
-        return log
-    opts = AgentLog._meta
-    written = [f for f in opts.concrete_fields if f is not opts.pk]
-    quote = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {quote(opts.db_table)} ({', '.join(quote(f.column) for f in written)}) "
-            f"SELECT {', '.join(['%s'] * len(written))} FROM (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit "
-            f"RETURNING {quote(opts.pk.column)}",
-            [f.get_db_prep_save(getattr(log, f.attname), connection) for f in written],
-        )
-        log.pk = cursor.fetchone()[0]
-    log._state.adding, log._state.db = False, connection.alias
+    log.save(force_insert=True)
     return log
 
 

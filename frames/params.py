@@ -98,7 +98,7 @@ SURROGATE_MESSAGE = "Text with an unpaired surrogate (\\ud800-\\udfff) is not va
 
 
 def json_max_depth() -> int:
-    return getattr(settings, "JSON_MAX_DEPTH", 64)
+    return settings.JSON_MAX_DEPTH
 
 
 def json_guard(value, *, name: str = "body", max_depth: int | None = None):

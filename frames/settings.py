@@ -148,6 +148,7 @@ JSON_MAX_DEPTH = env.int("JSON_MAX_DEPTH", default=64)
 # Spreadsheet imports: more rows (or cells) than this are refused while the file is read.
 IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=50_000)
 IMPORT_MAX_CELLS = env.int("IMPORT_MAX_CELLS", default=2_000_000)
+IMPORT_EXPORT_IMPORT_IGNORE_BLANK_LINES = False  # django-import-export: a blank row is reported, not skipped
 
 # Security headers; production values unless DEBUG.
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -342,3 +343,19 @@ LMS_BUDDY = env("LMS_BUDDY", default="scripted")
 LMS_BUDDY_LLM_URL = env("LMS_BUDDY_LLM_URL", default="")
 LMS_BUDDY_LLM_MODEL = env("LMS_BUDDY_LLM_MODEL", default="")
 LMS_BUDDY_LLM_API_KEY = env("LMS_BUDDY_LLM_API_KEY", default="")
+LMS_XAPI_BASE_URL = env("LMS_XAPI_BASE_URL", default="https://frames.example.org")  # host of the xAPI IRIs (lms/xapi.py)
+
+# Basecamp: the skills assessor (basecamp/assessor.py), the rubric version new entries are assessed against
+# (empty: the newest in the table), difficulty calibration and competency levels (basecamp/adaptive.py).
+BASECAMP_ASSESSOR = env("BASECAMP_ASSESSOR", default="rules")
+BASECAMP_LLM_URL = env("BASECAMP_LLM_URL", default="")
+BASECAMP_LLM_MODEL = env("BASECAMP_LLM_MODEL", default="")
+BASECAMP_LLM_API_KEY = env("BASECAMP_LLM_API_KEY", default="")
+BASECAMP_RUBRIC_VERSION = env("BASECAMP_RUBRIC_VERSION", default="")
+BASECAMP_CALIBRATION_MIN_SAMPLE = env.int("BASECAMP_CALIBRATION_MIN_SAMPLE", default=10)
+BASECAMP_CALIBRATION_FLAG_GAP = env.int("BASECAMP_CALIBRATION_FLAG_GAP", default=2)
+BASECAMP_COMPETENCY_THRESHOLDS = env.json("BASECAMP_COMPETENCY_THRESHOLDS", default={
+    "competency": {"modules": 1, "proficient_skills": 0},
+    "integration": {"modules": 3, "proficient_skills": 1},
+    "autonomy": {"modules": 5, "proficient_skills": 3},
+})

@@ -65,9 +65,9 @@ class LLMBuddy:
     name = "llm"
 
     def __init__(self, *, url=None, model=None, api_key=None, timeout=30):
-        self.url = url or getattr(settings, "LMS_BUDDY_LLM_URL", "")
-        self.model = model or getattr(settings, "LMS_BUDDY_LLM_MODEL", "")
-        self.api_key = api_key if api_key is not None else getattr(settings, "LMS_BUDDY_LLM_API_KEY", "")
+        self.url = url or settings.LMS_BUDDY_LLM_URL
+        self.model = model or settings.LMS_BUDDY_LLM_MODEL
+        self.api_key = api_key if api_key is not None else settings.LMS_BUDDY_LLM_API_KEY
         self.timeout = timeout
         if not self.url or not self.model:
             raise RuntimeError("The LLM buddy needs LMS_BUDDY_LLM_URL and LMS_BUDDY_LLM_MODEL.")
@@ -94,7 +94,7 @@ BUDDIES = {"scripted": ScriptedBuddy, "llm": LLMBuddy}
 
 
 def build_buddy(name=None):
-    name = name or getattr(settings, "LMS_BUDDY", "scripted") or "scripted"
+    name = name or settings.LMS_BUDDY or "scripted"
     if name not in BUDDIES:
         raise ValueError(f"Unknown LMS_BUDDY {name!r}; choose one of {sorted(BUDDIES)}.")
     return BUDDIES[name]()

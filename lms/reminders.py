@@ -32,7 +32,7 @@ def overdue_remind(*, module, assignment_ids, user, request_id="") -> dict:
         raise ValueError(f"assignment: not an overdue assignment of {module.title}: {', '.join(map(str, unknown))}.")
     sendable = [a for a in assignments if a.student.email]
     sender = settings.DEFAULT_FROM_EMAIL
-    base = getattr(settings, "SITE_URL", "").rstrip("/")
+    base = settings.SITE_URL.rstrip("/")
     now = timezone.now()
     messages = [(f"FRAMES: {module.title} is overdue",
                  f"Hello {a.student.name},\n\n{module.title} was due on {a.due_date:%d %b %Y}. Please finish it soon.\n\n{base}/learn/m/{module.module_id}/",

@@ -43,19 +43,6 @@ TRAIL = 20
 QUIZ_MEMORY = 20
 MIN_SECTION_SECONDS = 30
 
-DEFAULTS = {
-    "LMS_STRUGGLE_ENABLED": True,
-    "LMS_STRUGGLE_LOOP_WINDOW": 8,
-    "LMS_STRUGGLE_LOOP_MOVES": 4,
-    "LMS_STRUGGLE_STUCK_RATIO": 3.0,
-    "LMS_STRUGGLE_STUCK_MIN_SECONDS": 180,
-    "LMS_STRUGGLE_RAPID_RATIO": 0.35,
-    "LMS_STRUGGLE_RAPID_MIN_SECTIONS": 2,
-    "LMS_STRUGGLE_GUESS_ATTEMPTS": 3,
-    "LMS_STRUGGLE_GUESS_SECONDS": 20,
-    "LMS_STRUGGLE_CACHE_SECONDS": 60,
-}
-
 # callables provider(module_ids) -> {module pk: average completion seconds}; module_ids None
 # asks for every module's (what this cache loads); basecamp adds one.
 CALIBRATION_PROVIDERS = []
@@ -91,12 +78,8 @@ def calibrated_seconds(ids) -> dict:
                 continue
         _calibrated.clear()
         _calibrated.update(found)
-        _calibrated_until[0] = now + float(setting("LMS_STRUGGLE_CACHE_SECONDS"))
+        _calibrated_until[0] = now + float(settings.LMS_STRUGGLE_CACHE_SECONDS)
     return {pk: _calibrated[pk] for pk in ids if _calibrated.get(pk)}
-
-
-def setting(name):
-    return getattr(settings, name, DEFAULTS[name])
 
 
 @dataclass
@@ -134,7 +117,7 @@ def cached_expectations(revisions, loaded=None) -> dict:
         else:
             missing.append(pk)
     if missing:
-        ttl = float(setting("LMS_STRUGGLE_CACHE_SECONDS"))
+        ttl = float(settings.LMS_STRUGGLE_CACHE_SECONDS)
         given = {pk: loaded[pk] for pk in missing if loaded and pk in loaded}
         found = expectations(list(given), sections=given) if given else {}
         rest = [pk for pk in missing if pk not in given]
@@ -227,7 +210,7 @@ def time_part(progress, expect) -> float:
     if n in (progress.completed_sections or []):
         return 0.0
     ratio = _active(progress, n) / expect.expected(n)
-    top = float(setting("LMS_STRUGGLE_STUCK_RATIO"))
+    top = float(settings.LMS_STRUGGLE_STUCK_RATIO)
     return max(0.0, min(1.0, (ratio - 1) / max(top - 1, 0.01)))
 
 
@@ -242,36 +225,36 @@ def signal(progress, expect) -> Decimal:
 
 
 def is_guessing(state) -> bool:
-    need, limit = int(setting("LMS_STRUGGLE_GUESS_ATTEMPTS")), float(setting("LMS_STRUGGLE_GUESS_SECONDS"))
+    need, limit = int(settings.LMS_STRUGGLE_GUESS_ATTEMPTS), float(settings.LMS_STRUGGLE_GUESS_SECONDS)
     recent = (state.get("quiz") or [])[-need:]
     return len(recent) >= need and all(not ok and seconds is not None and seconds <= limit for _n, seconds, ok in recent)
 
 
 def is_confusion_loop(state) -> bool:
-    window = (state.get("trail") or [])[-int(setting("LMS_STRUGGLE_LOOP_WINDOW")):]
+    window = (state.get("trail") or [])[-int(settings.LMS_STRUGGLE_LOOP_WINDOW):]
     moves = {}
     for a, b in zip(window, window[1:], strict=False):
         if a != b:
             pair = (min(a, b), max(a, b))
             moves[pair] = moves.get(pair, 0) + 1
-    return bool(moves) and max(moves.values()) >= int(setting("LMS_STRUGGLE_LOOP_MOVES"))
+    return bool(moves) and max(moves.values()) >= int(settings.LMS_STRUGGLE_LOOP_MOVES)
 
 
 def is_stuck(progress, expect) -> bool:
     n = progress.current_section
     if n in (progress.completed_sections or []) or progress.status == "completed":
         return False
-    limit = max(float(setting("LMS_STRUGGLE_STUCK_RATIO")) * expect.expected(n), float(setting("LMS_STRUGGLE_STUCK_MIN_SECONDS")))
+    limit = max(float(settings.LMS_STRUGGLE_STUCK_RATIO) * expect.expected(n), float(settings.LMS_STRUGGLE_STUCK_MIN_SECONDS))
     return _active(progress, n) >= limit
 
 
 def is_rapid(progress, expect, state) -> bool:
     done = [n for n in (progress.completed_sections or []) if n in expect.sections]
     quiz = state.get("quiz") or []
-    if len(done) < int(setting("LMS_STRUGGLE_RAPID_MIN_SECTIONS")) or not quiz or not all(ok for _n, _s, ok in quiz):
+    if len(done) < int(settings.LMS_STRUGGLE_RAPID_MIN_SECTIONS) or not quiz or not all(ok for _n, _s, ok in quiz):
         return False
     spent = sum(_active(progress, n) for n in done)
-    return spent <= float(setting("LMS_STRUGGLE_RAPID_RATIO")) * sum(expect.expected(n) for n in done)
+    return spent <= float(settings.LMS_STRUGGLE_RAPID_RATIO) * sum(expect.expected(n) for n in done)
 
 
 def pattern(progress, expect) -> str:
@@ -316,7 +299,7 @@ def batch_update(*, student, progress_rows, events, now, revisions=None, loaded=
     sections of a module neither cached nor loaded). Returns the adjustment events to write."""
     from lms import adaptive
 
-    if not setting("LMS_STRUGGLE_ENABLED") or not progress_rows:
+    if not settings.LMS_STRUGGLE_ENABLED or not progress_rows:
         return []
     rows = {p.module_id: p for p in progress_rows}
     views, failures = {}, {}

@@ -47,7 +47,7 @@ NAMESPACE = uuid.UUID("6f1c1a7e-0c1e-4b8e-9b43-6d1b3c0e7a11")
 
 
 def base_url():
-    return getattr(settings, "LMS_XAPI_BASE_URL", "https://frames.example.org").rstrip("/")
+    return settings.LMS_XAPI_BASE_URL.rstrip("/")
 
 
 def statement(event, module_slug, module_title, student_name) -> dict:

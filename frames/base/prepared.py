@@ -25,7 +25,7 @@ except ImportError:  # pragma: no cover - psycopg 2 or no PostgreSQL driver
 def prepared_reads(using="default"):
     """Queries run on `using` inside the block are server-bound and prepared."""
     connection = connections[using]
-    if ServerBindingCursor is None or connection.vendor != "postgresql" or not getattr(settings, "DATABASE_PREPARED_READS", True):
+    if ServerBindingCursor is None or connection.vendor != "postgresql" or not settings.DATABASE_PREPARED_READS:
         yield
         return
     connection.ensure_connection()

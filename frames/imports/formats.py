@@ -21,7 +21,7 @@ class ImportTooLarge(ValueError):
 def _caps():
     from django.conf import settings
 
-    return getattr(settings, "IMPORT_MAX_ROWS", 50_000), getattr(settings, "IMPORT_MAX_CELLS", 2_000_000)
+    return settings.IMPORT_MAX_ROWS, settings.IMPORT_MAX_CELLS
 
 
 def capped_rows(rows):
@@ -61,7 +61,7 @@ def _dataset_from_rows(rows, *, skip_blank):
 def _ignore_blank_lines():
     from django.conf import settings
 
-    return getattr(settings, "IMPORT_EXPORT_IMPORT_IGNORE_BLANK_LINES", False)
+    return settings.IMPORT_EXPORT_IMPORT_IGNORE_BLANK_LINES
 
 
 class CappedCSV(base_formats.CSV):

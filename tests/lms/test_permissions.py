@@ -99,8 +99,10 @@ def test_progress_is_read_only(world, data, client_for, role, code):
 
 # ------------------------------------------------------------------ admin
 
-ADMIN_MODELS = ["module", "modulesection", "moduleprerequisite", "moduleassignment", "moduleprogress", "moduleanalyticsevent", "modulefeedback"]
-ADDABLE = {"faculty": {"moduleassignment"}, "coordinator": set(ADMIN_MODELS) - {"moduleprogress", "moduleanalyticsevent", "modulefeedback"}}
+ADMIN_MODELS = ["module", "modulesection", "moduleprerequisite", "moduleassignment", "moduleprogress", "moduleanalyticsevent", "modulefeedback",
+                "notification", "learnersettings"]
+READ_ONLY = {"moduleprogress", "moduleanalyticsevent", "modulefeedback", "notification", "learnersettings"}
+ADDABLE = {"faculty": {"moduleassignment"}, "coordinator": set(ADMIN_MODELS) - READ_ONLY}
 ADDABLE["superuser"] = ADDABLE["coordinator"]
 
 
@@ -118,7 +120,7 @@ def check_admin(world, login_client, model, role):
         return
     assert r.status_code == 200
     body = r.content.decode()
-    if role == "faculty" and model in ("moduleprogress", "moduleanalyticsevent", "moduleassignment"):
+    if role == "faculty" and model in ("moduleprogress", "moduleanalyticsevent", "moduleassignment", "notification"):
         assert "Bob B" not in body and "Alice A" in body
     add = c.get(f"/admin/lms/{model}/add/")
     assert add.status_code == (200 if model in ADDABLE[role] else 403)

@@ -1,5 +1,7 @@
 from django.apps import AppConfig
 
+from frames.navigation import STAFF_ROLES, HomeLink
+
 
 def _interfaces_follow_registry(change):
     from analytics.services import interfaces_follow_registry  # imported on first use: it loads numpy
@@ -11,20 +13,15 @@ class AnalyticsConfig(AppConfig):
     name = "analytics"
     verbose_name = "Research analytics"
     default_auto_field = "django.db.models.BigAutoField"
+    home_links = (
+        HomeLink("Research analytics", "analytics:index", STAFF_ROLES,
+                 "Interface network, outcomes by cohort, term rotation and risk-model scores."),
+    )
 
     def ready(self):
         from analytics import jobs  # noqa: F401  (registers the app's job kinds)
         from frames import events
-        from frames.views import HOME_LINKS
 
         # An interface end that moves university carries the interface's derived universities along.
         for event in (events.teams_changed, events.faculty_changed, events.projects_changed, events.students_changed):
             event.subscribe(_interfaces_follow_registry, dispatch_uid="analytics.interfaces_follow_registry")
-        link = (
-            "Research analytics",
-            "analytics:index",
-            {"faculty", "coordinator", "superuser"},
-            "Interface network, outcomes by cohort, term rotation and risk-model scores.",
-        )
-        if link not in HOME_LINKS:
-            HOME_LINKS.append(link)

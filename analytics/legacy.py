@@ -55,9 +55,9 @@ def _find_end(value):
     so the id is looked up in each registry table (teams, faculty, programs, students)."""
     found = []
     for kind in INTERFACE_END_TYPES:
-        row = END_MODELS[kind].objects.filter(pk=value).values_list("pk", "university_id").first()
+        row = END_MODELS[kind].objects.filter(pk=value).values_list("pk", "university_id", named=True).first()
         if row is not None:
-            found.append((kind, row[0], row[1]))
+            found.append((kind, row.pk, row.university_id))
     return found
 
 

@@ -1,11 +1,15 @@
 """Staff dashboards (faculty see their university, coordinators everything;
 students and unlinked accounts get 403, anonymous users the login page)."""
 
+import csv
+import io
 from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.urls import NoReverseMatch, reverse
 
 from analytics import charts, selectors
 from analytics.models import OutcomeType
@@ -13,6 +17,16 @@ from frames.models import University
 from frames.roles import Role, is_unrestricted, role_of, university_of
 
 STAFF_ROLES = {Role.FACULTY, Role.COORDINATOR, Role.SUPERUSER}
+
+
+def csv_response(filename, header, rows) -> HttpResponse:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    writer.writerows(rows)
+    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
 
 
 def staff_dashboard(view):
@@ -38,12 +52,53 @@ def index(request):
     return render(request, "analytics/index.html", _context(request, summary=selectors.summary(request.user)))
 
 
+def _university_filter(request):
+    """The `university` a dashboard is narrowed to: any for coordinators, only their own
+    for faculty; another or a missing one answers 404 (scoping)."""
+    code = (request.GET.get("university") or "").strip()
+    if not code:
+        return None
+    visible = University.objects.all() if is_unrestricted(request.user) else University.objects.filter(pk=university_of(request.user))
+    university = visible.filter(pk=code).first()
+    if university is None:
+        raise Http404(f"university: no university {code}.")
+    return university
+
+
+END_ADMIN = {"team": "admin:frames_team_change", "faculty": "admin:frames_faculty_change", "project": "admin:frames_project_change"}
+
+
+def _end_url(node_id):
+    """The record behind a network node: the staff student page for a student, else its admin page; none for a hidden end."""
+    kind, _, pk = node_id.partition(":")
+    if pk.startswith("hidden:"):
+        return ""
+    try:
+        return reverse("staff-student", args=[pk]) if kind == "student" else reverse(END_ADMIN[kind], args=[pk])
+    except (KeyError, NoReverseMatch):
+        return ""
+
+
+def _interface_rows(nodes, edges, user):
+    labels = {n["id"]: n["label"] for n in nodes}
+    pks = dict(selectors.interfaces_for(user).filter(interface_id__in=[e["id"] for e in edges]).values_list("interface_id", "pk"))
+    return [{**e, "url": reverse("admin:analytics_interface_change", args=[pks[e["id"]]]) if e["id"] in pks else "",
+             "from_label": labels.get(e["source"], ""), "from_url": _end_url(e["source"]),
+             "to_label": labels.get(e["target"], ""), "to_url": _end_url(e["target"])} for e in edges]
+
+
 @staff_dashboard
 def network(request):
     names = dict(University.objects.values_list("id", "name"))
-    nodes, edges = selectors.network(request.user)
+    university = _university_filter(request)
+    nodes, edges = selectors.network(request.user, university=university.pk if university else None)
+    rows = _interface_rows(nodes, edges, request.user)
+    if request.GET.get("export") == "csv":
+        return csv_response("interfaces.csv", ["Interface", "Type", "Bond", "Energy loss", "Cross-university", "From", "To"],
+                            [[r["id"], r["type"], r["bond"] or "", "" if r["energy_loss"] is None else r["energy_loss"],
+                              "yes" if r["cross"] else "no", r["from_label"], r["to_label"]] for r in rows])
     summary = selectors.summary(request.user)["interfaces"]
-    worst = sorted((e for e in edges if e["energy_loss"] is not None), key=lambda e: -e["energy_loss"])[:8]
+    worst = sorted((r for r in rows if r["energy_loss"] is not None), key=lambda r: -r["energy_loss"])[:8]
     return render(
         request,
         "analytics/network.html",
@@ -53,6 +108,9 @@ def network(request):
             summary=summary,
             worst=worst,
             node_count=len(nodes),
+            university=university,
+            universities=sorted(names.items(), key=lambda kv: kv[1]) if is_unrestricted(request.user) else [],
+            export_query=f"?university={university.pk}&export=csv" if university else "?export=csv",
         ),
     )
 

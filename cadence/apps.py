@@ -1,10 +1,16 @@
 from django.apps import AppConfig
 
+from frames.navigation import STAFF_ROLES, HomeLink
+
 
 class CadenceConfig(AppConfig):
     name = "cadence"
     verbose_name = "CADENCE"
     default_auto_field = "django.db.models.BigAutoField"
+    home_links = (
+        HomeLink("CADENCE operations", "admin:cadence_task_changelist", STAFF_ROLES,
+                 "Tasks, meetings and documents of the CADENCE program, imported from Notion."),
+    )
 
     def ready(self):
         from django.db.models.signals import post_migrate, pre_migrate
@@ -17,12 +23,7 @@ class CadenceConfig(AppConfig):
 
         from cadence.services import people_follow_registry
         from frames import events
-        from frames.views import HOME_LINKS
 
         # People stay linked to the student or faculty record with their e-mail.
         events.students_changed.subscribe(people_follow_registry, dispatch_uid="cadence.people_follow_students")
         events.faculty_changed.subscribe(people_follow_registry, dispatch_uid="cadence.people_follow_faculty")
-        HOME_LINKS.append((
-            "CADENCE operations", "admin:cadence_task_changelist", {"faculty", "coordinator", "superuser"},
-            "Tasks, meetings and documents of the CADENCE program, imported from Notion.",
-        ))

@@ -4,16 +4,17 @@ import logging
 import os
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
 from cadence.models import NotionSyncMetadata, Person, SyncStatus
 from cadence.notion.archive import ArchiveLimits, ArchiveRefused, NotionArchive
 from cadence.notion.importer import Importer, Overrides, empty_report
+from cadence.people_links import people_link_registry
 from frames.locks import exclusive
 from frames.models import AgentLog, AuditLog, Faculty, Student
-from frames.services import agent_job, audit_entry
+from frames.services import agent_job
 
 logger = logging.getLogger(__name__)
 
@@ -156,44 +157,6 @@ def import_succeeded(report) -> bool:
 
 
 # ---------------------------------------------------------------- people <-> registry
-
-
-def _registry_by_email(emails):
-    emails = {e.lower() for e in emails if e}
-    if not emails:
-        return {}, {}
-    students = dict(Student.objects.annotate(e=Lower("email")).filter(e__in=emails).values_list("e", "pk"))
-    faculty = dict(Faculty.objects.annotate(e=Lower("email")).filter(e__in=emails).values_list("e", "pk"))
-    return students, faculty
-
-
-def people_link_registry(*, people=None, user=None):
-    """Link each person (all, a list, or a queryset) to the student or faculty record
-    with the same e-mail (a student first), and unlink when the e-mails no longer match."""
-    if people is None:
-        qs = Person.objects.all()
-    elif isinstance(people, QuerySet):
-        qs = people
-    else:
-        qs = Person.objects.filter(pk__in=[p.pk for p in people])
-    rows = list(qs.filter(Q(email__isnull=False) | Q(student__isnull=False) | Q(faculty__isnull=False)).select_related("student", "faculty"))
-    students, faculty = _registry_by_email(p.email for p in rows)
-    changed = []
-    for person in rows:
-        email = (person.email or "").lower()
-        student_id = students.get(email)
-        faculty_id = None if student_id else faculty.get(email)
-        if (person.student_id, person.faculty_id) != (student_id, faculty_id):
-            changes = {"student_id": [person.student_id, student_id], "faculty_id": [person.faculty_id, faculty_id]}
-            person.student_id, person.faculty_id = student_id, faculty_id
-            changed.append((person, changes))
-    if changed:
-        with transaction.atomic():
-            Person.objects.bulk_update([p for p, _ in changed], ["student", "faculty"], batch_size=1000)
-            AuditLog.objects.bulk_create(
-                [audit_entry(action=AuditLog.Action.UPDATE, instance=p, user=user, source=AuditLog.Source.SYSTEM, changes=c) for p, c in changed]
-            )
-    return len(changed)
 
 
 def people_follow_registry(change):

@@ -90,29 +90,41 @@ class Event:
         _queue(self, ids=ids, created=created, fields=set(fields), user=user, source=source)
 
 
+@dataclass
+class _Pending:
+    """One event's records gathered in a transaction for one user and source."""
+
+    event: object
+    ids: set
+    created: set
+    fields: set
+    user: object
+    source: str
+
+
 class _Batches:
     """The batches a transaction has sent so far, delivered by one on-commit callback."""
 
     def __init__(self, hooks):
         self.hooks = hooks  # the connection's on-commit list when this started (see _queue)
-        self.items: dict[tuple, list] = {}
+        self.items: dict[tuple, _Pending] = {}
 
     def add(self, event, ids, created, fields, user, source):
         key = (event.name, getattr(user, "pk", None), source)
         item = self.items.get(key)
         if item is None:
-            self.items[key] = [event, set(ids), set(created), set(fields), user, source]
+            self.items[key] = _Pending(event, set(ids), set(created), set(fields), user, source)
         else:
-            item[1] |= ids
-            item[2] |= created
-            item[3] |= fields
+            item.ids |= ids
+            item.created |= created
+            item.fields |= fields
 
     def deliver(self):
         if getattr(_local, "batches", None) is self:
             _local.batches = None
         items, self.items = list(self.items.values()), {}
-        for event, ids, created, fields, user, source in items:
-            _deliver(event, Change(event.name, frozenset(ids), frozenset(created), frozenset(fields), user, source))
+        for p in items:
+            _deliver(p.event, Change(p.event.name, frozenset(p.ids), frozenset(p.created), frozenset(p.fields), p.user, p.source))
 
 
 _local = threading.local()

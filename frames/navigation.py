@@ -20,6 +20,18 @@ class NavItem:
 
 LEARNER_NAV = [NavItem(0, "Home", "home")]
 
+STAFF_ROLES = frozenset({"faculty", "coordinator", "superuser"})
+
+
+@dataclass(frozen=True)
+class HomeLink:
+    """A card on Home: an app declares its own in its AppConfig's `home_links`."""
+
+    label: str
+    url_name: str
+    roles: frozenset
+    description: str
+
 
 def learner_nav_register(item: NavItem):
     if all(existing.url_name != item.url_name for existing in LEARNER_NAV):

@@ -1,3 +1,6 @@
+import functools
+
+from django.apps import apps
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import JsonResponse
@@ -15,7 +18,6 @@ def home(request):
     return render(request, "frames/home.html", {"student": student, "role": role, "links": home_links(role), "panels": panels})
 
 
-HOME_LINKS = []  # (label, url name, roles, description): apps append theirs in AppConfig.ready()
 HOME_PANELS = []  # callables panel(request, student) -> escaped HTML or None: a student's to-do list (the lms adds it)
 
 
@@ -36,14 +38,20 @@ def home_panels(request, student):
     return out
 
 
+@functools.cache
+def declared_home_links():
+    """Every installed app's `home_links` (an AppConfig attribute), in INSTALLED_APPS order; read once."""
+    return tuple(link for config in apps.get_app_configs() for link in getattr(config, "home_links", ()))
+
+
 def home_links(role):
     from django.urls import NoReverseMatch, reverse
 
     links = []
-    for label, url_name, roles, description in HOME_LINKS:
-        if role in roles:
+    for link in declared_home_links():
+        if role in link.roles:
             try:
-                links.append({"label": label, "url": reverse(url_name), "description": description})
+                links.append({"label": link.label, "url": reverse(link.url_name), "description": link.description})
             except NoReverseMatch:
                 continue
     return links

@@ -1,14 +1,20 @@
 from django.apps import AppConfig
 
+from frames.navigation import STAFF_ROLES, HomeLink
+
 
 class LmsConfig(AppConfig):
     name = "lms"
     verbose_name = "Learning (LMS)"
     default_auto_field = "django.db.models.BigAutoField"
+    home_links = (
+        HomeLink("My learning", "lms:my-learning", frozenset({"student"}), "Your assigned modules, due dates and progress."),
+        HomeLink("Module catalogue", "lms:catalogue", frozenset({"student"}), "Browse every published training module."),
+        HomeLink("Module dashboards", "lms:staff-modules", STAFF_ROLES, "Completion funnels, time and struggle hotspots per module."),
+    )
 
     def ready(self):
         from frames import events
-        from frames.views import HOME_LINKS
         from lms import jobs, services  # noqa: F401  (jobs: registers the app's job kinds)
 
         # Assignment rules reach students who join (or move team, university or status) later.
@@ -28,7 +34,3 @@ class LmsConfig(AppConfig):
             hooks.HOME_TODO_PANELS.insert(0, learner.todo_panel)
         if learner.home_todo not in HOME_PANELS:
             HOME_PANELS.append(learner.home_todo)
-        HOME_LINKS.append(("My learning", "lms:my-learning", {"student"}, "Your assigned modules, due dates and progress."))
-        HOME_LINKS.append(("Module catalogue", "lms:catalogue", {"student"}, "Browse every published training module."))
-        HOME_LINKS.append(("Module dashboards", "lms:staff-modules", {"faculty", "coordinator", "superuser"},
-                           "Completion funnels, time and struggle hotspots per module."))

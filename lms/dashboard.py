@@ -133,18 +133,18 @@ def module_overview(user, filters=DashboardFilters()):
 def module_dashboard(module, user, filters=DashboardFilters()) -> dict:
     sections = list(module.sections.order_by("section_number"))
     progress = scope_queryset(ModuleProgress.objects.filter(filters.students() & filters.dates("started_at"), module=module), user)
-    rows = list(progress.values_list("status", "completed_sections", "total_time_seconds"))
+    rows = list(progress.values_list("status", "completed_sections", "total_time_seconds", named=True))
     started = len(rows)
-    completed = sum(1 for r in rows if r[0] == ProgressStatus.COMPLETED)
+    completed = sum(1 for r in rows if r.status == ProgressStatus.COMPLETED)
     funnel = [("Started", started)]
     for s in sections:
         funnel.append((f"{s.section_number}. {s.title or s.get_section_type_display()}",
-                       sum(1 for r in rows if s.section_number in (r[1] or []))))
+                       sum(1 for r in rows if s.section_number in (r.completed_sections or []))))
     funnel.append(("Module completed", completed))
     funnel_svg = charts.hbars(funnel, title=f"Completion funnel of {module.title}", chart_id="funnel",
                               desc="Students who started the module, completed each section, and completed the module.")
     # Time against the estimate (completed attempts)
-    minutes = [r[2] / 60 for r in rows if r[0] == ProgressStatus.COMPLETED]
+    minutes = [r.total_time_seconds / 60 for r in rows if r.status == ProgressStatus.COMPLETED]
     est = module.estimated_minutes or 1
     top = max([est * 3] + [0])
     width = max(1, round(top / 10))

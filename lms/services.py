@@ -6,6 +6,7 @@ import datetime
 import json
 import time
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import orjson
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -447,6 +448,19 @@ _HEARTBEAT, _TICK = str(EventType.HEARTBEAT), str(EventType.CHECKLIST_TICK)
 _DEVICE_MESSAGE = f"One of {', '.join(sorted(DeviceType.values))}."
 
 
+class ParsedEvent(NamedTuple):
+    """One validated event of a batch; `module` is the key the client sent (pk or module_id)."""
+
+    module: object
+    event_type: str
+    section: int | None
+    data: object
+    session: str
+    device: str
+    when: datetime.datetime
+    elapsed: float | None
+
+
 def _validate_item(i, item, student, now, errors):  # noqa: C901 - one flat check per field
     """One event's checks, as (index, field, message) appended to `errors`; the event as a
     tuple. Plain Python over the decoded JSON: a serializer per event cost more than the COPY."""
@@ -518,7 +532,7 @@ def _validate_item(i, item, student, now, errors):  # noqa: C901 - one flat chec
         errors.append((i, "event_data", "Required for this event type."))
     if section is None and etype in _NEEDS_SECTION:
         errors.append((i, "section_number", "Required for this event type."))
-    return (module, etype, section, data, session, device or "", when, elapsed)
+    return ParsedEvent(module, etype, section, data, session, device or "", when, elapsed)
 
 
 # What a batch appends, in COPY's column order; the event data goes as its JSON text.
@@ -578,19 +592,19 @@ def events_ingest(*, student, items, user=None) -> IngestResult:
     if errors:
         raise EventBatchError(errors)
     with transaction.atomic():
-        modules, records, sections = _batch_rows(student, {p[0] for p in parsed}, need_sections={p[0] for p in parsed if p[1] in STATE_EVENTS})
+        modules, records, sections = _batch_rows(student, {p.module for p in parsed}, need_sections={p.module for p in parsed if p.event_type in STATE_EVENTS})
         for i, p in enumerate(parsed):
-            if p[0] not in modules:
-                errors.append((i, "module", f"Unknown or unpublished module {str(p[0])[:100]!r}."))
+            if p.module not in modules:
+                errors.append((i, "module", f"Unknown or unpublished module {str(p.module)[:100]!r}."))
         if errors:
             raise EventBatchError(errors)
-        touched = {modules[p[0]].pk: modules[p[0]] for p in parsed}
+        touched = {modules[p.module].pk: modules[p.module] for p in parsed}
         gated = [pk for pk, m in touched.items() if m.has_prereqs]
         locks = locks_for(student, gated) if gated else {}
         for i, p in enumerate(parsed):
-            lock = locks.get(modules[p[0]].pk)
+            lock = locks.get(modules[p.module].pk)
             if lock is not None and lock.locked:
-                errors.append((i, "module", f"'{modules[p[0]].module_id}' is locked until its prerequisites are completed."))
+                errors.append((i, "module", f"'{modules[p.module].module_id}' is locked until its prerequisites are completed."))
         if errors:
             raise EventBatchError(errors)
         if len(records) < len(touched):
@@ -602,13 +616,13 @@ def events_ingest(*, student, items, user=None) -> IngestResult:
             for (m, etype, section, data, session, device, when, elapsed) in parsed
         ]
         result = IngestResult(created=len(sent))
-        need = {pk_of[p[0]] for p in parsed if p[1] in STATE_EVENTS}
+        need = {pk_of[p.module] for p in parsed if p.event_type in STATE_EVENTS}
         server_rows, newly_by, finished = _apply_to_progress(student, records, parsed, pk_of, sections, need, now)
         progress = sorted(records.values(), key=lambda p: p.pk)
         # Struggle signal, pattern and adaptive rules for the touched rows (still locked), in memory.
         adjustments = struggle.batch_update(
             student=student, progress_rows=progress, now=now, revisions={pk: m.revision for pk, m in touched.items()},
-            events=[(pk_of[p[0]], p[1], p[2], p[3]) for p in parsed],
+            events=[(pk_of[p.module], p.event_type, p.section, p.data) for p in parsed],
             loaded={pk: (touched[pk], sections[pk]) for pk in touched if pk in sections})
         insert_event_rows(sent + server_rows + [event_row_of(e) for e in adjustments])
         _write_progress(progress)

@@ -12,7 +12,7 @@ from django.contrib import admin
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from frames.base.admin import ReadOnlyAdmin, ScopedAdminMixin
-from frames.base.api import FramesViewSet
+from frames.base.api import ReadOnlyFramesViewSet, ScopedReadsMixin
 from frames.models import Faculty, Student, Team, University
 from frames.resource_registry import resource_for
 from frames.roles import PROJECT_APPS, READ_ONLY_MODELS
@@ -143,13 +143,33 @@ def test_api_routes_found():
 def test_every_framesviewset_route_has_a_filterset(route):
     path, name, callback, _ = route
     cls = getattr(callback, "cls", None)
-    if cls is None or not issubclass(cls, FramesViewSet):
+    if cls is None or not issubclass(cls, ScopedReadsMixin):
         return
     model = cls.queryset.model if getattr(cls, "queryset", None) is not None else None
     assert getattr(cls, "filterset_class", None) is not None, (
         f"{cls.__module__}.{cls.__name__} (route {name or path}, model {label(model) if model else '?'}) has no filterset_class"
     )
     assert getattr(cls, "serializer_class", None) is not None, f"{cls.__name__} (route {name or path}) has no serializer_class"
+
+
+@pytest.mark.parametrize("route", api_routes(), ids=lambda r: r[1] or r[0])
+def test_every_model_viewset_scopes_its_reads(route):
+    """A viewset over a model (read-only ones too) derives from FramesViewSet or
+    ReadOnlyFramesViewSet, whose get_queryset applies scope_queryset: a bare
+    ReadOnlyModelViewSet would list every university's rows to faculty."""
+    from rest_framework.viewsets import GenericViewSet
+
+    path, name, callback, _ = route
+    cls = getattr(callback, "cls", None)
+    if cls is None or not issubclass(cls, GenericViewSet):
+        return
+    assert issubclass(cls, ScopedReadsMixin), (
+        f"{cls.__module__}.{cls.__name__} (route {name or path}) reads unscoped: derive it from frames.base.api.ReadOnlyFramesViewSet"
+    )
+
+
+def test_read_only_viewsets_offer_no_writes():
+    assert not {"create", "update", "partial_update", "destroy"} & set(dir(ReadOnlyFramesViewSet))
 
 
 @pytest.mark.parametrize("route", api_routes(), ids=lambda r: r[1] or r[0])

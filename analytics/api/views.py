@@ -1,6 +1,6 @@
 from django.db.models import Prefetch
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import permissions, status, viewsets
+from rest_framework import permissions, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -10,7 +10,7 @@ from analytics import filtersets, selectors
 from analytics.api import serializers
 from analytics.models import FactorModel, FactorValue, Interface, InterfaceFactorValue, ModelFactor, ModelValidation, Outcome, RiskFactor
 from analytics.services import TrainingRefused, factor_model_train
-from frames.base.api import FramesViewSet
+from frames.base.api import FramesViewSet, ReadOnlyFramesViewSet
 from frames.models import AuditLog
 from frames.roles import Role, role_of
 
@@ -62,7 +62,7 @@ class InterfaceFactorValueViewSet(FramesViewSet):
     ordering_fields = ["measured_at", "value"]
 
 
-class FactorModelViewSet(viewsets.ReadOnlyModelViewSet):
+class FactorModelViewSet(ReadOnlyFramesViewSet):
     """Trained models (read-only: `POST train/` trains a new one)."""
 
     queryset = FactorModel.objects.select_related("trained_by").prefetch_related(
@@ -117,14 +117,14 @@ class FactorModelViewSet(viewsets.ReadOnlyModelViewSet):
         )
 
 
-class ModelFactorViewSet(viewsets.ReadOnlyModelViewSet):
+class ModelFactorViewSet(ReadOnlyFramesViewSet):
     queryset = ModelFactor.objects.select_related("model", "factor")
     serializer_class = serializers.ModelFactorSerializer
     filterset_class = filtersets.ModelFactorFilterSet
     ordering_fields = ["importance", "weight"]
 
 
-class ModelValidationViewSet(viewsets.ReadOnlyModelViewSet):
+class ModelValidationViewSet(ReadOnlyFramesViewSet):
     queryset = ModelValidation.objects.select_related("model")
     serializer_class = serializers.ModelValidationSerializer
     filterset_class = filtersets.ModelValidationFilterSet

@@ -10,7 +10,7 @@ from basecamp import filtersets as f
 from basecamp import models as m
 from basecamp import selectors, services
 from basecamp.api import serializers as s
-from frames.base.api import FramesViewSet
+from frames.base.api import FramesViewSet, ReadOnlyFramesViewSet
 from frames.models import AuditLog
 from frames.params import int_param
 from frames.roles import student_of
@@ -135,12 +135,6 @@ class MySkillsView(APIView):
 
 
 
-class ReadOnlyFramesViewSet(FramesViewSet):
-    """Rows written by services: listed, filtered and read through the API, never written."""
-
-    http_method_names = ["get", "head", "options"]
-
-
 class LearnerPerformanceViewSet(ReadOnlyFramesViewSet):
     queryset = m.LearnerPerformance.objects.all()
     serializer_class = s.LearnerPerformanceSerializer
@@ -155,11 +149,10 @@ class ModuleDifficultyCalibrationViewSet(ReadOnlyFramesViewSet):
     ordering_fields = ["last_updated", "sample_size", "success_rate"]
 
 
-class SubsystemCompetencyViewSet(FramesViewSet):
+class SubsystemCompetencyViewSet(ReadOnlyFramesViewSet):
     queryset = m.SubsystemCompetency.objects.all()
     serializer_class = s.SubsystemCompetencySerializer
     filterset_class = f.SubsystemCompetencyFilterSet
-    http_method_names = ["get", "head", "options"]
     ordering_fields = ["updated_at", "modules_completed"]
 
 

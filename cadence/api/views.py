@@ -3,10 +3,9 @@ from django.db.models import Prefetch
 from cadence import filtersets, services
 from cadence.api import serializers
 from cadence.models import Document, Meeting, NotionSyncMetadata, Person, RawContent, Task, Workstream
-from frames.base.api import FramesViewSet
+from frames.base.api import FramesViewSet, ReadOnlyFramesViewSet
 from frames.models import AuditLog
 
-READ_ONLY = ["get", "head", "options"]
 PEOPLE = Person.objects.select_related("student", "faculty")
 
 
@@ -58,10 +57,9 @@ class DocumentViewSet(FramesViewSet):
     ordering_fields = ["title", "category", "subsystem", "updated_at"]
 
 
-class RawContentViewSet(FramesViewSet):
+class RawContentViewSet(ReadOnlyFramesViewSet):
     """Pages as the dumps carried them: written by the Notion import only."""
 
-    http_method_names = READ_ONLY
     queryset = RawContent.objects.order_by("source_path")
     serializer_class = serializers.RawContentSerializer
     filterset_class = filtersets.RawContentFilterSet
@@ -69,8 +67,7 @@ class RawContentViewSet(FramesViewSet):
     ordering_fields = ["source_path", "title", "updated_at"]
 
 
-class NotionSyncMetadataViewSet(FramesViewSet):
-    http_method_names = READ_ONLY
+class NotionSyncMetadataViewSet(ReadOnlyFramesViewSet):
     queryset = NotionSyncMetadata.objects.order_by("-last_sync", "-sync_id")
     serializer_class = serializers.NotionSyncMetadataSerializer
     filterset_class = filtersets.NotionSyncMetadataFilterSet

@@ -35,6 +35,7 @@ from cadence.notion.csvs import find_databases
 from cadence.notion.dates import DateParseError, column_dayfirst, looks_like_date, parse_date
 from cadence.notion.pages import ID_RE, Page, action_items, page_id_from_name, parse_page, parse_relations
 from cadence.notion.people import Mentions, PeopleIndex, better_spelling, clean_name, fold_key, name_key, split_people
+from cadence.people_links import people_link_registry
 from frames.db import copy_insert
 from frames.models import AuditLog, Project
 from frames.services import audit_entry
@@ -223,8 +224,6 @@ class Importer:
             self.write_batch(batch)
         self.resolve_projects()
         self.flush_audit()
-        from cadence.services import people_link_registry
-
         people_link_registry()
 
     def _read_or_empty(self, path):

@@ -1,11 +1,11 @@
 from drf_spectacular.utils import extend_schema
-from rest_framework import permissions, viewsets
+from rest_framework import permissions
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
 from frames.api import serializers
-from frames.base.api import FramesViewSet
+from frames.base.api import FramesViewSet, ReadOnlyFramesViewSet
 from frames.base.permissions import RoleModelPermissions
 from frames.filtersets import (
     AgentLogFilterSet,
@@ -18,7 +18,6 @@ from frames.filtersets import (
 )
 from frames.models import AgentLog, AuditLog, Faculty, Project, Student, Team, University
 from frames.roles import Role, role_of, university_of
-from frames.scoping import scope_queryset
 
 
 class UniversityViewSet(FramesViewSet):
@@ -61,7 +60,7 @@ class StudentViewSet(FramesViewSet):
     ordering_fields = ["id", "name", "university", "terms_remaining", "graduation_term", "created_at"]
 
 
-class AuditLogViewSet(viewsets.ReadOnlyModelViewSet):
+class AuditLogViewSet(ReadOnlyFramesViewSet):
     queryset = AuditLog.objects.all()
     serializer_class = serializers.AuditLogSerializer
     filterset_class = AuditLogFilterSet
@@ -78,7 +77,7 @@ class JobReadPermission(RoleModelPermissions):
         return super().has_permission(request, view)
 
 
-class AgentLogViewSet(viewsets.ReadOnlyModelViewSet):
+class AgentLogViewSet(ReadOnlyFramesViewSet):
     """Jobs (frames/jobs.py: one agent-log row each) with their status, progress and report.
     Faculty read the jobs they or their university's members started and jobs about their
     university; another university's job answers like a missing one (404)."""
@@ -88,9 +87,6 @@ class AgentLogViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_class = AgentLogFilterSet
     permission_classes = [JobReadPermission]
     ordering_fields = ["timestamp"]
-
-    def get_queryset(self):
-        return scope_queryset(super().get_queryset(), self.request.user)
 
 
 class MeView(APIView):

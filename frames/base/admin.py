@@ -35,10 +35,6 @@ class ScopedRelatedFieldListFilter(admin.RelatedFieldListFilter):
         return list(dict.fromkeys(choices))  # paths through to-many relations may repeat a row
 
 
-# Every admin (any app's, FramesAdmin or not) gets the scoped filter for relations.
-admin.FieldListFilter.register(lambda f: f.remote_field, ScopedRelatedFieldListFilter, take_priority=True)
-
-
 class DeclaredLookupsMixin:
     """A changelist filters only by what the admin declares: its `list_filter`,
     its `date_hierarchy` and the `limit_choices_to` lookups of raw-id popups.
@@ -49,6 +45,21 @@ class DeclaredLookupsMixin:
     lookup is Django's own refusal (DisallowedModelAdminLookup: a 400)."""
 
     private_fields: tuple = ()
+
+    def get_list_filter(self, request):
+        # A relation named in `list_filter` gets the scoped filter (its choices are the
+        # user's university's records), declared here for every admin of ours rather than
+        # registered globally for Django's RelatedFieldListFilter.
+        return [self._scoped_filter(item) for item in super().get_list_filter(request)]
+
+    def _scoped_filter(self, item):
+        if not isinstance(item, str):
+            return item
+        try:
+            field = get_fields_from_path(self.model, item)[-1]
+        except (FieldDoesNotExist, NotRelationField):
+            return item
+        return (item, ScopedRelatedFieldListFilter) if getattr(field, "remote_field", None) else item
 
     def lookup_allowed(self, lookup, value, request=None):
         parts = lookup.split(LOOKUP_SEP)

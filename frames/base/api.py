@@ -145,16 +145,26 @@ class FramesFilterSet(django_filters.FilterSet):
         return super().filter_queryset(queryset)
 
 
-class FramesViewSet(FastListMixin, viewsets.ModelViewSet):
-    """A model's API: declare `queryset`, `serializer_class`, `filterset_class`
-    (plus `search_fields`/`ordering_fields`). Reads are scoped to the user's
-    university (list pages straight from values(), frames.base.fastlist); writes
-    go through the audited services."""
+class ScopedReadsMixin(FastListMixin):
+    """Reads are scoped to the user's university (list pages straight from values(),
+    frames.base.fastlist). Every viewset of ours has it, through one of the two bases
+    below (tests/test_meta.py checks): a viewset cannot forget the scoping."""
 
     ordering = None
 
     def get_queryset(self):
         return scope_queryset(super().get_queryset(), self.request.user)
+
+
+class ReadOnlyFramesViewSet(ScopedReadsMixin, viewsets.ReadOnlyModelViewSet):
+    """Rows written by services or jobs: listed, filtered and read through the API, never
+    written through it (extra actions such as `train/` call their service)."""
+
+
+class FramesViewSet(ScopedReadsMixin, viewsets.ModelViewSet):
+    """A model's API: declare `queryset`, `serializer_class`, `filterset_class`
+    (plus `search_fields`/`ordering_fields`). Reads are scoped (ScopedReadsMixin);
+    writes go through the audited services."""
 
     def _split_m2m(self, data):
         model = self.get_queryset().model

@@ -4,6 +4,7 @@ from frames.base.api because DRF imports these while its own modules load."""
 import json
 import time
 
+from django.core.exceptions import EmptyResultSet
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, IntegrityError, connections
@@ -125,7 +126,10 @@ def with_capped_count(queryset):
     inner = getattr(queryset, "count_source", queryset).order_by()
     if not inner.query.distinct and inner.query.group_by is None:
         inner = inner.values("pk")  # only the key is counted (an index-only scan where there is one)
-    sql, params = inner[: COUNT_CAP + 1].query.sql_with_params()
+    try:
+        sql, params = inner[: COUNT_CAP + 1].query.sql_with_params()
+    except EmptyResultSet:
+        return None  # a filter that matches nothing by construction (`IN ()`): counted apart, without a query
     return queryset.annotate(**{CAPPED_COUNT: RawSQL(f"SELECT COUNT(*) FROM ({sql}) frames_capped", params)})
 
 

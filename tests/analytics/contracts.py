@@ -36,11 +36,11 @@ def grow_interface_factor_values(w, n):
 
 
 def grow_factor_models(w, n):
-    """One model per outcome type: the table holds as many rows as there are outcome types."""
-    taken = set(FactorModel.objects.values_list("outcome_type", flat=True))
-    free = [value for value, _ in FactorModel._meta.get_field("outcome_type").choices if value not in taken][:n]
-    FactorModel.objects.bulk_create([FactorModel(key=f"{value}-grown", outcome_type=value, params={}) for value in free])
-    return len(free)
+    """Retired models (one active model per outcome type; retired ones pile up as models are retrained)."""
+    start = FactorModel.objects.count()
+    FactorModel.objects.bulk_create([
+        FactorModel(key=f"retired-{start + i}", outcome_type="program_success", status="retired", params={}) for i in range(n)
+    ])
 
 
 def grow_model_factors(w, n):

@@ -43,6 +43,37 @@ def test_coordinator_sees_everything(aworld, login_client):
     assert "mission_success-test" in models and "0.70" in models
 
 
+def test_network_filters_by_university_links_both_ends_and_exports_csv(aworld, login_client):
+    import csv
+    import io
+
+    client = login_client(aworld.users["coordinator"])
+    response = client.get("/analytics/network/", {"university": "uni_b"})
+    assert response.status_code == 200
+    assert [r["id"] for r in response.context["worst"]] == ["int-x", "int-b"]  # both touch B
+    html = response.content.decode()
+    assert f'href="/admin/analytics/interface/{aworld.int_x.pk}/change/"' in html
+    assert 'href="/staff/students/student-b/"' in html and f'href="/admin/frames/team/{aworld.team_a.pk}/change/"' in html
+    export = client.get("/analytics/network/", {"university": "uni_a", "export": "csv"})
+    assert export["Content-Type"] == "text/csv; charset=utf-8"
+    rows = list(csv.reader(io.StringIO(export.content.decode())))
+    assert rows[0] == ["Interface", "Type", "Bond", "Energy loss", "Cross-university", "From", "To"]
+    assert [r[0] for r in rows[1:]] == ["int-a", "int-x"]
+
+
+def test_network_faculty_cannot_pick_another_university(aworld, login_client):
+    import csv
+    import io
+
+    client = login_client(aworld.users["faculty"])
+    assert client.get("/analytics/network/", {"university": "uni_b"}).status_code == 404
+    assert client.get("/analytics/network/", {"university": "nowhere"}).status_code == 404
+    assert client.get("/analytics/network/", {"university": "uni_a"}).status_code == 200
+    rows = list(csv.reader(io.StringIO(client.get("/analytics/network/", {"export": "csv"}).content.decode())))
+    assert [r[0] for r in rows[1:]] == ["int-a", "int-x"]
+    assert "Bob B" not in str(rows) and "student at another university" in str(rows)
+
+
 def test_empty_dashboards_render(world, login_client):
     client = login_client(world.users["coordinator"])
     for url in PAGES:

@@ -6,6 +6,7 @@ import datetime
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from lms import notifications, services
 from lms.models import Notification
@@ -93,7 +94,7 @@ def test_race_panel_follows_a_completed_section(world, live_server, page, browse
     assert panel.locator(".race-yours").inner_text() == "0"
     page.get_by_role("button", name="Mark as done").click()
     page.wait_for_selector("#section-status .badge")
-    page.wait_for_function("document.querySelector('[data-race-panel] .race-yours').textContent === '1'")
+    expect(page.locator("[data-race-panel] .race-yours")).to_have_text("1")  # the panel was fetched again
     assert page.url.endswith("/learn/m/raced/")  # no reload, no navigation
 
 

@@ -11,7 +11,9 @@ Floors
 - raw SQL: psycopg SELECT of the same 100 progress rows the coordinator's page shows (the same fields,
   the module slug joined) + json.dumps; and of one student's progress rows, for context;
 - COPY: psycopg `COPY module_analytics_events FROM STDIN` of the same event rows, in the same
-  batch sizes (one transaction per batch, as a request is) and, for context, in one go.
+  batch sizes (one transaction per batch, as a request is) and, for context, in one go; measured
+  alternately with the API in three rounds (a third of the batches each), best of three each;
+- bare view beside the quiz: the bare view timed alternately with the quiz attempts.
 
 Figures
 - lms.events.api_batch_{100,500}: events/s POSTed to /api/v1/lms/events/ by a student
@@ -233,9 +235,16 @@ def quiz_grading(h, client, student, repeat):
         return r
 
     client.get(f"/learn/m/{module.module_id}/?section=2")  # the student opens the quiz first, as in the player
-    samples = h.timings(grade, repeat=repeat, warmup=3)
-    h.figure("lms.quiz.grade_attempt_p50", h.p50(samples), "s", floor="lms.floor.bare_view", target=3, higher_is_better=False)
-    h.figure("lms.quiz.grade_attempt_p95", h.p95(samples), "s", floor="lms.floor.bare_view", target=None, higher_is_better=False)
+    # The bare view timed alternately with the attempts (its own floor): both see the same load.
+    samples, bare = [], []
+    for _ in range(3):
+        grade()
+    for _ in range(repeat):
+        samples += h.timings(grade, repeat=1, warmup=0)
+        bare += h.timings(lambda: client.get("/bench/bare/"), repeat=1, warmup=0)
+    h.floor("lms.floor.bare_view_beside_quiz", h.p50(bare), "s", higher_is_better=False)
+    h.figure("lms.quiz.grade_attempt_p50", h.p50(samples), "s", floor="lms.floor.bare_view_beside_quiz", target=3, higher_is_better=False)
+    h.figure("lms.quiz.grade_attempt_p95", h.p95(samples), "s", floor="lms.floor.bare_view_beside_quiz", target=None, higher_is_better=False)
 
 
 PROGRESS_PAGE_SQL = (
@@ -311,20 +320,29 @@ def _run(h):
     n_ingest = h.n(20_000, 5_000)
     for size in (100, 500):
         batches = [event_items(rng, module_ids, size) for _ in range(n_ingest // size)]
-        batched, once = copy_floor(h, student.pk, batches)
-        h.floor(f"lms.floor.copy_batch_{size}", batched, "events/s")
-        h.floor(f"lms.floor.copy_one_go_{size}", once, "events/s")
-        bodies = [json.dumps(b) for b in batches]
+        # Floor and figure measured alternately, a third of the batches each round, best of three
+        # each: on a shared machine the load moves between two measurements taken minutes apart.
+        rounds = [batches[i::3] for i in range(3)]
+        floors, ones, rates = [], [], []
+        for part in rounds:
+            batched, once = copy_floor(h, student.pk, part)
+            floors.append(batched)
+            ones.append(once)
+            bodies = [json.dumps(b) for b in part]
 
-        def post_all(bodies=bodies):
-            for body in bodies:
-                r = client.post("/api/v1/lms/events/", body, content_type="application/json")
-                assert r.status_code == 201, r.content[:300]
+            def post_all(bodies=bodies):
+                for body in bodies:
+                    r = client.post("/api/v1/lms/events/", body, content_type="application/json")
+                    assert r.status_code == 201, r.content[:300]
 
-        before = ModuleAnalyticsEvent.objects.count()
-        seconds, _ = h.once(post_all)
-        assert ModuleAnalyticsEvent.objects.count() - before >= n_ingest
-        rate = n_ingest / seconds
+            before = ModuleAnalyticsEvent.objects.count()
+            seconds, _ = h.once(post_all)
+            sent = sum(len(b) for b in part)
+            assert ModuleAnalyticsEvent.objects.count() - before >= sent
+            rates.append(sent / seconds)
+        h.floor(f"lms.floor.copy_batch_{size}", max(floors), "events/s")
+        h.floor(f"lms.floor.copy_one_go_{size}", max(ones), "events/s")
+        rate = max(rates)
         h.figure(f"lms.events.api_batch_{size}", rate, "events/s", floor=f"lms.floor.copy_batch_{size}", target=0.5)
         h.figure(f"lms.events.api_batch_{size}_vs_copy_one_go", rate, "events/s", floor=f"lms.floor.copy_one_go_{size}", target=None)
 

@@ -10,6 +10,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
 
 from cadence import resources
 from cadence.jobs import notion_files_dir, notion_job_args
@@ -87,7 +88,7 @@ class WorkstreamAdmin(FramesAdmin):
 @admin.register(Task)
 class TaskAdmin(FramesAdmin):
     resource_classes = [resources.TaskResource]
-    list_display = ["title", "status", "assignee", "due_date", "subsystem", "project", "updated_at"]
+    list_display = ["title", "status", "assignee", "due_on", "subsystem", "project", "updated_at"]
     list_filter = ["status", OverdueFilter, "subsystem", ("due_date", admin.DateFieldListFilter), "assignee", "project"]
     list_select_related = ["assignee__student", "assignee__faculty", "project"]
     search_fields = ["title", "description", "notion_page_id"]
@@ -97,6 +98,15 @@ class TaskAdmin(FramesAdmin):
 
     def get_list_display(self, request):
         return [scoped_person_column("assignee", request.user) if name == "assignee" else name for name in super().get_list_display(request)]
+
+    @admin.display(description="due date", ordering="due_date")
+    def due_on(self, obj):  # not "due": the model has a field of that name, which list_display would show instead
+        """Overdue tasks (past due, not completed) stand out in the list."""
+        if obj.due_date is None:
+            return "-"
+        if obj.due_date < timezone.localdate() and obj.status != TaskStatus.COMPLETED:
+            return format_html("<strong>{} · overdue</strong>", obj.due_date.isoformat())
+        return obj.due_date.isoformat()
 
 
 class MeetingAttendeeInline(FramesInline):

@@ -8,8 +8,8 @@ class CadenceConfig(AppConfig):
     verbose_name = "CADENCE"
     default_auto_field = "django.db.models.BigAutoField"
     home_links = (
-        HomeLink("CADENCE operations", "admin:cadence_task_changelist", STAFF_ROLES,
-                 "Tasks, meetings and documents of the CADENCE program, imported from Notion."),
+        HomeLink("CADENCE operations", "cadence:operations", STAFF_ROLES,
+                 "Tasks by status and subsystem (overdue marked), the week's meetings and the documents of the CADENCE program."),
     )
 
     def ready(self):

@@ -757,7 +757,9 @@ def _apply_to_progress(student, records, parsed, pk_of, sections, need_sections,
             if key:
                 state["active_seconds"] = state.get("active_seconds", 0) + data["seconds"]
                 # Opening a not-yet-started module records no view (lms.views.player): time spent counts as one.
-                state.setdefault("first_viewed_at", now_epoch - data["seconds"])
+                if "first_viewed_at" not in state:
+                    state["first_viewed_at"] = now_epoch - data["seconds"]
+                    p.current_section = section
         elif etype == EventType.MARK_DONE:
             state["done"] = True
         elif etype == EventType.CHECKLIST_TICK:

@@ -94,3 +94,12 @@ def test_operations_page_in_a_browser(live_server, page, browser_login, screensh
     overdue_row = page.locator("#open-task-list tr.overdue")
     assert overdue_row.count() == 1 and "Late thermal analysis" in overdue_row.inner_text()
     screenshot(page, "cadence-operations")
+
+
+def test_home_links_the_page_and_the_task_list_marks_overdue(cworld):
+    client = _client(cworld.users["faculty"])
+    assert 'href="/cadence/operations/"' in client.get("/").content.decode()
+    tasks = _client(cworld.users["coordinator"]).get("/admin/cadence/task/").content.decode()
+    overdue_day = cworld.task_b.due_date.isoformat()
+    assert f"<strong>{overdue_day} · overdue</strong>" in tasks
+    assert f"{cworld.task_a.due_date.isoformat()} · overdue" not in tasks

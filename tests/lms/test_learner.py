@@ -83,6 +83,9 @@ def test_time_in_a_not_yet_viewed_section_counts_as_its_view(lms_world, make_mod
     module = make_module("timed", sections=[("text", {"type": "view", "seconds": 20})])
     ingest(lms_world.student_a, {"module": module.pk, "event_type": "heartbeat", "section_number": 1, "event_data": {"seconds": 30}})
     assert ModuleProgress.objects.get(student=lms_world.student_a, module=module).completed_sections == [1]
+    two = make_module("two-part", sections=[("text", {"type": "mark_done"}), ("text", {"type": "mark_done"})])
+    ingest(lms_world.student_a, {"module": two.pk, "event_type": "heartbeat", "section_number": 2, "event_data": {"seconds": 10}})
+    assert ModuleProgress.objects.get(student=lms_world.student_a, module=two).current_section == 2  # where the time was spent
 
 
 # ---------------------------------------------------------------- to-do, calendar, feed

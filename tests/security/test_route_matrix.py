@@ -39,6 +39,8 @@ MISSING_INT = "999999"
 PUBLIC_ROUTES = {
     "home", "healthz", "login", "logout", "password_reset", "password_reset_done", "password_reset_confirm",
     "password_reset_complete", "admin:login", "admin:logout", "admin:jsi18n", "schema", "api-docs", *PUBLIC_API_ROUTES,
+    # Opened by a secret in the URL, not a login: a set-password link, a learner's calendar feed token.
+    "set_password", "lms:calendar-feed",
 }
 MESSAGES = re.compile(r'<ul class="messagelist">.*?</ul>', re.S)
 
@@ -90,6 +92,9 @@ ROUTE_PARAMS = {
     ("basecamp:review-detail", "pk"): lambda w: w.assessment_b.pk,
     ("basecamp:student-skills", "student_id"): lambda w: w.student_b.pk,
     ("basecamp:race", "module_pk"): lambda w: w.intro.pk,
+    ("basecamp:race-panel", "module_pk"): lambda w: w.intro.pk,
+    # A calendar feed is read by its token (the capability): A's student's, so no B data is behind it by design.
+    ("lms:calendar-feed", "token"): lambda w: w.student_a.learner_settings.calendar_token,
     ("set_password", "uidb64"): lambda w: "MQ",
     ("set_password", "token"): lambda w: "set-password",
     ("staff-student", "student_id"): lambda w: w.student_b.pk,

@@ -86,6 +86,10 @@ class BigTableSearchMixin:
             return queryset, False
         students = scope_queryset(Student.objects.all(), request.user).filter(Q(pk=term) | Q(name__icontains=term))
         modules = Module.objects.filter(Q(module_id=term) | Q(title__icontains=term))
+        if not connection.features.supports_slicing_ordering_in_compound:  # SQLite: two lookups
+            student_ids = list(students.values_list("pk", flat=True)[:500])
+            module_ids = list(modules.values_list("pk", flat=True)[:200])
+            return queryset.filter(Q(student_id__in=student_ids) | Q(module_id__in=module_ids)), False
         # Both lookups in one round trip: (kind, key) rows, students' keys as text like modules'.
         found = (students.order_by().annotate(kind=Value("s"), key=Cast("pk", CharField())).values_list("kind", "key")[:500]
                  .union(modules.order_by().annotate(kind=Value("m"), key=Cast("pk", CharField())).values_list("kind", "key")[:200],

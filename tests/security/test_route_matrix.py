@@ -42,7 +42,8 @@ PUBLIC_ROUTES = {
     # Opened by a secret in the URL, not a login: a set-password link, a learner's calendar feed token.
     "set_password", "lms:calendar-feed",
 }
-MESSAGES = re.compile(r'<ul class="messagelist">.*?</ul>', re.S)
+# The admin's and the site's message lists (the styled error pages show pending messages too).
+MESSAGES = re.compile(r'<ul class="(?:messagelist|messages)"[^>]*>.*?</ul>', re.S)
 
 
 @dataclass

@@ -10,7 +10,8 @@ Floors
 
 Figures
 - basecamp.assess.entries_per_s: entries_assess (proposals, audit rows, agent log, targets) entries/s (target >= 1/10 of in-memory);
-- basecamp.review_queue.selector: selectors.review_queue as a coordinator, 20 rows, p50 (target <= 3x raw query 2);
+- basecamp.review_queue.selector: selectors.review_queue as a coordinator, 20 rows, p50 (target <= 3x raw query 2;
+  both measured alternately, best of three p50s each);
 - basecamp.trends.selector: selectors.skill_trends for one student, p50 (target <= 4x raw query 3);
 - basecamp.api.data_entries_page_100: `/api/v1/basecamp/data-entries/?page_size=100` as a coordinator, p50
   (target <= 4x raw SQL).
@@ -80,11 +81,15 @@ def _run(h):
     coordinator = get_user_model().objects.create(username="bench-root", is_superuser=True, is_staff=True)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")  # as autovacuum would after a bulk load; the raw floors and the ORM see the same statistics
-        h.floor("basecamp.floor.raw_query2", h.p50(h.timings(lambda: (cursor.execute(Q2), cursor.fetchall()))), "s", higher_is_better=False)
+        # Query 2 and the selector measured alternately, best of three p50s each (the machine's load moves between them).
+        raws, queues = [], []
+        for _ in range(3):
+            raws.append(h.p50(h.timings(lambda: (cursor.execute(Q2), cursor.fetchall()))))
+            queues.append(h.p50(h.timings(lambda: list(review_queue(user=coordinator)))))
+        h.floor("basecamp.floor.raw_query2", min(raws), "s", higher_is_better=False)
         h.floor("basecamp.floor.raw_query3", h.p50(h.timings(lambda: (cursor.execute(Q3, [students[0].pk]), cursor.fetchall()))), "s",
                 higher_is_better=False)
-    h.figure("basecamp.review_queue.selector", h.p50(h.timings(lambda: list(review_queue(user=coordinator)))), "s",
-             floor="basecamp.floor.raw_query2", target=3, higher_is_better=False)
+    h.figure("basecamp.review_queue.selector", min(queues), "s", floor="basecamp.floor.raw_query2", target=3, higher_is_better=False)
     h.figure("basecamp.trends.selector", h.p50(h.timings(lambda: skill_trends(students[0]))), "s",
              floor="basecamp.floor.raw_query3", target=4, higher_is_better=False)
 

@@ -4,6 +4,7 @@
 from pathlib import Path
 
 import environ
+from django.conf import global_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -271,6 +272,10 @@ IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "change"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = True  # our own audit log records every row
+# django-import-export writes datetimes in the first of these formats and reads any of them:
+# microseconds first, so an export re-imports unchanged (Django's own list, reordered; the
+# admin's forms take their formats from the locale, not from here).
+DATETIME_INPUT_FORMATS = ["%Y-%m-%d %H:%M:%S.%f", *(f for f in global_settings.DATETIME_INPUT_FORMATS if f != "%Y-%m-%d %H:%M:%S.%f")]
 
 LOGGING = {
     "version": 1,

@@ -366,6 +366,13 @@ class ModuleAssignmentAdmin(FramesAdmin):
     readonly_fields = ["auto_assigned", "source"]
     ordering = ["-assigned_at"]
 
+    def get_deleted_objects(self, objs, request):
+        # An assignment's notifications go with it: whoever may delete the assignment needs no
+        # delete permission on them (they are read-only in the admin).
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        perms_needed.discard(Notification._meta.verbose_name)
+        return deleted, counts, perms_needed, protected
+
     @admin.display(description="Assigned to")
     def target(self, obj):
         if obj.student_id:

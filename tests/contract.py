@@ -269,8 +269,3 @@ def check_baseline(key, measured):
     assert allowed is not None, f"{key}: no baseline in {BASELINE_FILE.name} for {vendor} (run with CONTRACT_QUERY_BASELINE=write)"
     assert measured <= allowed, f"{key}: {measured} queries, baseline {allowed} ({BASELINE_FILE.name})"
 
-
-# Why the round trip of many models fails today: the export writes datetimes with
-# import-export's first DATETIME_INPUT_FORMATS entry ("%Y-%m-%d %H:%M:%S"), so a
-# re-import reads them back without their microseconds and rewrites every row.
-DATETIMES_LOSE_MICROSECONDS = "the export drops datetimes' microseconds, so the re-import rewrites them"

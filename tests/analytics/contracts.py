@@ -3,7 +3,7 @@
 import datetime
 
 from analytics.models import FactorModel, FactorValue, Interface, InterfaceFactorValue, ModelFactor, ModelValidation, Outcome, RiskFactor
-from tests.contract import DATETIMES_LOSE_MICROSECONDS, Contract
+from tests.contract import Contract
 from tests.fixtures.analytics import make_interface
 
 API = "/api/v1/analytics/"
@@ -84,14 +84,12 @@ CONTRACTS = [
     ),
     Contract(
         InterfaceFactorValue, grow_interface_factor_values, endpoint=f"{API}interface-factor-values/",
-        known_gaps={"roundtrip": "re-importing the export creates every row again (the resource's import key does not find them)"},
         create=lambda w: {"factor": w.interface_factor.key, "interface": w.int_a.interface_id, "value": 5, "measured_at": "2025-01-01T00:00:00Z"},
         admin_create=lambda w: {"factor": w.interface_factor.pk, "interface": w.int_a.pk, "value": 5,
                                 "measured_at_0": "2025-01-01", "measured_at_1": "00:00:00"},
         patch=lambda w: {"notes": "Changed"},
     ),
     Contract(FactorModel, grow_factor_models, endpoint=f"{API}factor-models/", faculty="all", admin_writes=("change",),
-             known_gaps={"roundtrip": DATETIMES_LOSE_MICROSECONDS},
              patch=lambda w: {"notes": "Changed"}),
     Contract(
         ModelFactor, grow_model_factors, endpoint=f"{API}model-factors/", faculty="all",
@@ -100,12 +98,12 @@ CONTRACTS = [
         admin_patch=lambda w: {"weight": 0.5},
     ),
     Contract(
-        ModelValidation, grow_validations, endpoint=f"{API}model-validations/", faculty="all", known_gaps={"roundtrip": DATETIMES_LOSE_MICROSECONDS},
+        ModelValidation, grow_validations, endpoint=f"{API}model-validations/", faculty="all",
         admin_create=lambda w: {"model": w.model.pk, "method": "new_method", "folds": 5, "sample_size": 10, "positive_count": 4},
         admin_patch=lambda w: {"auc": 0.9},
     ),
     Contract(
-        Outcome, grow_outcomes, endpoint=f"{API}outcomes/", known_gaps={"roundtrip": DATETIMES_LOSE_MICROSECONDS},
+        Outcome, grow_outcomes, endpoint=f"{API}outcomes/",
         create=lambda w: {"university": "uni_a", "project": "cadence", "outcome_type": "program_success", "success": True, "cohort_year": 2030},
         patch=lambda w: {"notes": "Changed"},
     ),

@@ -22,7 +22,7 @@ from basecamp.models import (
 )
 from basecamp.models.adaptive import COMPETENCY_ORDER
 from frames.models import Student
-from tests.contract import DATETIMES_LOSE_MICROSECONDS, Contract
+from tests.contract import Contract
 from tests.lms.contracts import new_modules
 
 API = "/api/v1/basecamp/"
@@ -124,17 +124,15 @@ def free_skill(w):
 
 
 CONTRACTS = [
-    Contract(LearnerPerformance, grow_performance, endpoint=f"{API}learner-performance/", known_gaps={"roundtrip": DATETIMES_LOSE_MICROSECONDS}),
-    Contract(ModuleDifficultyCalibration, grow_calibrations, endpoint=f"{API}calibrations/", faculty="all",
-             known_gaps={"roundtrip": DATETIMES_LOSE_MICROSECONDS}),
+    Contract(LearnerPerformance, grow_performance, endpoint=f"{API}learner-performance/"),
+    Contract(ModuleDifficultyCalibration, grow_calibrations, endpoint=f"{API}calibrations/", faculty="all"),
     Contract(SubsystemCompetency, grow_competency, endpoint=f"{API}subsystem-competency/",
              create=lambda w: {"student": "student-a", "subsystem": "thermal"}, admin_patch=lambda w: {"competency_level": COMPETENCY_ORDER[-1]}),
-    Contract(GhostCohort, grow_ghosts, endpoint=f"{API}ghost-cohorts/", known_gaps={"roundtrip": DATETIMES_LOSE_MICROSECONDS}),
-    Contract(RaceMetadata, grow_races, endpoint=f"{API}races/", faculty="all", known_gaps={"roundtrip": DATETIMES_LOSE_MICROSECONDS}),
-    Contract(RaceResult, grow_race_results, endpoint=f"{API}race-results/", known_gaps={"roundtrip": DATETIMES_LOSE_MICROSECONDS}),
+    Contract(GhostCohort, grow_ghosts, endpoint=f"{API}ghost-cohorts/"),
+    Contract(RaceMetadata, grow_races, endpoint=f"{API}races/", faculty="all"),
+    Contract(RaceResult, grow_race_results, endpoint=f"{API}race-results/"),
     Contract(LeaderboardPreference, grow_leaderboard),
-    Contract(ModuleVersionHistory, grow_versions, endpoint=f"{API}module-versions/", faculty="all",
-             known_gaps={"roundtrip": "an empty spec_json exports blank, which the import refuses"}),
+    Contract(ModuleVersionHistory, grow_versions, endpoint=f"{API}module-versions/", faculty="all"),
     Contract(
         SimulationEnvironment, grow_simulations, endpoint=f"{API}simulation-environments/", faculty="all",
         create=lambda w: {"slug": "new-sim", "name": "New simulation", "type": "circuit_simulator"}, patch=lambda w: {"subsystem": "power"},
@@ -149,19 +147,19 @@ CONTRACTS = [
         patch=lambda w: {"content": "Changed"},
     ),
     Contract(
-        Assessment, grow_assessments, endpoint=f"{API}assessments/", known_gaps={"roundtrip": DATETIMES_LOSE_MICROSECONDS},
+        Assessment, grow_assessments, endpoint=f"{API}assessments/",
         create=lambda w: {"data_entry": "DE001", "student": "student-a", "skill_name": "New skill", "skill_category": "SEL", "level": "Developing",
                           "confidence_score": "0.50", "justification": "j", "source_quote": "q"},
         patch=lambda w: {"justification": "Changed"},
     ),
     Contract(
-        TeacherCorrection, grow_corrections, endpoint=f"{API}teacher-corrections/", known_gaps={"roundtrip": DATETIMES_LOSE_MICROSECONDS},
+        TeacherCorrection, grow_corrections, endpoint=f"{API}teacher-corrections/",
         create=lambda w: {"assessment": uncorrected_assessment(w).pk, "original_level": uncorrected_assessment(w).level, "corrected_level": "Emerging"},
         patch=lambda w: {"teacher_notes": "Changed"},
     ),
     Contract(
         SkillTarget, grow_targets, endpoint=f"{API}skill-targets/",
-        known_gaps={"roundtrip": DATETIMES_LOSE_MICROSECONDS, "writes_api": "an API create writes two audit rows (create, then update)"},
+        known_gaps={"writes_api": "an API create writes two audit rows (create, then update)"},
         create=lambda w: {"student": "student-a", "skill_name": free_skill(w)}, patch=lambda w: {"target_level": "Advanced"},
     ),
 ]

@@ -16,7 +16,7 @@ from lms.models import (
     ModuleSection,
     Notification,
 )
-from tests.contract import DATETIMES_LOSE_MICROSECONDS, Contract
+from tests.contract import Contract
 
 API = "/api/v1/lms/"
 
@@ -112,7 +112,8 @@ STUDENT_WRITTEN = ()
 CONTRACTS = [
     Contract(
         Module, grow_modules, endpoint=f"{API}modules/", faculty="all", student="own", student_rows=published_modules,
-        known_gaps={"roundtrip": DATETIMES_LOSE_MICROSECONDS},
+        # Found once the export kept microseconds: a row with sections skips skip_row (its sections are compared on save).
+        known_gaps={"roundtrip": "a module row with sections is always saved on re-import, so its updated_at moves"},
         create=lambda w: {"module_id": "new-mod", "title": "New module"}, patch=lambda w: {"description": "Changed"},
     ),
     Contract(
@@ -127,14 +128,10 @@ CONTRACTS = [
     ),
     Contract(
         ModuleAssignment, grow_assignments, endpoint=f"{API}assignments/", student="own", student_rows=own_assignments,
-        known_gaps={"roundtrip": DATETIMES_LOSE_MICROSECONDS,
-                    # Django's delete view refuses (403) when a cascaded row's admin refuses deletes: NotificationAdmin is read-only.
-                    "writes_admin": "an assignment with a notification cannot be deleted in the admin (NotificationAdmin is read-only)"},
         create=lambda w: {"module": w.draft.pk, "student": "student-a", "due_date": "2030-01-01"}, patch=lambda w: {"due_date": "2031-01-01"},
     ),
-    Contract(ModuleProgress, grow_progress, endpoint=f"{API}progress/", student="own", known_gaps={"roundtrip": DATETIMES_LOSE_MICROSECONDS}),
-    Contract(ModuleAnalyticsEvent, grow_events, endpoint=f"{API}events/", student="own", api_writes=STUDENT_WRITTEN,
-             known_gaps={"roundtrip": DATETIMES_LOSE_MICROSECONDS}),
+    Contract(ModuleProgress, grow_progress, endpoint=f"{API}progress/", student="own"),
+    Contract(ModuleAnalyticsEvent, grow_events, endpoint=f"{API}events/", student="own", api_writes=STUDENT_WRITTEN),
     # Coordinators remove feedback (moderation); anonymous feedback exports no author, so it cannot be imported back.
     Contract(ModuleFeedback, grow_feedback, endpoint=f"{API}feedback/", student="own", api_writes=("delete",),
              known_gaps={"roundtrip": "anonymous feedback exports a blank student, which the import refuses"}),
@@ -143,8 +140,7 @@ CONTRACTS = [
         create=lambda w: {"section": first_section(w).pk, "position": 5, "question_type": "numeric", "prompt": "1 + 1?",
                           "answer": 2}, patch=lambda w: {"explanation": "Changed"},
     ),
-    Contract(ModuleQuizAttempt, grow_attempts, endpoint=f"{API}quiz-attempts/", student="own", api_writes=STUDENT_WRITTEN,
-             known_gaps={"roundtrip": DATETIMES_LOSE_MICROSECONDS}),
+    Contract(ModuleQuizAttempt, grow_attempts, endpoint=f"{API}quiz-attempts/", student="own", api_writes=STUDENT_WRITTEN),
     # Made by the notification service for each student (lms/notifications.py); staff read them.
     Contract(LearnerSettings, grow_learner_settings),
     Contract(Notification, grow_notifications),

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('lms', '0004_h8_learner'),
+        ('lms', '0004_learner_settings_notifications'),
     ]
 
     operations = [

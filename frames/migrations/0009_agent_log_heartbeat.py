@@ -2,9 +2,8 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    # After H7's 0008 (one leaf: two migrations on 0007 would conflict).
     dependencies = [
-        ("frames", "0008_h7_term_undo"),
+        ("frames", "0008_term_rotation_undo"),
     ]
 
     operations = [

@@ -19,7 +19,7 @@ from django.utils.functional import cached_property
 from django.utils.html import format_html
 
 from frames.base.admin import FramesAdmin, FramesInline, ReadOnlyAdmin, ScopedAdminMixin
-from frames.base.rest import pop_capped_count, with_capped_count
+from frames.base.rest import COUNT_CAP, pop_capped_count, with_capped_count
 from frames.models import AuditLog, Student, Team, University
 from frames.roles import is_unrestricted, university_of
 from frames.scoping import scope_queryset
@@ -42,12 +42,10 @@ from lms.models import (
     Notification,
 )
 
-COUNT_CAP = 10_000
-
 
 class CappedCountPaginator(Paginator):
     """Big tables: the planner's estimate for an unfiltered list, and a count that
-    stops at 10,000 for a filtered one (a full count(*) of a million events costs
+    stops at the API's COUNT_CAP for a filtered one (a full count(*) of a million events costs
     more than the page itself)."""
 
     first_page_rows = None  # a filtered list that fits one page: its rows, read while counting

@@ -106,9 +106,10 @@ class FramesPagination(PageNumberPagination):
         return out
 
 
-# Past this many matching rows a list's `count` is an estimate: counting a 100,000-row
-# table costs more than reading the page, and grows with the table.
-COUNT_CAP = 10_000
+# Past this many matching rows a list's `count` is an estimate: counting even 10,000 rows
+# costs more than reading a 100-row page (measured: bench/registry.py at full scale), and
+# the cost grows with the table. Pages and `next` links are exact whatever the count says.
+COUNT_CAP = 1_000
 
 
 CAPPED_COUNT = "frames_capped_count"

@@ -151,8 +151,9 @@ def apply_constraints(schema, serializer):
 
 class FramesAutoSchema(AutoSchema):
     """drf-spectacular's AutoSchema, plus: a list body's size bounds (`allow_empty`,
-    `min_length`, `max_length` of a many=True serializer as minItems/maxItems), and a
-    request component's documented refusals (`x-rules`, see above)."""
+    `min_length`, `max_length` of a many=True serializer as minItems/maxItems), a
+    request component's documented refusals (`x-rules`, see above), and a response's
+    `staff_only_fields` (a serializer attribute) left out of `required`."""
 
     def _unwrap_list_serializer(self, serializer, direction):
         schema = super()._unwrap_list_serializer(serializer, direction)
@@ -168,6 +169,13 @@ class FramesAutoSchema(AutoSchema):
 
     def _map_basic_serializer(self, serializer, direction):
         schema = super()._map_basic_serializer(serializer, direction)
+        staff_only = [name for name in getattr(serializer, "staff_only_fields", ()) if name in schema.get("properties", {})]
+        if direction == "response" and staff_only:
+            # A student's answer leaves these out (a narrower serializer): present for staff only.
+            schema["required"] = [name for name in schema.get("required", []) if name not in staff_only]
+            for name in staff_only:
+                prop = schema["properties"][name]
+                prop["description"] = f"{prop.get('description', '')} Staff only: absent from a student's answer.".strip()
         if direction == "request":
             if isinstance(serializer, drf_serializers.ModelSerializer):
                 apply_constraints(schema, serializer)

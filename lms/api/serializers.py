@@ -70,6 +70,7 @@ class ModuleAssignmentSerializer(FramesSerializer):
 class ModuleProgressSerializer(FramesSerializer):
     """Read-only (the API's hottest list: pages come straight from values(), frames.base.fastlist)."""
 
+    staff_only_fields = ("difficulty_adjustments",)  # StudentProgressSerializer leaves it out
     module_slug = serializers.CharField(source="module.module_id", read_only=True)
 
     class Meta:
@@ -91,6 +92,7 @@ class StudentProgressSerializer(ModuleProgressSerializer):
 
 
 class ModuleAnalyticsEventSerializer(FramesSerializer):
+    staff_only_fields = ("struggle_signal", "pattern_detected")  # StudentEventSerializer leaves them out
     # Blank ("") when the client did not say which device: the answer's enum includes it.
     device_type = serializers.ChoiceField(choices=[("", "Not recorded"), *DeviceType.choices], read_only=True,
                                           help_text="The client's device, or \"\" when it did not say.")

@@ -307,6 +307,11 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Redis redelivers an unacknowledged job this many seconds after its worker vanished. A running
 # job holds its lock, so an early redelivery waits for it rather than running it twice.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
+# A worker looks for such jobs every CELERY_RESTORE_SWEEP seconds (kombu's Redis transport:
+# unacked_restore_interval x unacked_restore_throttle, 10 x 10 by default).
+_restore_sweep = max(1, env.int("CELERY_RESTORE_SWEEP", default=100))
+CELERY_BROKER_TRANSPORT_OPTIONS |= {"unacked_restore_interval": min(10, _restore_sweep),
+                                    "unacked_restore_throttle": max(1, _restore_sweep // min(10, _restore_sweep))}
 if env("CELERY_KEY_PREFIX", default=""):  # Redis: keep two deployments (or test runs) on one server apart
     CELERY_BROKER_TRANSPORT_OPTIONS["global_keyprefix"] = env("CELERY_KEY_PREFIX")
 CELERY_TIMEZONE = TIME_ZONE

@@ -110,7 +110,7 @@ def start_process(queued, settings, tmp_path):
         environment = {
             **os.environ, "DJANGO_SETTINGS_MODULE": "frames.settings", "DATABASE_URL": _database_url(),
             "CELERY_BROKER_URL": queued["url"], "CELERY_KEY_PREFIX": queued["prefix"], "CELERY_QUEUE": queue,
-            "CELERY_VISIBILITY_TIMEOUT": "2", "JOBS_FILES_DIR": settings.JOBS_FILES_DIR, "JOBS_PROGRESS_INTERVAL": "0.2",
+            "CELERY_VISIBILITY_TIMEOUT": "2", "CELERY_RESTORE_SWEEP": "1", "JOBS_FILES_DIR": settings.JOBS_FILES_DIR, "JOBS_PROGRESS_INTERVAL": "0.2",
             "CONN_MAX_AGE": "0", **(env or {}),
         }
         log = tmp_path / f"{name or kind}-{len(started)}.log"

@@ -139,7 +139,7 @@ def emails_send(*, limit=5000) -> int:
         if not pending:
             return 0
         kinds = dict(LearnerSettings.objects.filter(student_id__in={n.student_id for n in pending}).values_list("student_id", "email_kinds"))
-        base = getattr(django_settings, "SITE_URL", "").rstrip("/")
+        base = django_settings.SITE_URL.rstrip("/")
         sender = django_settings.DEFAULT_FROM_EMAIL
         messages, sent_ids = [], []
         for n in pending:

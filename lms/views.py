@@ -18,8 +18,7 @@ from frames.roles import Role, role_of, student_of
 from lms import activities, completion, hooks, quizzes, selectors, services
 from lms.adaptive import help_for, hint_reveal, optional_sections_skip, revealed_hints
 from lms.buddy import buddy_reply
-from lms.dashboard import module_dashboard, module_overview
-from lms.models import FeedbackTag, Module, ModuleFeedback, ModuleProgress, ModuleStatus, ModuleType, ProgressStatus, QuestionType, SectionType
+from lms.models import FeedbackTag, ModuleFeedback, ModuleProgress, ModuleStatus, ModuleType, ProgressStatus, QuestionType, SectionType
 from lms.rendering import markdown_html, video_embed
 from lms.sandbox import SandboxResultError, sandbox_result_record
 
@@ -299,29 +298,6 @@ def feedback(request, slug):
         "module": module, "values": values, "errors": errors, "existing": existing, "tags": FeedbackTag.choices,
         "scales": [{"name": n, "label": lbl, "low": lo, "high": hi, "value": values.get(n), "error": errors.get(n)} for n, lbl, lo, hi in scales],
     }, status=400 if errors else 200)
-
-
-# ---------------------------------------------------------------- staff
-
-
-def _staff(request):
-    if role_of(request.user) not in STAFF_ROLES or not request.user.has_perm("lms.view_moduleprogress"):
-        raise PermissionDenied("Module dashboards are for staff.")
-
-
-@login_required
-def staff_modules(request):
-    _staff(request)
-    return render(request, "lms/staff_modules.html", {"rows": module_overview(request.user)})
-
-
-@login_required
-def dashboard(request, slug):
-    _staff(request)
-    module = Module.objects.filter(module_id=slug).exclude(status=ModuleStatus.DRAFT).first() or Module.objects.filter(module_id=slug).first()
-    if module is None:
-        raise Http404
-    return render(request, "lms/dashboard.html", {"module": module, **module_dashboard(module, request.user)})
 
 
 # ---------------------------------------------------------------- quizzes, hints, the buddy, adaptive offers

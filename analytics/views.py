@@ -1,32 +1,19 @@
 """Staff dashboards (faculty see their university, coordinators everything;
 students and unlinked accounts get 403, anonymous users the login page)."""
 
-import csv
-import io
 from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 
 from analytics import charts, selectors
 from analytics.models import OutcomeType
 from frames.models import University
-from frames.roles import Role, is_unrestricted, role_of, university_of
-
-STAFF_ROLES = {Role.FACULTY, Role.COORDINATOR, Role.SUPERUSER}
-
-
-def csv_response(filename, header, rows) -> HttpResponse:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(header)
-    writer.writerows(rows)
-    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+from frames.roles import STAFF_ROLES, is_unrestricted, role_of, university_of
+from frames.views import csv_response
 
 
 def staff_dashboard(view):

@@ -1,6 +1,7 @@
 from django.apps import AppConfig
 
-from frames.navigation import STAFF_ROLES, HomeLink
+from frames.navigation import HomeLink
+from frames.roles import STAFF_ROLES
 
 
 class BasecampConfig(AppConfig):

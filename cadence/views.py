@@ -18,10 +18,9 @@ from cadence.models import Document, Meeting, Person, Task, TaskStatus, Workstre
 from cadence.selectors import person_label
 from frames.choices import Subsystem
 from frames.params import int_param
-from frames.roles import Role, role_of
+from frames.roles import STAFF_ROLES, role_of
 from frames.scoping import reference_queryset
 
-STAFF_ROLES = (Role.SUPERUSER, Role.COORDINATOR, Role.FACULTY)
 UPCOMING_DAYS = 7
 TASK_ROWS = 300
 SUBSYSTEM_LABELS = dict(Subsystem.choices)

@@ -20,8 +20,6 @@ class NavItem:
 
 LEARNER_NAV = [NavItem(0, "Home", "home")]
 
-STAFF_ROLES = frozenset({"faculty", "coordinator", "superuser"})
-
 
 @dataclass(frozen=True)
 class HomeLink:

@@ -22,6 +22,10 @@ class Role:
     NONE = "none"
 
 
+# The roles that reach the staff pages (dashboards, the student page, CADENCE operations).
+STAFF_ROLES = frozenset({Role.FACULTY, Role.COORDINATOR, Role.SUPERUSER})
+
+
 def role_of(user) -> str:
     """The user's role, learned in one query and cached on the user object
     (with the linked student or faculty record, so university_of costs nothing)."""

@@ -17,10 +17,9 @@ from django.urls import NoReverseMatch, path, reverse
 
 from frames.base.admin import masked_changes
 from frames.models import AuditLog, Faculty, Project, Student, Team
-from frames.roles import Role, role_of
+from frames.roles import STAFF_ROLES, role_of
 from frames.scoping import VisibleReferences, scope_queryset
 
-STAFF_ROLES = (Role.SUPERUSER, Role.COORDINATOR, Role.FACULTY)
 AUDIT_ROWS = 50
 
 

@@ -1,15 +1,13 @@
 """The staff's per-module dashboard: completion funnel, time against the estimate,
 struggle hotspots, overdue assignments, feedback (faculty see their university only)."""
 
-import csv
 import dataclasses
 import datetime
-import io
 import re
 import statistics
 
 from django.db.models import Avg, Count, Exists, OuterRef, Q
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.utils import timezone
 
 from frames.models import University
@@ -94,16 +92,6 @@ def filter_choices(user) -> dict:
     terms = scope_queryset(Student.objects.exclude(graduation_term=""), user).values_list("graduation_term", flat=True).distinct()
     years = sorted({int(t.rsplit(" ", 1)[1]) for t in terms if t.rsplit(" ", 1)[-1].isascii() and t.rsplit(" ", 1)[-1].isdigit()})
     return {"universities": universities, "cohorts": years}
-
-
-def csv_response(filename, header, rows) -> HttpResponse:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(header)
-    writer.writerows(rows)
-    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
 def module_overview(user, filters=DashboardFilters()):

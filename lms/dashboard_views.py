@@ -13,12 +13,12 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from frames.params import int_param
-from frames.roles import Role, role_of
-from lms.dashboard import DashboardFilters, csv_response, dashboard_filters, filter_choices, module_dashboard, module_overview
+from frames.roles import STAFF_ROLES, role_of
+from frames.views import csv_response
+from lms.dashboard import DashboardFilters, dashboard_filters, filter_choices, module_dashboard, module_overview
 from lms.models import Module, ModuleStatus
 from lms.reminders import overdue_remind
 
-STAFF_ROLES = (Role.SUPERUSER, Role.COORDINATOR, Role.FACULTY)
 EXPORTS = ("overdue", "stuck")
 
 

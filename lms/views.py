@@ -14,15 +14,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 from frames.choices import Subsystem
 from frames.models import AuditLog
 from frames.params import ParamError, int_param, json_body
-from frames.roles import Role, role_of, student_of
+from frames.roles import STAFF_ROLES, role_of, student_of
 from lms import activities, completion, hooks, quizzes, selectors, services
 from lms.adaptive import help_for, hint_reveal, optional_sections_skip, revealed_hints
 from lms.buddy import buddy_reply
 from lms.models import FeedbackTag, ModuleFeedback, ModuleProgress, ModuleStatus, ModuleType, ProgressStatus, QuestionType, SectionType
 from lms.rendering import markdown_html, video_embed
 from lms.sandbox import SandboxResultError, sandbox_result_record
-
-STAFF_ROLES = {Role.FACULTY, Role.COORDINATOR, Role.SUPERUSER}
 
 
 def _student(request):

@@ -12,9 +12,7 @@ from analytics.models import FactorModel, FactorValue, Interface, InterfaceFacto
 from analytics.services import TrainingRefused, factor_model_train
 from frames.base.api import FramesViewSet, ReadOnlyFramesViewSet
 from frames.models import AuditLog
-from frames.roles import Role, role_of
-
-STAFF_ROLES = {Role.FACULTY, Role.COORDINATOR, Role.SUPERUSER}
+from frames.roles import STAFF_ROLES, role_of
 
 
 class IsStaffRole(permissions.BasePermission):

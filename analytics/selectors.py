@@ -22,11 +22,18 @@ def interfaces_for(user):
 
 def end_visible(interface, side, user) -> bool:
     """May this user see who is at this end? (The other end of a visible interface may be another university's.)"""
+    return end_visibility(user)(getattr(interface, f"{side}_type"), getattr(interface, f"{side}_university_id"))
+
+
+def end_visibility(user):
+    """`end_visible` for one user as `visible(end_type, end_university_id) -> bool`, the
+    user's role read once (a list page asks it twice per row)."""
     if is_unrestricted(user):
-        return True
+        return lambda end_type, end_uni: True
     uni = university_of(user)
-    end_uni = getattr(interface, f"{side}_university_id")
-    return uni is not None and (end_uni == uni or (getattr(interface, f"{side}_type") == "project" and end_uni is None))
+    if uni is None:
+        return lambda end_type, end_uni: False
+    return lambda end_type, end_uni: end_uni == uni or (end_type == "project" and end_uni is None)
 
 
 # ---------------------------------------------------------------- summary
@@ -96,18 +103,19 @@ def summary(user) -> dict:
 # ---------------------------------------------------------------- network
 
 
-def network(user, *, project=None, university=None):
-    """Nodes (interface ends) and edges (interfaces) of the user's interface network."""
-    qs = interfaces_for(user).select_related(*[f"{side}_{kind}" for side in ("from", "to") for kind in INTERFACE_END_TYPES])
+def network(user, *, project=None, university=None, where=None):
+    """Nodes (interface ends) and edges (interfaces) of the user's interface network
+    (`where`: a further Q on Interface, e.g. the dashboard's date range)."""
+    qs = interfaces_for(user).filter(where or Q()).select_related(*[f"{side}_{kind}" for side in ("from", "to") for kind in INTERFACE_END_TYPES])
     if university:
         qs = qs.filter(Q(from_university_id=university) | Q(to_university_id=university))
-    nodes, edges = {}, []
+    nodes, edges, visible = {}, [], end_visibility(user)
     for interface in qs.order_by("interface_id"):
         ends = []
         for side in ("from", "to"):
             kind = getattr(interface, f"{side}_type")
             uni = getattr(interface, f"{side}_university_id")
-            if end_visible(interface, side, user):
+            if visible(kind, uni):
                 entity = interface.end(side)
                 node_id, label = f"{kind}:{entity.pk}", getattr(entity, "name", entity.pk)
             else:
@@ -132,10 +140,11 @@ def network(user, *, project=None, university=None):
 # ---------------------------------------------------------------- outcomes
 
 
-def outcome_grid(user, outcome_type):
-    """{university_id: {cohort_year: (successes, total)}}, the years, and per-year totals."""
+def outcome_grid(user, outcome_type, *, where=None):
+    """{university_id: {cohort_year: (successes, total)}}, the years, and per-year totals
+    (`where`: a further Q on Outcome, e.g. the dashboard's filters)."""
     rows = (
-        scope_queryset(Outcome.objects.filter(outcome_type=outcome_type), user)
+        scope_queryset(Outcome.objects.filter(where or Q(), outcome_type=outcome_type), user)
         .order_by()
         .values_list("university_id", "cohort_year")
         .annotate(total=Count("id"), successes=Count("id", filter=Q(success=True)))
@@ -153,10 +162,11 @@ def outcome_grid(user, outcome_type):
 # ---------------------------------------------------------------- rotation
 
 
-def rotation(user):
-    """Per team: incoming/established/outgoing counts and who graduates in which term."""
-    teams = scope_queryset(Team.objects.select_related("university").order_by("university__name", "name"), user)
-    students = scope_queryset(Student.objects.filter(active=True, team__isnull=False), user).order_by("terms_remaining", "name")
+def rotation(user, *, teams_where=None, students_where=None):
+    """Per team: incoming/established/outgoing counts and who graduates in which term
+    (`teams_where`, `students_where`: further Qs, e.g. the dashboard's university and cohort)."""
+    teams = scope_queryset(Team.objects.filter(teams_where or Q()).select_related("university").order_by("university__name", "name"), user)
+    students = scope_queryset(Student.objects.filter(students_where or Q(), active=True, team__isnull=False), user).order_by("terms_remaining", "name")
     by_team = defaultdict(list)
     for s in students.values("team_id", "name", "status", "terms_remaining", "graduation_term"):
         by_team[s["team_id"]].append(s)

@@ -1,11 +1,16 @@
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
+from django.template.response import TemplateResponse
 
-from basecamp import authoring
+from basecamp import authoring, proposals
 from basecamp import models as m
 from basecamp import resources as r
+from basecamp.forms import DeclineForm
 from frames.base.admin import FramesAdmin, FramesInline
 from frames.jobs import job_start
+from frames.models import AuditLog
+from frames.services import validation_messages
 
 # CADENCE pages get "Draft a module from this page" (see basecamp/authoring.py for why here).
 authoring.register()
@@ -92,6 +97,71 @@ class SkillTargetAdmin(FramesAdmin):
     autocomplete_fields = ["student", "assigned_by"]
 
 
+@admin.register(m.TargetProposal)
+class TargetProposalAdmin(FramesAdmin):
+    """Students' proposed targets: decided by the actions (basecamp/proposals.py), not edited by hand."""
+
+    resource_classes = [r.TargetProposalResource]
+    list_display = ["id", "student", "skill_name", "target_level", "wanted_by", "status", "proposed_at", "decided_by", "decided_at"]
+    list_filter = ["status", "target_level", "skill_name"]
+    list_select_related = ["student", "decided_by"]
+    search_fields = ["skill_name", "reason", "student__name", "student__id"]
+    actions = ["accept_selected", "decline_selected"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_import_permission(self, request):
+        return False  # an imported row would skip the decision's target and notification: exported only
+
+    def has_decide_permission(self, request):
+        return request.user.has_perm("basecamp.change_targetproposal")
+
+    def _decide(self, request, queryset, decide):
+        done, refused = 0, []
+        for proposal in queryset.filter(status=m.TargetProposal.Status.PROPOSED).select_related("student"):
+            try:
+                decide(proposal)
+            except ValidationError as exc:
+                refused += [f"{proposal.student.name}, {proposal.skill_name}: {message}"
+                            for messages_ in validation_messages(exc).values() for message in messages_]
+            else:
+                done += 1
+        return done, refused
+
+    @admin.action(description="Accept the selected proposals (sets the targets)", permissions=["decide"])
+    def accept_selected(self, request, queryset):
+        done, refused = self._decide(request, queryset, lambda p: proposals.target_proposal_accept(
+            proposal=p, user=request.user, source=AuditLog.Source.ADMIN))
+        self.message_user(request, f"Accepted {done} proposal(s).", messages.SUCCESS)
+        for line in refused:
+            self.message_user(request, line, messages.ERROR)
+
+    @admin.action(description="Decline the selected proposals (asks for a reason)", permissions=["decide"])
+    def decline_selected(self, request, queryset):
+        """An intermediate page asks for the reason the students will read; its POST declines."""
+        form = DeclineForm(request.POST if "decline_reason" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            reason = form.cleaned_data["decline_reason"]
+            done, refused = self._decide(request, queryset, lambda p: proposals.target_proposal_decline(
+                proposal=p, user=request.user, decline_reason=reason, source=AuditLog.Source.ADMIN))
+            self.message_user(request, f"Declined {done} proposal(s).", messages.SUCCESS)
+            for line in refused:
+                self.message_user(request, line, messages.ERROR)
+            return None
+        return TemplateResponse(request, "admin/basecamp/targetproposal/decline.html", {
+            **self.admin_site.each_context(request), "title": "Decline target proposals", "opts": self.model._meta, "form": form,
+            "proposals": list(queryset.filter(status=m.TargetProposal.Status.PROPOSED).select_related("student")),
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        })
+
+
 # ---------------------------------------------------------------- adaptive learning
 
 
@@ -127,14 +197,14 @@ class ModuleDifficultyCalibrationAdmin(ReadOnlyFieldsMixin, FramesAdmin):
 
     @admin.action(description="Recalibrate the selected modules", permissions=["view"])
     def recalibrate(self, request, queryset):
-        from basecamp.adaptive import calibrate_modules
+        from basecamp.services import calibrate_modules
 
         rows = calibrate_modules(modules=[c.module for c in queryset.select_related("module")], user=request.user)
         self.message_user(request, f"Recalibrated {len(rows)} modules; {sum(r.flagged for r in rows)} flagged.", messages.SUCCESS)
 
     @admin.action(description="Calibrate every module", permissions=["view"])
     def calibrate_all(self, request, queryset):
-        from basecamp.adaptive import calibrate_modules
+        from basecamp.services import calibrate_modules
 
         rows = calibrate_modules(user=request.user)
         self.message_user(request, f"Calibrated {len(rows)} modules; {sum(r.flagged for r in rows)} flagged.", messages.SUCCESS)
@@ -242,7 +312,7 @@ class ModuleVersionHistoryAdmin(ReadOnlyFieldsMixin, FramesAdmin):
         from django.http import Http404
         from django.template.response import TemplateResponse
 
-        from basecamp.adaptive import spec_diff
+        from basecamp.services import spec_diff
 
         if not self.has_view_permission(request):
             raise PermissionDenied

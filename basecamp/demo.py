@@ -9,7 +9,7 @@ import random
 from django.db import transaction
 from django.utils import timezone
 
-from basecamp import adaptive, services
+from basecamp import services
 from basecamp.models import Assessment, DataEntry, GhostCohort, SkillTarget
 from frames.models import Faculty, Student
 
@@ -134,9 +134,9 @@ def _adaptive(rng, demo_student, stdout):
             start = timezone.now() - datetime.timedelta(days=120 + i, hours=i % 8)
             finished = i % 7 != 6  # a few gave up
             progress = _recorded_run(module, student, start, finished, ModuleProgress, ModuleAnalyticsEvent)
-            adaptive.performance_record(progress=progress, completed=finished)
+            services.performance_record(progress=progress, completed=finished)
         if not GhostCohort.objects.filter(module=module).exists():
-            adaptive.ghost_build(module=module, semester="Fall 2025", cohort_name=f"Fall 2025 cohort · {module.title}", min_members=3)
+            services.ghost_build(module=module, semester="Fall 2025", cohort_name=f"Fall 2025 cohort · {module.title}", min_members=3)
     # This term's cal_poly classmates race the ghosts: their finishes fill the leaderboards the demo student sees.
     classmates = list(Student.objects.filter(university_id="cal_poly").exclude(pk=getattr(demo_student, "pk", None)).order_by("id")[:5])
     for module in modules:
@@ -145,11 +145,11 @@ def _adaptive(rng, demo_student, stdout):
                 continue
             start = timezone.now() - datetime.timedelta(days=10 - i, hours=2)
             progress = _recorded_run(module, student, start, True, ModuleProgress, ModuleAnalyticsEvent)
-            adaptive.performance_record(progress=progress, completed=True)  # also records the race result
-    adaptive.calibrate_modules()
+            services.performance_record(progress=progress, completed=True)  # also records the race result
+    services.calibrate_modules()
     if demo_student is not None:
         for subsystem in {m.subsystem for m in modules if m.subsystem} | {"software"}:
-            adaptive.competency_refresh(student=demo_student, subsystem=subsystem)
+            services.competency_refresh(student=demo_student, subsystem=subsystem)
     if stdout:
         stdout.write(f"Basecamp adaptive: {GhostCohort.objects.count()} ghosts, races on {', '.join(m.module_id for m in modules)}.")
 

@@ -40,6 +40,12 @@ class SkillTargetFilterSet(FramesFilterSet):
         fields = {"student": ["exact"], "skill_name": ["exact"], "completed": ["exact"], "target_level": ["exact"]}
 
 
+class TargetProposalFilterSet(FramesFilterSet):
+    class Meta:
+        model = m.TargetProposal
+        fields = {"student": ["exact"], "skill_name": ["exact"], "status": ["exact"], "target_level": ["exact"], "proposed_at": ["gte", "lte"]}
+
+
 class LearnerPerformanceFilterSet(FramesFilterSet):
     class Meta:
         model = m.LearnerPerformance

@@ -9,20 +9,20 @@ logger = logging.getLogger(__name__)
 
 
 def on_attempt_finished(sender, progress, completed, **kwargs):
-    from basecamp.adaptive import performance_record
+    from basecamp.services import performance_record
 
     performance_record(progress=progress, completed=bool(completed))
 
 
 def on_module_published(sender, module, user=None, note="", **kwargs):
-    from basecamp.adaptive import version_record
+    from basecamp.services import version_record
 
     version_record(module=module, user=user, note=note)
 
 
 def race_panel(request, module, progress):
     """The ghost race next to the section in the module player."""
-    from basecamp.adaptive import race_state
+    from basecamp.services import race_state
     from basecamp.models import RaceMetadata
 
     race = RaceMetadata.objects.filter(module=module).first()
@@ -61,7 +61,7 @@ def todo_panel(request, student):
 
 def profile_panel(request, student):
     """The profile's leaderboard choice (the form posts to basecamp:leaderboard-preference)."""
-    from basecamp.adaptive import is_listed
+    from basecamp.services import is_listed
 
     return render_to_string("basecamp/_profile_panel.html", {"listed": is_listed(student)}, request=request)
 

@@ -6,7 +6,7 @@ from frames.jobs import register
 
 @register("calibrate_modules", action_type="calibration", label="module calibration", lock="calibrate_modules")
 def calibrate_modules(ctx, args):
-    from basecamp.adaptive import calibrate_modules as calibrate
+    from basecamp.services import calibrate_modules as calibrate
     from lms.models import Module
 
     modules = list(Module.objects.filter(module_id__in=args["modules"])) if args.get("modules") else None
@@ -28,7 +28,7 @@ def build_ghosts(ctx, args):
     module with too few attempts is skipped and named in the report."""
     from django.core.exceptions import ValidationError
 
-    from basecamp.adaptive import ghost_build
+    from basecamp.services import ghost_build
     from frames.models import University
     from lms.models import Module
 
@@ -54,7 +54,7 @@ def build_ghosts(ctx, args):
 @register("refresh_competencies", action_type="competency_refresh", label="competency refresh", lock="refresh_competencies")
 def refresh_competencies(ctx, args):
     """Recompute every subsystem competency from completed modules and proficient skills."""
-    from basecamp.adaptive import competency_refresh
+    from basecamp.services import competency_refresh
     from basecamp.models import SubsystemCompetency
 
     rows = list(SubsystemCompetency.objects.select_related("student").order_by("pk"))

@@ -43,6 +43,14 @@ class SkillTargetResource(FramesResource):
         import_id_fields = ("id",)
 
 
+class TargetProposalResource(FramesResource):
+    class Meta:
+        model = m.TargetProposal
+        fields = ("id", "student", "skill_name", "target_level", "wanted_by", "reason", "status", "proposed_by", "proposed_at",
+                  "decided_by", "decided_at", "decline_reason", "target")
+        import_id_fields = ("id",)
+
+
 class LearnerPerformanceResource(FramesResource):
     class Meta:
         model = m.LearnerPerformance

@@ -4,10 +4,13 @@ old schema 004's example queries in ORM form, portable to SQLite."""
 import datetime
 from collections import Counter, defaultdict
 
-from django.db.models import Max
+from django.db.models import Max, Q
+from django.template.defaultfilters import pluralize
+from django.utils.text import slugify
 
 from basecamp.models import Assessment, DataEntry, SkillTarget
 from basecamp.models.skills import BADGE_LEVELS, LEVEL_ORDER, LEVELS, level_number
+from frames import charts
 from frames.base.prepared import prepared_reads
 from frames.scoping import scope_queryset
 
@@ -65,11 +68,14 @@ QUEUE_COLUMNS = ("id", "student_id", "skill_name", "level", "confidence_score", 
                  "student__name", "data_entry__type", "data_entry__date")
 
 
-def review_queue(*, user, limit=20, include_confident=False):
+def review_queue(*, user, limit=20, include_confident=False, where=None):
     """Old schema 004's query 2: not yet corrected, low confidence, least confident first,
     then newest. Confirmed proposals leave the queue too. A list of QueueItem: the rows
-    come as tuples (no model instances), from a prepared statement on PostgreSQL."""
+    come as tuples (no model instances), from a prepared statement on PostgreSQL.
+    `where`: a further Q on Assessment (the page's dashboard filters)."""
     qs = scope_queryset(Assessment.objects.all(), user).filter(correction__isnull=True, reviewed_at__isnull=True)
+    if where is not None:
+        qs = qs.filter(where)
     if not include_confident:
         qs = qs.filter(confidence_score__lt=REVIEW_THRESHOLD)
     qs = qs.order_by("confidence_score", "-created_at", "id").values_list(*QUEUE_COLUMNS)
@@ -84,12 +90,12 @@ def week_start(moment) -> datetime.date:
     return day - datetime.timedelta(days=day.weekday())
 
 
-def skill_trends(student) -> dict:
+def skill_trends(student, *, where=None) -> dict:
     """Old schema 004's query 3: per skill and ISO week, the most common level (ties to
     the lower level, as PostgreSQL's MODE() over the ordered numbers does) and
     the number of assessments. {skill: [(week, level_numeric, level, count)]}."""
     buckets = defaultdict(list)
-    for skill, created, level in Assessment.objects.filter(student=student).values_list("skill_name", "created_at", "level"):
+    for skill, created, level in Assessment.objects.filter(where or Q(), student=student).values_list("skill_name", "created_at", "level"):
         buckets[(skill, week_start(created))].append(level)
     trends = defaultdict(list)
     for (skill, week), levels in sorted(buckets.items()):
@@ -123,39 +129,32 @@ def targets(student):
     return list(SkillTarget.objects.filter(student=student).select_related("assigned_by").order_by("completed", "-assigned_at"))
 
 
-PALETTE = ["#0b5cad", "#b42318", "#1a7f37", "#9a6700", "#6f42c1", "#0f7b8a", "#bc4c00", "#57606a", "#cf222e", "#116329",
-           "#8250df", "#953800", "#0550ae", "#6639ba", "#1b7c83", "#a40e26", "#4d2d00"]
-
-
-def progression_chart(student, width=760, height=300):
-    """Geometry for the SVG skill progression chart (query 3's weekly modes)."""
-    trends = skill_trends(student)
+def progression_chart(student, *, highlight=None, link=None, where=None) -> dict:
+    """The skill progression chart (query 3's weekly modes) drawn by frames.charts: the
+    SVG (`highlight`: a skill whose line is drawn bold, the others muted), its legend
+    (`link(key)`: the URL that highlights a skill without JavaScript) and the numbers as
+    a table. {"svg", "legend", "table", "skills": [(key, skill)], "highlight"} or {} with no assessments."""
+    trends = skill_trends(student, where=where)
+    if not trends:
+        return {}
     weeks = sorted({week for rows in trends.values() for week, *_ in rows})
-    left, right, top, bottom = 90, 20, 16, 40
-    plot_w, plot_h = width - left - right, height - top - bottom
-
-    def x_of(week):
-        if len(weeks) == 1:
-            return left + plot_w / 2
-        return left + plot_w * weeks.index(week) / (len(weeks) - 1)
-
-    def y_of(n):
-        return top + plot_h * (4 - n) / 3
-
-    series = []
-    count = len(trends)
-    for index, (skill, rows) in enumerate(sorted(trends.items())):
-        # Skills at the same level would hide each other: spread the lines a few pixels apart.
-        offset = (index - (count - 1) / 2) * min(4, 24 / max(count, 1))
-        points = [{"x": round(x_of(w), 1), "y": round(y_of(n) + offset, 1), "week": w, "level": lvl, "count": c} for w, n, lvl, c in rows]
-        series.append({
-            "skill": skill, "color": PALETTE[index % len(PALETTE)], "points": points,
-            "path": " ".join(f"{p['x']},{p['y']}" for p in points), "latest": rows[-1][2],
-        })
-    step = max(1, len(weeks) // 8)
+    index = {week: i for i, week in enumerate(weeks)}
+    series = [{
+        "key": slugify(skill), "label": skill,
+        "points": [(index[w], n, f"{skill}, week of {w:%b %d}: {lvl} ({c} assessment{pluralize(c)})") for w, n, lvl, c in rows],
+    } for skill, rows in sorted(trends.items())]
+    keys = {s["key"] for s in series}
+    highlight = highlight if highlight in keys else None
+    name = f" for {student.name}" if student else ""
+    latest = "; ".join(f"{skill} now {rows[-1][2]}" for skill, rows in sorted(trends.items()))
+    svg = charts.lines(series, [f"{w:%b %d}" for w in weeks], [(n, level) for level, n in LEVEL_ORDER.items()], chart_id="progression",
+                       title=f"Skill progression{name}", desc=f"Most common level per week for each assessed skill: {latest}.",
+                       highlight=highlight, css_class="bc-chart")
+    rows = [(skill, f"{w:%Y-%m-%d}", lvl, c) for skill, trend in sorted(trends.items()) for w, _n, lvl, c in trend]
     return {
-        "width": width, "height": height, "left": left, "right": width - right, "top": top, "bottom": height - bottom,
-        "levels": [{"name": name, "y": round(y_of(n), 1)} for name, n in LEVEL_ORDER.items()],
-        "weeks": [{"label": w.strftime("%b %d"), "x": round(x_of(w), 1)} for i, w in enumerate(weeks) if i % step == 0],
-        "series": series,
+        "svg": svg,
+        "legend": charts.legend(series, chart_id="progression", highlight=highlight, link=link, css_class="bc-legend"),
+        "table": charts.table(["Skill", "Week of", "Most common level", "Assessments"], rows, caption=f"Skill progression{name} per week"),
+        "skills": [(s["key"], s["label"]) for s in series],
+        "highlight": highlight,
     }

@@ -2,22 +2,25 @@
 report, students' skills (progression chart, targets, badges), and the race view."""
 
 from functools import wraps
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponseNotAllowed
+from django.http import Http404, HttpResponseBadRequest, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from basecamp import selectors, services
-from basecamp.forms import CorrectionForm, TargetForm
-from basecamp.models import Assessment
+from basecamp import proposals, selectors, services
+from basecamp.forms import CorrectionForm, ProposalForm, TargetForm
+from basecamp.models import Assessment, TargetProposal
+from frames.dashboards import DATES, dashboard_filters, filter_context
 from frames.models import Student
-from frames.params import int_param
+from frames.params import ParamError, int_param
 from frames.roles import Role, role_of, student_of
 from frames.scoping import scope_queryset
 from frames.services import validation_messages
+from frames.views import csv_response
 
 STAFF = (Role.FACULTY, Role.COORDINATOR, Role.SUPERUSER)
 
@@ -44,11 +47,33 @@ def student_required(view):
     return wrapper
 
 
+def _export(request):
+    """True for `?export=csv`; any other export is refused naming the parameter."""
+    export = request.GET.get("export")
+    if export not in (None, "csv"):
+        raise ParamError("export", "csv is the only export.")
+    return export == "csv"
+
+
 @staff_required
 def review_queue(request):
+    """The queue narrowed by the dashboard filters (the student's university and cohort,
+    the assessment's date); `?export=csv` downloads every row the filters keep."""
     show_all = request.GET.get("all") == "1"
-    queue = list(selectors.review_queue(user=request.user, limit=100 if show_all else 20, include_confident=show_all))
-    return render(request, "basecamp/review_queue.html", {"queue": queue, "show_all": show_all, "threshold": selectors.REVIEW_THRESHOLD})
+    export = _export(request)
+    filters = dashboard_filters(request.GET, request.user, strict=export)
+    where = filters.students() & filters.dates("created_at")
+    limit = None if export else (100 if show_all else 20)
+    queue = list(selectors.review_queue(user=request.user, limit=limit, include_confident=show_all, where=where))
+    if export:
+        header = ["Student", "Student id", "Skill", "Proposed level", "Confidence", "Evidence", "Entry", "Entry date", "Assessed at"]
+        return csv_response("review-queue.csv", header,
+                            [[a.student.name, a.student_id, a.skill_name, a.level, a.confidence_score, a.source_quote, a.data_entry.get_type_display(),
+                              a.data_entry.date.isoformat(), a.created_at.isoformat()] for a in queue])
+    return render(request, "basecamp/review_queue.html", {
+        "queue": queue, "show_all": show_all, "threshold": selectors.REVIEW_THRESHOLD,
+        **filter_context(request, filters, keep={"all": "1"} if show_all else None, date_label="assessed in the range"),
+    })
 
 
 @staff_required
@@ -87,12 +112,16 @@ def agreement(request):
     return render(request, "basecamp/agreement.html", {"report": report})
 
 
-def _skills_context(student):
+def _skills_context(request, student, *, where=None, query=None):
+    """`?skill=` highlights one line of the progression chart (the legend's links, so it
+    works without JavaScript); `where` narrows the chart's assessments (the staff's date range)."""
     latest = selectors.latest_levels(student)
     rubric = services.rubric_skills()
+    base = f"?{urlencode(query)}&" if query else "?"
     return {
         "student": student,
-        "chart": selectors.progression_chart(student),
+        "chart": selectors.progression_chart(student, highlight=request.GET.get("skill"), where=where,
+                                             link=lambda key: f"{base}{urlencode({'skill': key})}#progress"),
         "skills": [{"skill": s, "latest": latest.get(s.name)} for s in rubric if s.name in latest],
         "unassessed": [s.name for s in rubric if s.name not in latest],
         "targets": [_with_current(t, latest) for t in selectors.targets(student)],
@@ -108,12 +137,43 @@ def _with_current(target, latest):
 
 @student_required
 def my_skills(request):
-    return render(request, "basecamp/skills.html", {**_skills_context(student_of(request.user)), "own": True})
+    student = student_of(request.user)
+    proposal_form = ProposalForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if proposal_form.is_valid():
+            try:
+                proposal = proposals.target_propose(student=student, user=request.user, **proposal_form.cleaned_data)
+            except ValidationError as exc:
+                _form_errors(proposal_form, exc)
+            else:
+                messages.success(request, f"Proposed: {proposal.skill_name} at {proposal.target_level} by {proposal.wanted_by:%d %b %Y}. "
+                                          "Your teacher will accept or decline it.")
+                return redirect("basecamp:my-skills")
+        status = 400
+    return render(request, "basecamp/skills.html", {
+        **_skills_context(request, student), "own": True, "proposal_form": proposal_form,
+        "proposals": list(TargetProposal.objects.filter(student=student).select_related("decided_by")[:20]),
+    }, status=status)
+
+
+def _form_errors(form, exc):
+    for field, errors in validation_messages(exc).items():
+        for error in errors:
+            form.add_error(field if field in form.fields else None, error)
 
 
 @staff_required
 def student_skills(request, student_id):
     student = get_object_or_404(scope_queryset(Student.objects.all(), request.user), pk=student_id)
+    export = request.method == "GET" and _export(request)
+    filters = dashboard_filters(request.GET, request.user, fields=(DATES,), strict=export)
+    if export:
+        assessments = (Assessment.objects.filter(filters.dates("created_at"), student=student).select_related("data_entry", "correction")
+                       .order_by("created_at", "id"))
+        return csv_response(f"skills-{student.pk}.csv", ["Skill", "Level", "Assessed at", "Confidence", "Evidence", "Entry", "Entry date", "Corrected to"],
+                            [[a.skill_name, a.level, a.created_at.isoformat(), a.confidence_score, a.source_quote, a.data_entry.get_type_display(),
+                              a.data_entry.date.isoformat(), getattr(getattr(a, "correction", None), "corrected_level", "")] for a in assessments])
     form = TargetForm(request.POST or None)
     status = 200
     if request.method == "POST":
@@ -129,7 +189,41 @@ def student_skills(request, student_id):
                                           + (" (already reached: completed)." if target.completed else "."))
                 return redirect("basecamp:student-skills", student_id=student.pk)
         status = 400
-    return render(request, "basecamp/skills.html", {**_skills_context(student), "own": False, "form": form}, status=status)
+    return render(request, "basecamp/skills.html", {
+        **_skills_context(request, student, where=filters.dates("created_at"), query=filters.query()), "own": False, "form": form,
+        "open_proposals": list(proposals.open_proposals(user=request.user, student=student)),
+        **filter_context(request, filters, fields=(DATES,), date_label="assessed in the range"),
+    }, status=status)
+
+
+@staff_required
+def proposal_decide(request, pk):
+    """Accept or decline a proposed target (POST from the student's staff or skills page);
+    another university's proposal answers like a missing one."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    proposal = get_object_or_404(scope_queryset(TargetProposal.objects.select_related("student"), request.user), pk=pk)
+    if not request.user.has_perm("basecamp.change_targetproposal"):
+        raise PermissionDenied
+    decision = request.POST.get("decision")
+    try:
+        if decision == "accept":
+            proposals.target_proposal_accept(proposal=proposal, user=request.user)
+            messages.success(request, f"Accepted: {proposal.student.name} aims at {proposal.skill_name} {proposal.target_level} "
+                                      f"by {proposal.wanted_by:%d %b %Y}.")
+        elif decision == "decline":
+            proposals.target_proposal_decline(proposal=proposal, user=request.user, decline_reason=request.POST.get("decline_reason", ""))
+            messages.success(request, f"Declined {proposal.student.name}'s proposal for {proposal.skill_name}.")
+        else:
+            return HttpResponseBadRequest("decision: accept or decline.")
+    except ValidationError as exc:
+        for errors in validation_messages(exc).values():
+            for error in errors:
+                messages.error(request, error)
+    back = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return redirect(back)
+    return redirect("basecamp:student-skills", student_id=proposal.student_id)
 
 
 # ---------------------------------------------------------------- races
@@ -158,7 +252,7 @@ def race(request, module_pk):
     """The race view: the student's run against the module's ghost, checkpoint by
     checkpoint, the time targets and the leaderboard (own university). A module without
     a race answers a page that says so."""
-    from basecamp.adaptive import is_listed, leaderboard_for, race_state
+    from basecamp.services import is_listed, leaderboard_for, race_state
 
     race_obj, module, progress, student = _race_context(request, module_pk)
     if race_obj is None or not (race_obj.ghost_data or {}).get("checkpoints"):
@@ -173,7 +267,7 @@ def race(request, module_pk):
 @login_required
 def race_panel(request, module_pk):
     """The player's race panel alone (HTML), re-fetched by race-panel.js after a section completes."""
-    from basecamp.adaptive import race_state
+    from basecamp.services import race_state
 
     race_obj, module, progress, _student = _race_context(request, module_pk)
     if race_obj is None or not (race_obj.ghost_data or {}).get("checkpoints"):
@@ -199,7 +293,7 @@ def races(request):
 
 @student_required
 def leaderboard_preference(request):
-    from basecamp.adaptive import leaderboard_opt
+    from basecamp.services import leaderboard_opt
 
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])

@@ -12,7 +12,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from import_export.forms import ImportForm
 
-from frames.accounts import accounts_for_people, people_accounts_action
+from frames.accounts import people_accounts_action
 from frames.base.admin import AuditHistoryMixin, FramesAdmin, ReadOnlyAdmin
 from frames.forms import TermAdvanceForm
 from frames.imports.admin import FramesConfirmImportForm
@@ -86,7 +86,8 @@ class LoginsConfirmImportForm(FramesConfirmImportForm):
 class AccountLinkMixin:
     """Only coordinators link records to login accounts and invite people: by the
     bulk action, or by ticking "Create logins and invite" on the spreadsheet import
-    (frames/accounts.py does both)."""
+    (frames/accounts.py does both; the import's choice reaches the resource as an import
+    option, frames.resources.LoginsOnImportMixin, in the request or in the job)."""
 
     confirm_form_class = LoginsConfirmImportForm
 
@@ -98,20 +99,6 @@ class AccountLinkMixin:
         if import_form is not None and is_unrestricted(request.user):
             initial["create_logins"] = bool(import_form.cleaned_data.get("create_logins"))
         return initial
-
-    def process_dataset(self, dataset, form, request, **kwargs):
-        request.import_create_logins = bool(form.cleaned_data.get("create_logins")) and is_unrestricted(request.user)
-        return super().process_dataset(dataset, form, request, **kwargs)
-
-    def process_result(self, result, request):
-        response = super().process_result(result, request)
-        imported = result.has_errors() is False and not (result.has_validation_errors() and not getattr(request, "import_valid_rows_only", False))
-        if imported and getattr(request, "import_create_logins", False):
-            ids = [str(row.object_id) for row in result.rows if row.object_id is not None and row.import_type in ("new", "update", "skip")]
-            people = self.model.objects.filter(pk__in=ids).select_related("user").order_by("pk")
-            report = accounts_for_people(people, request.user, request=request, source=AuditLog.Source.IMPORT)
-            self.message_user(request, f"Logins: {report.summary()}", messages.WARNING if report.skipped else messages.SUCCESS)
-        return response
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))

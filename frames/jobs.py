@@ -552,8 +552,10 @@ def import_records(ctx, args):
                        f"{report.unchanged} unchanged.")
     if report.rejected:
         ctx.log.message += f" {len(report.rejected)} rejected row problem(s) left out (valid rows only)."
+    for note in report.notes:  # e.g. the logins created and invitations sent
+        ctx.log.message += f" {note}"
     return {"created": report.created, "updated": report.updated, "unchanged": report.unchanged, "deleted": report.deleted,
-            "rejected": report.rejected[:1000]}
+            "rejected": report.rejected[:1000], "notes": report.notes}
 
 
 def redacted(arguments) -> dict:

@@ -356,7 +356,7 @@ LMS_BUDDY_LLM_API_KEY = env("LMS_BUDDY_LLM_API_KEY", default="")
 LMS_XAPI_BASE_URL = env("LMS_XAPI_BASE_URL", default="https://frames.example.org")  # host of the xAPI IRIs (lms/xapi.py)
 
 # Basecamp: the skills assessor (basecamp/assessor.py), the rubric version new entries are assessed against
-# (empty: the newest in the table), difficulty calibration and competency levels (basecamp/adaptive.py).
+# (empty: the newest in the table), difficulty calibration and competency levels (basecamp/services/).
 BASECAMP_ASSESSOR = env("BASECAMP_ASSESSOR", default="rules")
 BASECAMP_LLM_URL = env("BASECAMP_LLM_URL", default="")
 BASECAMP_LLM_MODEL = env("BASECAMP_LLM_MODEL", default="")

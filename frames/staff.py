@@ -85,9 +85,12 @@ def _skills(student):
             "skill_name", "skill_category", "level", "confidence_score", "reviewed_at", "created_at").order_by("skill_name", "-created_at"):
         row = skills.setdefault(a.skill_name, {"name": a.skill_name, "latest": a, "count": 0, "target": None})
         row["count"] += 1
-    for t in Target.objects.filter(student=student).only("skill_name", "target_level", "completed", "completed_at"):
+    for t in Target.objects.filter(student=student).only("skill_name", "target_level", "completed", "completed_at", "due_date"):
         skills.setdefault(t.skill_name, {"name": t.skill_name, "latest": None, "count": 0, "target": None})["target"] = t
-    return {"skills": sorted(skills.values(), key=lambda r: r["name"])}
+    # Open proposals, decided on this page (the decision view checks the permission and scope again).
+    Proposal = _model("basecamp.TargetProposal")
+    proposals = list(Proposal.objects.filter(student=student, status="proposed").order_by("proposed_at", "id")) if Proposal else None
+    return {"skills": sorted(skills.values(), key=lambda r: r["name"]), "proposals": proposals}
 
 
 def _interfaces(student, refs):

@@ -26,6 +26,8 @@ urlpatterns = [
     path("api/v1/", include("frames.api.urls")),
     path("analytics/", include("analytics.urls")),
     path("cadence/", include("cadence.urls")),
+    # "View as learner": the learner pages again, as a second instance of the lms namespace (lms/preview.py).
+    path("learn/preview/", include("lms.preview", namespace="lms-preview")),
     path("learn/", include("lms.urls")),
     path("basecamp/", include("basecamp.urls")),
 ]

@@ -67,11 +67,13 @@ def healthz(request):
 
 
 def csv_response(filename, header, rows) -> HttpResponse:
-    """A table as a CSV download (the dashboards' exports)."""
+    """A table as a CSV download (the dashboards' exports). Text cells that a spreadsheet
+    would run as a formula (= + - @ tab CR first) get a leading apostrophe, as the admin's
+    exports do (frames/imports/resource.py); numbers are written as they are."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerows([("'" + c if isinstance(c, str) and c.startswith(("=", "+", "-", "@", "\t", "\r")) else c) for c in row] for row in rows)
     response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

@@ -25,6 +25,7 @@ from frames.roles import is_unrestricted, university_of
 from frames.scoping import scope_queryset
 from frames.services import instance_delete, instance_save
 from lms import resources, services
+from lms.forms import ModuleSectionForm
 from lms.models import (
     AssignmentRule,
     AssignmentType,
@@ -111,8 +112,12 @@ class ReadOnlyMixin:
 
 
 class ModuleSectionInline(FramesInline):
+    """The module's sections in order, narrow enough for a 1366 px screen: each type's settings
+    and the completion rule are edited through fields on the section's own page (lms.forms)."""
+
     model = ModuleSection
-    fields = ["section_number", "section_type", "title", "content", "media_url", "duration_seconds", "section_config", "completion_criteria"]
+    fields = ["section_number", "section_type", "title", "content", "settings"]
+    readonly_fields = ["settings"]
     ordering = ["section_number"]
     extra = 0
     formfield_overrides = {}
@@ -120,8 +125,16 @@ class ModuleSectionInline(FramesInline):
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         field = super().formfield_for_dbfield(db_field, request, **kwargs)
         if db_field.name == "content" and field is not None:
-            field.widget = forms.Textarea(attrs={"rows": 4, "cols": 50})
+            field.widget = forms.Textarea(attrs={"rows": 3, "cols": 40})
         return field
+
+    @admin.display(description="Settings and completion")
+    def settings(self, obj):
+        if obj is None or obj.pk is None:
+            return "Save first, then edit the settings."
+        from lms.completion import describe
+
+        return format_html('{}<br><a href="{}">Edit settings</a>', describe(obj), reverse("admin:lms_modulesection_change", args=[obj.pk]))
 
 
 class ModulePrerequisiteInline(FramesInline):
@@ -246,6 +259,13 @@ class ModuleAdmin(FramesAdmin):
     def has_assign_permission(self, request):
         return request.user.has_perm("lms.add_moduleassignment")
 
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        from lms.preview import may_preview
+
+        if obj is not None and obj.pk and may_preview(request.user):  # "View as learner" (lms/preview.py)
+            context["preview_url"] = f"{reverse('lms-preview:start')}?module={obj.module_id}"
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
 
 class ModuleQuestionInline(FramesInline):
     """A section's questions, authored in order (answers are staff-only)."""
@@ -264,6 +284,8 @@ class ModuleQuestionInline(FramesInline):
 @admin.register(ModuleSection)
 class ModuleSectionAdmin(FramesAdmin):
     resource_classes = [resources.ModuleSectionResource]
+    form = ModuleSectionForm  # fields per section type, the JSON kept under "Advanced (JSON)"
+    fieldsets = ModuleSectionForm.FIELDSETS
     inlines = [ModuleQuestionInline]
     list_display = ["module", "section_number", "section_type", "title"]
     list_filter = ["section_type"]
@@ -274,6 +296,13 @@ class ModuleSectionAdmin(FramesAdmin):
 
     def save_model(self, request, obj, form, change):
         services.section_save(section=obj, user=request.user, source=AuditLog.Source.ADMIN)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        from lms.preview import may_preview
+
+        if obj is not None and obj.pk and may_preview(request.user):  # "View as learner", opened at this section
+            context["preview_url"] = f"{reverse('lms-preview:start')}?module={obj.module.module_id}&section={obj.section_number}"
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def save_formset(self, request, form, formset, change):
         super().save_formset(request, form, formset, change)

@@ -1,100 +1,21 @@
 """The staff's per-module dashboard: completion funnel, time against the estimate,
 struggle hotspots, overdue assignments, feedback (faculty see their university only)."""
 
-import dataclasses
-import datetime
-import re
 import statistics
 
 from django.db.models import Avg, Count, Exists, OuterRef, Q
-from django.http import Http404
 from django.utils import timezone
 
-from frames.models import University
-from frames.params import ParamError, int_param
-from frames.roles import is_unrestricted, university_of
+from frames import charts
+from frames.dashboards import NO_FILTERS
 from frames.scoping import scope_queryset
-from lms import charts
 from lms.models import Module, ModuleAnalyticsEvent, ModuleAssignment, ModuleFeedback, ModuleProgress, ProgressStatus
 
-HOTSPOT_SERIES = [("hint_used", "Hints", charts.PURPLE), ("error_encountered", "Errors", charts.RED), ("pause", "Pauses", charts.ORANGE),
-                  ("retry", "Retries", charts.GREY)]
+HOTSPOT_SERIES = [("hint_used", "Hints", charts.PURPLE), ("error_encountered", "Errors", charts.VERMILLION), ("pause", "Pauses", charts.ORANGE),
+                  ("retry", "Retries", charts.BLACK)]
 
 
-@dataclasses.dataclass(frozen=True)
-class DashboardFilters:
-    """What a dashboard is narrowed to: a university (faculty: always their own), the
-    students' cohort (the year of their graduation term) and a date range (progress
-    started, assignments due, events and feedback recorded within it)."""
-
-    university: University | None = None
-    cohort: int | None = None
-    date_from: datetime.date | None = None
-    date_to: datetime.date | None = None
-
-    def students(self, prefix="student__") -> Q:
-        q = Q()
-        if self.university is not None:
-            q &= Q(**{f"{prefix}university_id": self.university.pk})
-        if self.cohort is not None:
-            q &= Q(**{f"{prefix}graduation_term__endswith": f" {self.cohort}"})
-        return q
-
-    def dates(self, field) -> Q:
-        q = Q()
-        if self.date_from is not None:
-            q &= Q(**{f"{field}__gte" if field.endswith("date") else f"{field}__date__gte": self.date_from})
-        if self.date_to is not None:
-            q &= Q(**{f"{field}__lte" if field.endswith("date") else f"{field}__date__lte": self.date_to})
-        return q
-
-    def query(self) -> dict:
-        """The filters as query parameters (for the CSV links)."""
-        values = {"university": self.university.pk if self.university else None, "cohort": self.cohort,
-                  "from": self.date_from.isoformat() if self.date_from else None, "to": self.date_to.isoformat() if self.date_to else None}
-        return {k: v for k, v in values.items() if v is not None}
-
-
-def _date(raw, name):
-    if not raw:
-        return None
-    if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", raw):
-        try:
-            return datetime.date.fromisoformat(raw)
-        except ValueError:  # 2026-02-30
-            pass
-    raise ParamError(name, "A date such as 2026-09-01.")
-
-
-def dashboard_filters(params, user) -> DashboardFilters:
-    """The filters of a request's query string. A university the user may not see answers
-    404, like a missing one; a faculty member's dashboards are always their university's."""
-    university = None
-    code = (params.get("university") or "").strip()
-    own = university_of(user)
-    if code:
-        visible = University.objects.all() if is_unrestricted(user) else University.objects.filter(pk=own)
-        university = visible.filter(pk=code).first()
-        if university is None:
-            raise Http404(f"university: no university {code}.")
-    cohort = int_param(params.get("cohort") or None, name="cohort", minimum=1900, maximum=2200, message="cohort: a year such as 2027.")
-    date_from, date_to = _date(params.get("from"), "from"), _date(params.get("to"), "to")
-    if date_from and date_to and date_from > date_to:
-        raise ParamError("to", "The end date is before the start date.")
-    return DashboardFilters(university=university, cohort=cohort, date_from=date_from, date_to=date_to)
-
-
-def filter_choices(user) -> dict:
-    """The universities a user may pick (none for faculty: theirs is fixed) and the cohort years."""
-    universities = list(University.objects.order_by("name").values_list("pk", "name")) if is_unrestricted(user) else []
-    from frames.models import Student
-
-    terms = scope_queryset(Student.objects.exclude(graduation_term=""), user).values_list("graduation_term", flat=True).distinct()
-    years = sorted({int(t.rsplit(" ", 1)[1]) for t in terms if t.rsplit(" ", 1)[-1].isascii() and t.rsplit(" ", 1)[-1].isdigit()})
-    return {"universities": universities, "cohorts": years}
-
-
-def module_overview(user, filters=DashboardFilters()):
+def module_overview(user, filters=NO_FILTERS):
     progress = scope_queryset(ModuleProgress.objects.filter(filters.students() & filters.dates("started_at")), user)
     stats = {
         row["module_id"]: row
@@ -118,7 +39,7 @@ def module_overview(user, filters=DashboardFilters()):
     return rows
 
 
-def module_dashboard(module, user, filters=DashboardFilters()) -> dict:
+def module_dashboard(module, user, filters=NO_FILTERS) -> dict:
     sections = list(module.sections.order_by("section_number"))
     progress = scope_queryset(ModuleProgress.objects.filter(filters.students() & filters.dates("started_at"), module=module), user)
     rows = list(progress.values_list("status", "completed_sections", "total_time_seconds", named=True))
@@ -184,7 +105,10 @@ def module_dashboard(module, user, filters=DashboardFilters()) -> dict:
         "sections": sections, "started": started, "completed": completed, "funnel": funnel, "funnel_svg": funnel_svg,
         "time_svg": time_svg, "time_buckets": buckets, "median_minutes": median, "hotspots": hot_rows, "hot_svg": hot_svg,
         "hotspot_series": HOTSPOT_SERIES,
-        "hot_table": [(label, [c.get(k, 0) for k, _, _ in HOTSPOT_SERIES]) for label, c in hot_rows],
+        "funnel_table": charts.table(["Step", "Students"], funnel, caption="Completion funnel"),
+        "time_table": charts.table(["Minutes", "Completed attempts"], buckets, caption="Time to complete"),
+        "hot_numbers": charts.table(["Section", *(label for _, label, _ in HOTSPOT_SERIES)],
+                                    [(label, *(c.get(k, 0) for k, _, _ in HOTSPOT_SERIES)) for label, c in hot_rows], caption="Struggle hotspots"),
         "overdue": overdue, "ratings": ratings, "comments": comments,
     }
 
@@ -210,7 +134,7 @@ def struggle_by_section(module, sections, progress, titles) -> dict:
         rows.append({"label": titles[s.section_number], "signal": round(float(row.get("signal") or 0), 2), "students": row.get("n", 0),
                      "stuck": row.get("stuck", 0)})
     svg = charts.hbars([(r["label"], r["signal"]) for r in rows], title=f"Struggle signal by section of {module.title}", chart_id="struggle",
-                       max_value=1, colour=charts.RED,
+                       max_value=1, bar_colour=charts.VERMILLION,
                        desc="Mean struggle signal (0 to 1) of the students currently working on each section.") if rows else ""
     patterns = [(PATTERN_LABELS.get(p, p), n) for p, n in live.exclude(pattern_detected="").values_list("pattern_detected")
                 .annotate(n=Count("id")).order_by("-n").values_list("pattern_detected", "n")]
@@ -222,4 +146,6 @@ def struggle_by_section(module, sections, progress, titles) -> dict:
     adjustments = list(progress.exclude(difficulty_adjustments__isnull=True).values_list("student__name", "difficulty_adjustments")[:200])
     made = sorted(((name, ACTION_LABELS.get(a.get("action"), a.get("action")), a) for name, entries in adjustments
                    for a in (entries or []) if isinstance(a, dict)), key=lambda row: row[2].get("at", ""), reverse=True)[:20]
-    return {"struggle_rows": rows, "struggle_svg": svg, "patterns": patterns, "stuck": stuck, "adjustments": made}
+    numbers = charts.table(["Section", "Mean signal", "Working on it", "Stuck"], [(r["label"], r["signal"], r["students"], r["stuck"]) for r in rows],
+                           caption="Struggle by section")
+    return {"struggle_rows": rows, "struggle_svg": svg, "struggle_table": numbers, "patterns": patterns, "stuck": stuck, "adjustments": made}

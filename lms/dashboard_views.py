@@ -2,8 +2,6 @@
 their CSV exports (the same filters as the page) and the overdue list's "remind" action.
 The numbers come from lms.dashboard; the e-mails from lms.reminders."""
 
-from urllib.parse import urlencode
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -12,10 +10,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from frames.dashboards import dashboard_filters, filter_context
 from frames.params import int_param
 from frames.roles import STAFF_ROLES, role_of
 from frames.views import csv_response
-from lms.dashboard import DashboardFilters, dashboard_filters, filter_choices, module_dashboard, module_overview
+from lms.dashboard import module_dashboard, module_overview
 from lms.models import Module, ModuleStatus
 from lms.reminders import overdue_remind
 
@@ -34,34 +33,29 @@ def _module(slug):
     return module
 
 
-def _filter_context(request, filters: DashboardFilters) -> dict:
-    query = urlencode(filters.query())
-    # `export_prefix` + "export=overdue": the CSV of what the page shows, same filters.
-    return {"filters": filters, "filter_query": query, "export_prefix": f"?{query}&" if query else "?", **filter_choices(request.user)}
-
-
 @login_required
 def staff_modules(request):
     _staff(request)
-    filters = dashboard_filters(request.GET, request.user)
+    export = request.GET.get("export")
+    filters = dashboard_filters(request.GET, request.user, strict=export is not None)
     rows = module_overview(request.user, filters)
-    if request.GET.get("export") == "csv":
+    if export == "csv":
         return csv_response("module-dashboards.csv", ["Module", "Status", "Started", "Completed", "Completion %", "Overdue", "Stuck now"],
                             [[r["module"].title, r["module"].get_status_display(), r["started"], r["completed"],
                               "" if r["rate"] is None else r["rate"], r["overdue"], r["stuck"]] for r in rows])
-    return render(request, "lms/staff_modules.html", {"rows": rows, **_filter_context(request, filters)})
+    return render(request, "lms/staff_modules.html", {"rows": rows, **filter_context(request, filters)})
 
 
 @login_required
 def dashboard(request, slug):
     _staff(request)
     module = _module(slug)
-    filters = dashboard_filters(request.GET, request.user)
-    data = module_dashboard(module, request.user, filters)
     export = request.GET.get("export")
+    if export is not None and export not in EXPORTS:
+        return HttpResponseBadRequest(f"export: one of {', '.join(EXPORTS)}.")
+    filters = dashboard_filters(request.GET, request.user, strict=export is not None)
+    data = module_dashboard(module, request.user, filters)
     if export is not None:
-        if export not in EXPORTS:
-            return HttpResponseBadRequest(f"export: one of {', '.join(EXPORTS)}.")
         if export == "overdue":
             return csv_response(f"{module.module_id}-overdue.csv", ["Student", "Student id", "University", "Team", "Due", "Days late", "Progress %"],
                                 [[a.student.name, a.student_id, a.student.university.name, a.student.team.name if a.student.team_id else "",
@@ -69,7 +63,7 @@ def dashboard(request, slug):
         return csv_response(f"{module.module_id}-stuck.csv", ["Student", "Student id", "University", "Team", "Section", "Active seconds", "Signal"],
                             [[p.student.name, p.student_id, p.student.university.name, p.student.team.name if p.student.team_id else "",
                               p.section_label, p.active_seconds, p.struggle_signal] for p in data["stuck"]])
-    return render(request, "lms/dashboard.html", {"module": module, **data, **_filter_context(request, filters)})
+    return render(request, "lms/dashboard.html", {"module": module, **data, **filter_context(request, filters)})
 
 
 @login_required

@@ -2,7 +2,8 @@
 they keep on), and their settings (e-mail kinds, the calendar feed's token).
 
 Writers call these explicitly (no signals): `assignments_notify` from the assignment
-services, `target_set_notify` / `assessment_corrected_notify` from basecamp's services, and
+services, `target_set_notify` / `assessment_corrected_notify` from basecamp's services,
+`target_proposal_decided_notify` from basecamp/proposals.py, and
 `due_reminders_send` from the daily job (`send_due_reminders`, frames/jobs.py registry, beat
 schedule JOBS_SCHEDULE["send_due_reminders"]) or `manage.py send_due_reminders`.
 A reminder exists once per assignment, kind and due date: the table's unique constraint
@@ -98,6 +99,17 @@ def assessment_corrected_notify(*, assessment) -> Notification:
     return Notification.objects.create(
         student_id=assessment.student_id, kind=NotificationKind.ASSESSMENT_CORRECTED, url=reverse("basecamp:my-skills"),
         title=f"Your teacher set {assessment.skill_name} to {assessment.level}",
+    )
+
+
+def target_proposal_decided_notify(*, proposal) -> Notification:
+    """The answer to a student's proposed target (accepted or declined, with the reason)."""
+    if proposal.status == "accepted":
+        title = f"Target accepted: {proposal.skill_name} at {proposal.target_level} by {proposal.wanted_by:%d %b %Y}"
+    else:
+        title = f"Target proposal declined: {proposal.skill_name} at {proposal.target_level} ({proposal.decline_reason})"
+    return Notification.objects.create(
+        student_id=proposal.student_id, kind=NotificationKind.TARGET_PROPOSAL, url=reverse("basecamp:my-skills"), title=title[:255],
     )
 
 

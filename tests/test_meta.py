@@ -248,3 +248,63 @@ def test_public_api_routes_still_exist():
     names = {name for _, name, _, _ in api_routes()}
     for name in PUBLIC_API_ROUTES:
         assert name in names, f"{name} is allowlisted as public but no longer exists"
+
+
+# A function-level import of a module's own app usually hides an import cycle the
+# package layout should remove (docs/architecture.md, "Imports"). The ones that stay
+# say why on the import itself: `# lazy: <reason>` (AppConfig.ready(), a models module
+# reaching the logic that imports it, a heavy optional dependency).
+LAZY_MARK = "# lazy:"
+
+
+def unexplained_own_app_imports(source, app):
+    """Line numbers of imports of `app` inside functions with no `# lazy:` comment on the
+    import's lines or the line above it."""
+    import ast
+
+    lines = source.splitlines()
+    found = set()
+    for func in ast.walk(ast.parse(source)):
+        if not isinstance(func, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        for node in ast.walk(func):
+            if isinstance(node, ast.ImportFrom):
+                names = [node.module or ""] if node.level == 0 else [app]  # a relative import is the app's own
+            elif isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            else:
+                continue
+            if not any(name == app or name.startswith(app + ".") for name in names):
+                continue
+            around = lines[max(node.lineno - 2, 0):node.end_lineno]
+            if not any(LAZY_MARK in line for line in around):
+                found.add(node.lineno)
+    return sorted(found)
+
+
+def test_the_lazy_import_check_finds_an_unexplained_import():
+    source = (
+        "from lms import models\n\n"
+        "def a():\n    from lms import services\n\n"
+        "def b():\n    from lms.models import Module  # lazy: models load first\n\n"
+        "def c():\n    # lazy: the worker loads this at call time\n    import lms.jobs\n\n"
+        "def d():\n    from basecamp import services\n    from . import rows\n"
+    )
+    assert unexplained_own_app_imports(source, "lms") == [4, 15]
+
+
+def test_no_function_level_import_of_the_own_app_without_a_reason():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    offenders = []
+    for app in PROJECT_APPS:
+        for path in sorted((root / app).rglob("*.py")):
+            if "migrations" in path.parts:
+                continue
+            for number in unexplained_own_app_imports(path.read_text(), app):
+                offenders.append(f"{path.relative_to(root)}:{number}")
+    assert not offenders, (
+        "function-level imports of the module's own app (move them to the top of the module, or say why with "
+        f"`{LAZY_MARK} <reason>`):\n" + "\n".join(offenders)
+    )

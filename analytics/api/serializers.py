@@ -3,9 +3,8 @@ from rest_framework import serializers
 
 from analytics.models import FactorModel, FactorValue, Interface, InterfaceFactorValue, ModelFactor, ModelValidation, Outcome, RiskFactor
 from analytics.models.choices import INTERFACE_END_TYPES, VALUE_ENTITY_TYPES
-from analytics.selectors import end_visible
+from analytics.selectors import end_visibility, end_visible
 from frames.base.api import FramesSerializer
-from frames.base.fastlist import Row
 from frames.models import Faculty, Project, Student, Team, University
 from frames.scoping import scope_queryset
 
@@ -110,11 +109,12 @@ class InterfaceSerializer(FramesSerializer):
 
     def fast_list_finish(self, data, rows):
         request = self.context.get("request")
+        visible = (lambda end_type, end_uni: True) if request is None else end_visibility(request.user)
         for item, row in zip(data, rows, strict=True):
-            for side in ("from", "to"):
-                kind = row[f"{side}_type"]
-                visible = request is None or end_visible(Row(row), side, request.user)
-                item[f"{side}_entity"] = row.get(f"{side}_{kind}_id") if visible and kind in INTERFACE_END_TYPES else None
+            for side, type_key, uni_key in (("from", "from_type", "from_university_id"), ("to", "to_type", "to_university_id")):
+                kind = row[type_key]
+                item[f"{side}_entity"] = (
+                    row.get(f"{side}_{kind}_id") if kind in INTERFACE_END_TYPES and visible(kind, row[uni_key]) else None)
 
 
 class OutcomeSerializer(FramesSerializer):

@@ -102,7 +102,29 @@ class SkillTargetSerializer(FramesSerializer):
 
     class Meta:
         model = m.SkillTarget
-        fields = ["id", "student", "skill_name", "target_level", "assigned_by", "assigned_at", "completed", "completed_at"]
+        fields = ["id", "student", "skill_name", "target_level", "assigned_by", "assigned_at", "completed", "completed_at", "due_date"]
+        read_only_fields = ["due_date"]  # set from an accepted proposal (basecamp/proposals.py)
+
+
+ProposalStatusField = inline_choices(m.TargetProposal.Status.choices, "proposed, accepted or declined.")
+
+
+class TargetProposalSerializer(FramesSerializer):
+    """A student's proposed target. Faculty and coordinators PATCH `status` to accepted
+    or declined (with `decline_reason`) through basecamp/proposals.py; the rest is the
+    student's and read-only here (students propose on /basecamp/skills/)."""
+
+    target_level = LevelField(read_only=True)
+    status = ProposalStatusField(required=False)
+    domain_rules = {"status": ["This proposal was already {status}.", "Accept or decline: status is accepted or declined.",
+                               "{student} already has an open target for {skill}: decline this one."],
+                    "decline_reason": ["Say why you decline it."]}
+
+    class Meta:
+        model = m.TargetProposal
+        fields = ["id", "student", "skill_name", "target_level", "wanted_by", "reason", "status", "proposed_by", "proposed_at",
+                  "decided_by", "decided_at", "decline_reason", "target"]
+        read_only_fields = ["student", "skill_name", "wanted_by", "reason", "proposed_by", "proposed_at", "decided_by", "decided_at", "target"]
 
 
 class CorrectionInputSerializer(serializers.Serializer):
@@ -125,7 +147,7 @@ class MyTargetSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = m.SkillTarget
-        fields = ["id", "skill_name", "target_level", "assigned_at", "completed", "completed_at"]
+        fields = ["id", "skill_name", "target_level", "assigned_at", "completed", "completed_at", "due_date"]
 
 
 class LearnerPerformanceSerializer(FramesSerializer):
@@ -168,7 +190,7 @@ class RaceMetadataSerializer(FramesSerializer):
         fields = ["race_id", "module", "ghost", "ghost_data", "time_targets", "checkpoints", "leaderboard_data", "created_at", "updated_at"]
 
     def get_leaderboard_data(self, obj) -> list:
-        from basecamp.adaptive import leaderboard_for
+        from basecamp.services import leaderboard_for
 
         return leaderboard_for(race=obj, user=self.context["request"].user)
 

@@ -8,7 +8,7 @@ from rest_framework.views import APIView
 
 from basecamp import filtersets as f
 from basecamp import models as m
-from basecamp import selectors, services
+from basecamp import proposals, selectors, services
 from basecamp.api import serializers as s
 from frames.base.api import FramesViewSet, ReadOnlyFramesViewSet
 from frames.models import AuditLog
@@ -115,6 +115,29 @@ class SkillTargetViewSet(FramesViewSet):
         )
 
 
+class TargetProposalViewSet(FramesViewSet):
+    """Students' proposed targets: read, and decided by a PATCH of `status` (the service
+    accepts or declines; nothing else is written here)."""
+
+    queryset = m.TargetProposal.objects.all()
+    serializer_class = s.TargetProposalSerializer
+    filterset_class = f.TargetProposalFilterSet
+    search_fields = ["skill_name", "reason"]
+    ordering_fields = ["proposed_at", "decided_at", "skill_name"]
+    http_method_names = ["get", "patch", "head", "options"]
+
+    def save_record(self, instance, *, data, m2m):
+        status = data.get("status")
+        if status == m.TargetProposal.Status.ACCEPTED and not data.get("decline_reason"):
+            proposals.target_proposal_accept(proposal=instance, user=self.request.user, source=AuditLog.Source.API)
+        elif status == m.TargetProposal.Status.DECLINED:
+            proposals.target_proposal_decline(proposal=instance, user=self.request.user, decline_reason=data.get("decline_reason", ""),
+                                              source=AuditLog.Source.API)
+        else:
+            raise ValidationError({"status": ["Accept or decline: status is accepted or declined."]})
+        return self.get_queryset().get(pk=instance.pk)
+
+
 class IsStudent(permissions.BasePermission):
     def has_permission(self, request, view):
         return student_of(request.user) is not None
@@ -188,7 +211,7 @@ class ModuleVersionHistoryViewSet(ReadOnlyFramesViewSet):
     @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
     def diff(self, request, pk=None):
         """Changes from ?against=<version_id> (default: the version before) to this version."""
-        from basecamp.adaptive import spec_diff
+        from basecamp.services import spec_diff
 
         new = self.get_object()
         earlier = self.get_queryset().filter(module=new.module)

@@ -18,11 +18,12 @@ from basecamp.models.skills import (
     RubricSkill,
     SkillCategory,
     SkillTarget,
+    TargetProposal,
     TeacherCorrection,
 )
 
 __all__ = [
     "Assessment", "CompetencyLevel", "DataEntry", "EntryType", "GhostCohort", "LeaderboardPreference", "LearnerPerformance", "Level",
     "ModuleDifficultyCalibration", "ModuleVersionHistory", "RaceMetadata", "RaceResult", "RubricSkill", "SimulationEnvironment",
-    "SkillCategory", "SkillTarget", "SubsystemCompetency", "TeacherCorrection",
+    "SkillCategory", "SkillTarget", "SubsystemCompetency", "TargetProposal", "TeacherCorrection",
 ]

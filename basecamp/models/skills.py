@@ -4,6 +4,7 @@ corrections and skill targets, plus the versioned rubric they are judged by.
 Old schema 004's `teachers` are frames' `faculty` and its `students` are frames'
 `students`, so its example SQL runs unchanged against these tables."""
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
@@ -218,6 +219,8 @@ class SkillTarget(models.Model):
     assigned_at = models.DateTimeField(default=timezone.now, db_default=Now())
     completed = models.BooleanField(default=False, db_default=False)
     completed_at = models.DateTimeField(null=True, blank=True)
+    # Not in old schema 004: the date an accepted proposal asked for (optional).
+    due_date = models.DateField(null=True, blank=True, help_text="Optional: when the student means to reach the level.")
 
     university_scope = "student__university"
     faculty_editable = True
@@ -240,3 +243,59 @@ class SkillTarget(models.Model):
 
     def __str__(self):
         return f"{self.skill_name} → {self.target_level} ({self.student_id})"
+
+
+class TargetProposal(models.Model):
+    """A student's proposed target, which a teacher accepts (it becomes a SkillTarget)
+    or declines with a reason. Kept apart from `skill_targets`: old schema 004's UNIQUE
+    (student_id, skill_name, completed) would let a declined row block the skill."""
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", "Proposed"
+        ACCEPTED = "accepted", "Accepted"
+        DECLINED = "declined", "Declined"
+
+    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="target_proposals")
+    skill_name = models.CharField(max_length=100)
+    target_level = models.CharField(max_length=20, choices=Level.choices)
+    wanted_by = models.DateField(help_text="When the student means to reach the level.")
+    reason = models.TextField(max_length=500, help_text="Why, in a sentence or two.")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PROPOSED, db_default=Status.PROPOSED)
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    proposed_at = models.DateTimeField(default=timezone.now, db_default=Now())
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decline_reason = models.TextField(max_length=500, blank=True, default="", db_default="")
+    target = models.OneToOneField(SkillTarget, null=True, blank=True, on_delete=models.SET_NULL, related_name="proposal",
+                                  help_text="The target an accepted proposal became.")
+
+    university_scope = "student__university"
+    faculty_editable = True
+
+    class Meta:
+        db_table = "skill_target_proposals"
+        ordering = ["-proposed_at", "-id"]
+        indexes = [models.Index(fields=["status", "proposed_at"], condition=Q(status="proposed"), name="idx_proposals_open")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["student", "skill_name"], condition=Q(status="proposed"), name="skill_target_proposals_one_open_per_skill",
+                violation_error_message="There is already an open proposal for this skill.",
+            ),
+            models.CheckConstraint(condition=Q(status__in=["proposed", "accepted", "declined"]), name="skill_target_proposals_status"),
+            models.CheckConstraint(condition=Q(target_level__in=LEVELS), name="skill_target_proposals_target_level"),
+            models.CheckConstraint(
+                condition=Q(status="proposed", decided_at__isnull=True) | (~Q(status="proposed") & Q(decided_at__isnull=False)),
+                name="skill_target_proposals_decision_time",
+                violation_error_message="A decided proposal has a decision time; an open one has none.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="declined") | GreaterThan(Length(Trim("decline_reason")), 0),
+                name="skill_target_proposals_decline_reason",
+                violation_error_message="Say why the proposal is declined.",
+            ),
+            models.CheckConstraint(condition=GreaterThan(Length(Trim("reason")), 0), name="skill_target_proposals_reason_not_blank",
+                                   violation_error_message="Say why you propose this target."),
+        ]
+
+    def __str__(self):
+        return f"{self.skill_name} → {self.target_level} by {self.wanted_by} ({self.student_id}, {self.status})"

@@ -129,6 +129,8 @@ class ImportExportAdminMixin:
                                     "to see every row, or choose to import the valid rows only.")
             return redirect(f"admin:{self.opts.app_label}_{self.opts.model_name}_import")
         response = super().process_result(result, request)
+        for level, text in getattr(result, "import_notes", ()):
+            messages.add_message(request, messages.WARNING if level == "warning" else messages.SUCCESS, text)
         if result.invalid_rows:
             messages.warning(request, f"{len(result.invalid_rows)} rejected row(s) left out (you chose to import the valid rows "
                                       f"only); first: {problems[0]}")

@@ -30,6 +30,7 @@ class ImportReport:
     deleted: int = 0
     errors: list = field(default_factory=list)  # "row N: field: reason": nothing was imported
     rejected: list = field(default_factory=list)  # valid_rows_only: rows left out, the others imported
+    notes: list = field(default_factory=list)  # what the resource did beyond the rows, e.g. logins (text)
     dry_run: bool = False
 
     @property
@@ -113,4 +114,5 @@ def run_import(*, resource_class, data, file_format, user=None, dry_run=False, v
     totals = result.totals
     report.created, report.updated = totals.get("new", 0), totals.get("update", 0)
     report.unchanged, report.deleted = totals.get("skip", 0), totals.get("delete", 0)
+    report.notes = [text for _level, text in getattr(result, "import_notes", ())]
     return report

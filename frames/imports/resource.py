@@ -40,6 +40,7 @@ from frames.scoping import VisibleReferences, is_scoped, scope_queryset, without
 from frames.services import _json_safe, agent_job, audit_entry, diff
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+IMPORTED = (RowResult.IMPORT_TYPE_NEW, RowResult.IMPORT_TYPE_UPDATE, RowResult.IMPORT_TYPE_SKIP)
 
 # import-export's widgets that ours replace: a resource declaring one by hand is refused.
 LIBRARY_WIDGETS = {
@@ -67,6 +68,8 @@ class FramesResource(BatchedImportMixin, resources.ModelResource):
         super().__init__(*args, **kwargs)
         self.user = user
         self.import_options = {}
+        self.import_notes = []
+        self._imported_ids = []
         self._audit_rows = []
         self._pending = []
         self._fast = False
@@ -118,6 +121,7 @@ class FramesResource(BatchedImportMixin, resources.ModelResource):
         self._audit_rows = []
         self._valid_only = bool(valid_rows_only)
         self.import_options = dict(options or {})  # the admin confirm form's extra choices, for after_write
+        self.import_notes = []
 
         def run():
             return super(FramesResource, self).import_data(
@@ -183,14 +187,22 @@ class FramesResource(BatchedImportMixin, resources.ModelResource):
         if not kwargs.get("dry_run") and not result.has_errors() and (self._valid_only or not result.has_validation_errors()):
             self._write_audit(self._audit_rows)
             self._send_event(self._audit_rows)
+            self._imported_ids = [row.object_id for row in result.rows if row.object_id is not None and row.import_type in IMPORTED]
             self.after_write(self._audit_rows)
-        self._audit_rows = []
+        result.import_notes = list(self.import_notes)  # shown by the admin, the job and run_import
+        self._audit_rows, self._imported_ids = [], []
 
     def after_write(self, written):
         """Once per applied import, inside its transaction, with every record it created or
         changed: `[(AuditLog.Action, instance, changes)]`. The place for a resource's own
         follow-up over the whole file (e.g. login accounts for imported students, asked for
-        through `self.import_options`); cross-app reactions use the domain event instead."""
+        through `self.import_options`: `imported_ids()` also names the unchanged rows);
+        cross-app reactions use the domain event instead. What it did for the user to read
+        goes in `self.import_notes` as (level, text), level "success" or "warning"."""
+
+    def imported_ids(self) -> list:
+        """In after_write: the keys of every row the import kept, unchanged rows included."""
+        return list(self._imported_ids)
 
     def _send_event(self, rows):
         """One domain event for every record this import created or changed (delivered on commit)."""

@@ -19,6 +19,7 @@ class NotificationKind(models.TextChoices):
     OVERDUE = "overdue", "Overdue"
     TARGET_SET = "target_set", "Skill target set"
     ASSESSMENT_CORRECTED = "assessment_corrected", "Assessment corrected"
+    TARGET_PROPOSAL = "target_proposal", "Answer to a target proposal"
 
 
 # Reminders about a due date: one per assignment, kind and due date (a unique constraint).

@@ -18,6 +18,7 @@ from basecamp.models import (
     SimulationEnvironment,
     SkillTarget,
     SubsystemCompetency,
+    TargetProposal,
     TeacherCorrection,
 )
 from basecamp.models.adaptive import COMPETENCY_ORDER
@@ -113,6 +114,15 @@ def grow_targets(w, n):
     SkillTarget.objects.bulk_create([SkillTarget(student=w.student_a, skill_name=f"Skill {i}", assigned_by=w.fac_a) for i in range(n)])
 
 
+def grow_proposals(w, n):
+    start = TargetProposal.objects.count()
+    wanted_by = datetime.date.today() + datetime.timedelta(days=30)
+    TargetProposal.objects.bulk_create([
+        TargetProposal(student=w.student_a, skill_name=f"Grown skill {start + i}", target_level="Advanced", wanted_by=wanted_by, reason="Grown.")
+        for i in range(n)
+    ])
+
+
 def uncorrected_assessment(w):
     return Assessment.objects.filter(student=w.student_a, correction__isnull=True).order_by("pk").first()
 
@@ -162,4 +172,7 @@ CONTRACTS = [
         known_gaps={"writes_api": "an API create writes two audit rows (create, then update)"},
         create=lambda w: {"student": "student-a", "skill_name": free_skill(w)}, patch=lambda w: {"target_level": "Advanced"},
     ),
+    # Decided through basecamp/proposals.py: the API's one write is a PATCH of the status (a decline: one audit row).
+    Contract(TargetProposal, grow_proposals, endpoint=f"{API}target-proposals/",
+             patch=lambda w: {"status": "declined", "decline_reason": "Not this term: finish the current target first."}),
 ]

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.utils import timezone
 
-from basecamp import adaptive
+from basecamp import services
 from basecamp.models import (
     Assessment,
     DataEntry,
@@ -70,7 +70,7 @@ def test_calibration_numbers_match_hand_computed(world, bc_module, settings):
     # Progress older than basecamp (no attempt rows) counts as one attempt.
     ModuleProgress.objects.create(module=module, student=runners[4], status="completed", started_at=timezone.now(),
                                   completed_at=timezone.now(), total_time_seconds=1500, error_count=0)
-    (row,) = adaptive.calibrate_modules(modules=[module])
+    (row,) = services.calibrate_modules(modules=[module])
     # n = 5; completed 4 -> 80 %; completion times 600, 900, 1200, 1500 -> 1050 s; errors (1+2+3+4+0)/5 = 2
     assert (row.sample_size, row.success_rate, row.average_time_seconds, row.average_errors) == (5, Decimal("80.00"), 1050, Decimal("2.00"))
     # index = 0.6 * 0.2 + 0.4 * min(1050 / 600 / 2, 1) = 0.12 + 0.35 = 0.47 -> 1 + round(1.88) = 3
@@ -83,10 +83,10 @@ def test_calibration_numbers_match_hand_computed(world, bc_module, settings):
 def test_small_samples_are_marked_not_trusted(world, bc_module):
     module = bc_module(difficulty=1, minutes=10)
     LearnerPerformance.objects.create(student=world.student_a, module=module, completed=False, time_spent_seconds=3000)
-    (row,) = adaptive.calibrate_modules(modules=[module])
+    (row,) = services.calibrate_modules(modules=[module])
     assert row.observed_difficulty == 5 and not row.trusted and not row.flagged and "not trusted" in row.flag_reason
     empty = bc_module(slug="no-attempts")
-    (none,) = adaptive.calibrate_modules(modules=[empty])
+    (none,) = services.calibrate_modules(modules=[empty])
     assert (none.sample_size, none.success_rate, none.observed_difficulty) == (0, None, None)
 
 
@@ -116,28 +116,28 @@ def test_competency_rises_with_modules_and_skills_and_never_drops_silently(world
     mods = [bc_module(slug=f"power-{i}") for i in range(3)]
     other = bc_module(slug="struct-1", subsystem="structures")
     ModuleProgress.objects.create(module=other, student=student, status="completed", completed_at=timezone.now())
-    assert adaptive.competency_refresh(student=student, subsystem="power").competency_level == "orientation"
+    assert services.competency_refresh(student=student, subsystem="power").competency_level == "orientation"
     ModuleProgress.objects.create(module=mods[0], student=student, status="completed", completed_at=timezone.now())
-    assert adaptive.competency_refresh(student=student, subsystem="power").competency_level == "competency"
+    assert services.competency_refresh(student=student, subsystem="power").competency_level == "competency"
     ModuleProgress.objects.create(module=mods[1], student=student, status="completed", completed_at=timezone.now())
-    row = adaptive.competency_refresh(student=student, subsystem="power")
+    row = services.competency_refresh(student=student, subsystem="power")
     assert row.competency_level == "competency" and row.modules_completed == 2  # 2 modules but no proficient skill yet
     entry = DataEntry.objects.create(id="DE001", student=student, type="parent_note", date=datetime.date(2026, 3, 1), content="x")
     Assessment.objects.create(data_entry=entry, student=student, skill_name="Collaboration", skill_category="21st_Century", level="Proficient",
                               confidence_score=Decimal("0.9"), justification="j", source_quote="x")
-    row = adaptive.competency_refresh(student=student, subsystem="power")
+    row = services.competency_refresh(student=student, subsystem="power")
     assert row.competency_level == "integration" and row.skills_at_proficient == 1
     assert [h["level"] for h in row.history] == ["competency", "integration"]
     # A teacher lowers the skill: the thresholds are no longer met, the level stays and the drop is recorded.
     Assessment.objects.update(level="Developing")
-    row = adaptive.competency_refresh(student=student, subsystem="power")
+    row = services.competency_refresh(student=student, subsystem="power")
     assert row.competency_level == "integration" and row.computed_level == "competency" and row.drop_pending
     assert "no longer met" in row.history[-1]["reason"]
-    adaptive.competency_refresh(student=student, subsystem="power")
+    services.competency_refresh(student=student, subsystem="power")
     assert len(SubsystemCompetency.objects.get(pk=row.pk).history) == 3  # recorded once
     with pytest.raises(ValidationError):
-        adaptive.competency_set_level(competency=row, level="competency", user=world.users["faculty"], reason=" ")
-    adaptive.competency_set_level(competency=row, level="competency", user=world.users["faculty"], reason="Skills re-assessed.")
+        services.competency_set_level(competency=row, level="competency", user=world.users["faculty"], reason=" ")
+    services.competency_set_level(competency=row, level="competency", user=world.users["faculty"], reason="Skills re-assessed.")
     assert SubsystemCompetency.objects.get(pk=row.pk).competency_level == "competency"
 
 
@@ -175,7 +175,7 @@ def test_every_publish_snapshots_and_diffs(world, bc_module, django_capture_on_c
     with django_capture_on_commit_callbacks(execute=True):
         module_publish(module=module, user=coordinator, note="Added a quiz")
     v2 = ModuleVersionHistory.objects.get(module=module, version_number="2")
-    d = adaptive.spec_diff(v1.spec_json, v2.spec_json)
+    d = services.spec_diff(v1.spec_json, v2.spec_json)
     assert {c["field"]: (c["before"], c["after"]) for c in d["module"]}["title"] == ("Power Budget 101", "Power Budget Basics")
     changes = {s["section"]: s for s in d["sections"]}
     assert changes[3]["change"] == "removed" and changes[4]["change"] == "added"
@@ -203,7 +203,7 @@ def race(world, bc_module, bc_run):
     for student, (checkpoints, finish) in zip(students(world, 3), GHOST_RUNS, strict=True):
         bc_run(module, student, checkpoints, finish)
     bc_run(module, Student.objects.create(id="quitter", name="Q", university=world.uni_a), [30])  # unfinished: not in the ghost
-    ghost = adaptive.ghost_build(module=module, semester="Fall 2025", min_members=3)
+    ghost = services.ghost_build(module=module, semester="Fall 2025", min_members=3)
     return module, ghost
 
 
@@ -218,14 +218,14 @@ def test_ghost_built_from_recorded_progress(race):
     assert r.checkpoints == [{"section": 1, "title": "Part 1"}, {"section": 2, "title": "Part 2"}, {"section": 3, "title": "Part 3"}]
     assert AgentLog.objects.get(agent_name="build_ghosts").metadata["members"] == 3
     with pytest.raises(ValidationError):
-        adaptive.ghost_build(module=module, min_members=4)
+        services.ghost_build(module=module, min_members=4)
 
 
 def test_race_numbers(world, race, bc_run):
     module, ghost = race
     start = timezone.now() - datetime.timedelta(seconds=250)
     progress = bc_run(module, world.student_a, [100, 190], start=start, total_time=250)  # 250 s of recorded active time
-    state = adaptive.race_state(race=RaceMetadata.objects.get(module=module), progress=progress, now=start + datetime.timedelta(seconds=250))
+    state = services.race_state(race=RaceMetadata.objects.get(module=module), progress=progress, now=start + datetime.timedelta(seconds=250))
     assert state["elapsed"] == 250
     assert [(r["section"], r["seconds"], r["yours"], r["delta"]) for r in state["rows"]] == [(1, 90, 100, 10), (2, 200, 190, -10), (3, 360, None, None)]
     assert state["delta"] == -10  # ten seconds ahead at the last checkpoint
@@ -243,7 +243,7 @@ def test_race_result_goes_to_leaderboard_with_opt_out(world, race, bc_run, login
     r = RaceMetadata.objects.get(module=module)
     assert r.leaderboard_data[0]["student"] == "student-a" and r.leaderboard_data[0]["name"] == "Alice A."
     # A slower finish later does not replace the best.
-    adaptive.race_record(progress=bc_run(module, world.student_a, [80, 170, 300], finish=500))
+    services.race_record(progress=bc_run(module, world.student_a, [80, 170, 300], finish=500))
     assert RaceResult.objects.get(student=world.student_a).elapsed_seconds == 380
 
     client = login_client(world.users["student"])
@@ -303,6 +303,6 @@ def test_skill_levels_earned_later_raise_held_competency(world, bc_module, setti
     entry = DataEntry.objects.create(id="DE001", student=world.student_a, type="parent_note", date=datetime.date(2026, 3, 1), content="x")
     a = Assessment.objects.create(data_entry=entry, student=world.student_a, skill_name="Collaboration", skill_category="21st_Century",
                                   level="Developing", confidence_score=Decimal("0.5"), justification="j", source_quote="x")
-    assert adaptive.competency_refresh(student=world.student_a, subsystem="power").competency_level == "competency"
+    assert services.competency_refresh(student=world.student_a, subsystem="power").competency_level == "competency"
     assessment_correct(assessment=a, corrected_level="Proficient", corrected_justification="Shared the work well.", user=world.users["faculty"])
     assert SubsystemCompetency.objects.get(student=world.student_a, subsystem="power").competency_level == "integration"

@@ -3,7 +3,7 @@
 import pytest
 from django.utils import timezone
 
-from basecamp import adaptive
+from basecamp import services
 from basecamp.models import GhostCohort, LearnerPerformance, RaceResult, SubsystemCompetency
 from lms.models import ModuleProgress
 
@@ -25,12 +25,12 @@ def adaptive_rows(world, bc_module, bc_run):
     module = bc_module()
     for student in (world.student_a, world.student_b):
         progress = bc_run(module, student, [60, 120, 180], finish=200)
-        adaptive.performance_record(progress=progress, completed=True)
-    adaptive.ghost_build(module=module)
+        services.performance_record(progress=progress, completed=True)
+    services.ghost_build(module=module)
     for student in (world.student_a, world.student_b):
-        adaptive.race_record(progress=ModuleProgress.objects.get(student=student))
-    adaptive.calibrate_modules()
-    adaptive.version_record(module=module, note="v1")
+        services.race_record(progress=ModuleProgress.objects.get(student=student))
+    services.calibrate_modules()
+    services.version_record(module=module, note="v1")
     GhostCohort.objects.create(cohort_name="B only", module=module, university=world.uni_b)
     world.module = module
     return world

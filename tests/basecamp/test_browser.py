@@ -74,7 +74,7 @@ def test_student_skill_chart(live_server, page, phone_page, browser_login, scree
 
 
 def test_race_view(live_server, page, browser_login, screenshot, world, bc_module, bc_run):
-    from basecamp import adaptive
+    from basecamp.services import ghost_build
     from frames.models import Student
     from lms import signals
     from lms.models import ModuleProgress
@@ -82,7 +82,7 @@ def test_race_view(live_server, page, browser_login, screenshot, world, bc_modul
     module = bc_module(slug="power-budget-101", sections=4, minutes=12)
     for i, (checkpoints, finish) in enumerate([([150, 330, 520, 700], 730), ([200, 420, 610, 820], 850), ([170, 360, 560, 760], 790)]):
         bc_run(module, Student.objects.create(id=f"ghost-{i}", name=f"Past Runner{i}", university=world.uni_a), checkpoints, finish)
-    adaptive.ghost_build(module=module, cohort_name="Fall 2025 cohort", semester="Fall 2025")
+    ghost_build(module=module, cohort_name="Fall 2025 cohort", semester="Fall 2025")
     rival = Student.objects.create(id="rival", name="Rosa Reyes", university=world.uni_a)
     signals.module_attempt_finished.send(sender=ModuleProgress, progress=bc_run(module, rival, [140, 300, 480, 650], 690), completed=True)
     start = timezone.now() - datetime.timedelta(seconds=400)

@@ -7,7 +7,7 @@ import datetime
 import pytest
 from django.test import Client
 
-from basecamp import adaptive
+from basecamp import services
 from basecamp.models import Assessment, RaceResult
 from frames.models import Student
 
@@ -23,14 +23,14 @@ def race(world, bc_module, bc_run):
     module = bc_module()
     for i, (checkpoints, finish) in enumerate([([60, 180, 300], 320), ([120, 240, 420], 450), ([90, 200, 360], 400)]):
         bc_run(module, Student.objects.create(id=f"runner-{i}", name=f"Runner Number{i}", university=world.uni_a), checkpoints, finish)
-    adaptive.ghost_build(module=module, semester="Fall 2025", min_members=3)
+    services.ghost_build(module=module, semester="Fall 2025", min_members=3)
     return module
 
 
 def test_a_finish_without_recorded_active_time_has_no_time_and_no_leaderboard_place(world, race, bc_run):
     # Completed (a wall-clock gap of a day between sessions) but no heartbeat was ever recorded.
     progress = bc_run(race, world.student_a, [10, 20, 30], finish=86400, total_time=0)
-    assert adaptive.race_record(progress=progress) is None
+    assert services.race_record(progress=progress) is None
     assert not RaceResult.objects.filter(student=world.student_a).exists()
     html = client_of(world.users["student"]).get(f"/basecamp/race/{race.pk}/").content.decode()
     assert "Completed, with no recorded time: no finish" in html
@@ -40,7 +40,7 @@ def test_a_finish_without_recorded_active_time_has_no_time_and_no_leaderboard_pl
 def test_a_finish_is_the_recorded_active_time(world, race, bc_run):
     # Wall clock says a day; the player recorded 350 s of active time.
     progress = bc_run(race, world.student_a, [100, 200, 300], finish=86400, total_time=350)
-    result = adaptive.race_record(progress=progress)
+    result = services.race_record(progress=progress)
     assert (result.elapsed_seconds, result.medal, result.beat_ghost) == (350, "gold", True)
     html = client_of(world.users["student"]).get(f"/basecamp/race/{race.pk}/").content.decode()
     assert "Your finish: 5:50 · Gold · you beat the ghost!" in html
@@ -52,7 +52,7 @@ def test_a_finish_is_the_recorded_active_time(world, race, bc_run):
 def test_time_so_far_is_active_time_not_wall_clock(world, race, bc_run):
     start = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
     progress = bc_run(race, world.student_a, [100], start=start, total_time=120)
-    state = adaptive.race_state(race=race.race, progress=progress, now=start + datetime.timedelta(days=3))
+    state = services.race_state(race=race.race, progress=progress, now=start + datetime.timedelta(days=3))
     assert (state["elapsed"], state["finished"]) == (120, False)
 
 
@@ -67,7 +67,7 @@ def test_module_without_a_race_answers_a_friendly_page(world, bc_module):
 
 def test_races_list_shows_open_races_and_my_best(world, race, bc_run, bc_module):
     bc_module("without-race")
-    adaptive.race_record(progress=bc_run(race, world.student_a, [100, 200, 300], finish=900, total_time=430))
+    services.race_record(progress=bc_run(race, world.student_a, [100, 200, 300], finish=900, total_time=430))
     html = client_of(world.users["student"]).get("/basecamp/races/").content.decode()
     assert html.count('data-module="') == 1 and "Your best: 7:10" in html
 

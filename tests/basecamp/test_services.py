@@ -7,6 +7,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from basecamp.models import Assessment, DataEntry, SkillTarget, TeacherCorrection
+from basecamp.models.skills import next_data_entry_id
 from basecamp.selectors import badges, review_queue
 from basecamp.services import (
     agreement_report,
@@ -14,7 +15,6 @@ from basecamp.services import (
     assessment_correct,
     data_entry_create,
     entries_assess,
-    next_data_entry_id,
     skill_target_assign,
 )
 from frames.models import AuditLog

@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from frames.accounts import accounts_for_people
-from frames.models import AuditLog, Faculty, Student
+from frames.models import AgentLog, AuditLog, Faculty, Student
 from tests.factories import FacultyFactory, StudentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -27,11 +27,13 @@ def link_in(message):
 # ------------------------------------------------------------------ the service
 
 
-def test_creates_linked_accounts_and_invites(world):
+def test_creates_linked_accounts_and_invites(world, run_on_commit):
     new_student = StudentFactory(id="s-new", name="Nora New", university=world.uni_a, email="Nora.New@Example.edu")
     new_faculty = FacultyFactory(id="f-new", name="Dr. Fay", university=world.uni_a, email="fay@example.edu")
     coordinator = world.users["coordinator"]
-    report = accounts_for_people([new_student, new_faculty], coordinator)
+    with run_on_commit():
+        report = accounts_for_people([new_student, new_faculty], coordinator)
+        assert not mail.outbox  # the e-mails wait for the commit
     assert report.created == [new_student, new_faculty] and report.invited == [new_student, new_faculty] and not report.skipped
     student_account = Student.objects.get(pk="s-new").user
     assert student_account.username == "nora.new@example.edu" and not student_account.has_usable_password()
@@ -50,12 +52,13 @@ def test_creates_linked_accounts_and_invites(world):
     assert list(invited.changes) == ["invitation_sent"] and invited.user == coordinator
 
 
-def test_skips_with_reasons_and_never_takes_over_an_account(world):
+def test_skips_with_reasons_and_never_takes_over_an_account(world, run_on_commit):
     no_email = StudentFactory(id="s-none", university=world.uni_a, email=None)
     UserFactory(username="taken@example.edu")
     clash = StudentFactory(id="s-clash", university=world.uni_a, email="taken@example.edu")
     already = world.student_a  # has a login with a usable password
-    report = accounts_for_people([no_email, clash, already], world.users["superuser"])
+    with run_on_commit():
+        report = accounts_for_people([no_email, clash, already], world.users["superuser"])
     assert report.created == [] and report.invited == []
     reasons = {record.pk: reason for record, reason in report.skipped}
     assert reasons == {
@@ -66,11 +69,13 @@ def test_skips_with_reasons_and_never_takes_over_an_account(world):
     assert Student.objects.get(pk="s-clash").user_id is None and not mail.outbox
 
 
-def test_reinvites_who_never_set_a_password_without_a_second_account(world):
+def test_reinvites_who_never_set_a_password_without_a_second_account(world, run_on_commit):
     person = StudentFactory(id="s-re", university=world.uni_a, email="re@example.edu")
-    accounts_for_people([person], None)
+    with run_on_commit():
+        accounts_for_people([person], None)
     person.refresh_from_db()
-    report = accounts_for_people([person], None)
+    with run_on_commit():
+        report = accounts_for_people([person], None)
     assert report.created == [] and report.invited == [person]
     assert User.objects.filter(username="re@example.edu").count() == 1 and len(mail.outbox) == 2
 
@@ -85,9 +90,10 @@ def test_faculty_may_not_create_logins(world):
 # ------------------------------------------------------------------ the set-password link and the pages
 
 
-def test_set_password_link_works_once_and_is_audited(world, client):
+def test_set_password_link_works_once_and_is_audited(world, client, run_on_commit):
     person = StudentFactory(id="s-pw", name="Pat Word", university=world.uni_a, email="pat@example.edu")
-    accounts_for_people([person], world.users["coordinator"])
+    with run_on_commit():
+        accounts_for_people([person], world.users["coordinator"])
     url = link_in(mail.outbox[0])
     page = client.get(url, follow=True)
     assert page.status_code == 200
@@ -190,10 +196,12 @@ def test_advanced_by_link_opens_for_coordinators(world, login_client):
     assert href in page and client.get(href).status_code == 200
 
 
-def test_bulk_action_creates_logins_and_invites(world, login_client):
+def test_bulk_action_creates_logins_and_invites(world, login_client, run_on_commit):
     StudentFactory(id="s-act", university=world.uni_a, email="act@example.edu")
     client = login_client(world.users["coordinator"])
-    response = client.post("/admin/frames/student/", {"action": "create_logins", "_selected_action": ["s-act", "student-a"]}, follow=True)
+    with run_on_commit():
+        response = client.post("/admin/frames/student/", {"action": "create_logins", "_selected_action": ["s-act", "student-a"]},
+                               follow=True)
     assert response.status_code == 200
     body = response.content.decode()
     assert "1 login created, 1 invitation sent, 1 skipped" in body and "already has a password" in body
@@ -201,7 +209,8 @@ def test_bulk_action_creates_logins_and_invites(world, login_client):
     # Faculty are not offered the action, and posting it anyway does nothing.
     faculty = login_client(world.users["faculty"])
     assert "create_logins" not in faculty.get("/admin/frames/student/").content.decode()
-    faculty.post("/admin/frames/student/", {"action": "create_logins", "_selected_action": ["student-a"]})
+    with run_on_commit():
+        faculty.post("/admin/frames/student/", {"action": "create_logins", "_selected_action": ["student-a"]})
     assert len(mail.outbox) == 1
 
 
@@ -216,10 +225,11 @@ def _import(client, url, csv_text, create_logins):
     return client.post(url.replace("/import/", "/process_import/"), {**fields, "confirm": "Confirm import"}, follow=True)
 
 
-def test_import_with_create_logins(world, login_client):
+def test_import_with_create_logins(world, login_client, run_on_commit):
     client = login_client(world.users["coordinator"])
     csv_text = "id,name,university,email\ns-i1,Ivy One,uni_a,ivy@example.edu\ns-i2,Ian Two,uni_a,\n"
-    response = _import(client, "/admin/frames/student/import/", csv_text, create_logins=True)
+    with run_on_commit():
+        response = _import(client, "/admin/frames/student/import/", csv_text, create_logins=True)
     body = response.content.decode()
     assert response.status_code == 200 and "Logins: 1 login created, 1 invitation sent, 1 skipped" in body
     assert Student.objects.get(pk="s-i1").user.username == "ivy@example.edu" and Student.objects.get(pk="s-i2").user_id is None
@@ -227,12 +237,86 @@ def test_import_with_create_logins(world, login_client):
     assert AuditLog.objects.filter(table_name="auth_user", source=AuditLog.Source.IMPORT, user=world.users["coordinator"]).count() == 2
 
 
-def test_import_without_the_choice_creates_no_logins(world, login_client):
+def test_import_without_the_choice_creates_no_logins(world, login_client, run_on_commit):
     client = login_client(world.users["coordinator"])
-    response = _import(client, "/admin/frames/faculty/import/", "id,name,university,email\nf-i1,Dr. Imp,uni_a,imp@example.edu\n", create_logins=False)
+    with run_on_commit():
+        response = _import(client, "/admin/frames/faculty/import/", "id,name,university,email\nf-i1,Dr. Imp,uni_a,imp@example.edu\n",
+                           create_logins=False)
     assert response.status_code == 200 and Faculty.objects.get(pk="f-i1").user_id is None and not mail.outbox
     # Faculty do not see the choice at all.
     assert "create_logins" not in login_client(world.users["faculty"]).get("/admin/frames/student/import/").content.decode()
+
+
+def test_a_job_sized_import_creates_logins_too(world, login_client, run_on_commit, settings, tmp_path):
+    """Above IMPORT_JOB_THRESHOLD_ROWS the confirm step hands the file to an import_records job
+    (inline here): the "Create logins and invite" choice goes with it, and the job's page says
+    what it did."""
+    settings.JOBS_FILES_DIR, settings.IMPORT_JOB_THRESHOLD_ROWS = str(tmp_path), 2
+    client = login_client(world.users["coordinator"])
+    rows = "".join(f"s-j{i},Jo Number{i},uni_a,jo{i}@example.edu\n" for i in range(3))
+    with run_on_commit():
+        response = _import(client, "/admin/frames/student/import/", "id,name,university,email\n" + rows, create_logins=True)
+    job = AgentLog.objects.get(agent_name="import_records")
+    assert response.redirect_chain[-1][0] == f"/admin/frames/agentlog/{job.pk}/change/"
+    assert job.status == "succeeded" and job.arguments["options"] == {"create_logins": True}
+    assert "Logins: 3 logins created, 3 invitations sent." in job.message and job.result["notes"] == ["Logins: 3 logins created, 3 invitations sent."]
+    assert sorted(m.to[0] for m in mail.outbox) == ["jo0@example.edu", "jo1@example.edu", "jo2@example.edu"]
+    assert all(LINK.search(m.body) for m in mail.outbox)
+    assert [s.user.username for s in Student.objects.filter(pk__startswith="s-j").select_related("user").order_by("pk")] == [
+        "jo0@example.edu", "jo1@example.edu", "jo2@example.edu"]
+    logins = AuditLog.objects.filter(table_name="auth_user", source=AuditLog.Source.IMPORT, user=world.users["coordinator"])
+    assert logins.filter(action="create").count() == 3 and logins.filter(action="update", changes__has_key="invitation_sent").count() == 3
+
+
+def test_an_import_that_rolls_back_invites_nobody(world, run_on_commit):
+    from frames.imports import run_import
+    from frames.resources import StudentResource
+
+    data = "id,name,university,email\ns-ok,Ok Person,uni_a,ok@example.edu\ns-bad,Bad Person,no-such-university,bad@example.edu\n"
+    with run_on_commit():
+        report = run_import(resource_class=StudentResource, data=data.encode(), file_format="csv", user=world.users["coordinator"],
+                            options={"create_logins": True})
+    assert report.errors and not report.notes
+    assert not Student.objects.filter(pk="s-ok").exists() and not User.objects.filter(username="ok@example.edu").exists()
+    assert not mail.outbox
+
+
+def test_a_forged_create_logins_from_faculty_does_nothing(world, login_client, run_on_commit):
+    client = login_client(world.users["faculty"])
+    url = "/admin/frames/student/import/"
+    upload = SimpleUploadedFile("people.csv", b"id,name,university,email\ns-fg,Fo Rged,uni_a,forged@example.edu\n", content_type="text/csv")
+    preview = client.post(url, {"import_file": upload, "format": "0"})
+    assert preview.status_code == 200
+    form = preview.context["confirm_form"]
+    fields = {name: form.initial.get(name, "") for name in form.fields}
+    with run_on_commit():
+        response = client.post(url.replace("/import/", "/process_import/"), {**fields, "create_logins": "on", "confirm": "Confirm import"})
+    assert response.status_code == 302
+    assert Student.objects.get(pk="s-fg").user_id is None and not mail.outbox
+
+
+def _people(world, n, tag):
+    students = [StudentFactory(id=f"s-{tag}{i}", name=f"Stu Dent{i}", university=world.uni_a, email=f"s{tag}{i}@example.edu") for i in range(n)]
+    faculty = [FacultyFactory(id=f"f-{tag}{i}", name=f"Fac Ulty{i}", university=world.uni_a, email=f"f{tag}{i}@example.edu") for i in range(n)]
+    return students + faculty
+
+
+def test_creating_logins_costs_the_same_queries_for_2_or_40_people(world, run_on_commit):
+    """Set-wise: the usernames looked up once, the accounts, their group rows, the links and
+    the audit rows each written in one statement, whatever the number of people."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    coordinator, counts = world.users["coordinator"], {}
+    for n, tag in ((1, "a"), (20, "b")):
+        people = _people(world, n, tag)
+        with run_on_commit(), CaptureQueriesContext(connection) as ctx:
+            report = accounts_for_people(people, coordinator)
+        assert len(report.created) == len(report.invited) == 2 * n
+        counts[n] = len(ctx.captured_queries)
+    assert counts[1] == counts[20] and counts[20] <= 12, counts
+    assert len(mail.outbox) == 42
+    assert Faculty.objects.filter(pk__startswith="f-b", user__groups__name="Faculty").count() == 20
 
 
 def test_coordinator_adds_a_learner_account_audited(world, login_client):

@@ -79,7 +79,7 @@ def test_todo_calendar_and_a_notification_read(learner, live_server, page, brows
 
 
 def test_race_panel_follows_a_completed_section(world, live_server, page, browser_login, bc_module, bc_run):
-    from basecamp import adaptive
+    from basecamp.services import ghost_build
     from frames.models import Student
     from lms.models import ModuleSection
 
@@ -87,7 +87,7 @@ def test_race_panel_follows_a_completed_section(world, live_server, page, browse
     ModuleSection.objects.filter(module=module).update(completion_criteria={"type": "mark_done"})
     for i, (checkpoints, finish) in enumerate([([60, 120, 180], 200), ([70, 140, 210], 230), ([80, 160, 240], 260)]):
         bc_run(module, Student.objects.create(id=f"ghost-{i}", name=f"Past Runner{i}", university=world.uni_a), checkpoints, finish)
-    adaptive.ghost_build(module=module, semester="Fall 2025")
+    ghost_build(module=module, semester="Fall 2025")
     browser_login(page, live_server, world.users["student"].username)
     page.goto(f"{live_server.url}/learn/m/raced/")
     panel = page.locator("[data-race-panel]")

@@ -270,7 +270,7 @@ def test_profile_shows_the_registry_facts_and_saves_email_kinds(lms_world):
 
 
 def test_leaderboard_opt_out_from_the_profile(lms_world):
-    from basecamp.adaptive import is_listed
+    from basecamp.services import is_listed
 
     response = client_of(lms_world.users["student"]).post("/basecamp/leaderboard-preference/", {"listed": "0", "next": "/learn/profile/"})
     assert response.status_code == 302 and response["Location"] == "/learn/profile/"

@@ -20,7 +20,7 @@ class Command(BaseCommand):
         add_job_arguments(parser)
 
     def handle(self, *args, **options):
-        from basecamp.adaptive import ghost_build
+        from basecamp.services import ghost_build
         from frames.models import University
         from lms.models import Module
 

@@ -12,7 +12,7 @@ class Command(BaseCommand):
         add_job_arguments(parser)
 
     def handle(self, *args, **options):
-        from basecamp.adaptive import calibrate_modules
+        from basecamp.services import calibrate_modules
         from lms.models import Module
 
         if command_enqueue(self, kind="calibrate_modules", args={"modules": options["modules"]}, options=options):

@@ -1,64 +1,22 @@
-"""Basecamp writes. Every function is keyword-only, atomic and audited
-(frames.services.instance_save / audit_entry); automated runs are agent-log
-entries (frames.services.agent_job)."""
+"""The skills tracker's writes: data entries, assessment runs (one agent-log entry per run)
+and teachers' review of the proposals."""
 
 from collections import defaultdict
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from basecamp.assessor import WorkedExample, build_assessor
-from basecamp.models import Assessment, DataEntry, RubricSkill, SkillTarget, TeacherCorrection
-from basecamp.models.skills import level_number, next_data_entry_id
+from basecamp.models import Assessment, DataEntry, TeacherCorrection
+from basecamp.models.skills import next_data_entry_id
+from basecamp.services.competency import competencies_refresh_for
+from basecamp.services.skills import current_rubric_version, faculty_of, require_staff, rubric_skills, skill_targets_refresh
 from frames.models import AuditLog
-from frames.roles import Role, role_of
 from frames.scoping import assert_in_scope
-from frames.services import agent_job, audit_entry, diff, instance_delete, instance_save, snapshot
+from frames.services import agent_job, audit_entry, diff, instance_save, snapshot
 from lms import notifications
-
-# ---------------------------------------------------------------- helpers
-
-
-def faculty_of(user):
-    """The faculty record acting (old schema 004's teacher), or None for coordinators/superusers without one."""
-    if user is None or not user.is_authenticated:
-        return None
-    return getattr(user, "faculty_profile", None)
-
-
-def _require_staff(user):
-    if role_of(user) not in (Role.FACULTY, Role.COORDINATOR, Role.SUPERUSER):
-        raise PermissionDenied("Only faculty and coordinators do this.")
-
-
-def current_rubric_version() -> str:
-    from django.conf import settings
-
-    configured = settings.BASECAMP_RUBRIC_VERSION
-    if configured:
-        return configured
-    versions = list(RubricSkill.objects.values_list("rubric_version", flat=True).distinct())
-    return max(versions, key=lambda v: [int(p) if p.isdigit() else p for p in v.split(".")], default="1.0")
-
-
-def rubric_skills(version=None):
-    return list(RubricSkill.objects.filter(rubric_version=version or current_rubric_version()).order_by("position", "name"))
-
-
-def skill_names(version=None) -> list[str]:
-    return [s.name for s in rubric_skills(version)]
-
-
-def _competencies_refresh(student_ids):
-    """Subsystem competency counts skill levels: keep the levels students hold current."""
-    from basecamp.adaptive import competencies_refresh_for
-
-    competencies_refresh_for(student_ids=student_ids)
-
-
-# ---------------------------------------------------------------- data entries
 
 
 def data_entry_create(*, student, type, date, content, user, teacher=None, metadata=None, entry_id=None,
@@ -80,9 +38,6 @@ def data_entry_create(*, student, type, date, content, user, teacher=None, metad
     if assess:
         entries_assess(entries=[entry], user=user)
     return entry
-
-
-# ---------------------------------------------------------------- assessment runs
 
 
 def worked_examples(version=None, limit=500) -> list[WorkedExample]:
@@ -175,7 +130,7 @@ def entries_assess(*, entries, user=None, assessor=None) -> dict:
                            for a, changes in to_update]
             AuditLog.objects.bulk_create(audit_rows, batch_size=1000)
             completed = skill_targets_refresh(student_ids={e.student_id for e in entries}, user=user)
-            _competencies_refresh({e.student_id for e in entries})
+            competencies_refresh_for(student_ids={e.student_id for e in entries})  # competency counts skill levels
         totals["targets_completed"] = len(completed)
         job.metadata.update(totals)
         job.message = (f"Assessed {len(entries)} entr{'y' if len(entries) == 1 else 'ies'} with the {assessor.name} assessor: "
@@ -185,14 +140,11 @@ def entries_assess(*, entries, user=None, assessor=None) -> dict:
     return totals
 
 
-# ---------------------------------------------------------------- review
-
-
 def assessment_correct(*, assessment, corrected_level, corrected_justification, user, teacher_notes=None,
                        source=AuditLog.Source.PAGE) -> TeacherCorrection:
     """A teacher's correction: keeps the original level and justification, sets
     the teacher's as the assessment's final ones."""
-    _require_staff(user)
+    require_staff(user)
     teacher_notes = (teacher_notes or "").strip() or None
     with transaction.atomic():
         assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
@@ -215,13 +167,13 @@ def assessment_correct(*, assessment, corrected_level, corrected_justification, 
         instance_save(instance=assessment, user=user, source=source)
         skill_targets_refresh(student_ids={assessment.student_id}, user=user)
         notifications.assessment_corrected_notify(assessment=assessment)
-        _competencies_refresh({assessment.student_id})
+        competencies_refresh_for(student_ids={assessment.student_id})  # competency counts skill levels
     return correction
 
 
 def assessment_confirm(*, assessment, user) -> Assessment:
     """A teacher agrees with the proposal as it stands."""
-    _require_staff(user)
+    require_staff(user)
     with transaction.atomic():
         assessment.reviewed_at = timezone.now()
         assessment.reviewed_by = faculty_of(user)
@@ -245,56 +197,3 @@ def agreement_report(queryset) -> list[dict]:
     for row in report:
         row["agreement"] = round(row["agreed"] / row["reviewed"], 2) if row["reviewed"] else None
     return report
-
-
-# ---------------------------------------------------------------- targets
-
-
-def skill_target_assign(*, student, skill_name, user, target_level="Proficient") -> SkillTarget:
-    _require_staff(user)
-    if skill_name not in skill_names():
-        raise ValidationError({"skill_name": f"{skill_name!r} is not a skill of rubric {current_rubric_version()}."})
-    if SkillTarget.objects.filter(student=student, skill_name=skill_name, completed=False).exists():
-        raise ValidationError({"skill_name": f"{student.name} already has an open target for {skill_name}."})
-    with transaction.atomic():
-        target = SkillTarget(student=student, skill_name=skill_name, target_level=target_level, assigned_by=faculty_of(user))
-        instance_save(instance=target, user=user, source=AuditLog.Source.PAGE)
-        skill_targets_refresh(student_ids={student.pk}, user=user)
-        notifications.target_set_notify(target=target)
-    target.refresh_from_db()
-    return target
-
-
-def current_levels(student_ids) -> dict:
-    """{(student_id, skill_name): latest level} from the assessments (latest by created_at)."""
-    latest = {}
-    for student_id, skill, level in (
-        Assessment.objects.filter(student_id__in=student_ids).order_by("created_at", "id").values_list("student_id", "skill_name", "level")
-    ):
-        latest[(student_id, skill)] = level
-    return latest
-
-
-def skill_targets_refresh(*, student_ids, user=None) -> list[SkillTarget]:
-    """Complete every open target whose student now stands at or above the target level.
-
-    Old schema 004 allows one completed target per (student, skill): a newer
-    completion replaces the older completed row (the audit log keeps it)."""
-    student_ids = set(student_ids)
-    open_targets = list(SkillTarget.objects.filter(student_id__in=student_ids, completed=False))
-    if not open_targets:
-        return []
-    levels = current_levels(student_ids)
-    done = []
-    now = timezone.now()
-    with transaction.atomic():
-        for target in open_targets:
-            level = levels.get((target.student_id, target.skill_name))
-            if level is None or level_number(level) < level_number(target.target_level):
-                continue
-            for older in SkillTarget.objects.filter(student_id=target.student_id, skill_name=target.skill_name, completed=True):
-                instance_delete(instance=older, user=None, source=AuditLog.Source.SYSTEM)
-            target.completed, target.completed_at = True, now
-            instance_save(instance=target, user=None, source=AuditLog.Source.SYSTEM)
-            done.append(target)
-    return done

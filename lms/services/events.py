@@ -1,6 +1,5 @@
-"""Writes of the lms: publishing, prerequisites, assignments (with rules that also
-reach students who join later), progress and the analytics-event pipeline that
-drives it, feedback. Every write is audited (frames.services)."""
+"""The analytics-event pipeline: a batch validated all or nothing, appended in bulk
+(COPY) and the student's progress moved on from it in the same transaction."""
 
 import datetime
 import json
@@ -9,392 +8,32 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import orjson
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db import connection, transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from frames.choices import StudentStatus
 from frames.db import copy_rows, copy_supported
-from frames.models import AuditLog, Student
+from frames.models import AuditLog
 from frames.params import ParamError, datetime_param
-from frames.services import audit_entry, diff, instance_delete, instance_save, snapshot
-from lms import completion, notifications, rows, signals, struggle
+from frames.services import audit_entry
+from lms import rows, signals, struggle
 from lms.models import (
     SERVER_ONLY_EVENT_TYPES,
-    AssignmentRule,
     DeviceType,
     EventType,
     Module,
     ModuleAnalyticsEvent,
-    ModuleAssignment,
-    ModuleFeedback,
     ModulePrerequisite,
     ModuleProgress,
-    ModuleQuestion,
     ModuleSection,
     ModuleStatus,
     ProgressStatus,
 )
-from lms.selectors import is_locked, locks_for
+from lms.selectors import locks_for
+from lms.services.progress import evaluate, modules_unlocked_by
 
 MAX_EVENT_BATCH = 500
-
-# ---------------------------------------------------------------- modules
-
-
-def module_publish(*, module, user=None, note="", source=AuditLog.Source.ADMIN) -> Module:
-    """Publish a module (it must have at least one section); tells listeners on commit."""
-    if not module.sections.exists():
-        raise ValidationError({"status": f"'{module.module_id}' has no sections yet: add one before publishing."})
-    if module.status == ModuleStatus.PUBLISHED:
-        return module
-    module.status = ModuleStatus.PUBLISHED
-    module.published_at = timezone.now()
-    instance_save(instance=module, user=user, source=source)
-    transaction.on_commit(lambda: signals.module_published.send(sender=Module, module=module, user=user, note=note))
-    return module
-
-
-def module_archive(*, module, user=None, source=AuditLog.Source.ADMIN) -> Module:
-    """Archive: gone from the catalogue; students' progress and completions stay."""
-    if module.status != ModuleStatus.ARCHIVED:
-        module.status = ModuleStatus.ARCHIVED
-        instance_save(instance=module, user=user, source=source)
-    return module
-
-
-def module_content_changed(*, module, user=None, source=AuditLog.Source.ADMIN) -> Module:
-    """A published module's sections changed: raise its revision. Progress keeps the
-    revision the student started on, and completions are never reversed."""
-    if module.status == ModuleStatus.PUBLISHED:
-        Module.objects.filter(pk=module.pk).update(revision=F("revision") + 1, updated_at=timezone.now())
-        before = module.revision
-        module.refresh_from_db(fields=["revision", "updated_at"])
-        audit_entry(action=AuditLog.Action.UPDATE, instance=module, user=user, source=source,
-                    changes={"revision": [before, module.revision]}).save()
-    return module
-
-
-def modules_content_changed(*, module_ids, user=None, source=AuditLog.Source.ADMIN) -> None:
-    """module_content_changed for every published module among `module_ids` (an import, a
-    bulk delete): one revision step each, however many of its rows changed."""
-    ids = sorted({pk for pk in module_ids if pk is not None})
-    for module in Module.objects.filter(pk__in=ids, status=ModuleStatus.PUBLISHED).order_by("pk"):
-        module_content_changed(module=module, user=user, source=source)
-
-
-def question_save(*, question, user=None, source=AuditLog.Source.API) -> ModuleQuestion:
-    """Save (create or edit) a quiz question: a changed question is a content edit of its
-    module (the revision rises, as for a section; a student's attempts keep their answers)."""
-    with transaction.atomic():
-        changes = instance_save(instance=question, user=user, source=source)
-        if changes:
-            modules_content_changed(module_ids=[question.section.module_id], user=user, source=source)
-    return question
-
-
-def question_delete(*, question, user=None, source=AuditLog.Source.API) -> None:
-    with transaction.atomic():
-        module_id = question.section.module_id
-        instance_delete(instance=question, user=user, source=source)
-        modules_content_changed(module_ids=[module_id], user=user, source=source)
-
-
-def section_save(*, section, user=None, source=AuditLog.Source.API) -> ModuleSection:
-    with transaction.atomic():
-        changes = instance_save(instance=section, user=user, source=source)
-        if changes:
-            module_content_changed(module=section.module, user=user, source=source)
-    return section
-
-
-# ---------------------------------------------------------------- prerequisites
-
-
-def prerequisite_add(*, module, prerequisite, required=True, user=None, source=AuditLog.Source.API) -> ModulePrerequisite:
-    """Add `prerequisite` before `module`; a self-reference or a cycle is refused with the chain named."""
-    with transaction.atomic():
-        # Serialise graph edits so two concurrent additions cannot close a cycle together.
-        list(Module.objects.select_for_update().filter(pk__in=[module.pk, prerequisite.pk]).order_by("pk").values_list("pk"))
-        link = ModulePrerequisite(module=module, prerequisite_module=prerequisite, required=required)
-        instance_save(instance=link, user=user, source=source)
-    return link
-
-
-# ---------------------------------------------------------------- assignments
-
-
-def rule_students(assignment):
-    """The students a group assignment (team, university or program rule) reaches now."""
-    qs = Student.objects.filter(active=True)
-    if assignment.team_id:
-        qs = qs.filter(team_id=assignment.team_id)
-    elif assignment.university_id:
-        qs = qs.filter(university_id=assignment.university_id)
-    rule = assignment.assignment_rule
-    if rule == AssignmentRule.ALL_INCOMING_STUDENTS:
-        qs = qs.filter(status=StudentStatus.INCOMING)
-    elif rule == AssignmentRule.SUBSYSTEM_SPECIFIC:
-        qs = qs.filter(team__subsystem=assignment.module.subsystem)
-    return qs
-
-
-def _expanded_row(assignment, student_id):
-    return ModuleAssignment(
-        module_id=assignment.module_id, student_id=student_id, assigned_by_id=assignment.assigned_by_id,
-        assignment_type=assignment.assignment_type, due_date=assignment.due_date, auto_assigned=True,
-        assignment_rule=assignment.assignment_rule or AssignmentRule.ALL_STUDENTS, source=assignment, assigned_at=timezone.now(),
-    )
-
-
-def assignment_expand(*, assignment, user=None, student_ids=None) -> int:
-    """Create the per-student rows of a group assignment (skipping students who
-    already have this module assigned). Returns how many were created."""
-    if not assignment.is_group:
-        return 0
-    qs = rule_students(assignment)
-    if student_ids is not None:
-        qs = qs.filter(pk__in=student_ids)
-    reached = sorted(qs.values_list("pk", flat=True))
-    chunks = [reached[start:start + 5000] for start in range(0, len(reached), 5000)]
-    # Students who already have the module (only among those reached: not the module's whole table).
-    have = set()
-    for chunk in chunks:
-        have.update(ModuleAssignment.objects.filter(module_id=assignment.module_id, student_id__in=chunk).values_list("student_id", flat=True))
-    rows = [_expanded_row(assignment, sid) for sid in reached if sid not in have]
-    if not rows:
-        return 0
-    ModuleAssignment.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
-    # ignore_conflicts returns no keys: read back the rows this rule now holds for these students.
-    created = []
-    new_ids = [r.student_id for r in rows]
-    for start in range(0, len(new_ids), 5000):
-        created += ModuleAssignment.objects.filter(source=assignment, student_id__in=new_ids[start:start + 5000]).only(
-            "pk", "module_id", "student_id", "source_id")
-    AuditLog.objects.bulk_create([
-        audit_entry(action=AuditLog.Action.CREATE, instance=r, user=user, source=AuditLog.Source.SYSTEM,
-                    changes={"student_id": [None, r.student_id], "source_id": [None, assignment.pk]})
-        for r in created
-    ], batch_size=1000)
-    notifications.assignments_notify(assignment_ids=[r.pk for r in created])
-    return len(rows)
-
-
-def assignment_create(*, module, user=None, student=None, team=None, university=None, assignment_type="required",
-                      due_date=None, assignment_rule="", assigned_by=None, source=AuditLog.Source.API) -> ModuleAssignment:
-    """Assign a module to a student, or to a team / university / the program by rule;
-    group assignments are expanded to their students now and to later joiners."""
-    if assigned_by is None and user is not None:
-        assigned_by = getattr(user, "faculty_profile", None)
-    assignment = ModuleAssignment(
-        module=module, student=student, team=team, university=university, assignment_type=assignment_type,
-        due_date=due_date, assignment_rule=assignment_rule, assigned_by=assigned_by, auto_assigned=False,
-    )
-    with transaction.atomic():
-        assignment_save(assignment=assignment, user=user, source=source)
-    return assignment
-
-
-def assignment_save(*, assignment, user=None, source=AuditLog.Source.API) -> ModuleAssignment:
-    """Save (create or edit) an assignment; a group's edits reach its per-student rows."""
-    with transaction.atomic():
-        changes = instance_save(instance=assignment, user=user, source=source)
-        if not assignment.is_group:
-            notifications.assignments_notify(assignment_ids=[assignment.pk])  # once per row: a later edit adds none
-        if assignment.is_group:
-            if changes:
-                assignment.expanded.update(assignment_type=assignment.assignment_type, due_date=assignment.due_date)
-            assignment_expand(assignment=assignment, user=user)
-    return assignment
-
-
-def assignments_bulk(*, modules, teams=(), universities=(), user=None, assignment_type="required", due_date=None,
-                     assignment_rule="", source=AuditLog.Source.ADMIN) -> int:
-    """The admin's bulk action: assign each module to each team / university (skipping existing)."""
-    made = 0
-    with transaction.atomic():
-        for module in modules:
-            for team in teams:
-                if not ModuleAssignment.objects.filter(module=module, team=team).exists():
-                    assignment_create(module=module, team=team, user=user, assignment_type=assignment_type,
-                                      due_date=due_date, source=source)
-                    made += 1
-            for university in universities:
-                if not ModuleAssignment.objects.filter(module=module, university=university, student__isnull=True,
-                                                       assignment_rule=assignment_rule).exists():
-                    assignment_create(module=module, university=university, user=user, assignment_type=assignment_type,
-                                      due_date=due_date, assignment_rule=assignment_rule, source=source)
-                    made += 1
-    return made
-
-
-def assignments_for_students(*, student_ids, user=None) -> int:
-    """Apply every group rule to these students (new ones, or ones who moved team or
-    university): the late-joiner half of assignment rules. One query when no rule exists."""
-    groups = list(ModuleAssignment.objects.filter(student__isnull=True).select_related("module"))
-    made = 0
-    for group in groups:
-        made += assignment_expand(assignment=group, user=user, student_ids=list(student_ids))
-    return made
-
-
-def assignments_for_student(*, student, user=None) -> int:
-    return assignments_for_students(student_ids=[student.pk], user=user)
-
-
-# Registry fields an assignment rule reads: a student's team, university and status.
-RULE_FIELDS = {"university", "team", "terms_remaining", "status", "active"}
-
-
-def assignments_follow_students(change) -> int:
-    """students_changed subscriber: new students, and students who moved team or
-    university or changed status, get the group rules' assignments; students who
-    graduated lose the rule rows they never started. One batch: a few queries per
-    rule, whatever its size."""
-    if not (change.created or change.fields & RULE_FIELDS):
-        return 0
-    made = 0
-    for chunk in change.chunks():
-        known = [pk for pk in chunk if pk not in change.created]  # a new record has no rule rows yet
-        if known and "active" in change.fields:
-            assignments_withdraw_inactive(student_ids=known, user=change.user)
-        made += assignments_for_students(student_ids=chunk, user=change.user)
-    return made
-
-
-def assignments_withdraw_inactive(*, student_ids, user=None) -> int:
-    """A rule reaches active students only: the rule rows of students no longer active
-    (graduated) that they never started are withdrawn, audited. Direct assignments and
-    progress stay. Returns the rows withdrawn."""
-    rows = list(
-        ModuleAssignment.objects.filter(student_id__in=student_ids, student__active=False, source__isnull=False, auto_assigned=True)
-        .exclude(Exists(ModuleProgress.objects.filter(module_id=OuterRef("module_id"), student_id=OuterRef("student_id"))))
-        .only("pk", "module_id", "student_id", "source_id")
-    )
-    if not rows:
-        return 0
-    AuditLog.objects.bulk_create([
-        audit_entry(action=AuditLog.Action.DELETE, instance=r, user=user, source=AuditLog.Source.SYSTEM,
-                    changes={"student_id": [r.student_id, None], "source_id": [r.source_id, None]})
-        for r in rows
-    ], batch_size=1000)
-    ModuleAssignment.objects.filter(pk__in=[r.pk for r in rows]).delete()
-    return len(rows)
-
-
-def assignments_follow_teams(change) -> int:
-    """teams_changed subscriber: a team's subsystem decides which subsystem rules reach its students."""
-    if "subsystem" not in change.fields:
-        return 0
-    made = 0
-    for chunk in change.chunks():
-        ids = list(Student.objects.filter(team_id__in=chunk, active=True).values_list("pk", flat=True))
-        if ids:
-            made += assignments_for_students(student_ids=ids, user=change.user)
-    return made
-
-
-# ---------------------------------------------------------------- progress
-
-
-def progress_start(*, module, student, user=None) -> ModuleProgress:
-    """The student opens a module: the progress row (one per pair, safe under races)
-    records the revision they start on. Locked or unpublished modules are refused."""
-    if module.status != ModuleStatus.PUBLISHED:
-        raise PermissionDenied("This module is not published.")
-    if is_locked(student, module):
-        raise PermissionDenied("This module is locked until its prerequisites are completed.")
-    now = timezone.now()
-    progress, created = ModuleProgress.objects.get_or_create(
-        module=module, student=student,
-        defaults={"status": ProgressStatus.IN_PROGRESS, "started_at": now, "last_accessed_at": now, "revision": module.revision},
-    )
-    if created:
-        ModuleAnalyticsEvent.objects.create(module=module, student=student, event_type=EventType.MODULE_START, section_number=1, timestamp=now)
-        audit_entry(action=AuditLog.Action.CREATE, instance=progress, user=user, source=AuditLog.Source.PAGE,
-                    changes=diff(None, snapshot(progress))).save()
-    elif progress.status in (ProgressStatus.NOT_STARTED, ProgressStatus.SKIPPED):
-        ModuleProgress.objects.filter(pk=progress.pk).update(status=ProgressStatus.IN_PROGRESS, started_at=now, revision=module.revision)
-        progress.refresh_from_db()
-    return progress
-
-
-def progress_restart(*, progress, user=None) -> ModuleProgress:
-    """Start an unfinished attempt over on the module's current revision. A completed
-    module is never reset (completion only moves forward)."""
-    with transaction.atomic():
-        progress = ModuleProgress.objects.select_for_update().select_related("module").get(pk=progress.pk)
-        if progress.status == ProgressStatus.COMPLETED:
-            raise ValidationError({"status": "This module is completed; completion is kept. Open it to review any section."})
-        before = snapshot(progress)
-        progress.status = ProgressStatus.IN_PROGRESS
-        progress.section_state, progress.completed_sections = {}, []
-        progress.progress_percent, progress.current_section = 0, 1
-        progress.started_at = timezone.now()
-        progress.revision = progress.module.revision
-        progress.save()
-        audit_entry(action=AuditLog.Action.UPDATE, instance=progress, user=user, source=AuditLog.Source.PAGE,
-                    changes=diff(before, snapshot(progress))).save()
-        transaction.on_commit(lambda: signals.module_attempt_finished.send(sender=ModuleProgress, progress=progress, completed=False))
-    return progress
-
-
-def progress_skip(*, progress, user=None) -> ModuleProgress:
-    """Staff excuse a student from a module (never over a completion)."""
-    with transaction.atomic():
-        progress = ModuleProgress.objects.select_for_update().get(pk=progress.pk)
-        if progress.status == ProgressStatus.COMPLETED:
-            raise ValidationError({"status": "A completed module cannot be skipped."})
-        before = snapshot(progress)
-        progress.status = ProgressStatus.SKIPPED
-        progress.save(update_fields=["status"])
-        audit_entry(action=AuditLog.Action.UPDATE, instance=progress, user=user, source=AuditLog.Source.ADMIN,
-                    changes=diff(before, snapshot(progress))).save()
-        transaction.on_commit(lambda: signals.module_attempt_finished.send(sender=ModuleProgress, progress=progress, completed=False))
-    return progress
-
-
-COUNTER_FIELDS = {"hint_count", "retry_count", "error_count", "pause_count", "total_time_seconds"}
-
-
-def progress_increment(*, progress, field_name, by=1) -> None:
-    """Add to a counter in the database (F()), so concurrent tabs never lose an update."""
-    if field_name not in COUNTER_FIELDS:
-        raise ValueError(f"{field_name} is not a progress counter")
-    ModuleProgress.objects.filter(pk=progress.pk).update(**{field_name: F(field_name) + by}, last_accessed_at=timezone.now())
-
-
-def evaluate(progress, sections, now_epoch, now) -> tuple[list, bool]:
-    """Apply the sections' rules to the progress (in memory). Forward only: completed
-    sections stay completed, the percent never falls, a completion is never undone.
-    Returns (newly completed sections, module completed now)."""
-    done = set(progress.completed_sections or [])
-    newly = []
-    for section in sections:
-        n = section.section_number
-        if n in done:
-            continue
-        if completion.section_done(section, progress.section_state.get(str(n), {}), now_epoch):
-            done.add(n)
-            newly.append(section)
-    progress.completed_sections = sorted(done)
-    numbers = [s.section_number for s in sections]
-    if numbers:
-        percent = round(100 * sum(1 for n in numbers if n in done) / len(numbers))
-        progress.progress_percent = max(progress.progress_percent, min(percent, 100))
-    finished = False
-    if progress.status != ProgressStatus.COMPLETED and numbers and all(n in done for n in numbers):
-        progress.status = ProgressStatus.COMPLETED
-        progress.completed_at = now
-        progress.progress_percent = 100
-        progress.mastery_score = completion.mastery(progress, len(numbers))
-        finished = True
-    return newly, finished
-
-
-# ---------------------------------------------------------------- analytics events
 
 EVENT_FIELDS = {"module", "event_type", "section_number", "event_data", "session_id", "device_type", "timestamp",
                 "time_elapsed_seconds", "student"}
@@ -784,7 +423,7 @@ def _apply_to_progress(student, records, parsed, pk_of, sections, need_sections,
             newly, done = evaluate(p, sections.get(pk, []), now_epoch, now)
             newly_by[pk] = newly
             for s in newly:
-                # time_elapsed_seconds: the active time at completion (a race checkpoint, basecamp.adaptive).
+                # time_elapsed_seconds: the active time at completion (a race checkpoint, basecamp.services.races).
                 server_rows.append(event_row(pk, student.pk, EventType.SECTION_COMPLETE, now=now, section=s.section_number,
                                               elapsed=p.total_time_seconds))
             if done:
@@ -813,56 +452,3 @@ def _write_progress(records):
             cursor.execute(sql, params[0])
         else:
             cursor.executemany(sql, params)
-
-
-def modules_unlocked_by(student, completed_module_ids):
-    """Published modules that `completed_module_ids` were the last required prerequisites of."""
-    candidates = set(
-        ModulePrerequisite.objects.filter(prerequisite_module_id__in=completed_module_ids, required=True,
-                                          module__status=ModuleStatus.PUBLISHED).values_list("module_id", flat=True)
-    )
-    if not candidates:
-        return []
-    locks = locks_for(student, list(candidates))
-    return list(Module.objects.filter(pk__in=[pk for pk, lock in locks.items() if not lock.locked]).order_by("title"))
-
-
-# ---------------------------------------------------------------- feedback
-
-
-def feedback_submit(*, module, student, user=None, rating=None, difficulty_rating=None, engagement_rating=None,
-                    clarity_rating=None, comment="", is_anonymous=False, tags=None, source=AuditLog.Source.PAGE) -> ModuleFeedback:
-    """One feedback per student per module, after they complete it (a second submit edits it)."""
-    if not ModuleProgress.objects.filter(module=module, student=student, status=ProgressStatus.COMPLETED).exists():
-        raise ValidationError({"module": "Give feedback once you have completed the module."})
-    from lms.models import FeedbackTag
-
-    tags = list(tags or [])
-    bad = [t for t in tags if t not in FeedbackTag.values]
-    if bad:
-        raise ValidationError({"tags": f"Unknown tag(s): {', '.join(map(str, bad))}."})
-    values = {"rating": rating, "difficulty_rating": difficulty_rating, "engagement_rating": engagement_rating, "clarity_rating": clarity_rating,
-              "comment": comment or "", "is_anonymous": bool(is_anonymous), "tags": tags}
-    with transaction.atomic():
-        # An upsert: simultaneous first submissions (a double tap, a retry) all land on one row.
-        feedback = ModuleFeedback.objects.select_for_update().filter(module=module, student=student).first()
-        if feedback is None:
-            try:
-                with transaction.atomic():
-                    feedback = ModuleFeedback(module=module, student=student, **values)
-                    instance_save(instance=feedback, user=user, source=source)
-                feedback.inserted = True  # a new row (the API answers 201; an edit is 200)
-                return feedback
-            except (IntegrityError, ValidationError):
-                # Another submission inserted the pair meanwhile (the unique pair refused
-                # ours): edit that one. Any other refusal stands.
-                feedback = ModuleFeedback.objects.select_for_update().filter(module=module, student=student).first()
-                if feedback is None:
-                    raise
-        for name, value in values.items():
-            setattr(feedback, name, value)
-        instance_save(instance=feedback, user=user, source=source)
-    feedback.inserted = False
-    return feedback
-
-

@@ -5,7 +5,7 @@ from frames.roles import STAFF_ROLES
 
 
 def _interfaces_follow_registry(change):
-    from analytics.services import interfaces_follow_registry  # imported on first use: it loads numpy
+    from analytics.services import interfaces_follow_registry  # lazy: it loads numpy; imported on first use
 
     return interfaces_follow_registry(change)
 
@@ -20,7 +20,8 @@ class AnalyticsConfig(AppConfig):
     )
 
     def ready(self):
-        from analytics import jobs  # noqa: F401  (registers the app's job kinds)
+        # lazy: ready() runs once every app's models are loaded; jobs registers the app's job kinds
+        from analytics import jobs  # noqa: F401
         from frames import events
 
         # An interface end that moves university carries the interface's derived universities along.

@@ -12,7 +12,7 @@ from collections import defaultdict
 from django.db import transaction
 from django.utils import timezone
 
-from analytics.models import FactorValue, Interface, ModelStatus, Outcome, OutcomeType, RiskFactor
+from analytics.models import FactorModel, FactorValue, Interface, ModelStatus, Outcome, OutcomeType, RiskFactor
 from analytics.models.choices import FactorSource
 from analytics.services import TrainingRefused, computed_factors_ensure, factor_model_train, factors_compute
 from frames.models import Faculty, Project, Student, Team, University
@@ -234,7 +234,6 @@ def seed(stdout=None):
     for outcome_type in OutcomeType.values:
         if not Interface.objects.exists() or Outcome.objects.filter(outcome_type=outcome_type).count() < 10:
             continue
-        from analytics.models import FactorModel
 
         if FactorModel.objects.filter(outcome_type=outcome_type, status=ModelStatus.ACTIVE).exists():
             continue

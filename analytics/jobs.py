@@ -5,7 +5,7 @@ from frames.jobs import register
 
 @register("compute_factors", action_type="factor_computation", label="factor computation", lock="compute_factors")
 def compute_factors(ctx, args):
-    from analytics.services import factors_compute
+    from analytics.services import factors_compute  # lazy: it loads numpy, in the worker only
 
     ctx.progress(0, 1, "Computing factors…")
     result = factors_compute(keys=args.get("keys") or None, user=ctx.user)
@@ -15,7 +15,7 @@ def compute_factors(ctx, args):
 
 @register("train_factor_model", action_type="model_training", label="model training", lock="train_factor_model")
 def train_factor_model(ctx, args):
-    from analytics.services import factor_model_train
+    from analytics.services import factor_model_train  # lazy: it loads numpy, in the worker only
     from frames.models import AuditLog
 
     ctx.progress(0, 1, f"Training a {args['outcome_type']} model…")

@@ -5,6 +5,16 @@ models by key. Entities are written as a type column plus the registry id."""
 from django.core.exceptions import ValidationError
 from import_export import fields
 
+from analytics.field_lists import (
+    FACTOR_MODEL_FIELDS,
+    FACTOR_VALUE_FIELDS,
+    INTERFACE_FACTOR_VALUE_FIELDS,
+    INTERFACE_FIELDS,
+    MODEL_FACTOR_FIELDS,
+    MODEL_VALIDATION_FIELDS,
+    OUTCOME_FIELDS,
+    RISK_FACTOR_FIELDS,
+)
 from analytics.models import FactorModel, FactorValue, Interface, InterfaceFactorValue, ModelFactor, ModelValidation, Outcome, RiskFactor
 from analytics.models.choices import INTERFACE_END_TYPES, VALUE_ENTITY_TYPES
 from frames.imports import FramesBooleanWidget, FramesForeignKeyWidget, FramesResource
@@ -75,49 +85,23 @@ class InterfaceResource(FramesResource):
                 resource_user=lambda: self.user,
             )
 
-    def get_export_order(self):
-        return (
-            "interface_id",
-            "from_type",
-            "from_entity",
-            "to_type",
-            "to_entity",
-            "interface_type",
-            "bond_type",
-            "energy_loss",
-            "from_university",
-            "to_university",
-            "is_cross_university",
-            "notes",
-            "meta",
-        )
-
-    def get_import_order(self):
-        return ("interface_id", "from_type", "from_entity", "to_type", "to_entity", "interface_type", "bond_type", "energy_loss", "notes", "meta")
-
     class Meta:
         model = Interface
-        fields = (
-            "interface_id", "from_type", "to_type", "interface_type", "bond_type", "energy_loss", "from_university",
-            "to_university", "is_cross_university", "notes", "meta",
-        )
+        fields = INTERFACE_FIELDS.export
         import_id_fields = ("interface_id",)
 
 
 class OutcomeResource(FramesResource):
     class Meta:
         model = Outcome
-        fields = ("university", "project", "outcome_type", "cohort_year", "success", "notes", "recorded_at", "meta")
+        fields = OUTCOME_FIELDS.export
         import_id_fields = ("university", "project", "outcome_type", "cohort_year")
 
 
 class RiskFactorResource(FramesResource):
     class Meta:
         model = RiskFactor
-        fields = (
-            "key", "name", "description", "entity_type", "scale", "unit", "min_value", "max_value", "higher_is_worse",
-            "is_computed", "computation", "active",
-        )
+        fields = RISK_FACTOR_FIELDS.export
         import_id_fields = ("key",)
 
 
@@ -129,12 +113,6 @@ class FactorValueResource(FramesResource):
         self.fields["entity_id"] = EntityField(
             type_column="entity_type", id_column="entity_id", fk_prefix="", kinds=VALUE_ENTITY_TYPES, resource_user=lambda: self.user
         )
-
-    def get_export_order(self):
-        return ("factor", "entity_type", "entity_id", "value", "measured_at", "source", "notes")
-
-    def get_import_order(self):
-        return self.get_export_order()
 
     def get_instance(self, instance_loader, row):
         kind = (row.get("entity_type") or "").strip()
@@ -154,7 +132,7 @@ class FactorValueResource(FramesResource):
 
     class Meta:
         model = FactorValue
-        fields = ("factor", "entity_type", "value", "measured_at", "source", "notes")
+        fields = FACTOR_VALUE_FIELDS.export
         import_id_fields = ("factor", "entity_type", "measured_at")
 
 
@@ -164,7 +142,7 @@ class InterfaceFactorValueResource(FramesResource):
 
     class Meta:
         model = InterfaceFactorValue
-        fields = ("factor", "interface", "value", "measured_at", "source", "notes")
+        fields = INTERFACE_FACTOR_VALUE_FIELDS.export
         import_id_fields = ("factor", "interface", "measured_at")
 
 
@@ -173,7 +151,7 @@ class FactorModelResource(FramesResource):
 
     class Meta:
         model = FactorModel
-        fields = ("key", "outcome_type", "algorithm", "trained_at", "status", "params", "intercept", "trained_by", "notes")
+        fields = FACTOR_MODEL_FIELDS.export
         import_id_fields = ("key",)
 
 
@@ -183,7 +161,7 @@ class ModelFactorResource(FramesResource):
 
     class Meta:
         model = ModelFactor
-        fields = ("model", "factor", "weight", "mean", "std", "importance")
+        fields = MODEL_FACTOR_FIELDS.export
         import_id_fields = ("model", "factor")
 
 
@@ -192,8 +170,5 @@ class ModelValidationResource(FramesResource):
 
     class Meta:
         model = ModelValidation
-        fields = (
-            "model", "method", "folds", "auc", "accuracy", "brier_score", "sample_size", "positive_count", "created_at",
-            "details",
-        )
+        fields = MODEL_VALIDATION_FIELDS.export
         import_id_fields = ("model", "method")

@@ -13,7 +13,7 @@ from analytics.models import FactorModel, FactorValue, Interface, ModelFactor, M
 from analytics.models.choices import INTERFACE_END_TYPES, FactorSource
 from analytics.training import TrainingRefused, build_dataset, check_trainable, fit
 from frames.models import AuditLog, Faculty, Project, Student, Team
-from frames.services import agent_job, audit_entry, instance_save
+from frames.services import agent_job, audit_entry, diff, snapshot
 
 ENTITY_KINDS = {Team: "team", Faculty: "faculty", Project: "project", Student: "student"}
 
@@ -157,6 +157,22 @@ def factors_compute(*, keys=None, user=None, measured_at=None) -> ComputeResult:
 # ---------------------------------------------------------------- training
 
 
+def _derived_create(instances, *, user, source):
+    """Insert rows a service computed itself, audited as instance_save would (one CREATE row
+    each, with the acting user), in one statement per list. Their fields are checked in Python;
+    their foreign keys are records this service just read or wrote, and their uniqueness and
+    CHECK constraints are the database's own (a row breaking one fails the whole write)."""
+    if not instances:
+        return
+    related = {f.name for f in instances[0]._meta.concrete_fields if f.is_relation}
+    for obj in instances:
+        obj.full_clean(exclude=related, validate_unique=False, validate_constraints=False)
+    type(instances[0]).objects.bulk_create(instances)
+    AuditLog.objects.bulk_create(
+        [audit_entry(action=AuditLog.Action.CREATE, instance=obj, user=user, source=source, changes=diff(None, snapshot(obj)))
+         for obj in instances])
+
+
 def factor_model_train(*, outcome_type, user=None, factor_keys=None, C=1.0, source=AuditLog.Source.COMMAND) -> FactorModel:
     """Fit a logistic regression predicting `outcome_type` from factor values,
     validate it by stratified k-fold cross-validation, store it as the active
@@ -178,9 +194,12 @@ def factor_model_train(*, outcome_type, user=None, factor_keys=None, C=1.0, sour
         result = fit(ds, C=C)
         now = timezone.now()
         with transaction.atomic():
-            for old in FactorModel.objects.select_for_update().filter(outcome_type=outcome_type, status=ModelStatus.ACTIVE):
-                old.status = ModelStatus.RETIRED
-                instance_save(instance=old, user=user, source=source)
+            retired = list(FactorModel.objects.select_for_update().filter(outcome_type=outcome_type, status=ModelStatus.ACTIVE))
+            if retired:
+                FactorModel.objects.filter(pk__in=[old.pk for old in retired]).update(status=ModelStatus.RETIRED)
+                AuditLog.objects.bulk_create(
+                    [audit_entry(action=AuditLog.Action.UPDATE, instance=old, user=user, source=source,
+                                 changes={"status": [ModelStatus.ACTIVE, ModelStatus.RETIRED]}) for old in retired])
             key = f"{outcome_type}-{now:%Y%m%d-%H%M%S}"
             if FactorModel.objects.filter(key=key).exists():
                 key = f"{key}-{FactorModel.objects.filter(key__startswith=key).count() + 1}"
@@ -204,12 +223,15 @@ def factor_model_train(*, outcome_type, user=None, factor_keys=None, C=1.0, sour
                     "cohort_years": sorted({s[2] for s in ds.samples}),
                 },
             )
-            instance_save(instance=model, user=user, source=source)
+            _derived_create([model], user=user, source=source)
             total = sum(abs(w) for w in result.weights) or 1.0
-            for factor, w, m, s in zip(ds.factors, result.weights, result.means, result.stds, strict=True):
-                instance_save(instance=ModelFactor(model=model, factor=factor, weight=w, mean=m, std=s, importance=abs(w) / total), user=user, source=source)
-            instance_save(
-                instance=ModelValidation(
+            _derived_create(
+                [ModelFactor(model=model, factor=factor, weight=w, mean=m, std=s, importance=abs(w) / total)
+                 for factor, w, m, s in zip(ds.factors, result.weights, result.means, result.stds, strict=True)],
+                user=user, source=source,
+            )
+            _derived_create(
+                [ModelValidation(
                     model=model,
                     method=f"stratified_{result.folds}_fold_cv",
                     folds=result.folds,
@@ -219,9 +241,8 @@ def factor_model_train(*, outcome_type, user=None, factor_keys=None, C=1.0, sour
                     sample_size=len(ds.samples),
                     positive_count=result.positives,
                     details={"out_of_fold": True, "threshold": 0.5, "shuffle_seed": 0},
-                ),
-                user=user,
-                source=source,
+                )],
+                user=user, source=source,
             )
         job.message = (
             f"Trained {key} on {len(ds.samples)} samples and {len(ds.factors)} factors: "

@@ -14,11 +14,15 @@ Scoring uses the same aggregation over each entity's latest value. A factor
 with values for fewer than half the samples is left out; a missing cell is
 filled with the factor's training mean (z = 0). docs/analytics.md says more."""
 
+import datetime
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 import numpy as np
+from django.db import models
+from django.db.models import Count, F, Sum, Value
+from django.db.models.functions import ExtractYear
 
 from analytics.models import FactorValue, Outcome, RiskFactor
 from analytics.models.choices import VALUE_ENTITY_TYPES
@@ -130,6 +134,53 @@ class Dataset:
     dropped: dict = field(default_factory=dict)  # factor key -> reason
 
 
+# Which end of a sample's (university, program) key each kind of entity fixes: a
+# faculty member's or a university's value counts for all its programs, a program's
+# for all its universities.
+_SPANS_PROGRAMS = {"faculty", "university"}
+_SPANS_UNIVERSITIES = {"project"}
+
+
+def unit_sums(factor_ids) -> dict:
+    """{(factor_id, cohort year): {(university, project): [sum, count]}} over every value of
+    these factors, summed by the database: one grouped query whatever the number of values,
+    each entity type joined only to its own table. `ANY` stands for the side an entity type
+    spans (`load_values` gives the same keys row by row)."""
+    values = FactorValue.objects.filter(factor_id__in=factor_ids).order_by()
+    # The year in UTC, as a fetched measured_at (an aware UTC datetime) gives it.
+    year = ExtractYear("measured_at", tzinfo=datetime.UTC)
+    none = Value(None, output_field=models.CharField())
+
+    def branch(kinds, university, project):
+        return (values.filter(entity_type__in=kinds).values_list("factor_id", "entity_type", year, university, project)
+                .annotate(total=Sum("value"), n=Count("id")))
+
+    rows = branch(["team"], F("team__university_id"), F("team__project_id")).union(
+        branch(["student"], F("student__university_id"), F("student__team__project_id")),
+        branch(["faculty"], F("faculty__university_id"), none),
+        branch(["project", "university"], F("university_id"), F("project_id")),
+        all=True,
+    )
+    out = defaultdict(dict)
+    for factor_id, kind, year, university, project, total, n in rows:
+        key = (ANY if kind in _SPANS_UNIVERSITIES else university, ANY if kind in _SPANS_PROGRAMS else project)
+        cell = out[(factor_id, int(year))].setdefault(key, [0.0, 0])
+        cell[0] += total
+        cell[1] += n
+    return out
+
+
+def sums_mean(cells, university, project):
+    """The mean of the values that belong to (university, project): `unit_mean` over `unit_sums`' cells."""
+    total, n = 0.0, 0
+    for key in ((university, project), (university, ANY), (ANY, project)):
+        cell = cells.get(key)
+        if cell is not None:
+            total += cell[0]
+            n += cell[1]
+    return total / n if n else None
+
+
 def build_dataset(outcome_type, factor_keys=None) -> Dataset:
     outcomes = list(
         Outcome.objects.filter(outcome_type=outcome_type)
@@ -139,14 +190,12 @@ def build_dataset(outcome_type, factor_keys=None) -> Dataset:
     factors = RiskFactor.objects.filter(entity_type__in=VALUE_ENTITY_TYPES).order_by("key")
     factors = factors.filter(key__in=factor_keys) if factor_keys else factors.filter(active=True)
     factors = list(factors)
-    by_factor_year = defaultdict(list)
-    for row in load_values([f.pk for f in factors]):
-        by_factor_year[(row.factor_id, row.measured_at.year)].append(row)
+    sums = unit_sums([f.pk for f in factors]) if factors and outcomes else {}
     samples = [(u, p, year) for u, p, year, _ in outcomes]
     y = np.array([1 if success else 0 for *_, success in outcomes], dtype=int)
     columns, kept, dropped = [], [], {}
     for factor in factors:
-        col = [unit_mean(by_factor_year.get((factor.pk, year), ()), u, p) for u, p, year in samples]
+        col = [sums_mean(sums.get((factor.pk, year), {}), u, p) for u, p, year in samples]
         present = [v for v in col if v is not None]
         if not samples or len(present) < MIN_COVERAGE * len(samples):
             dropped[factor.key] = f"values for {len(present)} of {len(samples)} samples"
@@ -208,7 +257,6 @@ def _standardise(X):
 
 def fit(ds: Dataset, *, C=1.0, seed=0) -> Fit:
     from sklearn.linear_model import LogisticRegression
-    from sklearn.metrics import accuracy_score, brier_score_loss, roc_auc_score
     from sklearn.model_selection import StratifiedKFold
 
     X, y = ds.X, ds.y
@@ -221,18 +269,31 @@ def fit(ds: Dataset, *, C=1.0, seed=0) -> Fit:
         oof[test] = clf.predict_proba((X[test] - m) / s)[:, 1]
     means, stds = _standardise(X)
     clf = LogisticRegression(C=C, max_iter=1000).fit((X - means) / stds, y)
-    auc = float(roc_auc_score(y, oof)) if len(set(y)) == 2 else None
     return Fit(
         intercept=float(clf.intercept_[0]),
         weights=[float(w) for w in clf.coef_[0]],
         means=[float(v) for v in means],
         stds=[float(v) for v in stds],
         folds=folds,
-        auc=auc,
-        accuracy=float(accuracy_score(y, oof >= 0.5)),
-        brier=float(brier_score_loss(y, oof)),
+        auc=roc_auc(y, oof) if 0 < positives < len(y) else None,
+        # scikit-learn's accuracy_score and brier_score_loss, without their input checks
+        # (which cost more than the five folds' fits on a few hundred samples).
+        accuracy=float(np.mean((oof >= 0.5) == (y == 1))),
+        brier=float(np.mean((oof - y) ** 2)),
         positives=positives,
     )
+
+
+def roc_auc(y, scores) -> float:
+    """Area under the ROC curve (scikit-learn's roc_auc_score for two classes): the chance
+    that a random success scores above a random failure, ties counting half (Mann-Whitney U)."""
+    from scipy.stats import rankdata
+
+    ranks = rankdata(scores)  # average ranks: tied scores share theirs
+    positive = y == 1
+    n_pos = int(positive.sum())
+    n_neg = len(y) - n_pos
+    return float((ranks[positive].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
 
 
 def sigmoid(x):

@@ -1,15 +1,22 @@
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
 
 from basecamp import authoring, proposals
 from basecamp import models as m
 from basecamp import resources as r
 from basecamp.forms import DeclineForm
+from basecamp.services import calibrate_modules, spec_diff
 from frames.base.admin import FramesAdmin, FramesInline
 from frames.jobs import job_start
 from frames.models import AuditLog
+from frames.params import int_param
+from frames.roles import is_unrestricted
 from frames.services import validation_messages
 
 # CADENCE pages get "Draft a module from this page" (see basecamp/authoring.py for why here).
@@ -197,21 +204,15 @@ class ModuleDifficultyCalibrationAdmin(ReadOnlyFieldsMixin, FramesAdmin):
 
     @admin.action(description="Recalibrate the selected modules", permissions=["view"])
     def recalibrate(self, request, queryset):
-        from basecamp.services import calibrate_modules
-
         rows = calibrate_modules(modules=[c.module for c in queryset.select_related("module")], user=request.user)
         self.message_user(request, f"Recalibrated {len(rows)} modules; {sum(r.flagged for r in rows)} flagged.", messages.SUCCESS)
 
     @admin.action(description="Calibrate every module", permissions=["view"])
     def calibrate_all(self, request, queryset):
-        from basecamp.services import calibrate_modules
-
         rows = calibrate_modules(user=request.user)
         self.message_user(request, f"Calibrated {len(rows)} modules; {sum(r.flagged for r in rows)} flagged.", messages.SUCCESS)
 
     def get_actions(self, request):
-        from frames.roles import is_unrestricted
-
         actions = super().get_actions(request)
         if not is_unrestricted(request.user):  # calibration runs across every university's attempts
             actions.pop("recalibrate", None)
@@ -219,8 +220,6 @@ class ModuleDifficultyCalibrationAdmin(ReadOnlyFieldsMixin, FramesAdmin):
         return actions
 
     def changelist_view(self, request, extra_context=None):
-        from frames.roles import is_unrestricted
-
         # "Calibrate every module" works with nothing selected (the table may be empty).
         if request.method == "POST" and request.POST.get("action") == "calibrate_all" and is_unrestricted(request.user):
             post = request.POST.copy()
@@ -244,8 +243,6 @@ class SubsystemCompetencyAdmin(FramesAdmin):
     def save_model(self, request, obj, form, change):
         # A level set by hand is written into the history too (levels never change silently).
         if change and "competency_level" in form.changed_data:
-            from django.utils import timezone
-
             obj.history = [*obj.history, {"level": obj.competency_level, "at": timezone.now().isoformat(),
                                           "reason": "set in the admin", "by": request.user.get_username()}]
         super().save_model(request, obj, form, change)
@@ -296,27 +293,15 @@ class ModuleVersionHistoryAdmin(ReadOnlyFieldsMixin, FramesAdmin):
 
     @admin.display(description="Compare")
     def compare_link(self, obj):
-        from django.urls import reverse
-        from django.utils.html import format_html
-
         return format_html('<a href="{}?module={}&b={}">diff</a>', reverse("admin:basecamp_moduleversionhistory_diff"), obj.module_id, obj.pk)
 
     def get_urls(self):
-        from django.urls import path
-
         return [path("diff/", self.admin_site.admin_view(self.diff_view), name="basecamp_moduleversionhistory_diff"), *super().get_urls()]
 
     def diff_view(self, request):
         """A diff between two versions of a module (defaults: the chosen version against the one before it)."""
-        from django.core.exceptions import PermissionDenied
-        from django.http import Http404
-        from django.template.response import TemplateResponse
-
-        from basecamp.services import spec_diff
-
         if not self.has_view_permission(request):
             raise PermissionDenied
-        from frames.params import int_param
 
         module_pk = int_param(request.GET.get("module"), name="module", minimum=1, default=0, message="A module id.")
         versions = list(self.get_queryset(request).filter(module_id=module_pk).order_by("created_at", "version_id"))

@@ -15,11 +15,12 @@ class BasecampConfig(AppConfig):
     )
 
     def ready(self):
-        from basecamp import jobs  # noqa: F401  (registers the app's job kinds)
+        # lazy: ready() runs once every app's models are loaded; jobs registers the app's job kinds
+        from basecamp import jobs  # noqa: F401
         from frames.navigation import NavItem, learner_nav_register
 
         learner_nav_register(NavItem(30, "My skills", "basecamp:my-skills"))
         learner_nav_register(NavItem(40, "Races", "basecamp:races", ("/basecamp/race/",)))
-        from basecamp import integration
+        from basecamp import integration  # lazy: ready(), as above
 
         integration.connect()

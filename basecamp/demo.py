@@ -12,6 +12,7 @@ from django.utils import timezone
 from basecamp import services
 from basecamp.models import Assessment, DataEntry, GhostCohort, SkillTarget
 from frames.models import Faculty, Student
+from lms.models import Module, ModuleAnalyticsEvent, ModuleProgress
 
 SENTENCES = [
     "{n} listened to Priya and we worked out a compromise on the harness routing.",
@@ -121,8 +122,6 @@ def _targets(demo_student, cal_poly):
 
 
 def _adaptive(rng, demo_student, stdout):
-    from lms.models import Module, ModuleAnalyticsEvent, ModuleProgress
-
     modules = [m for m in Module.objects.filter(module_id__in=RACE_MODULES, status="published").order_by("module_id")]
     if not modules:
         return

@@ -1,30 +1,30 @@
 """Where basecamp plugs into lms, through lms's published contract only
-(lms/signals.py and lms/hooks.py; docs: /work/briefs/lms_contract.md)."""
+(lms/signals.py and lms/hooks.py; docs/lms.md, "Signals and hooks")."""
 
 import logging
 
+from django.db.models.signals import post_save
 from django.template.loader import render_to_string
+
+from basecamp import selectors
+from basecamp.models import Assessment, ModuleDifficultyCalibration, RaceMetadata, RaceResult, SkillTarget, SubsystemCompetency
+from basecamp.services import is_listed, performance_record, race_state, version_record
+from lms import hooks, signals, struggle
+from lms.selectors import locks_for
 
 logger = logging.getLogger(__name__)
 
 
 def on_attempt_finished(sender, progress, completed, **kwargs):
-    from basecamp.services import performance_record
-
     performance_record(progress=progress, completed=bool(completed))
 
 
 def on_module_published(sender, module, user=None, note="", **kwargs):
-    from basecamp.services import version_record
-
     version_record(module=module, user=user, note=note)
 
 
 def race_panel(request, module, progress):
     """The ghost race next to the section in the module player."""
-    from basecamp.services import race_state
-    from basecamp.models import RaceMetadata
-
     race = RaceMetadata.objects.filter(module=module).first()
     if race is None or not race.ghost_data.get("checkpoints"):
         return None
@@ -34,9 +34,6 @@ def race_panel(request, module, progress):
 
 def learning_panel(request, student):
     """Competency, skills, targets and badges on the learner's "My learning" page."""
-    from basecamp import selectors
-    from basecamp.models import SubsystemCompetency
-
     return render_to_string("basecamp/_learning_panel.html", {
         "competencies": list(SubsystemCompetency.objects.filter(student=student)),
         "latest": selectors.latest_levels(student), "targets": selectors.targets(student), "badges": selectors.badges(student)[:6],
@@ -45,10 +42,6 @@ def learning_panel(request, student):
 
 def todo_panel(request, student):
     """Home's to-do part: open skill targets (with the current level) and the races open to the student."""
-    from basecamp import selectors
-    from basecamp.models import RaceMetadata, RaceResult
-    from lms.selectors import locks_for
-
     latest = selectors.latest_levels(student)
     targets = [{"target": t, "current": getattr(latest.get(t.skill_name), "level", None)} for t in selectors.targets(student) if not t.completed]
     races = [r for r in RaceMetadata.objects.filter(module__status="published").select_related("module").order_by("module__title")
@@ -61,15 +54,11 @@ def todo_panel(request, student):
 
 def profile_panel(request, student):
     """The profile's leaderboard choice (the form posts to basecamp:leaderboard-preference)."""
-    from basecamp.services import is_listed
-
     return render_to_string("basecamp/_profile_panel.html", {"listed": is_listed(student)}, request=request)
 
 
 def my_data(student):
     """"Download my data": the student's skill assessments, targets and race results."""
-    from basecamp.models import Assessment, RaceResult, SkillTarget
-
     return "skills", {
         "assessments": list(Assessment.objects.filter(student=student).order_by("created_at", "id").values(
             "data_entry_id", "skill_name", "skill_category", "level", "justification", "source_quote", "created_at", "reviewed_at")),
@@ -82,8 +71,6 @@ def my_data(student):
 
 def calibrated_seconds(module_ids):
     """lms.struggle's expected module time: the trusted calibration's average completion time."""
-    from basecamp.models import ModuleDifficultyCalibration
-
     rows = ModuleDifficultyCalibration.objects.filter(trusted=True, average_time_seconds__isnull=False)
     if module_ids is not None:  # None: every module's (lms.struggle loads them all at once)
         rows = rows.filter(module_id__in=list(module_ids))
@@ -92,21 +79,15 @@ def calibrated_seconds(module_ids):
 
 def calibration_saved(sender, instance, **kwargs):
     """A recalibrated module: lms.struggle reads the new average (this process) at once."""
-    from lms import struggle
-
     struggle.forget_calibration([instance.module_id])
 
 
 def connect():
-    from lms import hooks, signals, struggle
-
     signals.module_attempt_finished.connect(on_attempt_finished, dispatch_uid="basecamp.performance")
     signals.module_published.connect(on_module_published, dispatch_uid="basecamp.version_history")
     if calibrated_seconds not in struggle.CALIBRATION_PROVIDERS:
         struggle.CALIBRATION_PROVIDERS.append(calibrated_seconds)
-        from django.db.models.signals import post_save
 
-        from basecamp.models import ModuleDifficultyCalibration
 
         post_save.connect(calibration_saved, sender=ModuleDifficultyCalibration, dispatch_uid="basecamp.struggle_calibration")
     if race_panel not in hooks.PLAYER_PANELS:

@@ -1,14 +1,21 @@
 """Basecamp's job kinds (frames/jobs.py): calibration, ghost building, competency refresh and
 bulk re-assessment of data entries. Each is a recomputation: run twice, it gives what one run gives."""
 
+import datetime
+
+from django.core.exceptions import ValidationError
+
+from basecamp.models import DataEntry, SubsystemCompetency
+from basecamp.services import calibrate_modules as calibrate
+from basecamp.services import competency_refresh, entries_assess, ghost_build
 from frames.jobs import register
+from frames.models import University
+from frames.scoping import scope_queryset
+from lms.models import Module
 
 
 @register("calibrate_modules", action_type="calibration", label="module calibration", lock="calibrate_modules")
 def calibrate_modules(ctx, args):
-    from basecamp.services import calibrate_modules as calibrate
-    from lms.models import Module
-
     modules = list(Module.objects.filter(module_id__in=args["modules"])) if args.get("modules") else None
     ctx.progress(0, 1, "Calibrating modules…")
     rows = calibrate(modules=modules, user=ctx.user)
@@ -17,8 +24,6 @@ def calibrate_modules(ctx, args):
 
 
 def _date(value):
-    import datetime
-
     return datetime.date.fromisoformat(value) if value else None
 
 
@@ -26,12 +31,6 @@ def _date(value):
 def build_ghosts(ctx, args):
     """One ghost per module from its completed attempts (all published modules by default); a
     module with too few attempts is skipped and named in the report."""
-    from django.core.exceptions import ValidationError
-
-    from basecamp.services import ghost_build
-    from frames.models import University
-    from lms.models import Module
-
     modules = Module.objects.filter(module_id__in=args["modules"]) if args.get("modules") else Module.objects.filter(status="published")
     modules = list(modules.order_by("module_id"))
     university = University.objects.filter(pk=args["university"]).first() if args.get("university") else None
@@ -54,9 +53,6 @@ def build_ghosts(ctx, args):
 @register("refresh_competencies", action_type="competency_refresh", label="competency refresh", lock="refresh_competencies")
 def refresh_competencies(ctx, args):
     """Recompute every subsystem competency from completed modules and proficient skills."""
-    from basecamp.services import competency_refresh
-    from basecamp.models import SubsystemCompetency
-
     rows = list(SubsystemCompetency.objects.select_related("student").order_by("pk"))
     changed = 0
     for done, row in enumerate(rows):
@@ -73,10 +69,6 @@ def refresh_competencies(ctx, args):
 def reassess_entries(ctx, args):
     """Re-run the skills assessor over data entries (by id), in batches, each batch one
     all-or-nothing run; reviewed and corrected assessments stay as the teacher left them."""
-    from basecamp.models import DataEntry
-    from basecamp.services import entries_assess
-    from frames.scoping import scope_queryset
-
     ids = list(args.get("entries") or [])
     entries = scope_queryset(DataEntry.objects.filter(pk__in=ids), ctx.user) if ctx.user else DataEntry.objects.filter(pk__in=ids)
     entries = list(entries.order_by("pk"))

@@ -13,7 +13,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from basecamp import proposals, selectors, services
 from basecamp.forms import CorrectionForm, ProposalForm, TargetForm
-from basecamp.models import Assessment, TargetProposal
+from basecamp.models import Assessment, RaceMetadata, RaceResult, TargetProposal
+from basecamp.services import is_listed, leaderboard_for, leaderboard_opt, race_state
 from frames.dashboards import DATES, dashboard_filters, filter_context
 from frames.models import Student
 from frames.params import ParamError, int_param
@@ -21,6 +22,8 @@ from frames.roles import Role, role_of, student_of
 from frames.scoping import scope_queryset
 from frames.services import validation_messages
 from frames.views import csv_response
+from lms.models import Module, ModuleProgress
+from lms.selectors import locks_for
 
 STAFF = (Role.FACULTY, Role.COORDINATOR, Role.SUPERUSER)
 
@@ -232,9 +235,6 @@ def proposal_decide(request, pk):
 def _race_context(request, module_pk):
     """(race or None, module, progress, student) for the race pages; 404 for a module the
     user may not open (missing, or unpublished for a student)."""
-    from basecamp.models import RaceMetadata
-    from lms.models import Module, ModuleProgress
-
     role = role_of(request.user)
     if role not in (*STAFF, Role.STUDENT):
         raise PermissionDenied
@@ -252,8 +252,6 @@ def race(request, module_pk):
     """The race view: the student's run against the module's ghost, checkpoint by
     checkpoint, the time targets and the leaderboard (own university). A module without
     a race answers a page that says so."""
-    from basecamp.services import is_listed, leaderboard_for, race_state
-
     race_obj, module, progress, student = _race_context(request, module_pk)
     if race_obj is None or not (race_obj.ghost_data or {}).get("checkpoints"):
         return render(request, "basecamp/no_race.html", {"module": module})
@@ -267,8 +265,6 @@ def race(request, module_pk):
 @login_required
 def race_panel(request, module_pk):
     """The player's race panel alone (HTML), re-fetched by race-panel.js after a section completes."""
-    from basecamp.services import race_state
-
     race_obj, module, progress, _student = _race_context(request, module_pk)
     if race_obj is None or not (race_obj.ghost_data or {}).get("checkpoints"):
         raise Http404("This module has no race.")
@@ -278,9 +274,6 @@ def race_panel(request, module_pk):
 @student_required
 def races(request):
     """Races open to the student: published modules with a ghost, not locked, with their best finish."""
-    from basecamp.models import RaceMetadata, RaceResult
-    from lms.selectors import locks_for
-
     student = student_of(request.user)
     rows = list(RaceMetadata.objects.filter(module__status="published").select_related("module").order_by("module__title"))
     rows = [r for r in rows if (r.ghost_data or {}).get("checkpoints")]
@@ -293,8 +286,6 @@ def races(request):
 
 @student_required
 def leaderboard_preference(request):
-    from basecamp.services import leaderboard_opt
-
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     listed = int_param(request.POST.get("listed"), name="listed", minimum=0, maximum=1, default=0, message="1 to be listed, 0 not to be.") == 1

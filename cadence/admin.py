@@ -1,5 +1,6 @@
 import os
 import secrets
+import time
 
 from django import forms
 from django.conf import settings
@@ -15,7 +16,7 @@ from django.utils.html import format_html
 from cadence import resources
 from cadence.jobs import notion_files_dir, notion_job_args
 from cadence.models import Document, Meeting, MeetingAttendee, NotionDatabase, NotionSyncMetadata, Person, RawContent, Task, TaskStatus, Workstream
-from cadence.notion.classify import KIND_CHOICES, ROLE_CHOICES
+from cadence.models.choices import KIND_CHOICES, ROLE_CHOICES
 from cadence.selectors import person_label
 from cadence.services import notion_import, people_link_registry, workspace_zone
 from frames.base.admin import FramesAdmin, FramesInline, ReadOnlyAdmin
@@ -214,8 +215,17 @@ class NotionDatabaseAdmin(FramesAdmin):
         super().save_model(request, obj, form, change)
 
 
-def _remove_stale_uploads(max_age=24 * 3600):
-    """Previews never applied leave their upload behind: drop those older than a day."""
+STALE_UPLOADS_EVERY = 600  # seconds between two looks for stale previews, per process
+_stale_looked_at = None
+
+
+def _remove_stale_uploads(max_age=24 * 3600, every=STALE_UPLOADS_EVERY):
+    """Previews never applied leave their upload behind: drop those older than a day. The upload
+    page looks at most every `every` seconds (a directory scan is not every request's cost)."""
+    global _stale_looked_at
+    if _stale_looked_at is not None and time.monotonic() - _stale_looked_at < every:
+        return
+    _stale_looked_at = time.monotonic()
     now = timezone.now().timestamp()
     for entry in os.scandir(UPLOAD_DIR):
         try:

@@ -16,13 +16,14 @@ class CadenceConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate, pre_migrate
 
-        from cadence import jobs, legacy_views  # noqa: F401  (jobs: registers the app's job kinds)
+        # lazy: ready() runs once every app's models are loaded; jobs registers the app's job kinds
+        from cadence import jobs, legacy_views  # noqa: F401
 
         # Old schema 000's read-only views step aside while migrations alter the tables they read.
         pre_migrate.connect(legacy_views.before_migrate, sender=self, dispatch_uid="cadence_legacy_views_drop")
         post_migrate.connect(legacy_views.after_migrate, sender=self, dispatch_uid="cadence_legacy_views_create")
 
-        from cadence.services import people_follow_registry
+        from cadence.services import people_follow_registry  # lazy: ready(), as above
         from frames import events
 
         # People stay linked to the student or faculty record with their e-mail.

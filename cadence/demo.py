@@ -6,11 +6,10 @@ import tempfile
 from pathlib import Path
 
 from cadence.notion.fixture import SHIPPED, build_export
+from cadence.services import notion_import
 
 
 def seed(stdout=None):
-    from cadence.services import notion_import
-
     if not SHIPPED.is_dir():
         if stdout:
             stdout.write("CADENCE: the Notion export fixture is not shipped with this copy; skipped.")

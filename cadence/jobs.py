@@ -4,7 +4,9 @@ import os
 
 from django.conf import settings
 
-from frames.jobs import register
+from cadence.models import NotionSyncMetadata, SyncStatus
+from cadence.services import import_succeeded, notion_import
+from frames.jobs import inline, register
 
 NOTION_FILES = "notion"  # under JOBS_FILES_DIR: uploads the admin hands to a worker
 
@@ -30,7 +32,6 @@ def notion_import_abandoned(log, reason):
     forever. It failed, with the reason."""
     from django.utils import timezone
 
-    from cadence.models import NotionSyncMetadata, SyncStatus
 
     NotionSyncMetadata.objects.filter(agent_log_id=log.pk, status=SyncStatus.RUNNING).update(
         status=SyncStatus.FAILED, error_details=reason, finished_at=timezone.now(),
@@ -42,9 +43,6 @@ def import_notion(ctx, args):
     """Apply a Notion export. The import is one transaction and idempotent (keyed by Notion page
     ids), so a run cut short by a dead worker and run again gives the same records as one run.
     The uploaded file is removed once the import has landed; a failed run keeps it for a retry."""
-    from cadence.services import import_succeeded, notion_import
-    from frames.jobs import inline
-
     path = args["path"]
     if not os.path.isfile(path):
         raise FileNotFoundError(f"The export {args.get('archive_name') or path} is no longer at {path}: upload it again.")

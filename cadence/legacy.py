@@ -37,6 +37,7 @@ from cadence.models import (
 from cadence.notion.classify import normalise_status, recognise_subsystem
 from cadence.notion.pages import ID_RE, normalise_id
 from cadence.notion.people import PeopleIndex, clean_name, fold_key, name_key, split_people
+from cadence.people_links import people_link_registry
 from frames.legacy.spec import Column, Skip, Table
 from frames.models import AuditLog, LegacyKey, Project
 from frames.services import audit_entry
@@ -239,8 +240,6 @@ def person_match(values, ctx):
 
 def people_relations(pairs, ctx):
     """Link each person to the student or faculty record with the same e-mail, as the Notion import does."""
-    from cadence.services import people_link_registry
-
     people_link_registry(people=[person for person, _ in pairs])
 
 

@@ -5,8 +5,10 @@ FramesResource."""
 
 from import_export import fields, widgets
 
+from cadence.field_lists import DOCUMENT_FIELDS, MEETING_FIELDS, NOTION_SYNC_METADATA_FIELDS, PERSON_FIELDS, RAW_CONTENT_FIELDS, TASK_FIELDS, WORKSTREAM_FIELDS
 from cadence.models import Document, Meeting, MeetingAttendee, NotionDatabase, NotionSyncMetadata, Person, RawContent, Task, Workstream
 from cadence.notion.people import name_key
+from cadence.people_links import people_link_registry
 from frames.imports import FramesForeignKeyWidget, FramesResource
 from frames.models import Faculty, Project, Student
 
@@ -46,7 +48,7 @@ class PersonResource(FramesResource):
 
     class Meta:
         model = Person
-        fields = ("name", "role", "subsystem", "email", "notion_page_id", "student", "faculty")
+        fields = PERSON_FIELDS.export
         import_id_fields = ("name",)
 
     def get_instance(self, instance_loader, row):
@@ -56,8 +58,6 @@ class PersonResource(FramesResource):
     def after_save_instance(self, instance, row, **kwargs):
         super().after_save_instance(instance, row, **kwargs)
         if not kwargs.get("dry_run"):
-            from cadence.services import people_link_registry
-
             people_link_registry(people=[instance], user=self.user)
 
 
@@ -68,7 +68,7 @@ class WorkstreamResource(NaturalKeyMixin, FramesResource):
 
     class Meta:
         model = Workstream
-        fields = ("notion_page_id", "name", "program", "description", "subsystem", "status", "status_raw", "owner")
+        fields = WORKSTREAM_FIELDS.export
         import_id_fields = ("notion_page_id",)
 
 
@@ -79,7 +79,7 @@ class TaskResource(NaturalKeyMixin, FramesResource):
 
     class Meta:
         model = Task
-        fields = ("notion_page_id", "title", "description", "status", "status_raw", "due_date", "due", "assignee", "project", "subsystem", "priority")
+        fields = TASK_FIELDS.export
         import_id_fields = ("notion_page_id",)
 
 
@@ -90,7 +90,7 @@ class MeetingResource(NaturalKeyMixin, FramesResource):
 
     class Meta:
         model = Meeting
-        fields = ("notion_page_id", "name", "meeting_date", "meeting_end", "attendees", "project", "subsystem", "notes", "action_items")
+        fields = MEETING_FIELDS.export
         import_id_fields = ("notion_page_id",)
 
 
@@ -99,7 +99,7 @@ class DocumentResource(NaturalKeyMixin, FramesResource):
 
     class Meta:
         model = Document
-        fields = ("notion_page_id", "title", "url", "doc_type", "category", "subsystem", "body")
+        fields = DOCUMENT_FIELDS.export
         import_id_fields = ("notion_page_id",)
 
 
@@ -116,8 +116,7 @@ class MeetingAttendeeResource(FramesResource):
 class RawContentResource(FramesResource):
     class Meta:
         model = RawContent
-        fields = ("notion_page_id", "title", "source_path", "parent_page_id", "database", "category", "keep", "exclude_reason", "is_empty",
-                  "body", "properties", "content_hash")
+        fields = RAW_CONTENT_FIELDS.export
         import_id_fields = ("notion_page_id",)
 
 
@@ -133,5 +132,5 @@ class NotionDatabaseResource(FramesResource):
 class NotionSyncMetadataResource(FramesResource):
     class Meta:
         model = NotionSyncMetadata
-        fields = ("sync_id", "sync_type", "last_sync", "finished_at", "records_synced", "errors", "status", "archive_name", "dry_run", "error_details")
+        fields = NOTION_SYNC_METADATA_FIELDS.export
         import_id_fields = ("sync_id",)

@@ -2,6 +2,7 @@
 
 import logging
 import os
+import zoneinfo
 
 from django.db import transaction
 from django.db.models import Q
@@ -12,9 +13,10 @@ from cadence.models import NotionSyncMetadata, Person, SyncStatus
 from cadence.notion.archive import ArchiveLimits, ArchiveRefused, NotionArchive
 from cadence.notion.importer import Importer, Overrides, empty_report
 from cadence.people_links import people_link_registry
+from frames.jobs import current_job
 from frames.locks import exclusive
 from frames.models import AgentLog, AuditLog, Faculty, Student
-from frames.services import agent_job
+from frames.services import agent_job, instance_save
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +64,6 @@ def _notion_import(
     report = empty_report(dry_run)
     report["time_zone"] = str(zone)
     name = archive_name or getattr(archive_path_or_file, "name", None) or str(archive_path_or_file)
-    from frames.jobs import current_job
 
     running = current_job()  # a queued run names its job now: if its worker dies, the job's cleanup finds this row
     sync = NotionSyncMetadata.objects.create(
@@ -121,8 +122,6 @@ def _notion_import(
 
 def workspace_zone(tz):
     """A time zone from its name (`Europe/Berlin`), a tzinfo, or None (TIME_ZONE)."""
-    import zoneinfo
-
     if tz is None or tz == "":
         return timezone.get_default_timezone()
     if isinstance(tz, str):
@@ -180,8 +179,6 @@ def people_follow_registry(change):
 
 
 def person_save(*, person, user, source=AuditLog.Source.ADMIN):
-    from frames.services import instance_save
-
     with transaction.atomic():
         instance_save(instance=person, user=user, source=source)
         people_link_registry(people=[person], user=user)

@@ -7,6 +7,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import PasswordResetForm
 from django.urls import path, reverse_lazy
 
+from frames.accounts import user_audit, user_fields
 from frames.models import AuditLog
 
 
@@ -43,8 +44,6 @@ class SetPasswordView(auth_views.PasswordResetConfirmView):
     success_url = reverse_lazy("login")
 
     def form_valid(self, form):
-        from frames.accounts import user_audit, user_fields
-
         response = super().form_valid(form)
         user_audit(action=AuditLog.Action.UPDATE, account=form.user, user=form.user, source=AuditLog.Source.PAGE,
                    before=user_fields(form.user), extra={"password": [None, "set through the e-mailed link"]}).save()
@@ -57,8 +56,6 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     success_url = reverse_lazy("password_change_done")
 
     def form_valid(self, form):
-        from frames.accounts import user_audit, user_fields
-
         response = super().form_valid(form)
         user_audit(action=AuditLog.Action.UPDATE, account=form.user, user=form.user, source=AuditLog.Source.PAGE,
                    before=user_fields(form.user), extra={"password": [None, "changed"]}).save()

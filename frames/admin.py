@@ -12,10 +12,11 @@ from django.urls import path, reverse
 from django.utils import timezone
 from import_export.forms import ImportForm
 
-from frames.accounts import people_accounts_action
+from frames.accounts import people_accounts_action, user_audit, user_fields
 from frames.base.admin import AuditHistoryMixin, FramesAdmin, ReadOnlyAdmin
 from frames.forms import TermAdvanceForm
 from frames.imports.admin import FramesConfirmImportForm
+from frames.jobs import job_cancel, job_retry, jobs_visible_to, redacted
 from frames.models import AgentLog, AuditLog, Faculty, LegacyKey, Project, Student, Team, TermRotation, University
 from frames.resources import FacultyResource, ProjectResource, StudentResource, TeamResource, UniversityResource
 from frames.roles import Role, is_unrestricted, role_of
@@ -52,8 +53,6 @@ class FramesUserAdmin(AuditHistoryMixin, DjangoUserAdmin):
         return [*fields, *self.COORDINATOR_READONLY] if self._coordinator(request) else fields
 
     def save_model(self, request, obj, form, change):
-        from frames.accounts import user_audit, user_fields
-
         before = user_fields(User.objects.get(pk=obj.pk)) if change else None
         with transaction.atomic():
             super().save_model(request, obj, form, change)
@@ -62,8 +61,6 @@ class FramesUserAdmin(AuditHistoryMixin, DjangoUserAdmin):
                        source=AuditLog.Source.ADMIN, before=before, extra=password).save()
 
     def user_change_password(self, request, id, form_url=""):
-        from frames.accounts import user_audit, user_fields
-
         response = super().user_change_password(request, id, form_url)
         if request.method == "POST" and response.status_code == 302:
             account = User.objects.get(pk=id)
@@ -291,13 +288,10 @@ class AgentLogAdmin(ReadOnlyAdmin):
     date_hierarchy = "timestamp"
 
     def get_queryset(self, request):
-        from frames.jobs import jobs_visible_to
-
         return jobs_visible_to(request.user, super().get_queryset(request))
 
     def has_view_permission(self, request, obj=None):
         # Faculty read no other log, but follow the jobs they start (their queryset is their own jobs).
-        from frames.roles import role_of
 
         return super().has_view_permission(request, obj) or (request.user.is_active and request.user.is_staff and role_of(request.user) == "faculty")
 
@@ -332,8 +326,6 @@ class AgentLogAdmin(ReadOnlyAdmin):
         return job
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        from frames.jobs import redacted
-
         job = self.job_or_404(request, int(object_id) if str(object_id).isdigit() else 0)
         context = {
             **self.admin_site.each_context(request), "opts": self.model._meta, "title": f"Job {job.pk}: {job.agent_name}",
@@ -350,8 +342,6 @@ class AgentLogAdmin(ReadOnlyAdmin):
         return JsonResponse(job_status(self.job_or_404(request, log_id)))
 
     def cancel_view(self, request, log_id):
-        from frames.jobs import job_cancel
-
         job = self.job_or_404(request, log_id)
         if request.method != "POST":
             return redirect(reverse("admin:frames_agentlog_change", args=[job.pk]))
@@ -364,8 +354,6 @@ class AgentLogAdmin(ReadOnlyAdmin):
         return redirect(reverse("admin:frames_agentlog_change", args=[job.pk]))
 
     def retry_view(self, request, log_id):
-        from frames.jobs import job_retry
-
         job = self.job_or_404(request, log_id)
         if request.method != "POST":
             return redirect(reverse("admin:frames_agentlog_change", args=[job.pk]))

@@ -9,7 +9,8 @@ class FramesConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
-        from frames import checks, jobs  # noqa: F401  (registers the deploy checks and the app's job kinds)
+        # lazy: ready() runs once every app's models are loaded; registers the deploy checks and the job kinds
+        from frames import checks, jobs  # noqa: F401
         from frames.roles import sync_role_permissions
 
         # Runs after every app's migrations so the two groups always hold the

@@ -16,6 +16,6 @@ app.autodiscover_tasks(["frames"], related_name="jobs")
 
 @app.on_after_finalize.connect
 def periodic_jobs(sender, **kwargs):
-    from frames.jobs import beat_schedule
+    from frames.jobs import beat_schedule  # lazy: this app loads with the settings, before the models frames.jobs uses
 
     sender.conf.beat_schedule = beat_schedule()

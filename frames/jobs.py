@@ -20,6 +20,8 @@ import contextvars
 import functools
 import json
 import logging
+import os
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -32,6 +34,10 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, connections, transaction
 from django.utils import timezone
 
+from frames.base.prepared import prepared_reads
+from frames.celery import app
+from frames.legacy.engine import legacy_import
+from frames.locks import Busy, exclusive
 from frames.models import AgentLog
 from frames.roles import is_unrestricted
 from frames.services import JobCancelled, agent_job
@@ -86,8 +92,6 @@ def kind_of(name) -> JobKind:
 
 def inline() -> bool:
     """No broker configured: jobs run in the caller."""
-    from frames.celery import app
-
     return bool(app.conf.task_always_eager)
 
 
@@ -119,19 +123,92 @@ def _json_args(args) -> dict:
         raise ValidationError({"args": f"Job arguments must be JSON: {exc}"}) from None
 
 
+# The columns a queued row is written with; every other column takes its database default.
+_QUEUED_FIELDS = ("agent_name", "action_type", "status", "arguments", "triggered_by", "task_id", "queue", "metadata")
+
+
+@functools.cache
+def _queued_insert_sql(vendor) -> str:
+    """The queued row's INSERT, built once per process from the model (as the session's user query
+    is, frames/backends.py): the ORM's save spends more time building and compiling the statement
+    and reading back every defaulted column than PostgreSQL spends running it."""
+    meta = AgentLog._meta
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(meta.get_field(name).column) for name in _QUEUED_FIELDS)
+    values = ", ".join(["%s"] * len(_QUEUED_FIELDS))
+    return (f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({values}) "
+            f"RETURNING {quote(meta.pk.column)}, {quote(meta.get_field('timestamp').column)}")
+
+
 def _insert_queued(fields) -> AgentLog:
     """The queued row, in one statement (INSERT ... RETURNING its id), committed as durably as any
-    other write: a job the caller was told is queued must survive a database restart."""
+    other write: a job the caller was told is queued must survive a database restart.
+
+    On PostgreSQL the statement is the one of `_queued_insert_sql` run as a prepared statement,
+    each value adapted by its field as the ORM adapts it; elsewhere (the demo's SQLite) the ORM's save."""
     log = AgentLog(**fields)
-    log.save(force_insert=True)
+    if connection.vendor != "postgresql":
+        log.save(force_insert=True)
+        return log
+    params = [field.get_db_prep_save(getattr(log, field.attname), connection) for field in map(AgentLog._meta.get_field, _QUEUED_FIELDS)]
+    with prepared_reads(connection.alias), connection.cursor() as cursor:
+        cursor.execute(_queued_insert_sql(connection.vendor), params)
+        log.pk, log.timestamp = cursor.fetchone()
+    log._state.adding, log._state.db = False, connection.alias
     return log
 
 
+class _Publisher(threading.local):
+    """This thread's producer on the broker, kept between jobs: Celery's `apply_async` acquires a
+    producer from its pool, routes, declares the queue and builds a result handle at every call,
+    which costs the request more than the broker's round trip. Here the message is Celery's own
+    (`app.amqp.create_task_message`, what `apply_async` sends for `run_job`), sent by Celery's
+    `send_task_message` with its retry policy (a dropped broker connection is made again), and
+    the queue is declared on a producer's first message to it only. A new process (a fork) or
+    another broker configuration gets a new producer."""
+
+    def __init__(self):
+        self.key = self.connection = self.producer = None
+        self.declared = set()
+
+    def _producer(self, app):
+        key = (os.getpid(), app.conf.broker_url, repr(app.conf.broker_transport_options), app.conf.task_default_queue)
+        if key != self.key:
+            self.close()
+            self.connection = app.connection_for_write()
+            self.producer = self.connection.Producer(auto_declare=False)
+            self.key, self.declared = key, set()
+        return self.producer
+
+    def publish(self, log_id, task_id, queue):
+        app = run_job.app
+        producer = self._producer(app)
+        queue = queue or app.conf.task_default_queue
+        reprs = {"argsrepr": "()", "kwargsrepr": f"{{'log_id': {log_id}}}"}
+        message = app.amqp.create_task_message(
+            task_id, run_job.name, (), {"log_id": log_id}, reply_to=app.thread_oid, ignore_result=run_job.ignore_result, **reprs,
+        )
+        try:
+            # declare=None: Celery declares the queue (kombu's maybe_declare); [] once it is declared.
+            # The reprs go in the properties too, as apply_async's options put them.
+            app.amqp.send_task_message(producer, run_job.name, message, queue=queue, declare=[] if queue in self.declared else None, **reprs)
+        except Exception:
+            self.close()  # past the retry policy: the next job starts from a new connection
+            raise
+        self.declared.add(queue)
+
+    def close(self):
+        if self.connection is not None and self.key and self.key[0] == os.getpid():
+            self.connection.release()
+        self.key = self.connection = self.producer = None
+
+
+_publisher = _Publisher()
+
+
 def _publish(log_id, task_id, queue):
-    """Hand the job to a worker: the one task, by the row's id (Celery's producer pool keeps the
-    broker connection between requests)."""
-    options = {"queue": queue} if queue else {}
-    run_job.apply_async(kwargs={"log_id": log_id}, task_id=task_id, argsrepr="()", kwargsrepr=f"{{'log_id': {log_id}}}", **options)
+    """Hand the job to a worker: the one task, by the row's id (see `_Publisher`)."""
+    _publisher.publish(log_id, task_id, queue)
 
 
 def job_start(*, kind, args=None, user=None, queue=None, metadata=None) -> AgentLog:
@@ -306,7 +383,6 @@ def jobs_sweep(*, lost_after=None) -> list[int]:
 
     from django.db.models import Q
 
-    from frames.locks import Busy, exclusive
 
     seconds = settings.JOBS_LOST_AFTER if lost_after is None else lost_after
     cutoff = timezone.now() - datetime.timedelta(seconds=seconds)
@@ -337,8 +413,6 @@ def job_run(log_id, task_id=None) -> AgentLog | None:
     """Run a queued job by its row: once, whatever the number of deliveries. `task_id`: the
     delivery's; a row that names another task is not this message's job (a row lost with a
     database crash, its id given again to a later job) and is left to its own message."""
-    from frames.locks import Busy, exclusive
-
     try:
         with exclusive(f"job:{log_id}"):
             return _run_locked(log_id, exclusive, task_id)
@@ -517,8 +591,6 @@ def job_follow(log, stdout, poll=0.5, timeout=None) -> AgentLog:
 def import_legacy(ctx, args):
     """The old database, imported whole (one transaction, keyed by the legacy key map: a run
     again after a dead worker gives what one run gives)."""
-    from frames.legacy.engine import legacy_import
-
     report = legacy_import(
         source_url=args["source_url"], dry_run=bool(args.get("dry_run")), overwrite=bool(args.get("overwrite")), only=args.get("only") or None,
         skills_schema=args.get("skills_schema") or None, skills_url=args.get("skills_url") or None, user=ctx.user,
@@ -536,7 +608,7 @@ def import_records(ctx, args):
 
     from django.utils.module_loading import import_string
 
-    from frames.imports import run_import
+    from frames.imports import run_import  # lazy: a job body; the import machinery loads in the worker that runs it
 
     with open(args["path"], "rb") as handle:
         data = handle.read()

@@ -1,6 +1,7 @@
 from import_export import fields
 
 from frames.accounts import accounts_for_people
+from frames.field_lists import FACULTY_FIELDS, PROJECT_FIELDS, STUDENT_FIELDS, TEAM_FIELDS, UNIVERSITY_FIELDS
 from frames.imports import FramesIntegerWidget, FramesResource
 from frames.models import Faculty, Project, Student, Team, University
 from frames.roles import is_unrestricted
@@ -25,28 +26,28 @@ class LoginsOnImportMixin:
 class UniversityResource(FramesResource):
     class Meta:
         model = University
-        fields = ("id", "name", "location", "contact_email", "is_lead", "active", "meta")
+        fields = UNIVERSITY_FIELDS.export
         import_id_fields = ("id",)
 
 
 class ProjectResource(FramesResource):
     class Meta:
         model = Project
-        fields = ("id", "name", "university", "type", "duration", "description", "meta")
+        fields = PROJECT_FIELDS.export
         import_id_fields = ("id",)
 
 
 class TeamResource(FramesResource):
     class Meta:
         model = Team
-        fields = ("id", "name", "university", "project", "discipline", "subsystem", "description", "meta")
+        fields = TEAM_FIELDS.export
         import_id_fields = ("id",)
 
 
 class FacultyResource(LoginsOnImportMixin, FramesResource):
     class Meta:
         model = Faculty
-        fields = ("id", "name", "university", "email", "role", "department", "description", "meta")
+        fields = FACULTY_FIELDS.export
         import_id_fields = ("id",)
 
 
@@ -57,8 +58,5 @@ class StudentResource(LoginsOnImportMixin, FramesResource):
 
     class Meta:
         model = Student
-        fields = (
-            "id", "name", "university", "team", "advisor", "email", "role", "expertise_area",
-            "graduation_term", "terms_remaining", "status", "is_lead", "active", "grade", "meta",
-        )
+        fields = STUDENT_FIELDS.export
         import_id_fields = ("id",)

@@ -18,8 +18,8 @@ eclipse), so the score is the server's, not the browser's:
 
 from django.utils.formats import number_format
 
-from lms import services
-from lms.models import EventType, ModuleAnalyticsEvent
+from lms import sandbox, services
+from lms.models import EventType, ModuleAnalyticsEvent, ModuleProgress
 
 # ---------------------------------------------------------------- showing configuration
 
@@ -139,8 +139,6 @@ class ActivityError(ValueError):
 
 
 def _attempt_start(section, student):
-    from lms.models import ModuleProgress
-
     return ModuleProgress.objects.filter(module_id=section.module_id, student=student).values_list("started_at", flat=True).first()
 
 
@@ -271,8 +269,6 @@ def last_play(section, student):
 
 def section_context(section, progress) -> dict:
     """The controls of a sandbox, interactive or game section for the player template."""
-    from lms import sandbox
-
     config = section.section_config or {}
     state = (progress.section_state or {}).get(str(section.section_number), {})
     student = progress.student_id  # an id is enough for the event filters (no query for the row)

@@ -30,7 +30,9 @@ from django.utils import timezone
 
 from frames.models import AuditLog
 from frames.services import audit_entry
-from lms import signals
+from lms import services, signals, struggle
+from lms.models import EventType, ModuleAnalyticsEvent, ModuleProgress, ModuleSection
+from lms.struggle import PATTERNS
 
 ACTIONS = ("reveal_hint", "offer_variant", "offer_skip_optional", "show_guided_prompts")
 MAX_RULES = 50
@@ -45,8 +47,6 @@ def _int(value):
 
 def config_errors(config) -> str | None:  # noqa: C901 - one check per key
     """Why an adaptive_config is refused (None: fine); names the rule and key."""
-    from lms.struggle import PATTERNS
-
     if config is None or not isinstance(config, dict) or "rules" not in config:
         return None
     rules = config["rules"]
@@ -178,8 +178,6 @@ def apply(progress, expect, now) -> list:
 
 
 def adjustment_events(progress, adjustments, now) -> list:
-    from lms.models import EventType, ModuleAnalyticsEvent
-
     return [
         ModuleAnalyticsEvent(module_id=progress.module_id, student_id=progress.student_id, event_type=EventType.ADJUSTMENT,
                              section_number=a["changed"].get("section") or progress.current_section, event_data=a, timestamp=now,
@@ -223,8 +221,6 @@ def revealed_hints(section, progress) -> list:
 
 
 def _locked_progress(module, student):
-    from lms.models import ModuleProgress
-
     progress = ModuleProgress.objects.select_for_update().filter(module=module, student=student).first()
     if progress is None:
         raise PermissionDenied("Open the module first.")
@@ -235,9 +231,6 @@ def hint_reveal(*, section, student, user=None, source=AuditLog.Source.PAGE) -> 
     """Reveal the section's next hint to the student: a server-recorded hint_used event,
     hint_count + 1, then struggle detection and the module's rules. Returns
     {"index", "text", "left"}; no hints left is a 400."""
-    from lms import struggle
-    from lms.models import EventType, ModuleAnalyticsEvent
-
     hints = [str(h) for h in (section.section_config or {}).get("hints") or []]
     now = timezone.now()
     with transaction.atomic():
@@ -264,9 +257,6 @@ def hint_reveal(*, section, student, user=None, source=AuditLog.Source.PAGE) -> 
 def optional_sections_skip(*, progress, user=None, source=AuditLog.Source.PAGE) -> list:
     """Skip the optional sections an adaptive rule offered (and only those): they count
     as done, the module may complete. Returns the sections skipped."""
-    from lms import services
-    from lms.models import EventType, ModuleAnalyticsEvent, ModuleProgress, ModuleSection
-
     now = timezone.now()
     with transaction.atomic():
         progress = ModuleProgress.objects.select_for_update().select_related("module").get(pk=progress.pk)

@@ -20,11 +20,13 @@ from django.utils.html import format_html
 
 from frames.base.admin import FramesAdmin, FramesInline, ReadOnlyAdmin, ScopedAdminMixin
 from frames.base.rest import COUNT_CAP, pop_capped_count, with_capped_count
+from frames.jobs import job_start
 from frames.models import AuditLog, Student, Team, University
 from frames.roles import is_unrestricted, university_of
 from frames.scoping import scope_queryset
 from frames.services import instance_delete, instance_save
 from lms import resources, services
+from lms.completion import describe
 from lms.forms import ModuleSectionForm
 from lms.models import (
     AssignmentRule,
@@ -42,6 +44,7 @@ from lms.models import (
     ModuleStatus,
     Notification,
 )
+from lms.preview import may_preview
 
 
 class CappedCountPaginator(Paginator):
@@ -132,7 +135,6 @@ class ModuleSectionInline(FramesInline):
     def settings(self, obj):
         if obj is None or obj.pk is None:
             return "Save first, then edit the settings."
-        from lms.completion import describe
 
         return format_html('{}<br><a href="{}">Edit settings</a>', describe(obj), reverse("admin:lms_modulesection_change", args=[obj.pk]))
 
@@ -260,8 +262,6 @@ class ModuleAdmin(FramesAdmin):
         return request.user.has_perm("lms.add_moduleassignment")
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
-        from lms.preview import may_preview
-
         if obj is not None and obj.pk and may_preview(request.user):  # "View as learner" (lms/preview.py)
             context["preview_url"] = f"{reverse('lms-preview:start')}?module={obj.module_id}"
         return super().render_change_form(request, context, add, change, form_url, obj)
@@ -297,9 +297,13 @@ class ModuleSectionAdmin(FramesAdmin):
     def save_model(self, request, obj, form, change):
         services.section_save(section=obj, user=request.user, source=AuditLog.Source.ADMIN)
 
-    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
-        from lms.preview import may_preview
+    def get_fieldsets(self, request, obj=None):
+        if obj is not None and not self.has_change_permission(request, obj):
+            # Read-only (faculty): the stored values; the per-type fields are for editing.
+            return [(None, {"fields": [f for f in ModuleSectionForm.Meta.fields]})]
+        return super().get_fieldsets(request, obj)
 
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None and obj.pk and may_preview(request.user):  # "View as learner", opened at this section
             context["preview_url"] = f"{reverse('lms-preview:start')}?module={obj.module.module_id}&section={obj.section_number}"
         return super().render_change_form(request, context, add, change, form_url, obj)
@@ -542,7 +546,6 @@ class ModuleAnalyticsEventAdmin(LeanChangelistMixin, BigTableSearchMixin, ReadOn
         from django.core.exceptions import PermissionDenied
         from django.shortcuts import redirect
 
-        from frames.jobs import job_start
 
         if not self.has_view_permission(request):
             raise PermissionDenied

@@ -15,15 +15,16 @@ class LmsConfig(AppConfig):
     )
 
     def ready(self):
+        # lazy: ready() runs once every app's models are loaded; jobs registers the app's job kinds
         from frames import events
-        from lms import jobs, services  # noqa: F401  (jobs: registers the app's job kinds)
+        from lms import jobs, services  # noqa: F401
 
         # Assignment rules reach students who join (or move team, university or status) later.
         events.students_changed.subscribe(services.assignments_follow_students, dispatch_uid="lms.assignments_follow_students")
         events.teams_changed.subscribe(services.assignments_follow_teams, dispatch_uid="lms.assignments_follow_teams")
         from frames.navigation import NavItem, learner_nav_register
         from frames.views import HOME_PANELS
-        from lms import hooks, learner
+        from lms import hooks, learner  # lazy: ready(), as above
 
         # The learner navigation (frames/navigation.py) and Home's to-do list.
         learner_nav_register(NavItem(10, "My learning", "lms:my-learning", ("/learn/m/",)))

@@ -15,6 +15,9 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from lms.adaptive import revealed_hints
+from lms.models import EventType, ModuleAnalyticsEvent, ModuleProgress
+
 MAX_MESSAGE = 1000
 
 
@@ -105,8 +108,6 @@ def buddy_reply(*, section, student, message="", user=None) -> str:
     student's message and the reply are recorded as events."""
     from django.core.exceptions import PermissionDenied, ValidationError
 
-    from lms.adaptive import revealed_hints
-    from lms.models import EventType, ModuleAnalyticsEvent, ModuleProgress
 
     if section.section_type != "guided_struggle":
         raise ValidationError({"section": "The buddy helps on guided-struggle sections."})

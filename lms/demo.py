@@ -9,8 +9,9 @@ import random
 from django.db import transaction
 from django.utils import timezone
 
-from frames.models import Student, Team
+from frames.models import Student, Team, University
 from lms import services
+from lms.completion import checklist_items
 from lms.models import (
     AssignmentRule,
     Module,
@@ -19,10 +20,12 @@ from lms.models import (
     ModuleFeedback,
     ModulePrerequisite,
     ModuleProgress,
+    ModuleQuestion,
     ModuleSection,
     ModuleStatus,
     ProgressStatus,
 )
+from lms.quizzes import quiz_attempt_submit
 
 MODULES = [
     {
@@ -184,8 +187,6 @@ QUESTIONS = {
 
 
 def build_questions(modules):
-    from lms.models import ModuleQuestion
-
     for (slug, number), questions in QUESTIONS.items():
         section = ModuleSection.objects.filter(module=modules.get(slug), section_number=number).first()
         if section is None:
@@ -273,8 +274,6 @@ def seed(stdout=None):
 def struggle_demo(students, module):
     """Classmates at different places in the quiz module: some missed the check (hints and
     a warm-up were offered), one passed straight away, one is stuck on the guided problem."""
-    from lms.quizzes import quiz_attempt_submit
-
     quiz = module.sections.get(section_number=2)
     first = quiz.questions.order_by("position").first()
     for i, s in enumerate(students):
@@ -294,8 +293,6 @@ def struggle_demo(students, module):
 
 
 def _uni(uid):
-    from frames.models import University
-
     return University.objects.get(pk=uid)
 
 
@@ -313,8 +310,6 @@ def _events_for(student, module, numbers, rng):
         if kind == "mark_done":
             items.append({"module": module.pk, "event_type": "mark_done", "section_number": n})
         elif kind == "checklist":
-            from lms.completion import checklist_items
-
             for i in range(len(checklist_items(section))):
                 items.append({"module": module.pk, "event_type": "checklist_tick", "section_number": n, "event_data": {"item": i, "checked": True}})
         elif kind == "task":
@@ -352,8 +347,6 @@ def _partial(student, module, sections, rng=None):
 
 def right_answers(section) -> dict:
     """The answers that score 100 on a section's questions (demo data and tests)."""
-    from lms.models import ModuleQuestion
-
     out = {}
     for q in ModuleQuestion.objects.filter(section=section):
         if q.question_type == "short_text":
@@ -366,8 +359,6 @@ def right_answers(section) -> dict:
 
 def answer_quizzes(student, module, numbers):
     """Pass the graded sections among `numbers` (quiz and guided-struggle sections with questions)."""
-    from lms.quizzes import quiz_attempt_submit
-
     for section in module.sections.filter(section_number__in=numbers, section_type__in=["quiz", "guided_struggle"]).order_by("section_number"):
         if section.questions.exists():
             quiz_attempt_submit(section=section, student=student, answers=right_answers(section))

@@ -219,7 +219,11 @@ def _type_class(*types):
     return " ".join(f"type-{t}" for t in types)
 
 
-class ModuleSectionForm(forms.ModelForm):
+# The per-type fields, declared (the admin's form factory checks a fieldset's names against them).
+ConfigFieldsForm = type("ConfigFieldsForm", (forms.Form,), {name: spec.field for name, spec in CONFIG_FIELDS.items()})
+
+
+class ModuleSectionForm(ConfigFieldsForm, forms.ModelForm):
     typed_fields = forms.CharField(widget=forms.HiddenInput, required=False, initial="1")
     criteria_type = forms.ChoiceField(
         label="Completes when", required=False, choices=[("", "The type's default"), *CRITERIA_LABELS.items()],
@@ -267,10 +271,9 @@ class ModuleSectionForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for name, spec in CONFIG_FIELDS.items():
-            self.fields[name] = spec.field.__deepcopy__({})
-        self.fields["section_config"].widget = forms.Textarea(attrs={"rows": 8, "cols": 80})
-        self.fields["completion_criteria"].widget = forms.Textarea(attrs={"rows": 2, "cols": 80})
+        for name, rows in (("section_config", 8), ("completion_criteria", 2)):
+            if name in self.fields:  # absent on a view-only page (the admin shows them read-only)
+                self.fields[name].widget = forms.Textarea(attrs={"rows": rows, "cols": 80})
         config = self.instance.section_config if isinstance(self.instance.section_config, dict) else {}
         for name, spec in CONFIG_FIELDS.items():
             if name == "sandbox_file_name":
@@ -394,6 +397,8 @@ class ModuleSectionForm(forms.ModelForm):
             problems.setdefault(problem.split(" ", 1)[0], problem)
         for key, message in problems.items():
             field = by_key.get(key)
+            if key == "files" and "file name" in message:
+                field = "sandbox_file_name"
             self.add_error(field if field in self.fields else "section_config", message if field else f"{key}: {message}")
             self._typed_errors.add("section_config")
         problem = completion.criteria_errors(criteria)

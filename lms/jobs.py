@@ -7,6 +7,10 @@ import os
 from django.conf import settings
 
 from frames.jobs import register
+from frames.scoping import scope_queryset
+from lms import xapi
+from lms.models import ModuleAnalyticsEvent
+from lms.notifications import due_reminders_send
 
 XAPI_FILES = "xapi"  # under JOBS_FILES_DIR
 
@@ -18,9 +22,6 @@ def export_xapi(ctx, args):
     is written under a temporary name and renamed when complete, so a run cut short leaves none."""
     from django.utils.dateparse import parse_datetime
 
-    from frames.scoping import scope_queryset
-    from lms import xapi
-    from lms.models import ModuleAnalyticsEvent
 
     qs = ModuleAnalyticsEvent.objects.all()
     if ctx.user is not None:
@@ -60,7 +61,6 @@ def send_due_reminders(ctx, args):
     """Daily: due-tomorrow and overdue notifications (once per due date), then the pending e-mails."""
     import datetime
 
-    from lms.notifications import due_reminders_send
 
     today = datetime.date.fromisoformat(args["today"]) if args.get("today") else None
     report = due_reminders_send(today=today)

@@ -33,6 +33,7 @@ from lms.models import (
     SectionType,
 )
 from lms.models.modules import slug_validator
+from lms.services import assignment_expand
 
 # ---------------------------------------------------------------- vocabularies
 
@@ -431,8 +432,6 @@ def assignment_match(values, ctx):
 def expand_group_assignments(pairs, ctx):
     """A team or university assignment reaches its students as FRAMES' own do (idempotent:
     students who already have the module are left alone)."""
-    from lms.services import assignment_expand
-
     for assignment, _row in pairs:
         if assignment.is_group:
             assignment_expand(assignment=assignment)

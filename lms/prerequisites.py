@@ -2,10 +2,10 @@
 
 from collections import defaultdict
 
+from lms.models import Module, ModulePrerequisite
+
 
 def _graph(exclude_pk=None):
-    from lms.models import ModulePrerequisite
-
     edges = defaultdict(set)  # module -> its prerequisites
     qs = ModulePrerequisite.objects.all()
     if exclude_pk is not None:
@@ -17,8 +17,6 @@ def _graph(exclude_pk=None):
 
 def cycle_error(module_id, prerequisite_id, exclude_pk=None) -> str | None:
     """Why `prerequisite_id` cannot become a prerequisite of `module_id`, or None."""
-    from lms.models import Module
-
     if module_id == prerequisite_id:
         return "A module cannot be its own prerequisite."
     edges = _graph(exclude_pk)

@@ -35,6 +35,7 @@ from frames.scoping import scope_queryset
 from lms import activities, completion, quizzes, sandbox, selectors
 from lms.models import Module, ModuleProgress, ModuleQuestion, ModuleSection, ModuleType, SectionType
 from lms.rendering import markdown_html
+from lms.views import _form_answers, _section_view  # the learner player's own, so the preview shows the same
 
 NAMESPACE = "lms-preview"
 SESSION_AS = "lms_preview_as"  # the student whose view is previewed (a student id), if any
@@ -159,8 +160,6 @@ def catalogue(request):
 
 def _player_context(request, module, student, number):
     """The player's context for `student` (None: a new student), read only."""
-    from lms.views import _section_view  # the learner player's own section view, so the preview shows the same
-
     sections = list(module.sections.all())
     progress = ModuleProgress.objects.filter(module=module, student=student).first() if student is not None else None
     if progress is None:
@@ -217,8 +216,6 @@ def _wants_json(request):
 @require_POST
 def quiz_submit(request, slug, number):
     """Grade the answers like lms.quizzes does and show the result; no attempt is stored."""
-    from lms.views import _form_answers
-
     _staff(request)
     module, section = _section(request, slug, number)
     if section.section_type not in completion.GRADED_TYPES:

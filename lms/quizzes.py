@@ -17,6 +17,7 @@ import datetime
 import math
 import re
 import time
+from typing import NamedTuple
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
@@ -26,6 +27,7 @@ from django.utils import timezone
 from frames.models import AuditLog
 from frames.services import audit_entry
 from lms import adaptive, completion, rows, services, signals, struggle
+from lms.adaptive import help_for, revealed_hints
 from lms.models import (
     EventType,
     Module,
@@ -39,6 +41,7 @@ from lms.models import (
     QuestionType,
     TextMatch,
 )
+from lms.rendering import markdown_html
 
 GRADED_SECTION_TYPES = ("quiz", "guided_struggle")
 MAX_TEXT_ANSWER = 500
@@ -231,31 +234,57 @@ class QuizNotFound(LookupError):
     """No published module with that section (the player answers 404)."""
 
 
-def _attempt_sql():
+_ATTEMPT_SQL = {}
+
+
+def _attempt_sql(lock):
     # One statement: the module, its sections, the quiz's questions, the student's progress row
-    # (locked) and a key for the attempt from its table's sequence (so the attempt, its audit
-    # row and its events go out together, below).
-    return (
-        f"WITH m AS MATERIALIZED (SELECT {rows.MODULE_COLUMNS}, ({rows.SECTIONS_SQL}) AS sections, ({rows.QUESTIONS_SQL}) AS questions, "
-        f"nextval(pg_get_serial_sequence('module_quiz_attempts', 'id')) AS attempt_id "
-        f"FROM modules WHERE status = %s AND (id = %s OR module_id = %s)) "
-        f"SELECT m.*, p.* FROM m {rows.progress_lateral()}"
-    )
+    # (locked inside a transaction, else with its version) and a key for the attempt from its
+    # table's sequence (so the attempt, its audit row and its events go out together, below).
+    # The text is built once per process (and lock).
+    sql = _ATTEMPT_SQL.get(lock)
+    if sql is None:
+        sql = _ATTEMPT_SQL[lock] = (
+            f"WITH m AS MATERIALIZED (SELECT {rows.MODULE_COLUMNS}, ({rows.SECTIONS_SQL}) AS sections, ({rows.QUESTIONS_SQL}) AS questions, "
+            f"nextval(pg_get_serial_sequence('module_quiz_attempts', 'id')) AS attempt_id "
+            f"FROM modules WHERE status = %s AND (id = %s OR module_id = %s)) "
+            f"SELECT m.*, p.* FROM m {rows.progress_lateral(lock=lock)}"
+        )
+    return sql
 
 
-def _attempt_rows(student, *, module_pk=None, slug=None, number):
-    """(module, sections, questions of section `number`, locked progress or None, attempt key
-    or None), or None when no published module matches. One statement on PostgreSQL."""
+class AttemptRead(NamedTuple):
+    """What an attempt needs, read in one statement: the module, its sections, the questions
+    of the quiz's section, the student's progress (None before the first visit) with the
+    version it was read at, and the attempt's reserved key (None off PostgreSQL)."""
+
+    module: Module
+    sections: list
+    questions: list
+    progress: ModuleProgress | None
+    version: str | None
+    attempt_pk: int | None
+
+
+_MODULE_WIDTH = len(rows.MODULE_COLUMNS.split(","))
+
+
+def _attempt_rows(student, *, module_pk=None, slug=None, number, lock=True) -> AttemptRead | None:
+    """The attempt's AttemptRead (progress locked when `lock`), or None when no published
+    module matches. One statement on PostgreSQL."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute(_attempt_sql(), [number, ModuleStatus.PUBLISHED, module_pk, slug, student.pk])
+            cursor.execute(_attempt_sql(lock), [number, ModuleStatus.PUBLISHED, module_pk, slug, student.pk])
             row = cursor.fetchone()
         if row is None:
             return None
-        module = rows.module(row[:6])
-        sections = rows.sections(module, row[6])
+        width = _MODULE_WIDTH
+        module = rows.module(row[:width])
+        listed_sections, listed_questions, attempt_pk = row[width:width + 3]
+        sections = rows.sections(module, listed_sections)
         section = next((s for s in sections if s.section_number == number), None)
-        return module, sections, rows.questions(row[7], section) if section else [], rows.progress(row[9:]), row[8]
+        progress, version = rows.progress_read(row[width + 3:])
+        return AttemptRead(module, sections, rows.questions(listed_questions, section) if section else [], progress, version, attempt_pk)
     found = Module.objects.filter(status=ModuleStatus.PUBLISHED).filter(Q(pk=module_pk) | Q(module_id=slug)).first()
     if found is None:
         return None
@@ -264,7 +293,7 @@ def _attempt_rows(student, *, module_pk=None, slug=None, number):
         s._state.fields_cache["module"] = found
     questions = list(ModuleQuestion.objects.filter(section__module=found, section__section_number=number).order_by("position"))
     progress = ModuleProgress.objects.select_for_update().filter(module=found, student=student).first()
-    return found, sections, questions, progress, None
+    return AttemptRead(found, sections, questions, progress, None, None)
 
 
 def quiz_attempt_submit(*, student, answers, section=None, module_slug=None, section_number=None, user=None,
@@ -277,92 +306,110 @@ def quiz_attempt_submit(*, student, answers, section=None, module_slug=None, sec
 
     Refused (ValidationError naming the field): a section with no questions, an
     answer of the wrong shape, no attempts left, or inside the cool-down. On
-    success, in one transaction with the progress row locked: the attempt row,
-    progress counters (retry_count for every attempt after the first,
-    error_count for every wrong answer), the section's best and last score,
-    completion (score rule), `score`/`retry` events, struggle detection and the
-    module's adaptive rules. The attempt carries `.adjustments` (made now), `.rules`
-    (attempts left, wait), `.progress`, `.questions`, `.sections` and `.section`.
+    success, atomically: the attempt row, progress counters (retry_count for every
+    attempt after the first, error_count for every wrong answer), the section's best
+    and last score, completion (score rule), `score`/`retry` events, struggle detection
+    and the module's adaptive rules. The attempt carries `.adjustments` (made now),
+    `.rules` (attempts left, wait), `.progress`, `.questions`, `.sections` and `.section`.
 
-    Statements on PostgreSQL: one read (module, sections, questions, progress locked) and
-    one round trip writing the attempt, its audit row, the events and the progress row."""
+    Statements on PostgreSQL: one read (module, sections, questions, progress) and one
+    statement writing the attempt, its audit row, the events and the progress row if the
+    progress row is unchanged since the read (lms.rows.write_if_unchanged). Outside a
+    transaction that is the whole round trip (no BEGIN, no COMMIT; a concurrent change of
+    the row, such as a second tab's attempt, runs the attempt again, locked); inside one,
+    and for a first attempt (the progress row is created first), the read locks the row."""
     if section is not None and section.section_type not in GRADED_SECTION_TYPES:
         raise ValidationError({"section": "This section has no quiz."})
     number = section.section_number if section is not None else section_number
-    now = timezone.now()
+    module_pk = None if section is None else section.module_id
+    if connection.vendor == "postgresql" and not rows.in_transaction():
+        attempt = _submit(student, answers, module_pk, module_slug, number, user, source, lock=False)
+        if attempt is not None:
+            return attempt
     with transaction.atomic():
-        loaded = _attempt_rows(student, module_pk=None if section is None else section.module_id, slug=module_slug, number=number)
-        if loaded is None:
-            if section is not None:
-                raise PermissionDenied("This module is not published.")
-            raise QuizNotFound(module_slug)
-        module, sections, questions, progress, attempt_pk = loaded
-        section = next((s for s in sections if s.section_number == number), None)
-        if section is None:
-            raise QuizNotFound(module_slug)
-        if section.section_type not in GRADED_SECTION_TYPES:
-            raise ValidationError({"section": "This section has no quiz."})
-        if not questions:
-            raise ValidationError({"section": "This section has no questions yet."})
-        cleaned = clean_answers(questions, answers(questions) if callable(answers) else answers)
-        if progress is None:
-            # A student with a progress row has opened the module (it was unlocked, and unlocking
-            # never reverses); the first attempt goes through progress_start's checks.
-            progress = services.progress_start(module=module, student=student, user=user)
-            progress = ModuleProgress.objects.select_for_update().get(pk=progress.pk)
-        key = str(section.section_number)
-        state = progress.section_state.setdefault(key, {})
-        used, last_epoch = _history(state, student, section)
-        rules = attempt_rules(section, used, last_epoch)
-        if rules["closed"]:
-            raise ValidationError({"answers": f"No attempts left: this quiz allows {rules['limit']}."})
-        if rules["wait_seconds"]:
-            raise ValidationError({"answers": f"Wait {rules['wait_seconds']} seconds before the next attempt."})
-        score, results, wrong = grade_all(questions, cleaned)
-        passed = score >= pass_mark(section)
-        number = used + 1
-        opened = [t for t in (state.get("first_viewed_at"), last_epoch) if t]
-        started = max(opened) if opened else None
-        seconds = max(0, round(now.timestamp() - started)) if started else None
-        attempt = ModuleQuizAttempt(
-            pk=attempt_pk, student=student, module=module, section=section, attempt_number=number, answers=cleaned, results=results,
-            score=score, passed=passed, submitted_at=now, time_seconds=seconds,
-            started_at=None if started is None else datetime.datetime.fromtimestamp(started, tz=datetime.UTC),
-        )
+        return _submit(student, answers, module_pk, module_slug, number, user, source, lock=True)
 
-        _score_state(section, state, score, passed, number)
-        state["last_attempt_at"] = now.timestamp()
-        progress.error_count += wrong
-        if number > 1:
-            progress.retry_count += 1
-        progress.score = module_score(progress.section_state)
-        progress.current_section = section.section_number
-        progress.last_accessed_at = now
-        if progress.status in (ProgressStatus.NOT_STARTED, ProgressStatus.SKIPPED):
-            progress.status = ProgressStatus.IN_PROGRESS
-        newly, finished = services.evaluate(progress, sections, time.time(), now)
-        event_data = {"score": score, "attempt": number, "passed": passed, "source": "quiz", "wrong": wrong}
-        sid, n = student.pk, section.section_number
-        events = [services.event_row(module.pk, sid, EventType.SCORE, now=now, section=n, data=event_data, elapsed=seconds)]
-        if number > 1:
-            events.append(services.event_row(module.pk, sid, EventType.RETRY, now=now, section=n, data={"attempt": number}))
-        for s in newly:
-            events.append(services.event_row(module.pk, sid, EventType.SECTION_COMPLETE, now=now, section=s.section_number))
-        if finished:
-            events.append(services.event_row(module.pk, sid, EventType.MODULE_COMPLETE, now=now,
-                                             data={"mastery_score": str(progress.mastery_score)}))
-        # Struggle detection and the module's adaptive rules, on the same locked row.
-        struggle.record_quiz(progress, section_number=section.section_number, seconds=seconds, passed=passed)
-        expect = struggle.cached_expectations({module.pk: module.revision}, loaded={module.pk: (module, sections)}).get(module.pk)
-        struggle.refresh(progress, expect, now)
-        attempt.adjustments = adaptive.apply(progress, expect, now)
-        events.extend(services.event_row_of(e) for e in adaptive.adjustment_events(progress, attempt.adjustments, now))
-        _write_attempt(attempt, events, progress, finished=finished, user=user, source=source)
-        for s in newly:
-            transaction.on_commit(lambda p=progress, s=s: signals.section_completed.send(sender=ModuleProgress, progress=p, section=s))
-        if finished:
-            transaction.on_commit(lambda p=progress: signals.module_attempt_finished.send(sender=ModuleProgress, progress=p, completed=True))
-        transaction.on_commit(lambda: signals.quiz_attempt_submitted.send(sender=ModuleQuizAttempt, attempt=attempt, progress=progress))
+
+def _submit(student, answers, module_pk, module_slug, number, user, source, *, lock):  # noqa: C901 - the attempt's steps in order
+    """quiz_attempt_submit's work (`lock`: inside the caller's transaction, the progress row
+    locked by the read). None, with nothing written, when unlocked and the progress row is
+    missing or changed before the write."""
+    now = timezone.now()
+    loaded = _attempt_rows(student, module_pk=module_pk, slug=module_slug, number=number, lock=lock)
+    if loaded is None:
+        if module_pk is not None:
+            raise PermissionDenied("This module is not published.")
+        raise QuizNotFound(module_slug)
+    module, sections, questions, progress, version, attempt_pk = loaded
+    section = next((s for s in sections if s.section_number == number), None)
+    if section is None:
+        raise QuizNotFound(module_slug)
+    if section.section_type not in GRADED_SECTION_TYPES:
+        raise ValidationError({"section": "This section has no quiz."})
+    if not questions:
+        raise ValidationError({"section": "This section has no questions yet."})
+    cleaned = clean_answers(questions, answers(questions) if callable(answers) else answers)
+    if progress is None:
+        if not lock:
+            return None  # the first attempt creates the progress row: in a transaction, locked
+        # A student with a progress row has opened the module (it was unlocked, and unlocking
+        # never reverses); the first attempt goes through progress_start's checks.
+        progress = services.progress_start(module=module, student=student, user=user)
+        progress = ModuleProgress.objects.select_for_update().get(pk=progress.pk)
+    key = str(section.section_number)
+    state = progress.section_state.setdefault(key, {})
+    used, last_epoch = _history(state, student, section)
+    rules = attempt_rules(section, used, last_epoch)
+    if rules["closed"]:
+        raise ValidationError({"answers": f"No attempts left: this quiz allows {rules['limit']}."})
+    if rules["wait_seconds"]:
+        raise ValidationError({"answers": f"Wait {rules['wait_seconds']} seconds before the next attempt."})
+    score, results, wrong = grade_all(questions, cleaned)
+    passed = score >= pass_mark(section)
+    number = used + 1
+    opened = [t for t in (state.get("first_viewed_at"), last_epoch) if t]
+    started = max(opened) if opened else None
+    seconds = max(0, round(now.timestamp() - started)) if started else None
+    attempt = ModuleQuizAttempt(
+        pk=attempt_pk, student=student, module=module, section=section, attempt_number=number, answers=cleaned, results=results,
+        score=score, passed=passed, submitted_at=now, time_seconds=seconds,
+        started_at=None if started is None else datetime.datetime.fromtimestamp(started, tz=datetime.UTC),
+    )
+
+    _score_state(section, state, score, passed, number)
+    state["last_attempt_at"] = now.timestamp()
+    progress.error_count += wrong
+    if number > 1:
+        progress.retry_count += 1
+    progress.score = module_score(progress.section_state)
+    progress.current_section = section.section_number
+    progress.last_accessed_at = now
+    if progress.status in (ProgressStatus.NOT_STARTED, ProgressStatus.SKIPPED):
+        progress.status = ProgressStatus.IN_PROGRESS
+    newly, finished = services.evaluate(progress, sections, time.time(), now)
+    event_data = {"score": score, "attempt": number, "passed": passed, "source": "quiz", "wrong": wrong}
+    sid, n = student.pk, section.section_number
+    events = [services.event_row(module.pk, sid, EventType.SCORE, now=now, section=n, data=event_data, elapsed=seconds)]
+    if number > 1:
+        events.append(services.event_row(module.pk, sid, EventType.RETRY, now=now, section=n, data={"attempt": number}))
+    for s in newly:
+        events.append(services.event_row(module.pk, sid, EventType.SECTION_COMPLETE, now=now, section=s.section_number))
+    if finished:
+        events.append(services.event_row(module.pk, sid, EventType.MODULE_COMPLETE, now=now,
+                                         data={"mastery_score": str(progress.mastery_score)}))
+    # Struggle detection and the module's adaptive rules, on the row read above.
+    struggle.record_quiz(progress, section_number=section.section_number, seconds=seconds, passed=passed)
+    expect = struggle.cached_expectations({module.pk: module.revision}, loaded={module.pk: (module, sections)}).get(module.pk)
+    struggle.refresh(progress, expect, now)
+    attempt.adjustments = adaptive.apply(progress, expect, now)
+    events.extend(services.event_row_of(e) for e in adaptive.adjustment_events(progress, attempt.adjustments, now))
+    if not _write_attempt(attempt, events, progress, version, finished=finished, user=user, source=source):
+        return None
+    for s in newly:
+        transaction.on_commit(lambda p=progress, s=s: signals.section_completed.send(sender=ModuleProgress, progress=p, section=s))
+    if finished:
+        transaction.on_commit(lambda p=progress: signals.module_attempt_finished.send(sender=ModuleProgress, progress=p, completed=True))
+    transaction.on_commit(lambda: signals.quiz_attempt_submitted.send(sender=ModuleQuizAttempt, attempt=attempt, progress=progress))
     attempt.progress = progress
     attempt.questions = questions
     attempt.sections = sections
@@ -378,13 +425,13 @@ PROGRESS_FIELDS = ("section_state", "error_count", "retry_count", "score", "curr
                    "difficulty_adjustments", "hint_count")
 ATTEMPT_FIELDS = ("id", "student_id", "module_id", "section_id", "attempt_number", "answers", "results", "score", "passed", "started_at",
                   "submitted_at", "time_seconds")
-AUDIT_FIELDS = ("timestamp", "user_id", "actor", "action", "source", "table_name", "object_id", "object_repr", "changes", "request_id")
 
 
-def _write_attempt(attempt, events, progress, *, finished, user, source):
+def _write_attempt(attempt, events, progress, version, *, finished, user, source) -> bool:
     """The attempt (built here from checked values, for the student themselves: no
     full_clean or scope re-check needed), its audit rows, its events and the progress row:
-    one round trip on PostgreSQL (the attempt's key was reserved by the read)."""
+    one statement on PostgreSQL (the attempt's key was reserved by the read), only if the
+    progress row is still at `version` (False: nothing written)."""
     fast = connection.vendor == "postgresql" and attempt.pk is not None
     if not fast:
         attempt.save(force_insert=True)
@@ -394,18 +441,18 @@ def _write_attempt(attempt, events, progress, *, finished, user, source):
         audits.append(audit_entry(action=AuditLog.Action.UPDATE, instance=progress, user=user, source=source,
                                   changes={"status": ["in_progress", "completed"]}))
     if fast:
-        rows.execute_together([
-            rows.insert_sql(ModuleQuizAttempt, ATTEMPT_FIELDS, [[getattr(attempt, name) for name in ATTEMPT_FIELDS]]),
-            rows.insert_sql(AuditLog, AUDIT_FIELDS, [[getattr(a, name) for name in AUDIT_FIELDS] for a in audits]),
-            rows.insert_sql(ModuleAnalyticsEvent, services.EVENT_COPY_FIELDS, events, json_text=True),
-            rows.update_sql(progress, PROGRESS_FIELDS),
+        written = rows.write_if_unchanged({progress.pk: version}, update=([progress], PROGRESS_FIELDS), inserts=[
+            (ModuleQuizAttempt, ATTEMPT_FIELDS, [[getattr(attempt, name) for name in ATTEMPT_FIELDS]]),
+            (AuditLog, rows.AUDIT_FIELDS, [rows.audit_values(a) for a in audits]),
+            (ModuleAnalyticsEvent, services.EVENT_COPY_FIELDS, events),
         ])
-        attempt._state.adding = False
-        return
+        if written:
+            attempt._state.adding = False
+        return written
     AuditLog.objects.bulk_create(audits)
     services.insert_event_rows(events)
     progress.save(update_fields=list(PROGRESS_FIELDS))
-
+    return True
 
 
 # ---------------------------------------------------------------- the player's view of a section
@@ -415,9 +462,6 @@ def section_context(section, progress) -> dict:
     """What the quiz / guided-struggle partials show: questions without answers, the
     student's last attempt with per-question feedback, attempts left, revealed hints
     and (guided struggle) the conversation with the buddy."""
-    from lms.adaptive import help_for, revealed_hints
-    from lms.rendering import markdown_html
-
     questions = list(ModuleQuestion.objects.filter(section=section).order_by("position"))
     attempts = list(ModuleQuizAttempt.objects.filter(student_id=progress.student_id, section=section).order_by("-attempt_number"))
     last = attempts[0] if attempts else None

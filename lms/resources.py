@@ -8,6 +8,17 @@ from import_export import fields, widgets
 
 from frames.imports import FramesForeignKeyWidget, FramesResource
 from frames.models import AuditLog, Faculty, Student, Team, University
+from lms.field_lists import (
+    MODULE_ANALYTICS_EVENT_FIELDS,
+    MODULE_ASSIGNMENT_FIELDS,
+    MODULE_FEEDBACK_FIELDS,
+    MODULE_FIELDS,
+    MODULE_PREREQUISITE_FIELDS,
+    MODULE_PROGRESS_FIELDS,
+    MODULE_QUESTION_FIELDS,
+    MODULE_QUIZ_ATTEMPT_FIELDS,
+    MODULE_SECTION_FIELDS,
+)
 from lms.models import (
     Module,
     ModuleAnalyticsEvent,
@@ -19,9 +30,11 @@ from lms.models import (
     ModuleQuizAttempt,
     ModuleSection,
 )
+from lms.services import assignment_expand, module_content_changed, modules_content_changed
 
 NULLABLE_SECTION_FIELDS = ("duration_seconds", "section_config", "completion_criteria")
-SECTION_FIELDS = ("section_number", "section_type", "title", "content", "media_url", "duration_seconds", "section_config", "completion_criteria")
+# A module's `sections` cell: each section's columns but its module (the row says which).
+SECTION_FIELDS = tuple(name for name in MODULE_SECTION_FIELDS.export if name != "module")
 
 
 class ModuleResource(FramesResource):
@@ -29,9 +42,7 @@ class ModuleResource(FramesResource):
 
     class Meta:
         model = Module
-        fields = ("module_id", "title", "description", "category", "subsystem", "estimated_minutes", "status", "tags", "related_modules",
-                  "target_audience", "module_type", "interaction_level", "required_components", "difficulty_level", "adaptive_config",
-                  "revision", "sections")
+        fields = MODULE_FIELDS.export
         import_id_fields = ("module_id",)
 
     def dehydrate_sections(self, module):
@@ -99,8 +110,6 @@ class ModuleResource(FramesResource):
                 current.save()
                 changed = True
         if changed and instance.status == "published":
-            from lms.services import module_content_changed
-
             module_content_changed(module=instance, user=self.user)
 
 
@@ -109,12 +118,11 @@ class ModuleSectionResource(FramesResource):
 
     class Meta:
         model = ModuleSection
-        fields = ("module", *SECTION_FIELDS)
+        fields = MODULE_SECTION_FIELDS.export
         import_id_fields = ("module", "section_number")
 
     def after_write(self, written):
         # As a section edit in the admin or the API: each published module touched gets a new revision.
-        from lms.services import modules_content_changed
 
         modules_content_changed(module_ids={instance.module_id for _action, instance, _changes in written}, user=self.user,
                                 source=AuditLog.Source.IMPORT)
@@ -127,7 +135,7 @@ class ModulePrerequisiteResource(FramesResource):
 
     class Meta:
         model = ModulePrerequisite
-        fields = ("module", "prerequisite_module", "required")
+        fields = MODULE_PREREQUISITE_FIELDS.export
         import_id_fields = ("module", "prerequisite_module")
 
 
@@ -140,15 +148,12 @@ class ModuleAssignmentResource(FramesResource):
 
     class Meta:
         model = ModuleAssignment
-        fields = ("id", "module", "student", "team", "university", "assigned_by", "assignment_type", "due_date", "assignment_rule",
-                  "auto_assigned", "assigned_at")
+        fields = MODULE_ASSIGNMENT_FIELDS.export
         import_id_fields = ("id",)
 
     def after_save_instance(self, instance, row, **kwargs):
         super().after_save_instance(instance, row, **kwargs)
         if instance.is_group and not kwargs.get("dry_run"):
-            from lms.services import assignment_expand
-
             assignment_expand(assignment=instance, user=self.user)
 
 
@@ -157,9 +162,7 @@ class ModuleProgressResource(FramesResource):
 
     class Meta:
         model = ModuleProgress
-        fields = ("module", "student", "status", "progress_percent", "current_section", "started_at", "completed_at", "last_accessed_at",
-                  "total_time_seconds", "pause_count", "hint_count", "retry_count", "error_count", "score", "mastery_score",
-                  "completed_sections", "revision")
+        fields = MODULE_PROGRESS_FIELDS.export
         import_id_fields = ("module", "student")
 
 
@@ -168,8 +171,7 @@ class ModuleAnalyticsEventResource(FramesResource):
 
     class Meta:
         model = ModuleAnalyticsEvent
-        fields = ("id", "module", "student", "event_type", "event_data", "section_number", "session_id", "device_type", "timestamp",
-                  "time_elapsed_seconds", "struggle_signal", "pattern_detected")
+        fields = MODULE_ANALYTICS_EVENT_FIELDS.export
         import_id_fields = ("id",)
 
 
@@ -178,8 +180,7 @@ class ModuleFeedbackResource(FramesResource):
 
     class Meta:
         model = ModuleFeedback
-        fields = ("module", "student", "rating", "difficulty_rating", "engagement_rating", "clarity_rating", "comment", "is_anonymous",
-                  "tags", "created_at")
+        fields = MODULE_FEEDBACK_FIELDS.export
         import_id_fields = ("module", "student")
 
     def dehydrate_student(self, feedback):
@@ -215,12 +216,11 @@ class ModuleQuestionResource(FramesResource):
 
     class Meta:
         model = ModuleQuestion
-        fields = ("section", "position", "question_type", "prompt", "choices", "answer", "tolerance", "text_match", "points", "explanation")
+        fields = MODULE_QUESTION_FIELDS.export
         import_id_fields = ("section", "position")
 
     def after_write(self, written):
         # Imported questions are module content: each published module they belong to gets a new revision.
-        from lms.services import modules_content_changed
 
         modules_content_changed(module_ids={instance.section.module_id for _action, instance, _changes in written}, user=self.user,
                                 source=AuditLog.Source.IMPORT)
@@ -237,6 +237,5 @@ class ModuleQuizAttemptResource(FramesResource):
 
     class Meta:
         model = ModuleQuizAttempt
-        fields = ("id", "student", "module", "section", "attempt_number", "answers", "results", "score", "passed", "started_at",
-                  "submitted_at", "time_seconds")
+        fields = MODULE_QUIZ_ATTEMPT_FIELDS.export
         import_id_fields = ("id",)

@@ -1,11 +1,23 @@
 """Raw reads and writes of the lms's hot paths (an event batch, a quiz attempt), on
 PostgreSQL: what they need of a module, its sections, its questions and the student's
-progress row (locked) in one statement, built into model instances without the ORM's
-per-query compilation, and their writes sent together. Other databases use the ORM
-(the callers' fallbacks)."""
+progress row in one statement, built into model instances without the ORM's per-query
+compilation, and their writes sent as one statement. Other databases use the ORM (the
+callers' fallbacks).
+
+Optimistic writes (docs/lms.md, "Hot paths"): outside a transaction the read takes no
+lock and notes each progress row's version (PostgreSQL's `xmin`, which every UPDATE of
+the row changes); `write_if_unchanged` then writes everything in one statement, which is
+its own transaction, only if every row is still at the version read, and tells the caller
+otherwise (nothing written: the caller runs again, locked). Two round trips instead of
+BEGIN, a locked read, the writes and COMMIT. Inside a transaction the read locks the rows
+(FOR UPDATE) and the same write cannot find them changed."""
 
 import json
+from decimal import Decimal
+from typing import NamedTuple
 
+import orjson
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
 from django.db.models import JSONField
 
@@ -44,6 +56,19 @@ def progress(values):
     return None if values[0] is None else instance(ModuleProgress, values)
 
 
+class ProgressRead(NamedTuple):
+    """A progress row read by `progress_lateral()` and the version it was read at."""
+
+    progress: ModuleProgress | None
+    version: str | None
+
+
+def progress_read(values) -> ProgressRead:
+    """`progress_lateral()`'s columns (the row version first) as a ProgressRead."""
+    version, *rest = values
+    return ProgressRead(None, None) if rest[0] is None else ProgressRead(instance(ModuleProgress, rest), version)
+
+
 # The sections of module `modules.id` as one JSON array (checklists need their text: their items may be its lines).
 SECTIONS_SQL = (
     "SELECT json_agg(json_build_array(s.id, s.section_number, s.section_type, s.title, s.duration_seconds, s.section_config, "
@@ -54,10 +79,17 @@ GATED_SQL = "EXISTS (SELECT 1 FROM module_prerequisites r WHERE r.module_id = mo
 MODULE_COLUMNS = "id, module_id, title, revision, estimated_minutes, adaptive_config"
 
 
-def progress_lateral():
-    """The student's (%s) progress row of module m, locked."""
-    return (f"LEFT JOIN LATERAL (SELECT {columns(ModuleProgress, 'x')} FROM module_progress x "
-            f"WHERE x.module_id = m.id AND x.student_id = %s FOR UPDATE) p ON true")
+def progress_lateral(*, lock=True):
+    """The student's (%s) progress row of module m and its version (`row_version`, first),
+    locked when `lock` (inside a transaction; outside one, `write_if_unchanged` checks the version)."""
+    return (f"LEFT JOIN LATERAL (SELECT x.xmin::text AS row_version, {columns(ModuleProgress, 'x')} FROM module_progress x "
+            f"WHERE x.module_id = m.id AND x.student_id = %s{' FOR UPDATE' if lock else ''}) p ON true")
+
+
+def in_transaction() -> bool:
+    """Whether the hot paths' read must lock (inside a transaction) or may read unlocked and
+    write optimistically (autocommit: each statement its own transaction)."""
+    return connection.in_atomic_block
 
 
 def module(values) -> Module:
@@ -133,6 +165,65 @@ def update_sql(instance, names):
     return sql, [f.get_db_prep_save(getattr(instance, f.attname), connection) for f in fields] + [instance.pk]
 
 
+def _json_default(value):
+    if isinstance(value, Decimal):
+        return str(value)
+    return DjangoJSONEncoder().default(value)  # dates, times, UUIDs, lazy texts; TypeError for the rest
+
+
+class JsonText(str):
+    """A value that is already JSON text (an event's data as COPY rows carry it): embedded as is."""
+
+
+def _json_rows(model, names, rows) -> str:
+    """`rows` (value tuples in the order of attribute `names`, values as the fields hold them;
+    JsonText for JSON already encoded) as one JSON array of objects keyed by column, for
+    json_populate_recordset (which types each value by the table's column)."""
+    columns = [model._meta.get_field(name).column for name in names]
+    try:
+        return orjson.dumps([{c: orjson.Fragment(v) if type(v) is JsonText else v for c, v in zip(columns, row, strict=True)} for row in rows],
+                            default=_json_default).decode()
+    except TypeError:  # what orjson refuses (non-text keys, integers past 64 bits): the stdlib's way
+        return json.dumps([{c: json.loads(v) if type(v) is JsonText else v for c, v in zip(columns, row, strict=True)} for row in rows],
+                          cls=DjangoJSONEncoder)
+
+
+def write_if_unchanged(versions, *, update=None, inserts=()) -> bool:
+    """One statement (its own transaction outside a transaction block): if every progress row
+    of `versions` ({pk: version read; None: locked by this transaction, not checked}) is still
+    at that version, lock them and write `update` (progress instances, attribute names) and
+    every insert of `inserts` ((model, attribute names, value tuples)); else write nothing.
+    Returns whether it wrote. (A row changed by a concurrent transaction after this
+    statement's snapshot is re-read by FOR UPDATE, so its new version fails the check.)"""
+    qn = connection.ops.quote_name
+    table = qn(ModuleProgress._meta.db_table)
+    params = [orjson.dumps({str(pk): v for pk, v in versions.items()}).decode(), list(versions), len(versions)]
+    ctes = [
+        f"k AS (SELECT x.id FROM {table} x, (SELECT %s::jsonb AS j) r WHERE x.id = ANY(%s) "
+        f"AND x.xmin::text IS NOT DISTINCT FROM coalesce(r.j ->> x.id::text, x.xmin::text) FOR UPDATE OF x)",
+        "ok AS (SELECT count(*) = %s AS ok FROM k)",
+    ]
+    if update:
+        instances, names = update
+        fields = [ModuleProgress._meta.get_field(name) for name in dict.fromkeys(names)]
+        sets = ", ".join(f"{qn(f.column)} = v.{qn(f.column)}" for f in fields)
+        ctes.append(f"u AS (UPDATE {table} t SET {sets} FROM json_populate_recordset(NULL::{table}, %s) v, ok WHERE t.id = v.id AND ok.ok)")
+        params.append(_json_rows(ModuleProgress, ["id", *(f.attname for f in fields)],
+                                 [[p.pk, *(getattr(p, f.attname) for f in fields)] for p in instances]))
+    for index, (model, names, rows) in enumerate(inserts):
+        if not rows:
+            continue
+        target = qn(model._meta.db_table)
+        columns = ", ".join(qn(model._meta.get_field(name).column) for name in names)
+        values = ", ".join(f"v.{qn(model._meta.get_field(name).column)}" for name in names)
+        ctes.append(f"i{index} AS (INSERT INTO {target} ({columns}) SELECT {values} FROM json_populate_recordset(NULL::{target}, %s) v, ok "
+                    f"WHERE ok.ok)")
+        params.append(_json_rows(model, names, rows))
+    with connection.cursor() as cursor:
+        cursor.execute(f"WITH {', '.join(ctes)} SELECT ok FROM ok", params)
+        return cursor.fetchone()[0]
+
+
 def execute_together(statements):
     """Run several (sql, params) in one round trip: one text of statements (Django's
     PostgreSQL cursor binds parameters on the client, so a text may hold several)."""
@@ -141,3 +232,11 @@ def execute_together(statements):
         return
     with connection.cursor() as cursor:
         cursor.execute("; ".join(sql for sql, _ in statements), [p for _, params in statements for p in params])
+
+
+# An audit row's columns as the hot paths insert them (frames.services.audit_entry builds the row).
+AUDIT_FIELDS = ("timestamp", "user_id", "actor", "action", "source", "table_name", "object_id", "object_repr", "changes", "request_id")
+
+
+def audit_values(entry) -> tuple:
+    return tuple(getattr(entry, name) for name in AUDIT_FIELDS)

@@ -24,7 +24,7 @@ from django.contrib.staticfiles import finders
 from django.contrib.staticfiles.storage import staticfiles_storage
 
 from lms import services
-from lms.models import EventType
+from lms.models import EventType, ModuleProgress
 
 CONFIG_KEYS = {"language", "files", "runnable", "expected_output", "tests", "time_limit_s", "instructions", "hints"}
 LANGUAGES = ("python",)
@@ -207,7 +207,6 @@ def sandbox_result_record(*, section, student, data, user=None) -> dict:
     if section.section_type != "sandbox" or config.get("runnable", True) is False:
         raise SandboxResultError("section", "This section has no runnable code.")
     result = parse_result(data, config)
-    from lms.models import ModuleProgress
 
     progress = ModuleProgress.objects.filter(module_id=section.module_id, student=student).only("section_state").first()
     state = (progress.section_state if progress else {}).get(str(section.section_number), {})

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 
-from lms.models import Module, ModuleAssignment, ModulePrerequisite, ModuleProgress, ModuleStatus, ProgressStatus
+from lms.models import Module, ModuleAssignment, ModulePrerequisite, ModuleProgress, ModuleSection, ModuleStatus, ProgressStatus
 
 
 @dataclass
@@ -123,8 +123,6 @@ def categories():
 
 
 def module_for_player(slug):
-    from lms.models import ModuleSection
-
     return (
         Module.objects.filter(module_id=slug, status=ModuleStatus.PUBLISHED)
         .prefetch_related(Prefetch("sections", queryset=ModuleSection.objects.order_by("section_number")))

@@ -36,6 +36,8 @@ from decimal import Decimal
 
 from django.conf import settings
 
+from lms.models import ModuleSection
+
 PATTERNS = ("confusion_loop", "stuck", "rapid_progress", "guessing")
 WEIGHTS = {"errors": 0.25, "retries": 0.20, "hints": 0.15, "pauses": 0.10, "time": 0.30}
 SATURATE = {"errors": 3, "retries": 2, "hints": 3, "pauses": 4}
@@ -133,8 +135,6 @@ def expectations(module_ids, sections=None) -> dict:
     """{module pk: ModuleExpect} in one query (plus one per calibration provider when the
     cached calibrations are older than LMS_STRUGGLE_CALIBRATION_TTL).
     `sections`: {module pk: (Module, [ModuleSection])} already loaded (no query then)."""
-    from lms.models import ModuleSection
-
     ids = list(module_ids)
     calibrated = calibrated_seconds(ids)
     if sections is not None:
@@ -297,7 +297,7 @@ def batch_update(*, student, progress_rows, events, now, revisions=None, loaded=
     `revisions`: {module pk: revision} (expectations come from the cache then); `loaded`:
     {module pk: (Module, [ModuleSection])} already read. Queries: none (one for the
     sections of a module neither cached nor loaded). Returns the adjustment events to write."""
-    from lms import adaptive
+    from lms import adaptive  # lazy: lms.adaptive imports this module (its rules name PATTERNS)
 
     if not settings.LMS_STRUGGLE_ENABLED or not progress_rows:
         return []

@@ -259,7 +259,7 @@ LAZY_MARK = "# lazy:"
 
 def unexplained_own_app_imports(source, app):
     """Line numbers of imports of `app` inside functions with no `# lazy:` comment on the
-    import's lines or the line above it."""
+    import's lines or on the line above its group of import lines."""
     import ast
 
     lines = source.splitlines()
@@ -276,8 +276,11 @@ def unexplained_own_app_imports(source, app):
                 continue
             if not any(name == app or name.startswith(app + ".") for name in names):
                 continue
-            around = lines[max(node.lineno - 2, 0):node.end_lineno]
-            if not any(LAZY_MARK in line for line in around):
+            above = node.lineno - 2
+            while above >= 0 and lines[above].strip().startswith(("from ", "import ")):
+                above -= 1
+            said = lines[node.lineno - 1:node.end_lineno] + ([lines[above]] if above >= 0 else [])
+            if not any(LAZY_MARK in line for line in said):
                 found.add(node.lineno)
     return sorted(found)
 
@@ -288,9 +291,11 @@ def test_the_lazy_import_check_finds_an_unexplained_import():
         "def a():\n    from lms import services\n\n"
         "def b():\n    from lms.models import Module  # lazy: models load first\n\n"
         "def c():\n    # lazy: the worker loads this at call time\n    import lms.jobs\n\n"
-        "def d():\n    from basecamp import services\n    from . import rows\n"
+        "def d():\n    from basecamp import services\n    from . import rows\n\n"
+        "def e():\n    # lazy: ready(), once the models are loaded\n    from lms import hooks\n    import lms.learner\n\n"
+        "    from lms import views\n"
     )
-    assert unexplained_own_app_imports(source, "lms") == [4, 15]
+    assert unexplained_own_app_imports(source, "lms") == [4, 15, 22]
 
 
 def test_no_function_level_import_of_the_own_app_without_a_reason():
@@ -308,3 +313,20 @@ def test_no_function_level_import_of_the_own_app_without_a_reason():
         "function-level imports of the module's own app (move them to the top of the module, or say why with "
         f"`{LAZY_MARK} <reason>`):\n" + "\n".join(offenders)
     )
+
+
+def test_the_notion_importer_does_not_reach_up_into_cadence_services():
+    """cadence.services calls the importer (cadence/notion/), never the other way round."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    offenders = []
+    for path in sorted((root / "cadence" / "notion").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = ([node.module or ""] + [f"{node.module}.{a.name}" for a in node.names] if isinstance(node, ast.ImportFrom)
+                     else [a.name for a in node.names] if isinstance(node, ast.Import) else [])
+            if any(name == "cadence.services" or name.startswith("cadence.services.") for name in names):
+                offenders.append(f"{path.relative_to(root)}:{node.lineno}")
+    assert (root / "cadence" / "notion" / "importer.py").exists()
+    assert not offenders, "the Notion importer imports cadence.services:\n" + "\n".join(offenders)

@@ -1,6 +1,16 @@
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework import serializers
 
+from analytics.field_lists import (
+    FACTOR_MODEL_FIELDS,
+    FACTOR_VALUE_FIELDS,
+    INTERFACE_FACTOR_VALUE_FIELDS,
+    INTERFACE_FIELDS,
+    MODEL_FACTOR_FIELDS,
+    MODEL_VALIDATION_FIELDS,
+    OUTCOME_FIELDS,
+    RISK_FACTOR_FIELDS,
+)
 from analytics.models import FactorModel, FactorValue, Interface, InterfaceFactorValue, ModelFactor, ModelValidation, Outcome, RiskFactor
 from analytics.models.choices import INTERFACE_END_TYPES, VALUE_ENTITY_TYPES
 from analytics.selectors import end_visibility, end_visible
@@ -53,23 +63,7 @@ class InterfaceSerializer(FramesSerializer):
 
     class Meta:
         model = Interface
-        fields = [
-            "id",
-            "interface_id",
-            "from_type",
-            "from_entity",
-            "to_type",
-            "to_entity",
-            "interface_type",
-            "bond_type",
-            "energy_loss",
-            "from_university",
-            "to_university",
-            "is_cross_university",
-            "notes",
-            "meta",
-            "created_at",
-        ]
+        fields = INTERFACE_FIELDS.api
         read_only_fields = ["from_university", "to_university", "created_at"]
 
     def to_internal_value(self, data):
@@ -120,29 +114,14 @@ class InterfaceSerializer(FramesSerializer):
 class OutcomeSerializer(FramesSerializer):
     class Meta:
         model = Outcome
-        fields = ["id", "university", "project", "outcome_type", "success", "cohort_year", "notes", "recorded_at", "meta"]
+        fields = OUTCOME_FIELDS.api
         extra_kwargs = {"cohort_year": {"min_value": 1990, "max_value": 2100}}  # the table's outcomes_cohort_year_range check
 
 
 class RiskFactorSerializer(FramesSerializer):
     class Meta:
         model = RiskFactor
-        fields = [
-            "id",
-            "key",
-            "name",
-            "description",
-            "entity_type",
-            "scale",
-            "unit",
-            "min_value",
-            "max_value",
-            "higher_is_worse",
-            "is_computed",
-            "computation",
-            "active",
-            "created_at",
-        ]
+        fields = RISK_FACTOR_FIELDS.api
         read_only_fields = ["created_at"]
 
 
@@ -154,7 +133,7 @@ class FactorValueSerializer(FramesSerializer):
 
     class Meta:
         model = FactorValue
-        fields = ["id", "factor", "entity_type", "entity_id", "value", "measured_at", "source", "notes"]
+        fields = FACTOR_VALUE_FIELDS.api
 
     def validate(self, attrs):
         entity_id = attrs.pop("entity_id", None)
@@ -181,7 +160,7 @@ class InterfaceFactorValueSerializer(FramesSerializer):
 
     class Meta:
         model = InterfaceFactorValue
-        fields = ["id", "factor", "interface", "value", "measured_at", "source", "notes"]
+        fields = INTERFACE_FACTOR_VALUE_FIELDS.api
 
 
 class ModelFactorSerializer(FramesSerializer):
@@ -190,7 +169,7 @@ class ModelFactorSerializer(FramesSerializer):
 
     class Meta:
         model = ModelFactor
-        fields = ["id", "model", "factor", "weight", "mean", "std", "importance"]
+        fields = MODEL_FACTOR_FIELDS.api
 
 
 class ModelValidationSerializer(FramesSerializer):
@@ -198,7 +177,7 @@ class ModelValidationSerializer(FramesSerializer):
 
     class Meta:
         model = ModelValidation
-        fields = ["id", "model", "method", "folds", "auc", "accuracy", "brier_score", "sample_size", "positive_count", "created_at", "details"]
+        fields = MODEL_VALIDATION_FIELDS.api
 
 
 class NestedWeightSerializer(serializers.ModelSerializer):
@@ -222,7 +201,7 @@ class FactorModelSerializer(FramesSerializer):
 
     class Meta:
         model = FactorModel
-        fields = ["id", "key", "outcome_type", "algorithm", "trained_at", "status", "params", "intercept", "trained_by", "notes", "factors", "validations"]
+        fields = FACTOR_MODEL_FIELDS.api
         read_only_fields = fields
 
 

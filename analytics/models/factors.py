@@ -53,7 +53,7 @@ class RiskFactor(models.Model):
 
     def clean(self):
         super().clean()
-        from analytics.computations import COMPUTATIONS
+        from analytics.computations import COMPUTATIONS  # lazy: analytics.computations imports these models
 
         if self.is_computed and self.computation not in COMPUTATIONS:
             raise ValidationError({"computation": f"Unknown computation. Known: {', '.join(sorted(COMPUTATIONS))}."})

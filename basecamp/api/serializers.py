@@ -2,7 +2,24 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from basecamp import models as m
+from basecamp.field_lists import (
+    ASSESSMENT_FIELDS,
+    DATA_ENTRY_FIELDS,
+    GHOST_COHORT_FIELDS,
+    LEARNER_PERFORMANCE_FIELDS,
+    MODULE_DIFFICULTY_CALIBRATION_FIELDS,
+    MODULE_VERSION_HISTORY_FIELDS,
+    RACE_METADATA_FIELDS,
+    RACE_RESULT_FIELDS,
+    RUBRIC_SKILL_FIELDS,
+    SIMULATION_ENVIRONMENT_FIELDS,
+    SKILL_TARGET_FIELDS,
+    SUBSYSTEM_COMPETENCY_FIELDS,
+    TARGET_PROPOSAL_FIELDS,
+    TEACHER_CORRECTION_FIELDS,
+)
 from basecamp.models.adaptive import COMPETENCY_ORDER
+from basecamp.services import leaderboard_for
 from frames.base.api import FramesSerializer
 
 
@@ -34,7 +51,7 @@ class RubricSkillSerializer(FramesSerializer):
 
     class Meta:
         model = m.RubricSkill
-        fields = ["id", "rubric_version", "name", "category", "position", "description", "descriptors", "indicators", "cues"]
+        fields = RUBRIC_SKILL_FIELDS.api
 
 
 class DataEntrySerializer(FramesSerializer):
@@ -44,7 +61,7 @@ class DataEntrySerializer(FramesSerializer):
 
     class Meta:
         model = m.DataEntry
-        fields = ["id", "student", "teacher", "type", "date", "content", "metadata", "created_at"]
+        fields = DATA_ENTRY_FIELDS.api
         read_only_fields = ["created_at"]
 
 
@@ -65,11 +82,7 @@ class AssessmentSerializer(FramesSerializer):
 
     class Meta:
         model = m.Assessment
-        fields = [
-            "id", "data_entry", "student", "skill_name", "skill_category", "level", "confidence_score", "justification",
-            "source_quote", "data_point_count", "rubric_version", "assessor", "reviewed_at", "reviewed_by", "corrected",
-            "created_at", "updated_at",
-        ]
+        fields = ASSESSMENT_FIELDS.api
         read_only_fields = ["assessor", "reviewed_at", "reviewed_by", "created_at", "updated_at"]
 
     def get_corrected(self, obj) -> bool:
@@ -89,10 +102,7 @@ class TeacherCorrectionSerializer(FramesSerializer):
 
     class Meta:
         model = m.TeacherCorrection
-        fields = [
-            "id", "assessment", "original_level", "corrected_level", "original_justification", "corrected_justification",
-            "teacher_notes", "corrected_by", "corrected_at",
-        ]
+        fields = TEACHER_CORRECTION_FIELDS.api
 
 
 class SkillTargetSerializer(FramesSerializer):
@@ -102,7 +112,7 @@ class SkillTargetSerializer(FramesSerializer):
 
     class Meta:
         model = m.SkillTarget
-        fields = ["id", "student", "skill_name", "target_level", "assigned_by", "assigned_at", "completed", "completed_at", "due_date"]
+        fields = SKILL_TARGET_FIELDS.api
         read_only_fields = ["due_date"]  # set from an accepted proposal (basecamp/proposals.py)
 
 
@@ -122,8 +132,7 @@ class TargetProposalSerializer(FramesSerializer):
 
     class Meta:
         model = m.TargetProposal
-        fields = ["id", "student", "skill_name", "target_level", "wanted_by", "reason", "status", "proposed_by", "proposed_at",
-                  "decided_by", "decided_at", "decline_reason", "target"]
+        fields = TARGET_PROPOSAL_FIELDS.api
         read_only_fields = ["student", "skill_name", "wanted_by", "reason", "proposed_by", "proposed_at", "decided_by", "decided_at", "target"]
 
 
@@ -153,15 +162,13 @@ class MyTargetSerializer(serializers.ModelSerializer):
 class LearnerPerformanceSerializer(FramesSerializer):
     class Meta:
         model = m.LearnerPerformance
-        fields = ["log_id", "student", "module", "attempt_number", "time_spent_seconds", "errors_count", "hints_count", "retries_count",
-                  "mastery_score", "completed", "timestamp"]
+        fields = LEARNER_PERFORMANCE_FIELDS.api
 
 
 class ModuleDifficultyCalibrationSerializer(FramesSerializer):
     class Meta:
         model = m.ModuleDifficultyCalibration
-        fields = ["calibration_id", "module", "difficulty_level", "average_time_seconds", "success_rate", "sample_size", "average_errors",
-                  "observed_difficulty", "trusted", "flagged", "flag_reason", "last_updated"]
+        fields = MODULE_DIFFICULTY_CALIBRATION_FIELDS.api
 
 
 class SubsystemCompetencySerializer(FramesSerializer):
@@ -170,16 +177,14 @@ class SubsystemCompetencySerializer(FramesSerializer):
 
     class Meta:
         model = m.SubsystemCompetency
-        fields = ["competency_id", "student", "subsystem", "competency_level", "computed_level", "modules_completed", "skills_at_proficient",
-                  "history", "last_activity", "created_at", "updated_at"]
+        fields = SUBSYSTEM_COMPETENCY_FIELDS.api
         read_only_fields = ["computed_level", "modules_completed", "skills_at_proficient", "history", "last_activity", "created_at", "updated_at"]
 
 
 class GhostCohortSerializer(FramesSerializer):
     class Meta:
         model = m.GhostCohort
-        fields = ["cohort_id", "cohort_name", "semester", "university", "subsystem", "module", "checkpoints", "finish_seconds", "member_count",
-                  "created_at"]
+        fields = GHOST_COHORT_FIELDS.api
 
 
 class RaceMetadataSerializer(FramesSerializer):
@@ -187,24 +192,22 @@ class RaceMetadataSerializer(FramesSerializer):
 
     class Meta:
         model = m.RaceMetadata
-        fields = ["race_id", "module", "ghost", "ghost_data", "time_targets", "checkpoints", "leaderboard_data", "created_at", "updated_at"]
+        fields = RACE_METADATA_FIELDS.api
 
     def get_leaderboard_data(self, obj) -> list:
-        from basecamp.services import leaderboard_for
-
         return leaderboard_for(race=obj, user=self.context["request"].user)
 
 
 class RaceResultSerializer(FramesSerializer):
     class Meta:
         model = m.RaceResult
-        fields = ["id", "race", "student", "elapsed_seconds", "ghost_seconds", "beat_ghost", "medal", "listed", "finished_at"]
+        fields = RACE_RESULT_FIELDS.api
 
 
 class ModuleVersionHistorySerializer(FramesSerializer):
     class Meta:
         model = m.ModuleVersionHistory
-        fields = ["version_id", "module", "version_number", "spec_json", "change_description", "created_by", "created_at"]
+        fields = MODULE_VERSION_HISTORY_FIELDS.api
 
 
 class SimulationEnvironmentSerializer(FramesSerializer):
@@ -213,7 +216,7 @@ class SimulationEnvironmentSerializer(FramesSerializer):
 
     class Meta:
         model = m.SimulationEnvironment
-        fields = ["env_id", "slug", "name", "type", "subsystem", "config_json", "status", "created_at"]
+        fields = SIMULATION_ENVIRONMENT_FIELDS.api
 
 
 class BadgeSerializer(serializers.Serializer):

@@ -10,6 +10,7 @@ from basecamp import filtersets as f
 from basecamp import models as m
 from basecamp import proposals, selectors, services
 from basecamp.api import serializers as s
+from basecamp.services import spec_diff
 from frames.base.api import FramesViewSet, ReadOnlyFramesViewSet
 from frames.models import AuditLog
 from frames.params import int_param
@@ -211,8 +212,6 @@ class ModuleVersionHistoryViewSet(ReadOnlyFramesViewSet):
     @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
     def diff(self, request, pk=None):
         """Changes from ?against=<version_id> (default: the version before) to this version."""
-        from basecamp.services import spec_diff
-
         new = self.get_object()
         earlier = self.get_queryset().filter(module=new.module)
         against = request.query_params.get("against")

@@ -2,6 +2,7 @@ from types import SimpleNamespace
 
 from rest_framework import serializers
 
+from cadence.field_lists import DOCUMENT_FIELDS, MEETING_FIELDS, NOTION_SYNC_METADATA_FIELDS, PERSON_FIELDS, RAW_CONTENT_FIELDS, TASK_FIELDS, WORKSTREAM_FIELDS
 from cadence.models import Document, Meeting, NotionSyncMetadata, Person, RawContent, Task, Workstream
 from cadence.selectors import person_label, person_visible
 from frames.base.api import FramesSerializer
@@ -18,7 +19,7 @@ class PersonSerializer(FramesSerializer):
 
     class Meta:
         model = Person
-        fields = ["person_id", "name", "role", "subsystem", "email", "notion_page_id", "student", "faculty", "created_at", "updated_at"]
+        fields = PERSON_FIELDS.api
         read_only_fields = ["person_id", "student", "faculty", "created_at", "updated_at"]
 
 
@@ -27,8 +28,7 @@ class WorkstreamSerializer(FramesSerializer):
 
     class Meta:
         model = Workstream
-        fields = ["project_id", "name", "program", "description", "subsystem", "status", "status_raw", "owner", "owner_name", "notion_page_id",
-                  "created_at", "updated_at"]
+        fields = WORKSTREAM_FIELDS.api
         read_only_fields = ["project_id", "status_raw", "created_at", "updated_at"]
 
     def get_owner_name(self, obj) -> str:
@@ -47,10 +47,7 @@ class TaskSerializer(FramesSerializer):
 
     class Meta:
         model = Task
-        fields = [
-            "task_id", "title", "description", "status", "status_raw", "due_date", "due", "assignee", "assignee_name", "project",
-            "project_name", "subsystem", "priority", "notion_page_id", "created_at", "updated_at",
-        ]
+        fields = TASK_FIELDS.api
         read_only_fields = ["task_id", "status_raw", "created_at", "updated_at"]
 
     def get_assignee_name(self, obj) -> str:
@@ -90,10 +87,7 @@ class MeetingSerializer(FramesSerializer):
 
     class Meta:
         model = Meeting
-        fields = [
-            "meeting_id", "name", "meeting_date", "meeting_end", "attendees", "attendee_names", "project", "subsystem", "notes",
-            "action_items", "notion_page_id", "created_at", "updated_at",
-        ]
+        fields = MEETING_FIELDS.api
         read_only_fields = ["meeting_id", "created_at", "updated_at"]
 
     def _visible(self, obj):
@@ -122,25 +116,19 @@ class MeetingSerializer(FramesSerializer):
 class DocumentSerializer(FramesSerializer):
     class Meta:
         model = Document
-        fields = ["doc_id", "title", "url", "doc_type", "category", "subsystem", "body", "notion_page_id", "created_at", "updated_at"]
+        fields = DOCUMENT_FIELDS.api
         read_only_fields = ["doc_id", "created_at", "updated_at"]
 
 
 class RawContentSerializer(FramesSerializer):
     class Meta:
         model = RawContent
-        fields = [
-            "id", "notion_page_id", "title", "source_path", "parent_page_id", "database", "category", "keep", "exclude_reason", "body",
-            "properties", "content_hash", "problems", "is_empty", "created_at", "updated_at",
-        ]
+        fields = RAW_CONTENT_FIELDS.api
         read_only_fields = fields
 
 
 class NotionSyncMetadataSerializer(FramesSerializer):
     class Meta:
         model = NotionSyncMetadata
-        fields = [
-            "sync_id", "sync_type", "last_sync", "finished_at", "records_synced", "errors", "status", "error_details", "archive_name",
-            "archive_sha256", "dry_run", "report", "agent_log_id",
-        ]
+        fields = NOTION_SYNC_METADATA_FIELDS.api
         read_only_fields = fields

@@ -54,3 +54,22 @@ class SyncStatus(models.TextChoices):
     PARTIAL = "partial", "Succeeded with problems"
     FAILED = "failed", "Failed"
     REFUSED = "refused", "Refused"
+
+
+# A Notion database's kind and its columns' roles (NotionDatabase.kind / column_roles; the importer,
+# cadence/notion/classify.py, decides them). Here so the model checks them without importing the importer.
+TASKS, MEETINGS, PROJECTS, DOCUMENTS, PEOPLE, UNKNOWN = "tasks", "meetings", "projects", "documents", "people", ""
+KINDS = [TASKS, MEETINGS, PROJECTS, DOCUMENTS, PEOPLE]
+KIND_CHOICES = [(UNKNOWN, "no known kind (rows kept as raw content)"), (TASKS, "tasks"), (MEETINGS, "meetings"),
+                (PROJECTS, "workstreams"), (DOCUMENTS, "documents"), (PEOPLE, "people")]
+
+# Column roles: what a column means for the record its row becomes.
+TITLE, STATUS, DONE, DUE, ASSIGNEE, ATTENDEES, OWNER, PERSON, DATE, PROJECT, SUBSYSTEM, PRIORITY, URL, TYPE, EMAIL, ROLE, CREATED, EDITED, NONE = (
+    "title", "status", "done", "due", "assignee", "attendees", "owner", "person", "date", "project", "subsystem", "priority", "url", "type",
+    "email", "role", "created_time", "last_edited_time", "",
+)
+ROLE_CHOICES = [(NONE, "(not read)"), (TITLE, "title"), (STATUS, "status"), (DONE, "done checkbox"), (DUE, "due date"), (ASSIGNEE, "assignee"),
+                (ATTENDEES, "attendees"), (OWNER, "owner"), (PERSON, "other people"), (DATE, "date"), (PROJECT, "workstream relation"),
+                (SUBSYSTEM, "subsystem"), (PRIORITY, "priority"), (URL, "URL"), (TYPE, "document type"), (EMAIL, "e-mail"),
+                (ROLE, "role"), (CREATED, "created time"), (EDITED, "last edited time")]
+ROLES = [r for r, _ in ROLE_CHOICES]

@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.db.models.functions import Now
 from django.utils import timezone
 
-from cadence.models.choices import ContentCategory, SyncStatus
+from cadence.models.choices import KINDS, ROLES, ContentCategory, SyncStatus
 
 
 class RawContent(models.Model):
@@ -109,8 +109,6 @@ class NotionDatabase(models.Model):
 
     def clean(self):
         from django.core.exceptions import ValidationError
-
-        from cadence.notion.classify import KINDS, ROLES
 
         super().clean()
         if self.kind and self.kind not in KINDS:

@@ -3,6 +3,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 
 from cadence.models.base import CadenceModel, notion_id_format, notion_id_unique, subsystem_check, subsystem_field
+from cadence.notion.people import name_key
 from frames.models import Faculty, Student
 
 
@@ -53,7 +54,6 @@ class Person(CadenceModel):
     def clean(self):
         from django.core.exceptions import ValidationError
 
-        from cadence.notion.people import name_key
 
         super().clean()
         self.name_key = name_key(self.name or "")
@@ -61,8 +61,6 @@ class Person(CadenceModel):
             raise ValidationError({"name": "A person with this name already exists (names are compared ignoring case and spacing)."})
 
     def save(self, *args, **kwargs):
-        from cadence.notion.people import name_key
-
         self.name = " ".join((self.name or "").split())
         self.name_key = name_key(self.name)
         self.email = (self.email or "").strip().lower() or None

@@ -10,7 +10,38 @@ category (`wiki`, `onboarding`, `archive`, `template`, `personal`, `page`)."""
 
 import re
 
-from cadence.models.choices import ContentCategory, TaskStatus, WorkstreamStatus
+from cadence.models.choices import (  # the vocabularies a NotionDatabase row stores (its clean() checks them)
+    ASSIGNEE,
+    ATTENDEES,
+    CREATED,
+    DATE,
+    DOCUMENTS,
+    DONE,
+    DUE,
+    EDITED,
+    EMAIL,
+    KINDS,
+    MEETINGS,
+    NONE,
+    OWNER,
+    PEOPLE,
+    PERSON,
+    PRIORITY,
+    PROJECT,
+    PROJECTS,
+    ROLE,
+    ROLES,
+    STATUS,
+    SUBSYSTEM,
+    TASKS,
+    TITLE,
+    TYPE,
+    UNKNOWN,
+    URL,
+    ContentCategory,
+    TaskStatus,
+    WorkstreamStatus,
+)
 from frames.choices import Subsystem
 
 # ---------------------------------------------------------------- status
@@ -69,10 +100,6 @@ def recognise_subsystem(*texts) -> str:
 
 # ---------------------------------------------------------------- database kinds
 
-TASKS, MEETINGS, PROJECTS, DOCUMENTS, PEOPLE, UNKNOWN = "tasks", "meetings", "projects", "documents", "people", ""
-KINDS = [TASKS, MEETINGS, PROJECTS, DOCUMENTS, PEOPLE]
-KIND_CHOICES = [(UNKNOWN, "no known kind (rows kept as raw content)"), (TASKS, "tasks"), (MEETINGS, "meetings"),
-                (PROJECTS, "workstreams"), (DOCUMENTS, "documents"), (PEOPLE, "people")]
 KIND_ALIASES = {"workstreams": PROJECTS, "workstream": PROJECTS, "project": PROJECTS, "task": TASKS, "meeting": MEETINGS,
                 "document": DOCUMENTS, "docs": DOCUMENTS, "person": PEOPLE, "none": UNKNOWN, "unknown": UNKNOWN, "raw": UNKNOWN, "other": UNKNOWN}
 
@@ -87,16 +114,6 @@ NAME_WORDS = {
 }
 _NAME_RE = {kind: re.compile(rf"(?<![\w-])({words})(?![\w-])", re.I) for kind, words in NAME_WORDS.items()}
 
-# Column roles: what a column means for the record its row becomes.
-TITLE, STATUS, DONE, DUE, ASSIGNEE, ATTENDEES, OWNER, PERSON, DATE, PROJECT, SUBSYSTEM, PRIORITY, URL, TYPE, EMAIL, ROLE, CREATED, EDITED, NONE = (
-    "title", "status", "done", "due", "assignee", "attendees", "owner", "person", "date", "project", "subsystem", "priority", "url", "type",
-    "email", "role", "created_time", "last_edited_time", "",
-)
-ROLE_CHOICES = [(NONE, "(not read)"), (TITLE, "title"), (STATUS, "status"), (DONE, "done checkbox"), (DUE, "due date"), (ASSIGNEE, "assignee"),
-                (ATTENDEES, "attendees"), (OWNER, "owner"), (PERSON, "other people"), (DATE, "date"), (PROJECT, "workstream relation"),
-                (SUBSYSTEM, "subsystem"), (PRIORITY, "priority"), (URL, "URL"), (TYPE, "document type"), (EMAIL, "e-mail"),
-                (ROLE, "role"), (CREATED, "created time"), (EDITED, "last edited time")]
-ROLES = [r for r, _ in ROLE_CHOICES]
 PEOPLE_ROLES = {ASSIGNEE, ATTENDEES, OWNER, PERSON}
 ROLE_NAMES = {
     STATUS: ["status", "state", "stage", "progress", "task status", "project status"],

@@ -9,6 +9,8 @@ import functools
 import re
 import unicodedata
 
+from cadence.notion.dates import looks_like_date
+
 MENTION_AT_RE = re.compile(r"(?<![\w@])@(?=\S)")
 WORD_RE = re.compile(r"[^\s\u00a0]+")
 TRAILING = ".,;:!?)]}\"'’”…"
@@ -104,8 +106,6 @@ class Mentions:
 
     def find(self, text: str):
         """(matched names, unmatched mention texts), in the order they appear."""
-        from cadence.notion.dates import looks_like_date
-
         matched, unmatched = [], []
         text = text or ""
         for at in MENTION_AT_RE.finditer(text):

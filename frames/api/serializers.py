@@ -1,31 +1,32 @@
 from rest_framework import serializers
 
 from frames.base.api import FramesSerializer
+from frames.field_lists import FACULTY_FIELDS, PROJECT_FIELDS, STUDENT_FIELDS, TEAM_FIELDS, UNIVERSITY_FIELDS
 from frames.models import AgentLog, AuditLog, Faculty, Project, Student, Team, University
 
 
 class UniversitySerializer(FramesSerializer):
     class Meta:
         model = University
-        fields = ["id", "name", "location", "contact_email", "is_lead", "active", "meta", "created_at"]
+        fields = UNIVERSITY_FIELDS.api
 
 
 class ProjectSerializer(FramesSerializer):
     class Meta:
         model = Project
-        fields = ["id", "name", "university", "type", "is_collaborative", "duration", "description", "meta", "created_at"]
+        fields = PROJECT_FIELDS.api
 
 
 class TeamSerializer(FramesSerializer):
     class Meta:
         model = Team
-        fields = ["id", "name", "university", "project", "discipline", "subsystem", "description", "meta", "created_at"]
+        fields = TEAM_FIELDS.api
 
 
 class FacultySerializer(FramesSerializer):
     class Meta:
         model = Faculty
-        fields = ["id", "name", "university", "email", "role", "department", "description", "meta", "created_at"]
+        fields = FACULTY_FIELDS.api
 
 
 class StudentSerializer(FramesSerializer):
@@ -33,10 +34,7 @@ class StudentSerializer(FramesSerializer):
 
     class Meta:
         model = Student
-        fields = [
-            "id", "name", "university", "team", "advisor", "email", "role", "expertise_area", "graduation_term",
-            "terms_remaining", "status", "is_lead", "active", "graduated_at", "grade", "meta", "created_at",
-        ]
+        fields = STUDENT_FIELDS.api
         read_only_fields = ["graduated_at", "created_at"]
 
 

@@ -12,7 +12,8 @@ from django.db.models.fields import AutoFieldMixin
 from import_export.admin import ImportExportModelAdmin
 
 from frames.imports.admin import ImportExportAdminMixin
-from frames.models import AuditLog, University
+from frames.jobs import jobs_visible_to
+from frames.models import AgentLog, AuditLog, University
 from frames.roles import is_unrestricted, university_of
 from frames.scoping import VisibleReferences, is_scoped, scope_q, scope_queryset
 from frames.services import instance_delete, instance_save
@@ -151,7 +152,6 @@ class AuditHistoryMixin:
         from django.http import Http404
         from django.template.response import TemplateResponse
 
-        from frames.models import AgentLog
 
         obj = self.get_object(request, unquote(object_id))
         if obj is None:
@@ -164,8 +164,6 @@ class AuditHistoryMixin:
         masked_changes(self.model, page.object_list, request.user)
         job_q = self.history_job_filter(obj)
         if job_q is not None:
-            from frames.jobs import jobs_visible_to
-
             jobs = list(jobs_visible_to(request.user, AgentLog.objects.filter(job_q)).select_related("triggered_by")[:50])
         else:
             jobs = None

@@ -27,6 +27,7 @@ from import_export.forms import ConfirmImportForm
 
 from frames.imports.formats import IMPORT_FORMATS, ImportTooLarge
 from frames.imports.report import rejected_rows_csv, row_errors, row_statuses
+from frames.jobs import job_start
 
 
 class FramesConfirmImportForm(ConfirmImportForm):
@@ -137,8 +138,6 @@ class ImportExportAdminMixin:
         return response
 
     def _import_as_job(self, request):
-        from frames.jobs import job_start
-
         if not self.has_import_permission(request):
             return None  # the library's process_import refuses it
         form = self.create_confirm_form(request)

@@ -11,7 +11,7 @@ def __getattr__(name):
     # The engine discovers `<app>.legacy.TABLES` for every app; for frames that is the
     # registry's declarations (imported lazily: they need the models loaded).
     if name == "TABLES":
-        from frames.legacy.registry import TABLES
+        from frames.legacy.registry import TABLES  # lazy: the declarations need the models loaded
 
         return TABLES
     raise AttributeError(name)

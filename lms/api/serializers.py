@@ -1,6 +1,17 @@
 from rest_framework import serializers
 
 from frames.base.api import FramesSerializer
+from lms.field_lists import (
+    MODULE_ANALYTICS_EVENT_FIELDS,
+    MODULE_ASSIGNMENT_FIELDS,
+    MODULE_FEEDBACK_FIELDS,
+    MODULE_FIELDS,
+    MODULE_PREREQUISITE_FIELDS,
+    MODULE_PROGRESS_FIELDS,
+    MODULE_QUESTION_FIELDS,
+    MODULE_QUIZ_ATTEMPT_FIELDS,
+    MODULE_SECTION_FIELDS,
+)
 from lms.models import (
     DeviceType,
     Module,
@@ -18,16 +29,13 @@ from lms.models import (
 class ModuleSectionSerializer(FramesSerializer):
     class Meta:
         model = ModuleSection
-        fields = ["id", "module", "section_number", "section_type", "title", "content", "media_url", "duration_seconds",
-                  "section_config", "completion_criteria"]
+        fields = MODULE_SECTION_FIELDS.api
 
 
 class ModuleSerializer(FramesSerializer):
     class Meta:
         model = Module
-        fields = ["id", "module_id", "title", "description", "category", "subsystem", "estimated_minutes", "created_by", "university",
-                  "status", "related_modules", "tags", "target_audience", "revision", "created_at", "updated_at", "published_at",
-                  "module_type", "interaction_level", "required_components", "difficulty_level", "adaptive_config"]
+        fields = MODULE_FIELDS.api
         read_only_fields = ["revision", "created_at", "updated_at", "published_at"]
 
 
@@ -44,7 +52,7 @@ class ModulePrerequisiteSerializer(FramesSerializer):
 
     class Meta:
         model = ModulePrerequisite
-        fields = ["id", "module", "prerequisite_module", "required", "created_at"]
+        fields = MODULE_PREREQUISITE_FIELDS.api
         read_only_fields = ["created_at"]
 
 
@@ -53,8 +61,7 @@ class ModuleAssignmentSerializer(FramesSerializer):
 
     class Meta:
         model = ModuleAssignment
-        fields = ["id", "module", "module_slug", "student", "team", "university", "assigned_by", "assignment_type", "due_date",
-                  "assigned_at", "auto_assigned", "assignment_rule", "source"]
+        fields = MODULE_ASSIGNMENT_FIELDS.api
         read_only_fields = ["assigned_at", "auto_assigned", "source", "assigned_by"]
         validators = []  # the database's unique constraints answer 400 through the exception handler
 
@@ -75,9 +82,7 @@ class ModuleProgressSerializer(FramesSerializer):
 
     class Meta:
         model = ModuleProgress
-        fields = ["id", "module", "module_slug", "student", "status", "progress_percent", "current_section", "started_at", "completed_at",
-                  "last_accessed_at", "total_time_seconds", "pause_count", "hint_count", "retry_count", "error_count", "score",
-                  "mastery_score", "completed_sections", "difficulty_adjustments", "revision"]
+        fields = MODULE_PROGRESS_FIELDS.api
         read_only_fields = fields
 
 
@@ -99,8 +104,7 @@ class ModuleAnalyticsEventSerializer(FramesSerializer):
 
     class Meta:
         model = ModuleAnalyticsEvent
-        fields = ["id", "module", "student", "event_type", "event_data", "section_number", "session_id", "device_type", "timestamp",
-                  "time_elapsed_seconds", "struggle_signal", "pattern_detected"]
+        fields = MODULE_ANALYTICS_EVENT_FIELDS.api
         read_only_fields = fields
 
 
@@ -110,8 +114,7 @@ class ModuleFeedbackSerializer(FramesSerializer):
 
     class Meta:
         model = ModuleFeedback
-        fields = ["id", "module", "student", "rating", "difficulty_rating", "engagement_rating", "clarity_rating", "comment", "is_anonymous",
-                  "tags", "created_at"]
+        fields = MODULE_FEEDBACK_FIELDS.api
         read_only_fields = ["created_at"]
 
     def get_student(self, obj) -> str | None:
@@ -183,7 +186,7 @@ class ModuleQuestionSerializer(FramesSerializer):
 
     class Meta:
         model = ModuleQuestion
-        fields = ["id", "section", "position", "question_type", "prompt", "choices", "answer", "tolerance", "text_match", "points", "explanation"]
+        fields = MODULE_QUESTION_FIELDS.api
 
 
 class ModuleQuizAttemptSerializer(FramesSerializer):
@@ -191,8 +194,7 @@ class ModuleQuizAttemptSerializer(FramesSerializer):
 
     class Meta:
         model = ModuleQuizAttempt
-        fields = ["id", "student", "module", "section", "attempt_number", "answers", "results", "score", "passed", "started_at",
-                  "submitted_at", "time_seconds"]
+        fields = MODULE_QUIZ_ATTEMPT_FIELDS.api
         read_only_fields = fields
 
 

@@ -8,6 +8,7 @@ from django.db.models.functions import Now
 from django.utils import timezone
 
 from frames.choices import Subsystem
+from lms.completion import criteria_errors
 
 slug_validator = RegexValidator(r"^[a-z0-9][a-z0-9_-]*$", "Use lowercase letters, digits, '-' and '_' (for example lab-safety-101).")
 
@@ -114,7 +115,7 @@ class Module(models.Model):
                 raise ValidationError({name: "Give a list of text labels."})
         if self.adaptive_config is not None and not isinstance(self.adaptive_config, dict):
             raise ValidationError({"adaptive_config": "Give a JSON object."})
-        from lms.adaptive import config_errors
+        from lms.adaptive import config_errors  # lazy: a models module loads before the app's logic, and lms.adaptive imports lms.models
 
         problem = config_errors(self.adaptive_config)
         if problem:
@@ -152,13 +153,13 @@ class ModuleSection(models.Model):
 
     def clean(self):
         super().clean()
-        from lms.completion import criteria_errors
 
         if self.section_config is not None and not isinstance(self.section_config, dict):
             raise ValidationError({"section_config": "Give a JSON object."})
         problem = criteria_errors(self.completion_criteria)
         if problem:
             raise ValidationError({"completion_criteria": problem})
+        # lazy: a models module loads before the app's logic, and lms.activities / lms.sandbox import lms.models
         from lms.activities import game_errors, interactive_errors
         from lms.sandbox import config_errors
 
@@ -168,7 +169,7 @@ class ModuleSection(models.Model):
         problems = type_errors[self.section_type]() if self.section_type in type_errors else {}
         if problems:
             raise ValidationError({"section_config": [f"{key}: {message}" for key, message in problems.items()]})
-        from lms.quizzes import section_config_errors
+        from lms.quizzes import section_config_errors  # lazy: a models module loads before the app's logic, and lms.quizzes imports lms.models
 
         problem = section_config_errors(self.section_type, self.section_config)
         if problem:
@@ -197,7 +198,7 @@ class ModulePrerequisite(models.Model):
     def clean(self):
         super().clean()
         if self.module_id and self.prerequisite_module_id:
-            from lms.prerequisites import cycle_error
+            from lms.prerequisites import cycle_error  # lazy: a models module loads before the app's logic, and lms.prerequisites imports lms.models
 
             problem = cycle_error(self.module_id, self.prerequisite_module_id, exclude_pk=self.pk)
             if problem:

@@ -183,9 +183,9 @@ def _json_text(value):
     if value is None:
         return None
     try:
-        return orjson.dumps(value).decode()
+        return rows.JsonText(orjson.dumps(value).decode())
     except TypeError:  # what orjson refuses (non-text keys, integers past 64 bits, dates): the stdlib's way
-        return json.dumps(value, cls=DjangoJSONEncoder)
+        return rows.JsonText(json.dumps(value, cls=DjangoJSONEncoder))
 
 
 def event_row(module_id, student_id, event_type, *, now, data=None, section=None, elapsed=None, signal=None, pattern=""):
@@ -199,7 +199,7 @@ def event_row_of(event):
 
 
 def insert_event_rows(rows):
-    """Append the batch's events, the student's and the server's: one COPY on PostgreSQL, bulk_create elsewhere."""
+    """Append events given as COPY rows: one COPY on PostgreSQL, bulk_create elsewhere."""
     if copy_supported():
         copy_rows(ModuleAnalyticsEvent, EVENT_COPY_FIELDS, rows)
         return
@@ -213,12 +213,16 @@ def insert_event_rows(rows):
 
 def events_ingest(*, student, items, user=None) -> IngestResult:
     """Validate a batch of events (all or nothing), append them in bulk, and move the
-    student's progress on from them in the same transaction.
+    student's progress on from them, atomically.
 
     Statements on PostgreSQL: one read of the batch's modules with their sections and the
-    student's progress rows, locked (plus one INSERT the first time a module is touched),
-    one COPY of every event (the student's, completions, adjustments) and one UPDATE of the
-    progress rows. Struggle detection and adaptive rules run in memory in between."""
+    student's progress rows, and one statement writing every event (the student's,
+    completions, adjustments), the progress rows and the audit rows of completed modules,
+    only if no progress row changed since the read (lms.rows.write_if_unchanged: outside a
+    transaction these two statements are the whole round trip, no BEGIN or COMMIT; a row
+    changed meanwhile by another request of the student runs the batch again, locked). Inside
+    a transaction, and the first time a module is touched (one INSERT more), the read locks
+    the rows. Struggle detection and adaptive rules run in memory in between."""
     if not isinstance(items, list):
         raise EventBatchError([(None, "events", "Send a JSON list of events.")])
     if not items:
@@ -230,96 +234,145 @@ def events_ingest(*, student, items, user=None) -> IngestResult:
     parsed = [_validate_item(i, item, student, now, errors) for i, item in enumerate(items)]
     if errors:
         raise EventBatchError(errors)
+    if connection.vendor == "postgresql" and not rows.in_transaction():
+        result = _ingest(student, parsed, now, user, lock=False)
+        if result is not None:
+            return result
     with transaction.atomic():
-        modules, records, sections = _batch_rows(student, {p.module for p in parsed}, need_sections={p.module for p in parsed if p.event_type in STATE_EVENTS})
-        for i, p in enumerate(parsed):
-            if p.module not in modules:
-                errors.append((i, "module", f"Unknown or unpublished module {str(p.module)[:100]!r}."))
-        if errors:
-            raise EventBatchError(errors)
-        touched = {modules[p.module].pk: modules[p.module] for p in parsed}
-        gated = [pk for pk, m in touched.items() if m.has_prereqs]
-        locks = locks_for(student, gated) if gated else {}
-        for i, p in enumerate(parsed):
-            lock = locks.get(modules[p.module].pk)
-            if lock is not None and lock.locked:
-                errors.append((i, "module", f"'{modules[p.module].module_id}' is locked until its prerequisites are completed."))
-        if errors:
-            raise EventBatchError(errors)
-        if len(records) < len(touched):
-            records.update(_progress_create(student, [m for pk, m in touched.items() if pk not in records], now))
-        pk_of = {key: m.pk for key, m in modules.items()}
-        sid = student.pk
-        sent = [
-            (pk_of[m], sid, etype, None if data is None else _json_text(data), section, session, device, when, elapsed, None, "")
-            for (m, etype, section, data, session, device, when, elapsed) in parsed
-        ]
-        result = IngestResult(created=len(sent))
-        need = {pk_of[p.module] for p in parsed if p.event_type in STATE_EVENTS}
-        server_rows, newly_by, finished = _apply_to_progress(student, records, parsed, pk_of, sections, need, now)
-        progress = sorted(records.values(), key=lambda p: p.pk)
-        # Struggle signal, pattern and adaptive rules for the touched rows (still locked), in memory.
-        adjustments = struggle.batch_update(
-            student=student, progress_rows=progress, now=now, revisions={pk: m.revision for pk, m in touched.items()},
-            events=[(pk_of[p.module], p.event_type, p.section, p.data) for p in parsed],
-            loaded={pk: (touched[pk], sections[pk]) for pk in touched if pk in sections})
-        insert_event_rows(sent + server_rows + [event_row_of(e) for e in adjustments])
-        _write_progress(progress)
-        for p in finished:
-            audit_entry(action=AuditLog.Action.UPDATE, instance=p, user=user, source=AuditLog.Source.API,
-                        changes={"status": ["in_progress", "completed"]}).save()
-        for pk, newly in newly_by.items():
-            for s in newly:
-                transaction.on_commit(lambda p=records[pk], s=s: signals.section_completed.send(sender=ModuleProgress, progress=p, section=s))
-        for p in finished:
-            transaction.on_commit(lambda p=p: signals.module_attempt_finished.send(sender=ModuleProgress, progress=p, completed=True))
-        result.progress = progress
-        result.unlocked = modules_unlocked_by(student, [p.module_id for p in finished]) if finished else []
+        return _ingest(student, parsed, now, user, lock=True)
+
+
+def _ingest(student, parsed, now, user, *, lock) -> IngestResult | None:
+    """The validated batch read, applied and written (`lock`: rows locked by the read, inside
+    the caller's transaction). None (nothing written) when unlocked and a progress row is
+    missing or changed before the write."""
+    errors = []
+    modules, records, sections, versions = _batch_rows(
+        student, {p.module for p in parsed}, need_sections={p.module for p in parsed if p.event_type in STATE_EVENTS}, lock=lock)
+    for i, p in enumerate(parsed):
+        if p.module not in modules:
+            errors.append((i, "module", f"Unknown or unpublished module {str(p.module)[:100]!r}."))
+    if errors:
+        raise EventBatchError(errors)
+    touched = {modules[p.module].pk: modules[p.module] for p in parsed}
+    gated = [pk for pk, m in touched.items() if m.has_prereqs]
+    locks = locks_for(student, gated) if gated else {}
+    for i, p in enumerate(parsed):
+        lock_ = locks.get(modules[p.module].pk)
+        if lock_ is not None and lock_.locked:
+            errors.append((i, "module", f"'{modules[p.module].module_id}' is locked until its prerequisites are completed."))
+    if errors:
+        raise EventBatchError(errors)
+    if len(records) < len(touched):
+        if not lock:
+            return None  # a module's first events: its progress row is created and locked, in a transaction
+        made = _progress_create(student, [m for pk, m in touched.items() if pk not in records], now)
+        records.update(made)
+        versions.update({pk: None for pk in made})  # locked: written unconditionally
+    pk_of = {key: m.pk for key, m in modules.items()}
+    sid = student.pk
+    sent = [
+        (pk_of[m], sid, etype, _json_text(data), section, session, device, when, elapsed, None, "")
+        for (m, etype, section, data, session, device, when, elapsed) in parsed
+    ]
+    result = IngestResult(created=len(sent))
+    need = {pk_of[p.module] for p in parsed if p.event_type in STATE_EVENTS}
+    server_rows, newly_by, finished = _apply_to_progress(student, records, parsed, pk_of, sections, need, now)
+    progress = sorted(records.values(), key=lambda p: p.pk)
+    # Struggle signal, pattern and adaptive rules for the touched rows, in memory.
+    adjustments = struggle.batch_update(
+        student=student, progress_rows=progress, now=now, revisions={pk: m.revision for pk, m in touched.items()},
+        events=[(pk_of[p.module], p.event_type, p.section, p.data) for p in parsed],
+        loaded={pk: (touched[pk], sections[pk]) for pk in touched if pk in sections})
+    events = sent + server_rows + [event_row_of(e) for e in adjustments]
+    audits = [audit_entry(action=AuditLog.Action.UPDATE, instance=p, user=user, source=AuditLog.Source.API,
+                          changes={"status": ["in_progress", "completed"]}) for p in finished]
+    if not _write_batch(progress, versions, events, audits):
+        return None
+    for pk, newly in newly_by.items():
+        for s in newly:
+            transaction.on_commit(lambda p=records[pk], s=s: signals.section_completed.send(sender=ModuleProgress, progress=p, section=s))
+    for p in finished:
+        transaction.on_commit(lambda p=p: signals.module_attempt_finished.send(sender=ModuleProgress, progress=p, completed=True))
+    result.progress = progress
+    result.unlocked = modules_unlocked_by(student, [p.module_id for p in finished]) if finished else []
     return result
+
+
+def _write_batch(progress, versions, events, audits) -> bool:
+    """The batch's writes: on PostgreSQL one statement, only if the progress rows are still
+    at the versions read (False: nothing written); elsewhere (inside the transaction) the ORM."""
+    if connection.vendor == "postgresql":
+        return rows.write_if_unchanged(
+            {p.pk: versions.get(p.module_id) for p in progress}, update=(progress, PROGRESS_WRITE_FIELDS),
+            inserts=[(ModuleAnalyticsEvent, EVENT_COPY_FIELDS, events), (AuditLog, rows.AUDIT_FIELDS, [rows.audit_values(a) for a in audits])])
+    insert_event_rows(events)
+    _write_progress(progress)
+    AuditLog.objects.bulk_create(audits)
+    return True
 
 
 # ---------------------------------------------------------------- reading a batch's rows
 
-def _batch_sql():
+class BatchModuleRow(NamedTuple):
+    """One row of `_batch_sql()`: a published module of the batch, and the student's progress of it."""
+
+    module: Module
+    gated: bool
+    sections: list | None
+    progress: rows.ProgressRead
+
+    @classmethod
+    def of(cls, row):
+        module = rows.module(row[:MODULE_WIDTH])
+        listed = row[MODULE_WIDTH + 1]
+        return cls(module, row[MODULE_WIDTH], None if listed is None else rows.sections(module, listed), rows.progress_read(row[MODULE_WIDTH + 2:]))
+
+
+MODULE_WIDTH = len(rows.MODULE_COLUMNS.split(","))
+
+
+def _batch_sql(*, lock=True):
     # The sections only of modules whose completion rules the batch can move (state events).
     return (
         f"WITH m AS MATERIALIZED (SELECT {rows.MODULE_COLUMNS}, {rows.GATED_SQL} AS gated, "
         f"CASE WHEN id = ANY(%s) OR module_id = ANY(%s) THEN ({rows.SECTIONS_SQL}) END AS sections "
         f"FROM modules WHERE status = %s AND (id = ANY(%s) OR module_id = ANY(%s)) ORDER BY id) "
         # Rows locked in the modules' order, so two batches of one student cannot deadlock.
-        f"SELECT m.*, p.* FROM m {rows.progress_lateral()}"
+        f"SELECT m.*, p.* FROM m {rows.progress_lateral(lock=lock)}"
     )
 
 
 _BIGINT = 2**63
 
 
-def _batch_rows(student, keys, *, need_sections):
+def _batch_rows(student, keys, *, need_sections, lock=True):
     """The batch's published modules ({id: module, slug: module}), the student's progress rows
-    of them, locked ({module pk: row}), and the sections of `need_sections`' modules
-    ({module pk: [sections]}). One statement on PostgreSQL."""
+    of them ({module pk: row}; locked when `lock`), the sections of `need_sections`' modules
+    ({module pk: [sections]}) and the progress rows' versions ({module pk: version}). One
+    statement on PostgreSQL."""
     ids = [k for k in keys if _int(k) and -_BIGINT < k < _BIGINT]
     slugs = [k for k in keys if isinstance(k, str)]
-    modules, records, sections = {}, {}, {}
+    modules, records, sections, versions = {}, {}, {}, {}
     if not (ids or slugs):
-        return modules, records, sections
+        return modules, records, sections, versions
     if connection.vendor == "postgresql":
         want_ids = [k for k in need_sections if _int(k) and -_BIGINT < k < _BIGINT]
         want_slugs = [k for k in need_sections if isinstance(k, str)]
         with connection.cursor() as cursor:
-            cursor.execute(_batch_sql(), [want_ids, want_slugs, ModuleStatus.PUBLISHED, ids, slugs, student.pk])
-            found = cursor.fetchall()
+            cursor.execute(_batch_sql(lock=lock), [want_ids, want_slugs, ModuleStatus.PUBLISHED, ids, slugs, student.pk])
+            found = [BatchModuleRow.of(row) for row in cursor.fetchall()]
         for row in found:
-            module = rows.module(row[:6])
-            module.has_prereqs = row[6]
+            module = row.module
+            module.has_prereqs = row.gated
             modules[module.pk] = modules[module.module_id] = module
-            if row[7] is not None:
-                sections[module.pk] = rows.sections(module, row[7])
+            if row.sections is not None:
+                sections[module.pk] = row.sections
             elif module.pk in want_ids or module.module_id in want_slugs:
                 sections[module.pk] = []  # a published module without sections
-            if row[8] is not None:
-                records[module.pk] = rows.progress(row[8:])
-        return modules, records, sections
+            if row.progress.progress is not None:
+                records[module.pk], versions[module.pk] = row.progress
+        return modules, records, sections, versions
     required = ModulePrerequisite.objects.filter(module=OuterRef("pk"), required=True)
     for m in (Module.objects.filter(Q(pk__in=ids) | Q(module_id__in=slugs), status=ModuleStatus.PUBLISHED)
               .annotate(has_prereqs=Exists(required)).only("pk", "module_id", "revision", "estimated_minutes", "adaptive_config", "status")):
@@ -330,7 +383,7 @@ def _batch_rows(student, keys, *, need_sections):
         wanted = {modules[k].pk for k in need_sections if k in modules}
         if wanted:
             _sections_into(sections, wanted, modules)
-    return modules, records, sections
+    return modules, records, sections, versions
 
 
 def _sections_into(sections, module_pks, modules):

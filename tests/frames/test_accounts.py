@@ -308,6 +308,7 @@ def test_creating_logins_costs_the_same_queries_for_2_or_40_people(world, run_on
     from django.test.utils import CaptureQueriesContext
 
     coordinator, counts = world.users["coordinator"], {}
+    accounts_for_people([], coordinator)  # the role, read once per user object (frames.roles)
     for n, tag in ((1, "a"), (20, "b")):
         people = _people(world, n, tag)
         with run_on_commit(), CaptureQueriesContext(connection) as ctx:

@@ -55,7 +55,9 @@ def test_faculty_see_their_university_only_and_another_answers_404(dash, login_c
     client = login_client(dash.users["faculty_b"])
     response = client.get(DASH)
     assert _names(response) == ["Bob B"]
-    assert response.context["universities"] == []  # theirs is fixed: no university choice
+    assert response.context["universities"] == [("uni_b", "University B")]  # their own only, and fixed: no choice offered
+    assert response.context["university_fixed"] == ("uni_b", "University B")
+    assert 'id="f-university"' not in response.content.decode() and "University: <strong>University B</strong>" in response.content.decode()
     assert "Alice A" not in response.content.decode()
     assert client.get(DASH, {"university": "uni_a"}).status_code == 404
     assert client.get(DASH, {"university": "no-such"}).status_code == 404
@@ -63,13 +65,56 @@ def test_faculty_see_their_university_only_and_another_answers_404(dash, login_c
     assert _names(client.get(DASH, {"cohort": "2027"})) == []
 
 
-def test_bad_filters_answer_400_naming_the_parameter(dash, login_client):
+def test_bad_filters_are_named_on_the_page_and_not_applied(dash, login_client):
     client = login_client(dash.users["coordinator"])
-    for params, name in [({"cohort": "twenty"}, b"cohort"), ({"from": "2026-02-30"}, b"from"), ({"to": "01/02/2026"}, b"to"),
-                         ({"from": "2026-05-01", "to": "2026-04-01"}, b"end date"), ({"export": "everything"}, b"export")]:
+    for params, name, message in [({"cohort": "twenty"}, "cohort", "A year such as 2027."), ({"from": "2026-02-30"}, "from", "A date such as 2026-09-01."),
+                                  ({"to": "01/02/2026"}, "to", "A date such as 2026-09-01."),
+                                  ({"from": "2026-05-01", "to": "2026-04-01"}, "to", "The end date is before the start date.")]:
+        response = client.get(DASH, params)
+        assert response.status_code == 200, params
+        assert response.context["filters"].errors == ((name, message),), params
+        html = response.content.decode()
+        assert f"<strong>{name}</strong>: {message} This filter is not applied." in html, params
+    # the other filters still apply: cohort 2027 kept, the broken date dropped
+    response = client.get(DASH, {"cohort": "2027", "from": "2026-02-30"})
+    assert _names(response) == ["Alice A"] and response.context["filters"].errors == (("from", "A date such as 2026-09-01."),)
+
+
+def test_bad_filters_on_an_export_answer_400_naming_the_parameter(dash, login_client):
+    """A file must not silently drop a filter: the export refuses instead."""
+    client = login_client(dash.users["coordinator"])
+    for params, text in [({"export": "overdue", "cohort": "twenty"}, b"cohort: A year such as 2027."),
+                         ({"export": "stuck", "from": "2026-02-30"}, b"from: A date such as 2026-09-01."),
+                         ({"export": "overdue", "from": "2026-05-01", "to": "2026-04-01"}, b"to: The end date is before the start date."),
+                         ({"export": "everything"}, b"export: one of overdue, stuck.")]:
         response = client.get(DASH, params)
         assert response.status_code == 400, params
-        assert name in response.content, params
+        assert response.content == text, params
+    assert client.get("/learn/staff/", {"export": "csv", "to": "x"}).status_code == 400
+
+
+def test_module_dashboard_queries_do_not_grow_with_the_rows(dash, login_client, make_module):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from frames.models import Student
+    from lms import services
+
+    client = login_client(dash.users["coordinator"])
+
+    def count():
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(DASH, {"cohort": "2027"}).status_code == 200
+            assert client.get("/learn/staff/").status_code == 200
+        return len(ctx)
+
+    before = count()
+    for i in range(6):
+        student = Student.objects.create(id=f"student-x{i}", name=f"Extra {i}", university=dash.uni_a, graduation_term="Spring 2027")
+        services.assignment_create(module=dash.late, student=student, due_date="2020-02-01")
+        make_module(f"more-{i}", title=f"More {i}")
+    assert len(client.get(DASH, {"cohort": "2027"}).context["overdue"]) == 7
+    assert count() == before
 
 
 def test_csv_exports_follow_the_filters_and_the_scope(dash, login_client):

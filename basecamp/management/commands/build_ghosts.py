@@ -3,7 +3,10 @@ import datetime
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from basecamp.services import ghost_build
 from frames.jobs import add_job_arguments, command_enqueue
+from frames.models import University
+from lms.models import Module
 
 
 class Command(BaseCommand):
@@ -20,10 +23,6 @@ class Command(BaseCommand):
         add_job_arguments(parser)
 
     def handle(self, *args, **options):
-        from basecamp.services import ghost_build
-        from frames.models import University
-        from lms.models import Module
-
         if command_enqueue(self, kind="build_ghosts", options=options, args={
             k: options[k] for k in ("modules", "name", "semester", "university", "min_members", "completed_after", "completed_before")
         }):

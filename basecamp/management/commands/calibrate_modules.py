@@ -1,6 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from basecamp.services import calibrate_modules
 from frames.jobs import add_job_arguments, command_enqueue
+from lms.models import Module
 
 
 class Command(BaseCommand):
@@ -12,9 +14,6 @@ class Command(BaseCommand):
         add_job_arguments(parser)
 
     def handle(self, *args, **options):
-        from basecamp.services import calibrate_modules
-        from lms.models import Module
-
         if command_enqueue(self, kind="calibrate_modules", args={"modules": options["modules"]}, options=options):
             return
         modules = None

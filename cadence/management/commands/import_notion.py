@@ -3,6 +3,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
+from cadence.jobs import notion_job_args
 from cadence.notion.classify import ROLES, parse_kind, parse_role
 from cadence.services import import_succeeded, notion_import, summary, workspace_zone
 from frames.jobs import add_job_arguments, command_enqueue
@@ -55,7 +56,6 @@ class Command(BaseCommand):
         if options.get("queue"):
             import os
 
-            from cadence.jobs import notion_job_args
 
             if options["dry_run"] or options["report"]:
                 raise CommandError("--queue applies the import as a job: its report is on the job's page (no --dry-run or --report).")

@@ -3,6 +3,7 @@ import datetime
 from django.core.management.base import BaseCommand
 
 from frames.jobs import add_job_arguments, command_enqueue
+from lms.notifications import due_reminders_send
 
 
 class Command(BaseCommand):
@@ -13,8 +14,6 @@ class Command(BaseCommand):
         add_job_arguments(parser)
 
     def handle(self, *args, **options):
-        from lms.notifications import due_reminders_send
-
         if command_enqueue(self, kind="send_due_reminders", options=options,
                            args={"today": options["today"].isoformat() if options["today"] else None}):
             return

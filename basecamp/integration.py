@@ -7,7 +7,15 @@ from django.db.models.signals import post_save
 from django.template.loader import render_to_string
 
 from basecamp import selectors
-from basecamp.models import Assessment, ModuleDifficultyCalibration, RaceMetadata, RaceResult, SkillTarget, SubsystemCompetency
+from basecamp.models import (
+    Assessment,
+    ModuleDifficultyCalibration,
+    RaceMetadata,
+    RaceResult,
+    SkillTarget,
+    SubsystemCompetency,
+    TargetProposal,
+)
 from basecamp.services import is_listed, performance_record, race_state, version_record
 from lms import hooks, signals, struggle
 from lms.selectors import locks_for
@@ -58,12 +66,14 @@ def profile_panel(request, student):
 
 
 def my_data(student):
-    """"Download my data": the student's skill assessments, targets and race results."""
+    """"Download my data": the student's skill assessments, targets, proposed targets and race results."""
     return "skills", {
         "assessments": list(Assessment.objects.filter(student=student).order_by("created_at", "id").values(
             "data_entry_id", "skill_name", "skill_category", "level", "justification", "source_quote", "created_at", "reviewed_at")),
         "targets": list(SkillTarget.objects.filter(student=student).order_by("assigned_at", "id").values(
-            "skill_name", "target_level", "assigned_at", "completed", "completed_at")),
+            "skill_name", "target_level", "assigned_at", "completed", "completed_at", "due_date")),
+        "target_proposals": list(TargetProposal.objects.filter(student=student).order_by("proposed_at", "id").values(
+            "skill_name", "target_level", "wanted_by", "reason", "status", "proposed_at", "decided_at", "decline_reason")),
         "race_results": list(RaceResult.objects.filter(student=student).order_by("id").values(
             "race__module__module_id", "elapsed_seconds", "medal", "beat_ghost", "listed", "finished_at")),
     }

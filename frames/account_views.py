@@ -3,6 +3,7 @@ reset a forgotten one, change it while logged in. Django's views with our
 templates; setting a password through a link is audited."""
 
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import PasswordResetForm
 from django.urls import path, reverse_lazy
@@ -17,8 +18,6 @@ class FramesPasswordResetForm(PasswordResetForm):
     replaced by "Forgot your password?"."""
 
     def get_users(self, email):
-        from django.contrib.auth import get_user_model
-
         User = get_user_model()
         email_field = User.get_email_field_name()
         return (u for u in User._default_manager.filter(**{f"{email_field}__iexact": email, "is_active": True})
@@ -37,29 +36,35 @@ class PasswordResetDoneView(auth_views.PasswordResetDoneView):
     template_name = "registration/frames_password_reset_done.html"
 
 
-class SetPasswordView(auth_views.PasswordResetConfirmView):
+class AuditedPasswordMixin:
+    """Audits the password the form set (that it was set, never the password)."""
+
+    password_change = ""  # how it was set, for the audit row
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        user_audit(action=AuditLog.Action.UPDATE, account=form.user, user=form.user, source=AuditLog.Source.PAGE,
+                   before=user_fields(form.user), extra={"password": [None, self.password_change]}).save()
+        return response
+
+
+class SetPasswordView(AuditedPasswordMixin, auth_views.PasswordResetConfirmView):
     """The invitation's and the reset e-mail's link: choose a password, then log in."""
 
     template_name = "registration/frames_set_password.html"
     success_url = reverse_lazy("login")
+    password_change = "set through the e-mailed link"
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        user_audit(action=AuditLog.Action.UPDATE, account=form.user, user=form.user, source=AuditLog.Source.PAGE,
-                   before=user_fields(form.user), extra={"password": [None, "set through the e-mailed link"]}).save()
         messages.success(self.request, "Your password is set. Log in with your username and new password.")
         return response
 
 
-class PasswordChangeView(auth_views.PasswordChangeView):
+class PasswordChangeView(AuditedPasswordMixin, auth_views.PasswordChangeView):
     template_name = "registration/frames_password_change_form.html"
     success_url = reverse_lazy("password_change_done")
-
-    def form_valid(self, form):
-        response = super().form_valid(form)
-        user_audit(action=AuditLog.Action.UPDATE, account=form.user, user=form.user, source=AuditLog.Source.PAGE,
-                   before=user_fields(form.user), extra={"password": [None, "changed"]}).save()
-        return response
+    password_change = "changed"
 
 
 class PasswordChangeDoneView(auth_views.PasswordChangeDoneView):

@@ -446,7 +446,7 @@ def lines(series, x_labels, y_levels, *, title, desc, chart_id, highlight=None, 
     line bold and the others muted (`is-muted`), so one line reads at a time without
     JavaScript; charts.js lets the legend toggle and highlight lines in place. Every
     other x label is `tick-minor` (hidden on a phone by charts.css)."""
-    left, right, top, bottom = 132, 18, 16, 46
+    left, right, top, bottom = 132, 18, 16, 58
     plot_w, plot_h = width - left - right, height - top - bottom
     lo, hi = min(v for v, _ in y_levels), max(v for v, _ in y_levels)
 
@@ -464,8 +464,12 @@ def lines(series, x_labels, y_levels, *, title, desc, chart_id, highlight=None, 
     step = max(1, math.ceil(len(x_labels) / 8))
     shown = [i for i in range(len(x_labels)) if i % step == 0]
     for n, i in enumerate(shown):
-        minor = " tick-minor" if n % 2 else ""
-        body.append(f'<text class="axis{minor}" x="{_f(x_of(i))}" y="{height - bottom + 24}" text-anchor="middle">{escape(x_labels[i])}</text>')
+        # The last label ends at its point (centred, it would run off the right edge); on a
+        # phone every other label is hidden, but never the last.
+        last = i == len(x_labels) - 1 and len(x_labels) > 1
+        minor = " tick-minor" if n % 2 and not last else ""
+        body.append(f'<text class="axis tick{minor}" x="{_f(x_of(i))}" y="{height - bottom + 34}" text-anchor="{"end" if last else "middle"}">'
+                    f'{escape(x_labels[i])}</text>')
     count = len(series)
     for index, s in enumerate(series):
         # Lines at the same level would hide each other: spread them a few pixels apart.

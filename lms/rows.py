@@ -12,6 +12,7 @@ otherwise (nothing written: the caller runs again, locked). Two round trips inst
 BEGIN, a locked read, the writes and COMMIT. Inside a transaction the read locks the rows
 (FOR UPDATE) and the same write cannot find them changed."""
 
+import datetime
 import json
 from decimal import Decimal
 from typing import NamedTuple
@@ -165,10 +166,20 @@ def update_sql(instance, names):
     return sql, [f.get_db_prep_save(getattr(instance, f.attname), connection) for f in fields] + [instance.pk]
 
 
+class _Encoder(DjangoJSONEncoder):
+    """DjangoJSONEncoder keeping microseconds (it cuts date-times to milliseconds): the
+    written timestamps must equal the ones the caller holds."""
+
+    def default(self, o):
+        if isinstance(o, (datetime.datetime, datetime.time)):
+            return o.isoformat()
+        return super().default(o)
+
+
 def _json_default(value):
     if isinstance(value, Decimal):
         return str(value)
-    return DjangoJSONEncoder().default(value)  # dates, times, UUIDs, lazy texts; TypeError for the rest
+    return _Encoder().default(value)  # dates, times, UUIDs, lazy texts; TypeError for the rest
 
 
 class JsonText(str):
@@ -181,11 +192,12 @@ def _json_rows(model, names, rows) -> str:
     json_populate_recordset (which types each value by the table's column)."""
     columns = [model._meta.get_field(name).column for name in names]
     try:
-        return orjson.dumps([{c: orjson.Fragment(v) if type(v) is JsonText else v for c, v in zip(columns, row, strict=True)} for row in rows],
-                            default=_json_default).decode()
+        # (a Fragment takes only an exact str)
+        return orjson.dumps([{c: orjson.Fragment(str(v)) if type(v) is JsonText else v for c, v in zip(columns, row, strict=True)}
+                             for row in rows], default=_json_default).decode()
     except TypeError:  # what orjson refuses (non-text keys, integers past 64 bits): the stdlib's way
         return json.dumps([{c: json.loads(v) if type(v) is JsonText else v for c, v in zip(columns, row, strict=True)} for row in rows],
-                          cls=DjangoJSONEncoder)
+                          cls=_Encoder)
 
 
 def write_if_unchanged(versions, *, update=None, inserts=()) -> bool:

@@ -225,6 +225,39 @@ class BadgeSerializer(serializers.Serializer):
     earned_date = serializers.DateTimeField()
 
 
+class MyProposalSerializer(serializers.ModelSerializer):
+    """A student's own proposed target: read, or a new one (POST me/target-proposals/)."""
+
+    target_level = LevelField()
+    status = ProposalStatusField(read_only=True)
+    reason = serializers.CharField(max_length=500)
+    domain_rules = {
+        "skill_name": ["{skill} is not a skill of rubric {version}.", "You already have a target for {skill}.",
+                       "You already proposed a target for {skill}: wait for your teacher's answer."],
+        "target_level": ["You are at {level} in {skill}: propose a level above it."],
+        "wanted_by": ["Choose a date after today."],
+        "reason": ["Say why you propose this target."],
+    }
+
+    class Meta:
+        model = m.TargetProposal
+        fields = ["id", "skill_name", "target_level", "wanted_by", "reason", "status", "proposed_at", "decided_at", "decline_reason"]
+        read_only_fields = ["proposed_at", "decided_at", "decline_reason"]
+
+    def get_validators(self):
+        return []  # the service checks the one-open-proposal rule and says so in the student's words
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - {name for name, f in self.fields.items() if not f.read_only})
+            if unknown:
+                raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
+            nul = next((k for k, v in data.items() if isinstance(v, str) and "\x00" in v), None)
+            if nul:
+                raise serializers.ValidationError({nul: ["NUL characters are not allowed."]})
+        return super().to_internal_value(data)
+
+
 class MySkillsSerializer(serializers.Serializer):
     student = serializers.CharField()
     skills = MyAssessmentSerializer(many=True)

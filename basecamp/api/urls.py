@@ -21,5 +21,6 @@ router.register("simulation-environments", views.SimulationEnvironmentViewSet, b
 
 urlpatterns = [
     path("me/skills/", views.MySkillsView.as_view(), name="my-skills"),
+    path("me/target-proposals/", views.MyTargetProposalsView.as_view(), name="my-target-proposals"),
     *router.urls,
 ]

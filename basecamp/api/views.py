@@ -159,6 +159,27 @@ class MySkillsView(APIView):
 
 
 
+class MyTargetProposalsView(APIView):
+    """The signed-in student's proposed targets (GET), and a new proposal (POST) through
+    basecamp/proposals.py: a level above their current one, a date after today, one open
+    proposal per skill."""
+
+    permission_classes = [permissions.IsAuthenticated, IsStudent]
+
+    @extend_schema(responses={200: s.MyProposalSerializer(many=True)})
+    def get(self, request):
+        rows = m.TargetProposal.objects.filter(student=student_of(request.user)).order_by("-proposed_at", "-id")[:100]
+        return Response(s.MyProposalSerializer(rows, many=True).data)
+
+    @extend_schema(request=s.MyProposalSerializer, responses={201: s.MyProposalSerializer})
+    def post(self, request):
+        data = s.MyProposalSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        proposal = proposals.target_propose(student=student_of(request.user), user=request.user, source=AuditLog.Source.API,
+                                            **data.validated_data)
+        return Response(s.MyProposalSerializer(proposal).data, status=201)
+
+
 class LearnerPerformanceViewSet(ReadOnlyFramesViewSet):
     queryset = m.LearnerPerformance.objects.all()
     serializer_class = s.LearnerPerformanceSerializer

@@ -112,6 +112,20 @@ def test_dashboards_in_a_browser(live_server, page, browser_login, screenshot, s
         assert box["width"] > 500 and box["height"] > 150
         screenshot(page, f"analytics-{name}")
     assert page.locator("main svg.score").count() >= 5
+    # a filter applied in the form, then the CSV of what the page shows
+    page.goto(f"{live_server.url}/analytics/rotation/")
+    chosen = page.get_by_label("University").locator("option").nth(1).inner_text()
+    page.get_by_label("University").select_option(label=chosen)
+    page.get_by_role("button", name="Filter").click()
+    page.wait_for_url("**university=**")
+    rows = page.locator("details.card table tbody tr")
+    assert rows.count() >= 1 and all(t == chosen for t in rows.locator("td:nth-child(2)").all_inner_texts())
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download the teams shown as CSV").click()
+    with open(download.value.path(), encoding="utf-8") as handle:
+        lines = handle.read().splitlines()
+    assert download.value.suggested_filename == "rotation.csv" and lines[0].startswith("University,Team,Incoming")
+    assert len(lines) - 1 == rows.count() and all(line.startswith((chosen, f'"{chosen}')) for line in lines[1:])
     assert not errors, errors
     # the faculty member sees only cal_poly's part
     page.context.clear_cookies()

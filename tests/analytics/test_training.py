@@ -166,3 +166,88 @@ def test_demo_seed_is_idempotent_and_trains(world, settings):
     assert (FactorModel.objects.count(), Outcome.objects.count(), FactorValue.objects.count()) == counts
     assert FactorModel.objects.filter(status="active").count() == 2
     assert Outcome.objects.values("cohort_year").distinct().count() == 5
+
+
+def test_dataset_means_match_the_row_by_row_aggregation(world):
+    """The database's sums give each sample the mean the row-by-row rule (unit_mean over
+    load_values) gives, for every kind of entity, with years read in UTC."""
+    from collections import defaultdict
+
+    from analytics.training import build_dataset, load_values, unit_mean
+
+    w = world
+    kinds = {kind: RiskFactor.objects.create(key=f"k_{kind}", name=kind, entity_type=kind)
+             for kind in ("team", "student", "faculty", "project", "university")}
+    other = Project.objects.create(id="other", name="Other")
+    lone = StudentFactory(id="student-lone", university=w.uni_a, team=None)  # no team: belongs to no program
+    entities = {"team": [w.team_a, w.team_b], "student": [w.student_a, w.student_b, lone], "faculty": [w.fac_a, w.fac_b],
+                "project": [w.program, other], "university": [w.uni_a, w.uni_b]}
+    rng = np.random.default_rng(3)
+    values, outcomes = [], []
+    for year in (2023, 2024, 2025):
+        for kind, factor in kinds.items():
+            for entity in entities[kind]:
+                for month in (3, 9):
+                    values.append(FactorValue(factor=factor, entity_type=kind, value=float(rng.normal()), **{kind: entity},
+                                              measured_at=datetime.datetime(year, month, 1, tzinfo=UTC)))
+        for uni in (w.uni_a, w.uni_b):
+            for project in (w.program, other):
+                outcomes.append(Outcome(university=uni, project=project, outcome_type="mission_success", success=True, cohort_year=year))
+    # 23:30 on 31 December at UTC-5 is 2024 in UTC: it counts for the 2024 cohort.
+    eastern = datetime.timezone(datetime.timedelta(hours=-5))
+    values.append(FactorValue(factor=kinds["team"], entity_type="team", team=w.team_a, value=100.0,
+                              measured_at=datetime.datetime(2023, 12, 31, 23, 30, tzinfo=eastern)))
+    FactorValue.objects.bulk_create(values)
+    Outcome.objects.bulk_create(outcomes)
+
+    ds = build_dataset("mission_success", factor_keys=[f.key for f in kinds.values()])
+    by_factor_year = defaultdict(list)
+    for row in load_values([f.pk for f in kinds.values()]):
+        by_factor_year[(row.factor_id, row.measured_at.year)].append(row)
+    expected = [[unit_mean(by_factor_year.get((f.pk, year), ()), u, p) for f in ds.factors] for u, p, year in ds.samples]
+    assert [f.key for f in ds.factors] == sorted(f.key for f in kinds.values())
+    assert None not in expected[0]
+    assert ds.X == pytest.approx(np.array(expected, dtype=float))
+    team_column = [f.key for f in ds.factors].index("k_team")
+    row_2024 = ds.samples.index(("uni_a", "cadence", 2024))
+    assert ds.X[row_2024, team_column] > 30  # the 100.0 measured on 31 December local time is 2024's
+
+
+def test_roc_auc_matches_scikit_learn_with_ties():
+    from sklearn.metrics import roc_auc_score
+
+    from analytics.training import roc_auc
+
+    rng = np.random.default_rng(11)
+    for rounding in (None, 1):
+        y = rng.integers(0, 2, 60)
+        scores = rng.random(60) if rounding is None else np.round(rng.random(60), rounding)
+        assert roc_auc(y, scores) == pytest.approx(roc_auc_score(y, scores), abs=1e-12)
+
+
+def test_training_queries_do_not_grow_with_the_values_and_audit_names_the_user(world, django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from frames.models import AuditLog
+
+    factors = plant()
+    coordinator = world.users["coordinator"]
+    with CaptureQueriesContext(connection) as first:
+        old = factor_model_train(outcome_type="mission_success", user=coordinator)
+    # Twice the values (a second measurement in every cell): no more queries.
+    extra = [FactorValue(factor=v.factor, entity_type="team", team_id=v.team_id, value=v.value + 1,
+                         measured_at=v.measured_at + datetime.timedelta(days=30)) for v in FactorValue.objects.all()]
+    FactorValue.objects.bulk_create(extra)
+    with django_assert_max_num_queries(len(first.captured_queries)):
+        new = factor_model_train(outcome_type="mission_success", user=coordinator)
+    old.refresh_from_db()
+    assert old.status == ModelStatus.RETIRED
+    audit = AuditLog.objects.filter(user=coordinator)
+    assert audit.filter(table_name="factor_models", object_id=str(new.pk), action="create").count() == 1
+    assert audit.filter(table_name="model_factors", action="create").count() == 2 * len(factors)
+    assert audit.filter(table_name="model_validations", action="create").count() == 2
+    retired = audit.get(table_name="factor_models", object_id=str(old.pk), action="update")
+    assert retired.changes == {"status": ["active", "retired"]}
+    created = audit.get(table_name="model_factors", object_id=str(new.factors.order_by("pk").first().pk))
+    assert created.changes["weight"][0] is None and created.changes["model_id"] == [None, new.pk]

@@ -73,6 +73,86 @@ def test_student_skill_chart(live_server, page, phone_page, browser_login, scree
     assert width <= 400  # no sideways scrolling on a phone
 
 
+def test_skill_chart_legend_toggles_and_highlights_at_390_px(live_server, phone_page, browser_login, screenshot, skills_data):
+    """Issue 16: at 390 px the axis labels read at 11 px or more, a legend entry highlights
+    its line (the others muted) and its checkbox hides and shows the line (charts.js)."""
+    errors = []
+    phone_page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    browser_login(phone_page, live_server, skills_data.users["student"].username)
+    phone_page.goto(f"{live_server.url}/basecamp/skills/")
+    chart = phone_page.locator("svg.bc-chart")
+    assert chart.bounding_box()["width"] <= 390
+    sizes = phone_page.evaluate("""[...document.querySelectorAll('svg.bc-chart text.axis')]
+        .filter(t => getComputedStyle(t).display !== 'none').map(t => t.getBoundingClientRect().height)""")
+    assert len(sizes) >= 5 and min(sizes) >= 11, sizes  # level names and week labels
+    boxes = phone_page.evaluate("""[...document.querySelectorAll('svg.bc-chart text.axis')].filter(t => getComputedStyle(t).display !== 'none')
+        .filter(t => t.classList.contains('tick')).map(t => { const r = t.getBoundingClientRect(); return [r.left, r.right]; })""")
+    assert len(boxes) >= 2 and all(a[1] <= b[0] for a, b in zip(boxes, boxes[1:], strict=False)), boxes  # week labels do not overlap
+    right = chart.bounding_box()["x"] + chart.bounding_box()["width"]
+    assert boxes[-1][1] <= right + 0.5, (boxes, right)  # nor run off the chart
+    pick = phone_page.get_by_role("button", name="Relationship Skills")
+    key = pick.get_attribute("data-series")
+    series = phone_page.locator(f'svg.bc-chart g.series[data-series="{key}"]')
+    pick.click()
+    assert pick.get_attribute("aria-pressed") == "true"
+    assert "is-highlighted" in series.get_attribute("class")
+    muted = phone_page.locator("svg.bc-chart g.series.is-muted").count()
+    assert muted == phone_page.locator("svg.bc-chart g.series").count() - 1
+    assert float(series.evaluate("g => getComputedStyle(g).opacity")) == 1
+    screenshot(phone_page, "basecamp-skills-phone-highlight")
+    chart.screenshot(path=".screenshots/basecamp-skills-phone-chart.png")
+    show = phone_page.get_by_label("Show Relationship Skills")
+    show.uncheck()
+    assert not series.is_visible() and pick.get_attribute("aria-pressed") == "false"  # hiding clears the highlight
+    assert phone_page.locator("svg.bc-chart g.series.is-muted").count() == 0
+    show.check()
+    assert series.is_visible()
+    pick.click()
+    pick.click()  # pressed again: nothing highlighted
+    assert phone_page.locator("svg.bc-chart g.series.is-muted").count() == 0
+    assert phone_page.evaluate("document.documentElement.scrollWidth") <= 400
+    assert not errors, errors  # no CSP violation: the script is a static file
+
+
+def test_skill_chart_without_javascript_is_a_chart_and_a_table(live_server, chromium_browser, browser_login, skills_data):
+    context = chromium_browser.new_context(viewport={"width": 390, "height": 844}, java_script_enabled=False)
+    page = context.new_page()
+    try:
+        browser_login(page, live_server, skills_data.users["student"].username)
+        page.goto(f"{live_server.url}/basecamp/skills/")
+        assert page.locator("svg.bc-chart g.series").count() >= 3
+        assert page.locator(".bc-legend button").count() == 0  # plain links without the script
+        link = page.locator(".bc-legend a", has_text="Relationship Skills")
+        link.click()
+        page.wait_for_url("**skill=relationship-skills**")
+        assert page.locator("svg.bc-chart g.series.is-highlighted").count() == 1
+        page.locator("details.chart-table summary").click()
+        assert "Relationship Skills" in page.locator("details.chart-table table").inner_text()
+    finally:
+        context.close()
+
+
+def test_review_queue_filter_and_csv_in_a_browser(live_server, page, browser_login, skills_data):
+    from basecamp.models import Assessment
+
+    Assessment.objects.update(confidence_score="0.30")
+    skills_data.student_a.graduation_term = "Spring 2027"
+    skills_data.student_a.save()
+    browser_login(page, live_server, skills_data.users["coordinator"].username)
+    page.goto(f"{live_server.url}/basecamp/review/")
+    page.get_by_label("Cohort (graduation year)").select_option("2027")
+    page.get_by_role("button", name="Filter").click()
+    page.wait_for_url("**cohort=2027**")
+    assert "Alice A" in page.locator("table tbody").inner_text()
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download the queue as CSV").click()
+    path = download.value.path()
+    with open(path, encoding="utf-8") as handle:
+        text = handle.read()
+    assert download.value.suggested_filename == "review-queue.csv"
+    assert text.startswith("Student,Student id,Skill,") and "Alice A,student-a," in text
+
+
 def test_race_view(live_server, page, browser_login, screenshot, world, bc_module, bc_run):
     from basecamp.services import ghost_build
     from frames.models import Student

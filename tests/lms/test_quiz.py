@@ -251,8 +251,9 @@ def test_grading_queries_do_not_grow_with_the_questions(quiz_world, answers, mak
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the one-statement read and the joined writes are PostgreSQL's")
 def test_grading_an_attempt_is_one_read_and_one_write(quiz_world, login_client, answers):
     """The player's JSON submit, after the login's own queries: one statement reads the module,
-    its sections, the quiz's questions and the locked progress row (and reserves the attempt's
-    key); one round trip writes the attempt, its audit row, its events and the progress row."""
+    its sections, the quiz's questions and the progress row (locked here, inside the test's
+    transaction; and reserves the attempt's key); one statement writes the progress row, the
+    attempt, its audit row and its events."""
     w = quiz_world
     c = login_client(w.users["student"])
     c.get("/learn/m/orbits/?section=2")
@@ -263,9 +264,10 @@ def test_grading_an_attempt_is_one_read_and_one_write(quiz_world, login_client, 
     assert r.status_code == 200 and r.json()["attempt"] == 2
     sql = [q["sql"] for q in ctx.captured_queries]
     start = next(i for i, q in enumerate(sql) if q.startswith("SAVEPOINT"))
-    assert [q.split()[0] for q in sql[start:]] == ["SAVEPOINT", "WITH", "INSERT", "RELEASE"]
+    assert [q.split()[0] for q in sql[start:]] == ["SAVEPOINT", "WITH", "WITH", "RELEASE"]
+    assert "FOR UPDATE" in sql[start + 1]
     assert re.findall(r'(?:INSERT INTO|UPDATE) "(\w+)"', sql[start + 2]) == [
-        "module_quiz_attempts", "audit_logs", "module_analytics_events", "module_progress"]
+        "module_progress", "module_quiz_attempts", "audit_logs", "module_analytics_events"]
     attempt = ModuleQuizAttempt.objects.get(student=w.student_a, section=w.quiz, attempt_number=2)
     assert AuditLog.objects.filter(table_name="module_quiz_attempts", object_id=str(attempt.pk), action="create").count() == 1
     assert set(ModuleAnalyticsEvent.objects.filter(student=w.student_a, section_number=2, timestamp=attempt.submitted_at)

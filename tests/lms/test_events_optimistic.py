@@ -1,0 +1,200 @@
+"""Outside a transaction (as a request is), an events batch and a quiz attempt are two
+statements, a read without locks and one write that checks the progress row's version
+(lms.rows.write_if_unchanged); a row changed in between by another request is never
+overwritten: the service runs again, locked, and both changes stay."""
+
+import json
+import re
+import threading
+
+import psycopg
+import pytest
+from django.db import connection, connections
+from django.test.utils import CaptureQueriesContext
+
+from frames.models import AuditLog
+from lms import quizzes, services
+from lms.models import ModuleAnalyticsEvent, ModuleProgress, ModuleQuizAttempt
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="the optimistic write checks PostgreSQL's row versions (xmin)"),
+]
+
+
+def ev(w, event_type, section, **data):
+    item = {"module": w.module.pk, "event_type": event_type, "section_number": section}
+    if data:
+        item["event_data"] = data
+    return item
+
+
+def progress(w, student=None):
+    return ModuleProgress.objects.get(module=w.module, student=student or w.student_a)
+
+
+def kinds(ctx):
+    return [q["sql"].split()[0] for q in ctx.captured_queries]
+
+
+class ChangeBeforeWrite:
+    """Another connection changes the progress row just before the service's first guarded
+    write, as a concurrent request would (a real second session, committed)."""
+
+    def __init__(self, progress_pk, times=1):
+        self.pk, self.left, self.seen = progress_pk, times, 0
+
+    def __call__(self, execute, sql, params, many, context):
+        if sql.startswith("WITH k AS") and self.left:
+            self.left -= 1
+            db = connection.settings_dict
+            with psycopg.connect(dbname=db["NAME"], user=db["USER"], host=db["HOST"] or None, port=db["PORT"] or None,
+                                 password=db["PASSWORD"] or None, autocommit=True) as other:
+                other.execute("UPDATE module_progress SET pause_count = pause_count + 100 WHERE id = %s", [self.pk])
+        if sql.startswith("WITH k AS"):
+            self.seen += 1
+        return execute(sql, params, many, context)
+
+
+# ------------------------------------------------------------------ events
+
+
+def test_a_batch_outside_a_transaction_is_two_statements(quiz_world, ingest):
+    w = quiz_world
+    ingest(w.student_a, ev(w, "section_view", 1))  # the progress row exists
+    with CaptureQueriesContext(connection) as ctx:
+        result = ingest(w.student_a, ev(w, "hint_used", 1), ev(w, "heartbeat", 1, seconds=30), ev(w, "section_view", 2))
+    assert kinds(ctx) == ["WITH", "WITH"]
+    assert "FOR UPDATE" not in ctx.captured_queries[0]["sql"] and "row_version" in ctx.captured_queries[0]["sql"]
+    assert re.findall(r'(?:INSERT INTO|UPDATE) "(\w+)"', ctx.captured_queries[1]["sql"]) == ["module_progress", "module_analytics_events"]
+    p = progress(w)
+    assert result.created == 3 and p.hint_count == 1 and p.total_time_seconds == 30 and p.current_section == 2
+    assert p.section_state["1"]["active_seconds"] == 30 and p.struggle_state["trail"][-2:] == [1, 2]
+    stored = ModuleAnalyticsEvent.objects.filter(student=w.student_a, event_type="heartbeat").get()
+    assert stored.event_data == {"seconds": 30} and stored.section_number == 1 and stored.timestamp == result.progress[0].last_accessed_at
+
+
+def test_a_batch_whose_row_changed_meanwhile_runs_again_locked_and_keeps_both(quiz_world, ingest):
+    w = quiz_world
+    ingest(w.student_a, ev(w, "section_view", 1))
+    p = progress(w)
+    before = ModuleAnalyticsEvent.objects.count()
+    change = ChangeBeforeWrite(p.pk)
+    with connection.execute_wrapper(change), CaptureQueriesContext(connection) as ctx:
+        ingest(w.student_a, ev(w, "hint_used", 1), ev(w, "error_encountered", 1))
+    # Unlocked read, refused write; then BEGIN, locked read, write, COMMIT.
+    assert kinds(ctx) == ["WITH", "WITH", "BEGIN", "WITH", "WITH", "COMMIT"] and change.seen == 2
+    assert "FOR UPDATE" not in ctx.captured_queries[0]["sql"] and "FOR UPDATE" in ctx.captured_queries[3]["sql"]
+    p.refresh_from_db()
+    assert p.pause_count == 100 and p.hint_count == 1 and p.error_count == 1  # the other session's change and the batch's
+    assert ModuleAnalyticsEvent.objects.count() == before + 2  # written once
+
+
+def test_a_module_completed_by_a_batch_writes_its_audit_row_in_the_same_statement(world, make_module, ingest):
+    m = make_module("two-parts", sections=[("text", {"type": "view", "seconds": 0}), ("text", {"type": "view", "seconds": 0})])
+    user = world.users["student"]
+    services.events_ingest(student=world.student_a, items=[{"module": m.pk, "event_type": "section_view", "section_number": 1}], user=user)
+    with CaptureQueriesContext(connection) as ctx:
+        result = services.events_ingest(student=world.student_a, items=[{"module": m.pk, "event_type": "section_view", "section_number": 2}],
+                                        user=user)
+    p = ModuleProgress.objects.get(module=m, student=world.student_a)
+    assert p.status == "completed" and result.progress[0].status == "completed"
+    assert re.findall(r'INSERT INTO "(\w+)"', ctx.captured_queries[1]["sql"]) == ["module_analytics_events", "audit_logs"]
+    audit = AuditLog.objects.get(table_name="module_progress", object_id=str(p.pk), action="update")
+    assert audit.user == user and audit.changes == {"status": ["in_progress", "completed"]} and audit.source == "api"
+    assert set(ModuleAnalyticsEvent.objects.filter(module=m, student=world.student_a).values_list("event_type", flat=True)) >= {
+        "section_complete", "module_complete"}
+
+
+def test_concurrent_batches_on_a_started_module_lose_nothing(quiz_world, ingest):
+    """N threads post at once on an existing row: the optimistic writes collide, the losers run
+    again locked, and every counter ends at exactly N."""
+    w = quiz_world
+    ingest(w.student_a, ev(w, "section_view", 1))
+    n, errors = 10, []
+    barrier = threading.Barrier(n)
+
+    def worker():
+        try:
+            barrier.wait()
+            services.events_ingest(student=w.student_a, items=[ev(w, "hint_used", 1), ev(w, "heartbeat", 1, seconds=5)])
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker) for _ in range(n)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    assert not errors
+    p = progress(w)
+    assert p.hint_count == n and p.total_time_seconds == 5 * n and p.section_state["1"]["active_seconds"] == 5 * n
+    assert ModuleAnalyticsEvent.objects.filter(module=w.module, event_type="hint_used").count() == n
+
+
+# ------------------------------------------------------------------ quiz attempts
+
+
+def test_an_attempt_outside_a_transaction_is_two_statements(quiz_world, answers):
+    w = quiz_world
+    quizzes.quiz_attempt_submit(section=w.quiz, student=w.student_a, answers=answers.wrong(w.quiz))  # creates the progress row
+    with CaptureQueriesContext(connection) as ctx:
+        attempt = quizzes.quiz_attempt_submit(section=w.quiz, student=w.student_a, answers=answers.right(w.quiz))
+    assert kinds(ctx) == ["WITH", "WITH"] and "FOR UPDATE" not in ctx.captured_queries[0]["sql"], [q["sql"][:300] for q in ctx.captured_queries]
+    stored = ModuleQuizAttempt.objects.get(pk=attempt.pk)
+    assert stored.attempt_number == 2 and stored.passed and stored.score == 100 and stored.answers == answers.right(w.quiz)
+    assert stored.results == attempt.results and stored.submitted_at == attempt.submitted_at
+    p = progress(w)
+    assert p.retry_count == 1 and p.section_state["2"]["attempts"] == 2 and p.section_state["2"]["quiz_best"] == 100
+    assert AuditLog.objects.filter(table_name="module_quiz_attempts", object_id=str(attempt.pk), action="create").count() == 1
+
+
+def test_an_attempt_whose_row_changed_meanwhile_runs_again_locked(quiz_world, answers):
+    w = quiz_world
+    quizzes.quiz_attempt_submit(section=w.quiz, student=w.student_a, answers=answers.wrong(w.quiz))
+    p = progress(w)
+    change = ChangeBeforeWrite(p.pk)
+    with connection.execute_wrapper(change):
+        attempt = quizzes.quiz_attempt_submit(section=w.quiz, student=w.student_a, answers=answers.wrong(w.quiz))
+    assert change.seen == 2 and attempt.attempt_number == 2
+    p.refresh_from_db()
+    assert p.pause_count == 100 and p.retry_count == 1 and p.section_state["2"]["attempts"] == 2
+    assert list(ModuleQuizAttempt.objects.filter(student=w.student_a).order_by("attempt_number").values_list("attempt_number", flat=True)) == [1, 2]
+    assert ModuleAnalyticsEvent.objects.filter(student=w.student_a, event_type="retry").count() == 1
+
+
+def test_two_tabs_submitting_at_once_get_attempts_one_after_the_other(quiz_world, answers):
+    w = quiz_world
+    quizzes.quiz_attempt_submit(section=w.quiz, student=w.student_a, answers=answers.wrong(w.quiz))
+    n, errors, numbers = 2, [], []
+    barrier = threading.Barrier(n)
+    wrong = answers.wrong(w.quiz)
+
+    def tab():
+        try:
+            barrier.wait()
+            numbers.append(quizzes.quiz_attempt_submit(section=w.quiz, student=w.student_a, answers=wrong).attempt_number)
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=tab) for _ in range(n)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    assert not errors and sorted(numbers) == [2, 3]
+    p = progress(w)
+    assert p.retry_count == 2 and p.section_state["2"]["attempts"] == 3
+
+
+def test_the_player_json_submit_outside_a_transaction(quiz_world, answers, login_client):
+    w = quiz_world
+    c = login_client(w.users["student"])
+    c.get("/learn/m/orbits/?section=2")
+    url = "/learn/m/orbits/section/2/quiz/"
+    first = c.post(url, json.dumps({"answers": answers.wrong(w.quiz)}), content_type="application/json", HTTP_ACCEPT="application/json")
+    second = c.post(url, json.dumps({"answers": answers.right(w.quiz)}), content_type="application/json", HTTP_ACCEPT="application/json")
+    assert first.status_code == 200 and second.status_code == 200
+    assert first.json()["attempt"] == 1 and not first.json()["passed"]
+    assert second.json()["attempt"] == 2 and second.json()["passed"] and second.json()["rules"]["left"] == 1
+    assert progress(w).section_state["2"]["quiz_passed"] is True

@@ -5,8 +5,8 @@ password; the link is Django's password-reset token (valid PASSWORD_RESET_TIMEOU
 seconds, spent once the password is set).
 
 Every write is audited: the new account (`auth_user`, never its password), the
-record it is linked to (through `instance_save`), each invitation and each
-password set through the link."""
+record it is linked to (`user_id`, with the registry's domain event), each invitation
+and each password set through the link."""
 
 from collections import defaultdict
 from dataclasses import dataclass, field

@@ -38,14 +38,15 @@ def _f(x) -> str:
     return f"{x:.1f}"
 
 
-def svg(*, chart_id: str, width, height, title: str, desc: str, body, css_class: str = "", attrs: str = ""):
+def svg(*, chart_id: str, width, height, title: str, desc: str, body, css_class: str = ""):
     """The one <svg> wrapper: viewBox sizing (scales to its container), role="img",
-    <title> and <desc> named by aria-labelledby. `body` is trusted SVG markup (callers
+    <title> and <desc> named by aria-labelledby; the element's id is `<chart_id>-chart`
+    (a page's sections may already use the bare name). `body` is trusted SVG markup (callers
     escape their text)."""
     classes = f"chart {css_class}".strip()
     return mark_safe(
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {_f(width)} {_f(height)}" role="img" class="{classes}" id="{chart_id}" '
-        f'aria-labelledby="{chart_id}-title {chart_id}-desc" preserveAspectRatio="xMinYMin meet"{attrs}>'
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {_f(width)} {_f(height)}" role="img" class="{classes}" id="{chart_id}-chart" '
+        f'aria-labelledby="{chart_id}-title {chart_id}-desc" preserveAspectRatio="xMinYMin meet">'
         f'<title id="{chart_id}-title">{escape(title)}</title><desc id="{chart_id}-desc">{escape(desc)}</desc>{"".join(body)}</svg>'
     )
 
@@ -499,4 +500,4 @@ def legend(series, *, chart_id, highlight=None, link=None, css_class=""):
         text = f'<a href="{escape(link(s["key"]))}"{current}>{label}</a>' if link else label
         items.append(f'<li data-series="{escape(s["key"])}">{swatch}{text}</li>')
     classes = f"chart-legend {css_class}".strip()
-    return mark_safe(f'<ul class="{classes}" data-chart="{chart_id}" aria-label="Legend">{"".join(items)}</ul>')
+    return mark_safe(f'<ul class="{classes}" data-chart="{chart_id}-chart" aria-label="Legend">{"".join(items)}</ul>')

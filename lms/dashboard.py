@@ -104,7 +104,6 @@ def module_dashboard(module, user, filters=NO_FILTERS) -> dict:
         **struggle,
         "sections": sections, "started": started, "completed": completed, "funnel": funnel, "funnel_svg": funnel_svg,
         "time_svg": time_svg, "time_buckets": buckets, "median_minutes": median, "hotspots": hot_rows, "hot_svg": hot_svg,
-        "hotspot_series": HOTSPOT_SERIES,
         "funnel_table": charts.table(["Step", "Students"], funnel, caption="Completion funnel"),
         "time_table": charts.table(["Minutes", "Completed attempts"], buckets, caption="Time to complete"),
         "hot_numbers": charts.table(["Section", *(label for _, label, _ in HOTSPOT_SERIES)],

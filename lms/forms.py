@@ -256,7 +256,7 @@ class ModuleSectionForm(ConfigFieldsForm, forms.ModelForm):
 
     FIELDSETS = [
         (None, {"fields": ["module", "section_number", "section_type", "title", "typed_fields"]}),
-        ("Content", {"fields": ["content"], "description": "Markdown for text sections; the introduction for the others."}),
+        ("Content", {"fields": ["content"]}),
         ("Media", {"fields": ["media_url", "transcript", "duration_seconds"], "classes": [_type_class("video", "image")]}),
         ("Checklist", {"fields": ["checklist_items"], "classes": [_type_class("checklist")]}),
         ("Sandbox", {"fields": ["sandbox_language", "sandbox_file_name", "sandbox_code", "sandbox_runnable", "sandbox_expected_output",

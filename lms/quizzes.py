@@ -255,7 +255,8 @@ def _attempt_sql(lock):
 
 class AttemptRead(NamedTuple):
     """What an attempt needs, read in one statement: the module, its sections, the questions
-    of the quiz's section, the student's progress (None before the first visit) with the
+    of the quiz's section (rows.QuestionRow; models off PostgreSQL), the student's progress
+    (None before the first visit) with the
     version it was read at, and the attempt's reserved key (None off PostgreSQL)."""
 
     module: Module
@@ -284,7 +285,7 @@ def _attempt_rows(student, *, module_pk=None, slug=None, number, lock=True) -> A
         sections = rows.sections(module, listed_sections)
         section = next((s for s in sections if s.section_number == number), None)
         progress, version = rows.progress_read(row[width + 3:])
-        return AttemptRead(module, sections, rows.questions(listed_questions, section) if section else [], progress, version, attempt_pk)
+        return AttemptRead(module, sections, rows.questions(listed_questions) if section else [], progress, version, attempt_pk)
     found = Module.objects.filter(status=ModuleStatus.PUBLISHED).filter(Q(pk=module_pk) | Q(module_id=slug)).first()
     if found is None:
         return None

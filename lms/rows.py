@@ -22,7 +22,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
 from django.db.models import JSONField
 
-from lms.models import Module, ModuleProgress, ModuleQuestion, ModuleSection, ModuleStatus
+from lms.models import Module, ModuleProgress, ModuleSection, ModuleStatus
 
 _fields = {}
 
@@ -128,16 +128,32 @@ QUESTIONS_SQL = (
 )
 
 
-def questions(listed, section) -> list:
+class QuestionRow(NamedTuple):
+    """A question as grading reads it (the fields of ModuleQuestion it needs, `pk` as a
+    model's): a tuple, not a model instance, as a quiz has many and only reads them."""
+
+    id: int
+    section_id: int
+    position: int
+    question_type: str
+    prompt: str
+    choices: list
+    answer: object
+    tolerance: float
+    text_match: str
+    points: int
+    explanation: str
+
+    @property
+    def pk(self):
+        return self.id
+
+
+def questions(listed) -> list:
+    """QUESTIONS_SQL's array as QuestionRows, in order."""
     if isinstance(listed, str):
         listed = json.loads(listed)
-    out = []
-    for values in listed or ():
-        q = ModuleQuestion(**dict(zip(QUESTION_FIELDS, values, strict=True)))
-        q._state.adding = False
-        q._state.fields_cache["section"] = section
-        out.append(q)
-    return out
+    return [QuestionRow(*values) for values in listed or ()]
 
 
 def insert_sql(model, names, rows, *, json_text=False):
@@ -190,11 +206,15 @@ def _json_rows(model, names, rows) -> str:
     """`rows` (value tuples in the order of attribute `names`, values as the fields hold them;
     JsonText for JSON already encoded) as one JSON array of objects keyed by column, for
     json_populate_recordset (which types each value by the table's column)."""
-    columns = [model._meta.get_field(name).column for name in names]
+    fields = [model._meta.get_field(name) for name in names]
+    columns = [f.column for f in fields]
+    out = [dict(zip(columns, row, strict=True)) for row in rows]
+    for column in (f.column for f in fields if isinstance(f, JSONField)):
+        for item in out:
+            if type(item[column]) is JsonText:
+                item[column] = orjson.Fragment(str(item[column]))  # (a Fragment takes only an exact str)
     try:
-        # (a Fragment takes only an exact str)
-        return orjson.dumps([{c: orjson.Fragment(str(v)) if type(v) is JsonText else v for c, v in zip(columns, row, strict=True)}
-                             for row in rows], default=_json_default).decode()
+        return orjson.dumps(out, default=_json_default).decode()
     except TypeError:  # what orjson refuses (non-text keys, integers past 64 bits): the stdlib's way
         return json.dumps([{c: json.loads(v) if type(v) is JsonText else v for c, v in zip(columns, row, strict=True)} for row in rows],
                           cls=_Encoder)

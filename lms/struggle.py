@@ -33,6 +33,7 @@ Patterns (the first that matches wins):
 import time
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.conf import settings
 
@@ -55,7 +56,7 @@ CALIBRATION_PROVIDERS = []
 # first batch on a module costs no calibration query of its own.
 _calibrated = {}
 _calibrated_until = [0.0]
-_expected = {}
+_expected = {}  # {module pk: _Cached}
 
 
 def forget_calibration(module_ids=None):
@@ -106,6 +107,12 @@ class ModuleExpect:
         return info.expected if info else MIN_SECTION_SECONDS
 
 
+class _Cached(NamedTuple):
+    until: float  # time.monotonic() it is good until
+    revision: int
+    expect: "ModuleExpect"
+
+
 def cached_expectations(revisions, loaded=None) -> dict:
     """expectations() for {module pk: revision}, from the process cache when fresh.
     `loaded`: {module pk: (Module, [ModuleSection])} the caller has already read: a module
@@ -114,8 +121,8 @@ def cached_expectations(revisions, loaded=None) -> dict:
     out, missing = {}, []
     for pk, revision in revisions.items():
         hit = _expected.get(pk)
-        if hit is not None and hit[0] >= now and hit[1] == revision:
-            out[pk] = hit[2]
+        if hit is not None and hit.until >= now and hit.revision == revision:
+            out[pk] = hit.expect
         else:
             missing.append(pk)
     if missing:
@@ -126,7 +133,7 @@ def cached_expectations(revisions, loaded=None) -> dict:
         if rest:
             found.update(expectations(rest))
         for pk, expect in found.items():
-            _expected[pk] = (now + ttl, revisions[pk], expect)
+            _expected[pk] = _Cached(now + ttl, revisions[pk], expect)
             out[pk] = expect
     return out
 

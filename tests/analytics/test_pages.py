@@ -119,7 +119,7 @@ def test_dashboards_in_a_browser(live_server, page, browser_login, screenshot, s
     page.get_by_role("button", name="Filter").click()
     page.wait_for_url("**university=**")
     rows = page.locator("details.card table tbody tr")
-    assert rows.count() >= 1 and all(t == chosen for t in rows.locator("td:nth-child(2)").all_inner_texts())
+    assert rows.count() >= 1 and all(t == chosen for t in rows.locator("td:nth-child(2)").all_text_contents())
     with page.expect_download() as download:
         page.get_by_role("link", name="Download the teams shown as CSV").click()
     with open(download.value.path(), encoding="utf-8") as handle:

@@ -207,7 +207,9 @@ def test_dataset_means_match_the_row_by_row_aggregation(world):
     expected = [[unit_mean(by_factor_year.get((f.pk, year), ()), u, p) for f in ds.factors] for u, p, year in ds.samples]
     assert [f.key for f in ds.factors] == sorted(f.key for f in kinds.values())
     assert None not in expected[0]
-    assert ds.X == pytest.approx(np.array(expected, dtype=float))
+    cells = [(i, j) for i, row in enumerate(expected) for j, v in enumerate(row) if v is not None]
+    assert [ds.X[i, j] for i, j in cells] == pytest.approx([expected[i][j] for i, j in cells])
+    assert ds.imputed == len(ds.samples) * len(ds.factors) - len(cells) > 0  # the rest filled with the column's mean
     team_column = [f.key for f in ds.factors].index("k_team")
     row_2024 = ds.samples.index(("uni_a", "cadence", 2024))
     assert ds.X[row_2024, team_column] > 30  # the 100.0 measured on 31 December local time is 2024's
@@ -233,20 +235,21 @@ def test_training_queries_do_not_grow_with_the_values_and_audit_names_the_user(w
 
     factors = plant()
     coordinator = world.users["coordinator"]
-    with CaptureQueriesContext(connection) as first:
+    first = factor_model_train(outcome_type="mission_success", user=coordinator)
+    with CaptureQueriesContext(connection) as queries:  # a retraining: the previous model is retired too
         old = factor_model_train(outcome_type="mission_success", user=coordinator)
     # Twice the values (a second measurement in every cell): no more queries.
     extra = [FactorValue(factor=v.factor, entity_type="team", team_id=v.team_id, value=v.value + 1,
                          measured_at=v.measured_at + datetime.timedelta(days=30)) for v in FactorValue.objects.all()]
     FactorValue.objects.bulk_create(extra)
-    with django_assert_max_num_queries(len(first.captured_queries)):
+    with django_assert_max_num_queries(len(queries.captured_queries)):
         new = factor_model_train(outcome_type="mission_success", user=coordinator)
     old.refresh_from_db()
-    assert old.status == ModelStatus.RETIRED
+    assert old.status == ModelStatus.RETIRED and first.pk != old.pk
     audit = AuditLog.objects.filter(user=coordinator)
     assert audit.filter(table_name="factor_models", object_id=str(new.pk), action="create").count() == 1
-    assert audit.filter(table_name="model_factors", action="create").count() == 2 * len(factors)
-    assert audit.filter(table_name="model_validations", action="create").count() == 2
+    assert audit.filter(table_name="model_factors", action="create").count() == 3 * len(factors)
+    assert audit.filter(table_name="model_validations", action="create").count() == 3
     retired = audit.get(table_name="factor_models", object_id=str(old.pk), action="update")
     assert retired.changes == {"status": ["active", "retired"]}
     created = audit.get(table_name="model_factors", object_id=str(new.factors.order_by("pk").first().pk))

@@ -306,6 +306,39 @@ def test_api_patch_of_a_level_writes_the_correction(skills_world, client_for):
     assert (entry.user, entry.source) == (user, AuditLog.Source.API)
 
 
+# ------------------------------------------------------------------ delivery
+
+
+@pytest.mark.django_db(transaction=True)
+def test_reactions_share_one_commit_and_a_failing_one_is_rolled_back_alone():
+    """After the write commits, every subscriber runs in one transaction (one commit for all),
+    each in a savepoint: a failing one loses its own rows only; the others and the write stand."""
+    from django.db import transaction
+
+    from frames.models import University
+
+    def note(name):
+        AuditLog.objects.create(action=AuditLog.Action.UPDATE, source=AuditLog.Source.SYSTEM, table_name="events_test", object_id=name)
+
+    def fails(change):
+        note("failed")
+        raise RuntimeError("this reaction fails")
+
+    events.students_changed.subscribe(fails, dispatch_uid="test.fails")
+    events.students_changed.subscribe(lambda change: note("kept"), dispatch_uid="test.kept")
+    try:
+        university = University.objects.create(id="uni_t", name="T")
+        with CaptureQueriesContext(connection) as queries, transaction.atomic():
+            student = Student.objects.create(id="student-t", name="T", university=university, email="t@t.edu")
+            events.students_changed(students=[student], created=[student], source=AuditLog.Source.API)
+    finally:
+        events.students_changed.unsubscribe("test.fails")
+        events.students_changed.unsubscribe("test.kept")
+    assert Student.objects.filter(pk="student-t").exists()
+    assert list(AuditLog.objects.filter(table_name="events_test").values_list("object_id", flat=True)) == ["kept"]
+    assert [q["sql"] for q in queries.captured_queries].count("COMMIT") == 2  # the write's, then all the reactions'
+
+
 # ------------------------------------------------------------------ no app hangs on another app's save signals
 
 

@@ -274,3 +274,30 @@ def test_grading_an_attempt_is_one_read_and_one_write(quiz_world, login_client, 
                .values_list("event_type", flat=True)) >= {"score", "retry"}
     p = progress(w)
     assert p.retry_count == 1 and p.section_state["2"]["attempts"] == 2
+
+
+def test_question_rows_name_the_model_fields_grading_reads():
+    """The hot path grades lms.rows.QuestionRow tuples: their fields are ModuleQuestion's, in the read's order."""
+    from lms import rows
+
+    assert rows.QuestionRow._fields == rows.QUESTION_FIELDS
+    assert set(rows.QUESTION_FIELDS) <= {f.attname for f in ModuleQuestion._meta.concrete_fields}
+    q = rows.questions('[[7, 3, 1, "numeric", "?", [], 9.81, 0.05, "exact", 2, "g"]]')[0]
+    assert q.pk == 7 and quizzes.grade(q, "9.8") and not quizzes.grade(q, 9.7)
+
+
+def test_json_rows_keep_json_text_as_json_and_microseconds_on_both_encoders():
+    """The write statement's rows: JSON already encoded goes in as JSON (not as a string), and
+    date-times keep their microseconds, with orjson and with the stdlib fallback (a value
+    orjson refuses, here an integer past 64 bits)."""
+    import datetime
+
+    from lms import rows
+    from lms.models import ModuleAnalyticsEvent
+
+    when = datetime.datetime(2026, 1, 2, 3, 4, 5, 123456, tzinfo=datetime.UTC)
+    names = ("event_type", "event_data", "timestamp", "time_elapsed_seconds")
+    fast = json.loads(rows._json_rows(ModuleAnalyticsEvent, names, [("click", rows.JsonText('{"a": [1]}'), when, 5)]))
+    slow = json.loads(rows._json_rows(ModuleAnalyticsEvent, names, [("click", rows.JsonText('{"a": [1]}'), when, 2**70)]))
+    for out in (fast, slow):
+        assert out[0]["event_data"] == {"a": [1]} and datetime.datetime.fromisoformat(out[0]["timestamp"]) == when

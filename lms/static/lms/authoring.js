@@ -4,6 +4,7 @@
    No inline script (CSP). */
 (function () {
   "use strict";
+  function init() {
   var type = document.getElementById("id_section_type");
   function syncType() {
     if (!type) { return; }
@@ -51,4 +52,7 @@
         });
     });
   });
+  }
+  // The admin loads form media in the page's head: wait for the form.
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", init); } else { init(); }
 })();

@@ -5,16 +5,7 @@ models by key. Entities are written as a type column plus the registry id."""
 from django.core.exceptions import ValidationError
 from import_export import fields
 
-from analytics.field_lists import (
-    FACTOR_MODEL_FIELDS,
-    FACTOR_VALUE_FIELDS,
-    INTERFACE_FACTOR_VALUE_FIELDS,
-    INTERFACE_FIELDS,
-    MODEL_FACTOR_FIELDS,
-    MODEL_VALIDATION_FIELDS,
-    OUTCOME_FIELDS,
-    RISK_FACTOR_FIELDS,
-)
+from analytics import field_lists
 from analytics.models import FactorModel, FactorValue, Interface, InterfaceFactorValue, ModelFactor, ModelValidation, Outcome, RiskFactor
 from analytics.models.choices import INTERFACE_END_TYPES, VALUE_ENTITY_TYPES
 from frames.imports import FramesBooleanWidget, FramesForeignKeyWidget, FramesResource
@@ -87,21 +78,21 @@ class InterfaceResource(FramesResource):
 
     class Meta:
         model = Interface
-        fields = INTERFACE_FIELDS.export
+        fields = field_lists.INTERFACE.export
         import_id_fields = ("interface_id",)
 
 
 class OutcomeResource(FramesResource):
     class Meta:
         model = Outcome
-        fields = OUTCOME_FIELDS.export
+        fields = field_lists.OUTCOME.export
         import_id_fields = ("university", "project", "outcome_type", "cohort_year")
 
 
 class RiskFactorResource(FramesResource):
     class Meta:
         model = RiskFactor
-        fields = RISK_FACTOR_FIELDS.export
+        fields = field_lists.RISK_FACTOR.export
         import_id_fields = ("key",)
 
 
@@ -132,7 +123,7 @@ class FactorValueResource(FramesResource):
 
     class Meta:
         model = FactorValue
-        fields = FACTOR_VALUE_FIELDS.export
+        fields = field_lists.FACTOR_VALUE.export
         import_id_fields = ("factor", "entity_type", "measured_at")
 
 
@@ -142,7 +133,7 @@ class InterfaceFactorValueResource(FramesResource):
 
     class Meta:
         model = InterfaceFactorValue
-        fields = INTERFACE_FACTOR_VALUE_FIELDS.export
+        fields = field_lists.INTERFACE_FACTOR_VALUE.export
         import_id_fields = ("factor", "interface", "measured_at")
 
 
@@ -151,7 +142,7 @@ class FactorModelResource(FramesResource):
 
     class Meta:
         model = FactorModel
-        fields = FACTOR_MODEL_FIELDS.export
+        fields = field_lists.FACTOR_MODEL.export
         import_id_fields = ("key",)
 
 
@@ -161,7 +152,7 @@ class ModelFactorResource(FramesResource):
 
     class Meta:
         model = ModelFactor
-        fields = MODEL_FACTOR_FIELDS.export
+        fields = field_lists.MODEL_FACTOR.export
         import_id_fields = ("model", "factor")
 
 
@@ -170,5 +161,5 @@ class ModelValidationResource(FramesResource):
 
     class Meta:
         model = ModelValidation
-        fields = MODEL_VALIDATION_FIELDS.export
+        fields = field_lists.MODEL_VALIDATION.export
         import_id_fields = ("model", "method")

@@ -5,7 +5,7 @@ FramesResource."""
 
 from import_export import fields, widgets
 
-from cadence.field_lists import DOCUMENT_FIELDS, MEETING_FIELDS, NOTION_SYNC_METADATA_FIELDS, PERSON_FIELDS, RAW_CONTENT_FIELDS, TASK_FIELDS, WORKSTREAM_FIELDS
+from cadence import field_lists
 from cadence.models import Document, Meeting, MeetingAttendee, NotionDatabase, NotionSyncMetadata, Person, RawContent, Task, Workstream
 from cadence.notion.people import name_key
 from cadence.people_links import people_link_registry
@@ -48,7 +48,7 @@ class PersonResource(FramesResource):
 
     class Meta:
         model = Person
-        fields = PERSON_FIELDS.export
+        fields = field_lists.PERSON.export
         import_id_fields = ("name",)
 
     def get_instance(self, instance_loader, row):
@@ -68,7 +68,7 @@ class WorkstreamResource(NaturalKeyMixin, FramesResource):
 
     class Meta:
         model = Workstream
-        fields = WORKSTREAM_FIELDS.export
+        fields = field_lists.WORKSTREAM.export
         import_id_fields = ("notion_page_id",)
 
 
@@ -79,7 +79,7 @@ class TaskResource(NaturalKeyMixin, FramesResource):
 
     class Meta:
         model = Task
-        fields = TASK_FIELDS.export
+        fields = field_lists.TASK.export
         import_id_fields = ("notion_page_id",)
 
 
@@ -90,7 +90,7 @@ class MeetingResource(NaturalKeyMixin, FramesResource):
 
     class Meta:
         model = Meeting
-        fields = MEETING_FIELDS.export
+        fields = field_lists.MEETING.export
         import_id_fields = ("notion_page_id",)
 
 
@@ -99,7 +99,7 @@ class DocumentResource(NaturalKeyMixin, FramesResource):
 
     class Meta:
         model = Document
-        fields = DOCUMENT_FIELDS.export
+        fields = field_lists.DOCUMENT.export
         import_id_fields = ("notion_page_id",)
 
 
@@ -116,7 +116,7 @@ class MeetingAttendeeResource(FramesResource):
 class RawContentResource(FramesResource):
     class Meta:
         model = RawContent
-        fields = RAW_CONTENT_FIELDS.export
+        fields = field_lists.RAW_CONTENT.export
         import_id_fields = ("notion_page_id",)
 
 
@@ -132,5 +132,5 @@ class NotionDatabaseResource(FramesResource):
 class NotionSyncMetadataResource(FramesResource):
     class Meta:
         model = NotionSyncMetadata
-        fields = NOTION_SYNC_METADATA_FIELDS.export
+        fields = field_lists.NOTION_SYNC_METADATA.export
         import_id_fields = ("sync_id",)

@@ -35,7 +35,7 @@ from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from frames.base.prepared import prepared_reads
-from frames.celery import app
+from frames.celery import app, producer_transport
 from frames.legacy.engine import legacy_import
 from frames.locks import Busy, exclusive
 from frames.models import AgentLog
@@ -163,9 +163,10 @@ class _Publisher(threading.local):
     producer from its pool, routes, declares the queue and builds a result handle at every call,
     which costs the request more than the broker's round trip. Here the message is Celery's own
     (`app.amqp.create_task_message`, what `apply_async` sends for `run_job`), sent by Celery's
-    `send_task_message` with its retry policy (a dropped broker connection is made again), and
-    the queue is declared on a producer's first message to it only. A new process (a fork) or
-    another broker configuration gets a new producer."""
+    `send_task_message` with its retry policy (a dropped broker connection is made again), the
+    queue is declared on a producer's first message to it only, and on Redis the channel keeps
+    its client (`frames.celery.producer_transport`). A new process (a fork) or another broker
+    configuration gets a new producer."""
 
     def __init__(self):
         self.key = self.connection = self.producer = None
@@ -175,7 +176,7 @@ class _Publisher(threading.local):
         key = (os.getpid(), app.conf.broker_url, repr(app.conf.broker_transport_options), app.conf.task_default_queue)
         if key != self.key:
             self.close()
-            self.connection = app.connection_for_write()
+            self.connection = app.connection_for_write(transport=producer_transport(app.conf.broker_url))
             self.producer = self.connection.Producer(auto_declare=False)
             self.key, self.declared = key, set()
         return self.producer

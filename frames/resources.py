@@ -1,7 +1,7 @@
 from import_export import fields
 
+from frames import field_lists
 from frames.accounts import accounts_for_people
-from frames.field_lists import FACULTY_FIELDS, PROJECT_FIELDS, STUDENT_FIELDS, TEAM_FIELDS, UNIVERSITY_FIELDS
 from frames.imports import FramesIntegerWidget, FramesResource
 from frames.models import Faculty, Project, Student, Team, University
 from frames.roles import is_unrestricted
@@ -26,28 +26,28 @@ class LoginsOnImportMixin:
 class UniversityResource(FramesResource):
     class Meta:
         model = University
-        fields = UNIVERSITY_FIELDS.export
+        fields = field_lists.UNIVERSITY.export
         import_id_fields = ("id",)
 
 
 class ProjectResource(FramesResource):
     class Meta:
         model = Project
-        fields = PROJECT_FIELDS.export
+        fields = field_lists.PROJECT.export
         import_id_fields = ("id",)
 
 
 class TeamResource(FramesResource):
     class Meta:
         model = Team
-        fields = TEAM_FIELDS.export
+        fields = field_lists.TEAM.export
         import_id_fields = ("id",)
 
 
 class FacultyResource(LoginsOnImportMixin, FramesResource):
     class Meta:
         model = Faculty
-        fields = FACULTY_FIELDS.export
+        fields = field_lists.FACULTY.export
         import_id_fields = ("id",)
 
 
@@ -58,5 +58,5 @@ class StudentResource(LoginsOnImportMixin, FramesResource):
 
     class Meta:
         model = Student
-        fields = STUDENT_FIELDS.export
+        fields = field_lists.STUDENT.export
         import_id_fields = ("id",)

@@ -79,10 +79,14 @@ def _player_url(module):
 def assignments_notify(*, assignment_ids) -> int:
     """A "new assignment" notification for each per-student assignment row (group rules'
     expanded rows included); once per row (a partial unique constraint)."""
-    rows = list(ModuleAssignment.objects.filter(pk__in=list(assignment_ids), student__isnull=False).select_related("module"))
+    # Only the columns a notice shows (a module row carries its sections), one player URL per module.
+    rows = list(ModuleAssignment.objects.filter(pk__in=list(assignment_ids), student__isnull=False).select_related("module")
+                .only("pk", "student", "module", "due_date", "module__title", "module__module_id"))
+    urls = {}
     made = Notification.objects.bulk_create([
         Notification(student_id=a.student_id, kind=NotificationKind.ASSIGNED, assignment=a, due_date=a.due_date,
-                     title=f"New: {a.module.title}" + (f" (due {a.due_date:%d %b %Y})" if a.due_date else ""), url=_player_url(a.module))
+                     title=f"New: {a.module.title}" + (f" (due {a.due_date:%d %b %Y})" if a.due_date else ""),
+                     url=urls[a.module_id] if a.module_id in urls else urls.setdefault(a.module_id, _player_url(a.module)))
         for a in rows
     ], ignore_conflicts=True)
     return len(made)

@@ -8,17 +8,7 @@ from import_export import fields, widgets
 
 from frames.imports import FramesForeignKeyWidget, FramesResource
 from frames.models import AuditLog, Faculty, Student, Team, University
-from lms.field_lists import (
-    MODULE_ANALYTICS_EVENT_FIELDS,
-    MODULE_ASSIGNMENT_FIELDS,
-    MODULE_FEEDBACK_FIELDS,
-    MODULE_FIELDS,
-    MODULE_PREREQUISITE_FIELDS,
-    MODULE_PROGRESS_FIELDS,
-    MODULE_QUESTION_FIELDS,
-    MODULE_QUIZ_ATTEMPT_FIELDS,
-    MODULE_SECTION_FIELDS,
-)
+from lms import field_lists
 from lms.models import (
     Module,
     ModuleAnalyticsEvent,
@@ -34,7 +24,7 @@ from lms.services import assignment_expand, module_content_changed, modules_cont
 
 NULLABLE_SECTION_FIELDS = ("duration_seconds", "section_config", "completion_criteria")
 # A module's `sections` cell: each section's columns but its module (the row says which).
-SECTION_FIELDS = tuple(name for name in MODULE_SECTION_FIELDS.export if name != "module")
+SECTION_FIELDS = tuple(name for name in field_lists.MODULE_SECTION.export if name != "module")
 
 
 class ModuleResource(FramesResource):
@@ -42,7 +32,7 @@ class ModuleResource(FramesResource):
 
     class Meta:
         model = Module
-        fields = MODULE_FIELDS.export
+        fields = field_lists.MODULE.export
         import_id_fields = ("module_id",)
 
     def dehydrate_sections(self, module):
@@ -118,7 +108,7 @@ class ModuleSectionResource(FramesResource):
 
     class Meta:
         model = ModuleSection
-        fields = MODULE_SECTION_FIELDS.export
+        fields = field_lists.MODULE_SECTION.export
         import_id_fields = ("module", "section_number")
 
     def after_write(self, written):
@@ -135,7 +125,7 @@ class ModulePrerequisiteResource(FramesResource):
 
     class Meta:
         model = ModulePrerequisite
-        fields = MODULE_PREREQUISITE_FIELDS.export
+        fields = field_lists.MODULE_PREREQUISITE.export
         import_id_fields = ("module", "prerequisite_module")
 
 
@@ -148,7 +138,7 @@ class ModuleAssignmentResource(FramesResource):
 
     class Meta:
         model = ModuleAssignment
-        fields = MODULE_ASSIGNMENT_FIELDS.export
+        fields = field_lists.MODULE_ASSIGNMENT.export
         import_id_fields = ("id",)
 
     def after_save_instance(self, instance, row, **kwargs):
@@ -162,7 +152,7 @@ class ModuleProgressResource(FramesResource):
 
     class Meta:
         model = ModuleProgress
-        fields = MODULE_PROGRESS_FIELDS.export
+        fields = field_lists.MODULE_PROGRESS.export
         import_id_fields = ("module", "student")
 
 
@@ -171,7 +161,7 @@ class ModuleAnalyticsEventResource(FramesResource):
 
     class Meta:
         model = ModuleAnalyticsEvent
-        fields = MODULE_ANALYTICS_EVENT_FIELDS.export
+        fields = field_lists.MODULE_ANALYTICS_EVENT.export
         import_id_fields = ("id",)
 
 
@@ -180,7 +170,7 @@ class ModuleFeedbackResource(FramesResource):
 
     class Meta:
         model = ModuleFeedback
-        fields = MODULE_FEEDBACK_FIELDS.export
+        fields = field_lists.MODULE_FEEDBACK.export
         import_id_fields = ("module", "student")
 
     def dehydrate_student(self, feedback):
@@ -216,7 +206,7 @@ class ModuleQuestionResource(FramesResource):
 
     class Meta:
         model = ModuleQuestion
-        fields = MODULE_QUESTION_FIELDS.export
+        fields = field_lists.MODULE_QUESTION.export
         import_id_fields = ("section", "position")
 
     def after_write(self, written):
@@ -237,5 +227,5 @@ class ModuleQuizAttemptResource(FramesResource):
 
     class Meta:
         model = ModuleQuizAttempt
-        fields = MODULE_QUIZ_ATTEMPT_FIELDS.export
+        fields = field_lists.MODULE_QUIZ_ATTEMPT.export
         import_id_fields = ("id",)

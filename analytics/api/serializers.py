@@ -1,16 +1,7 @@
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework import serializers
 
-from analytics.field_lists import (
-    FACTOR_MODEL_FIELDS,
-    FACTOR_VALUE_FIELDS,
-    INTERFACE_FACTOR_VALUE_FIELDS,
-    INTERFACE_FIELDS,
-    MODEL_FACTOR_FIELDS,
-    MODEL_VALIDATION_FIELDS,
-    OUTCOME_FIELDS,
-    RISK_FACTOR_FIELDS,
-)
+from analytics import field_lists
 from analytics.models import FactorModel, FactorValue, Interface, InterfaceFactorValue, ModelFactor, ModelValidation, Outcome, RiskFactor
 from analytics.models.choices import INTERFACE_END_TYPES, VALUE_ENTITY_TYPES
 from analytics.selectors import end_visibility, end_visible
@@ -63,7 +54,7 @@ class InterfaceSerializer(FramesSerializer):
 
     class Meta:
         model = Interface
-        fields = INTERFACE_FIELDS.api
+        fields = field_lists.INTERFACE.api
         read_only_fields = ["from_university", "to_university", "created_at"]
 
     def to_internal_value(self, data):
@@ -114,14 +105,14 @@ class InterfaceSerializer(FramesSerializer):
 class OutcomeSerializer(FramesSerializer):
     class Meta:
         model = Outcome
-        fields = OUTCOME_FIELDS.api
+        fields = field_lists.OUTCOME.api
         extra_kwargs = {"cohort_year": {"min_value": 1990, "max_value": 2100}}  # the table's outcomes_cohort_year_range check
 
 
 class RiskFactorSerializer(FramesSerializer):
     class Meta:
         model = RiskFactor
-        fields = RISK_FACTOR_FIELDS.api
+        fields = field_lists.RISK_FACTOR.api
         read_only_fields = ["created_at"]
 
 
@@ -133,7 +124,7 @@ class FactorValueSerializer(FramesSerializer):
 
     class Meta:
         model = FactorValue
-        fields = FACTOR_VALUE_FIELDS.api
+        fields = field_lists.FACTOR_VALUE.api
 
     def validate(self, attrs):
         entity_id = attrs.pop("entity_id", None)
@@ -160,7 +151,7 @@ class InterfaceFactorValueSerializer(FramesSerializer):
 
     class Meta:
         model = InterfaceFactorValue
-        fields = INTERFACE_FACTOR_VALUE_FIELDS.api
+        fields = field_lists.INTERFACE_FACTOR_VALUE.api
 
 
 class ModelFactorSerializer(FramesSerializer):
@@ -169,7 +160,7 @@ class ModelFactorSerializer(FramesSerializer):
 
     class Meta:
         model = ModelFactor
-        fields = MODEL_FACTOR_FIELDS.api
+        fields = field_lists.MODEL_FACTOR.api
 
 
 class ModelValidationSerializer(FramesSerializer):
@@ -177,7 +168,7 @@ class ModelValidationSerializer(FramesSerializer):
 
     class Meta:
         model = ModelValidation
-        fields = MODEL_VALIDATION_FIELDS.api
+        fields = field_lists.MODEL_VALIDATION.api
 
 
 class NestedWeightSerializer(serializers.ModelSerializer):
@@ -201,7 +192,7 @@ class FactorModelSerializer(FramesSerializer):
 
     class Meta:
         model = FactorModel
-        fields = FACTOR_MODEL_FIELDS.api
+        fields = field_lists.FACTOR_MODEL.api
         read_only_fields = fields
 
 

@@ -1,23 +1,8 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from basecamp import field_lists
 from basecamp import models as m
-from basecamp.field_lists import (
-    ASSESSMENT_FIELDS,
-    DATA_ENTRY_FIELDS,
-    GHOST_COHORT_FIELDS,
-    LEARNER_PERFORMANCE_FIELDS,
-    MODULE_DIFFICULTY_CALIBRATION_FIELDS,
-    MODULE_VERSION_HISTORY_FIELDS,
-    RACE_METADATA_FIELDS,
-    RACE_RESULT_FIELDS,
-    RUBRIC_SKILL_FIELDS,
-    SIMULATION_ENVIRONMENT_FIELDS,
-    SKILL_TARGET_FIELDS,
-    SUBSYSTEM_COMPETENCY_FIELDS,
-    TARGET_PROPOSAL_FIELDS,
-    TEACHER_CORRECTION_FIELDS,
-)
 from basecamp.models.adaptive import COMPETENCY_ORDER
 from basecamp.services import leaderboard_for
 from frames.base.api import FramesSerializer
@@ -51,7 +36,7 @@ class RubricSkillSerializer(FramesSerializer):
 
     class Meta:
         model = m.RubricSkill
-        fields = RUBRIC_SKILL_FIELDS.api
+        fields = field_lists.RUBRIC_SKILL.api
 
 
 class DataEntrySerializer(FramesSerializer):
@@ -61,7 +46,7 @@ class DataEntrySerializer(FramesSerializer):
 
     class Meta:
         model = m.DataEntry
-        fields = DATA_ENTRY_FIELDS.api
+        fields = field_lists.DATA_ENTRY.api
         read_only_fields = ["created_at"]
 
 
@@ -82,7 +67,7 @@ class AssessmentSerializer(FramesSerializer):
 
     class Meta:
         model = m.Assessment
-        fields = ASSESSMENT_FIELDS.api
+        fields = field_lists.ASSESSMENT.api
         read_only_fields = ["assessor", "reviewed_at", "reviewed_by", "created_at", "updated_at"]
 
     def get_corrected(self, obj) -> bool:
@@ -102,7 +87,7 @@ class TeacherCorrectionSerializer(FramesSerializer):
 
     class Meta:
         model = m.TeacherCorrection
-        fields = TEACHER_CORRECTION_FIELDS.api
+        fields = field_lists.TEACHER_CORRECTION.api
 
 
 class SkillTargetSerializer(FramesSerializer):
@@ -112,7 +97,7 @@ class SkillTargetSerializer(FramesSerializer):
 
     class Meta:
         model = m.SkillTarget
-        fields = SKILL_TARGET_FIELDS.api
+        fields = field_lists.SKILL_TARGET.api
         read_only_fields = ["due_date"]  # set from an accepted proposal (basecamp/proposals.py)
 
 
@@ -132,7 +117,7 @@ class TargetProposalSerializer(FramesSerializer):
 
     class Meta:
         model = m.TargetProposal
-        fields = TARGET_PROPOSAL_FIELDS.api
+        fields = field_lists.TARGET_PROPOSAL.api
         read_only_fields = ["student", "skill_name", "wanted_by", "reason", "proposed_by", "proposed_at", "decided_by", "decided_at", "target"]
 
 
@@ -162,13 +147,13 @@ class MyTargetSerializer(serializers.ModelSerializer):
 class LearnerPerformanceSerializer(FramesSerializer):
     class Meta:
         model = m.LearnerPerformance
-        fields = LEARNER_PERFORMANCE_FIELDS.api
+        fields = field_lists.LEARNER_PERFORMANCE.api
 
 
 class ModuleDifficultyCalibrationSerializer(FramesSerializer):
     class Meta:
         model = m.ModuleDifficultyCalibration
-        fields = MODULE_DIFFICULTY_CALIBRATION_FIELDS.api
+        fields = field_lists.MODULE_DIFFICULTY_CALIBRATION.api
 
 
 class SubsystemCompetencySerializer(FramesSerializer):
@@ -177,14 +162,14 @@ class SubsystemCompetencySerializer(FramesSerializer):
 
     class Meta:
         model = m.SubsystemCompetency
-        fields = SUBSYSTEM_COMPETENCY_FIELDS.api
+        fields = field_lists.SUBSYSTEM_COMPETENCY.api
         read_only_fields = ["computed_level", "modules_completed", "skills_at_proficient", "history", "last_activity", "created_at", "updated_at"]
 
 
 class GhostCohortSerializer(FramesSerializer):
     class Meta:
         model = m.GhostCohort
-        fields = GHOST_COHORT_FIELDS.api
+        fields = field_lists.GHOST_COHORT.api
 
 
 class RaceMetadataSerializer(FramesSerializer):
@@ -192,7 +177,7 @@ class RaceMetadataSerializer(FramesSerializer):
 
     class Meta:
         model = m.RaceMetadata
-        fields = RACE_METADATA_FIELDS.api
+        fields = field_lists.RACE_METADATA.api
 
     def get_leaderboard_data(self, obj) -> list:
         return leaderboard_for(race=obj, user=self.context["request"].user)
@@ -201,13 +186,13 @@ class RaceMetadataSerializer(FramesSerializer):
 class RaceResultSerializer(FramesSerializer):
     class Meta:
         model = m.RaceResult
-        fields = RACE_RESULT_FIELDS.api
+        fields = field_lists.RACE_RESULT.api
 
 
 class ModuleVersionHistorySerializer(FramesSerializer):
     class Meta:
         model = m.ModuleVersionHistory
-        fields = MODULE_VERSION_HISTORY_FIELDS.api
+        fields = field_lists.MODULE_VERSION_HISTORY.api
 
 
 class SimulationEnvironmentSerializer(FramesSerializer):
@@ -216,7 +201,7 @@ class SimulationEnvironmentSerializer(FramesSerializer):
 
     class Meta:
         model = m.SimulationEnvironment
-        fields = SIMULATION_ENVIRONMENT_FIELDS.api
+        fields = field_lists.SIMULATION_ENVIRONMENT.api
 
 
 class BadgeSerializer(serializers.Serializer):

@@ -2,7 +2,7 @@ from types import SimpleNamespace
 
 from rest_framework import serializers
 
-from cadence.field_lists import DOCUMENT_FIELDS, MEETING_FIELDS, NOTION_SYNC_METADATA_FIELDS, PERSON_FIELDS, RAW_CONTENT_FIELDS, TASK_FIELDS, WORKSTREAM_FIELDS
+from cadence import field_lists
 from cadence.models import Document, Meeting, NotionSyncMetadata, Person, RawContent, Task, Workstream
 from cadence.selectors import person_label, person_visible
 from frames.base.api import FramesSerializer
@@ -19,7 +19,7 @@ class PersonSerializer(FramesSerializer):
 
     class Meta:
         model = Person
-        fields = PERSON_FIELDS.api
+        fields = field_lists.PERSON.api
         read_only_fields = ["person_id", "student", "faculty", "created_at", "updated_at"]
 
 
@@ -28,7 +28,7 @@ class WorkstreamSerializer(FramesSerializer):
 
     class Meta:
         model = Workstream
-        fields = WORKSTREAM_FIELDS.api
+        fields = field_lists.WORKSTREAM.api
         read_only_fields = ["project_id", "status_raw", "created_at", "updated_at"]
 
     def get_owner_name(self, obj) -> str:
@@ -47,7 +47,7 @@ class TaskSerializer(FramesSerializer):
 
     class Meta:
         model = Task
-        fields = TASK_FIELDS.api
+        fields = field_lists.TASK.api
         read_only_fields = ["task_id", "status_raw", "created_at", "updated_at"]
 
     def get_assignee_name(self, obj) -> str:
@@ -87,7 +87,7 @@ class MeetingSerializer(FramesSerializer):
 
     class Meta:
         model = Meeting
-        fields = MEETING_FIELDS.api
+        fields = field_lists.MEETING.api
         read_only_fields = ["meeting_id", "created_at", "updated_at"]
 
     def _visible(self, obj):
@@ -116,19 +116,19 @@ class MeetingSerializer(FramesSerializer):
 class DocumentSerializer(FramesSerializer):
     class Meta:
         model = Document
-        fields = DOCUMENT_FIELDS.api
+        fields = field_lists.DOCUMENT.api
         read_only_fields = ["doc_id", "created_at", "updated_at"]
 
 
 class RawContentSerializer(FramesSerializer):
     class Meta:
         model = RawContent
-        fields = RAW_CONTENT_FIELDS.api
+        fields = field_lists.RAW_CONTENT.api
         read_only_fields = fields
 
 
 class NotionSyncMetadataSerializer(FramesSerializer):
     class Meta:
         model = NotionSyncMetadata
-        fields = NOTION_SYNC_METADATA_FIELDS.api
+        fields = field_lists.NOTION_SYNC_METADATA.api
         read_only_fields = fields

@@ -1,32 +1,32 @@
 from rest_framework import serializers
 
+from frames import field_lists
 from frames.base.api import FramesSerializer
-from frames.field_lists import FACULTY_FIELDS, PROJECT_FIELDS, STUDENT_FIELDS, TEAM_FIELDS, UNIVERSITY_FIELDS
 from frames.models import AgentLog, AuditLog, Faculty, Project, Student, Team, University
 
 
 class UniversitySerializer(FramesSerializer):
     class Meta:
         model = University
-        fields = UNIVERSITY_FIELDS.api
+        fields = field_lists.UNIVERSITY.api
 
 
 class ProjectSerializer(FramesSerializer):
     class Meta:
         model = Project
-        fields = PROJECT_FIELDS.api
+        fields = field_lists.PROJECT.api
 
 
 class TeamSerializer(FramesSerializer):
     class Meta:
         model = Team
-        fields = TEAM_FIELDS.api
+        fields = field_lists.TEAM.api
 
 
 class FacultySerializer(FramesSerializer):
     class Meta:
         model = Faculty
-        fields = FACULTY_FIELDS.api
+        fields = field_lists.FACULTY.api
 
 
 class StudentSerializer(FramesSerializer):
@@ -34,7 +34,7 @@ class StudentSerializer(FramesSerializer):
 
     class Meta:
         model = Student
-        fields = STUDENT_FIELDS.api
+        fields = field_lists.STUDENT.api
         read_only_fields = ["graduated_at", "created_at"]
 
 

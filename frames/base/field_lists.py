@@ -1,13 +1,13 @@
 """One field list per model, said once and read by both of its layers: the import/export
-resource (`Meta.fields = LIST.export`: the file's columns, in order) and the API serializer
-(`Meta.fields = LIST.api`: the answer's keys, in order). See docs/architecture.md, "One
-field list per model".
+resource (`Meta.fields = field_lists.STUDENT.export`: the file's columns, in order) and
+the API serializer (`Meta.fields = field_lists.STUDENT.api`: the answer's keys, in
+order). See docs/architecture.md, "One field list per model".
 
 The names both layers share are written plainly; a name only one layer has is wrapped in
 `api(...)` or `export(...)` where it stands in that layer's order, so every difference
 between the two is in sight:
 
-    SECTIONS = FieldList(
+    MODULE_SECTION = FieldList(
         ModuleSection,
         api("id"), "module", "section_number", "title", "content",
     )

@@ -22,8 +22,6 @@ Declare `class Meta: model, fields, import_id_fields` and nothing the base alrea
 sets; a foreign key, integer or boolean column declared by hand names its widget
 from `frames.imports.widgets`."""
 
-import json
-
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connections, models
@@ -232,13 +230,13 @@ class FramesResource(BatchedImportMixin, resources.ModelResource):
         base = [f.get_db_prep_save(f.pre_save(template, True), connection) for f in fields]
         slots = {f.attname: index for index, f in enumerate(fields)}
         action, object_id, object_repr, changes = (slots[n] for n in ("action", "object_id", "object_repr", "changes"))
-        dumps = json.dumps
+        dumps = DjangoJSONEncoder().encode  # one encoder for every row (json.dumps(cls=...) builds one per call)
 
         def values():
             for a, instance, c in rows:
                 row = list(base)
                 row[action], row[object_id] = a, str(instance.pk)
-                row[object_repr], row[changes] = str(instance)[:255], dumps(c, cls=DjangoJSONEncoder)
+                row[object_repr], row[changes] = str(instance)[:255], dumps(c)
                 yield row
 
         copy_rows(AuditLog, [f.attname for f in fields], values(), using=using)

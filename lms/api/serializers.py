@@ -1,17 +1,7 @@
 from rest_framework import serializers
 
 from frames.base.api import FramesSerializer
-from lms.field_lists import (
-    MODULE_ANALYTICS_EVENT_FIELDS,
-    MODULE_ASSIGNMENT_FIELDS,
-    MODULE_FEEDBACK_FIELDS,
-    MODULE_FIELDS,
-    MODULE_PREREQUISITE_FIELDS,
-    MODULE_PROGRESS_FIELDS,
-    MODULE_QUESTION_FIELDS,
-    MODULE_QUIZ_ATTEMPT_FIELDS,
-    MODULE_SECTION_FIELDS,
-)
+from lms import field_lists
 from lms.models import (
     DeviceType,
     Module,
@@ -29,13 +19,13 @@ from lms.models import (
 class ModuleSectionSerializer(FramesSerializer):
     class Meta:
         model = ModuleSection
-        fields = MODULE_SECTION_FIELDS.api
+        fields = field_lists.MODULE_SECTION.api
 
 
 class ModuleSerializer(FramesSerializer):
     class Meta:
         model = Module
-        fields = MODULE_FIELDS.api
+        fields = field_lists.MODULE.api
         read_only_fields = ["revision", "created_at", "updated_at", "published_at"]
 
 
@@ -52,7 +42,7 @@ class ModulePrerequisiteSerializer(FramesSerializer):
 
     class Meta:
         model = ModulePrerequisite
-        fields = MODULE_PREREQUISITE_FIELDS.api
+        fields = field_lists.MODULE_PREREQUISITE.api
         read_only_fields = ["created_at"]
 
 
@@ -61,7 +51,7 @@ class ModuleAssignmentSerializer(FramesSerializer):
 
     class Meta:
         model = ModuleAssignment
-        fields = MODULE_ASSIGNMENT_FIELDS.api
+        fields = field_lists.MODULE_ASSIGNMENT.api
         read_only_fields = ["assigned_at", "auto_assigned", "source", "assigned_by"]
         validators = []  # the database's unique constraints answer 400 through the exception handler
 
@@ -82,7 +72,7 @@ class ModuleProgressSerializer(FramesSerializer):
 
     class Meta:
         model = ModuleProgress
-        fields = MODULE_PROGRESS_FIELDS.api
+        fields = field_lists.MODULE_PROGRESS.api
         read_only_fields = fields
 
 
@@ -104,7 +94,7 @@ class ModuleAnalyticsEventSerializer(FramesSerializer):
 
     class Meta:
         model = ModuleAnalyticsEvent
-        fields = MODULE_ANALYTICS_EVENT_FIELDS.api
+        fields = field_lists.MODULE_ANALYTICS_EVENT.api
         read_only_fields = fields
 
 
@@ -114,7 +104,7 @@ class ModuleFeedbackSerializer(FramesSerializer):
 
     class Meta:
         model = ModuleFeedback
-        fields = MODULE_FEEDBACK_FIELDS.api
+        fields = field_lists.MODULE_FEEDBACK.api
         read_only_fields = ["created_at"]
 
     def get_student(self, obj) -> str | None:
@@ -186,7 +176,7 @@ class ModuleQuestionSerializer(FramesSerializer):
 
     class Meta:
         model = ModuleQuestion
-        fields = MODULE_QUESTION_FIELDS.api
+        fields = field_lists.MODULE_QUESTION.api
 
 
 class ModuleQuizAttemptSerializer(FramesSerializer):
@@ -194,7 +184,7 @@ class ModuleQuizAttemptSerializer(FramesSerializer):
 
     class Meta:
         model = ModuleQuizAttempt
-        fields = MODULE_QUIZ_ATTEMPT_FIELDS.api
+        fields = field_lists.MODULE_QUIZ_ATTEMPT.api
         read_only_fields = fields
 
 

@@ -102,7 +102,9 @@ def test_skill_chart_legend_toggles_and_highlights_at_390_px(live_server, phone_
     assert muted == phone_page.locator("svg.bc-chart g.series").count() - 1
     assert float(series.evaluate("g => getComputedStyle(g).opacity")) == 1
     screenshot(phone_page, "basecamp-skills-phone-highlight")
-    chart.screenshot(path=".screenshots/basecamp-skills-phone-chart.png")
+    from tests.fixtures.browser import SCREENSHOTS
+
+    chart.screenshot(path=str(SCREENSHOTS / "basecamp-skills-phone-chart.png"))  # the chart alone, at phone size
     show = phone_page.get_by_label("Show Relationship Skills")
     show.uncheck()
     assert not series.is_visible() and pick.get_attribute("aria-pressed") == "false"  # hiding clears the highlight

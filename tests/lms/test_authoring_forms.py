@@ -152,3 +152,30 @@ def test_markdown_preview_without_javascript_saves_nothing(lab, login_client, wo
 def test_faculty_read_the_section_page(lab, login_client, world):
     page = login_client(world.users["faculty"]).get(url(lab.sections.get(section_number=1)))
     assert page.status_code == 200 and "print(add(2, 3))" in page.content.decode()
+
+
+def test_checklist_interactive_and_game_fields(world, make_module, login_client):
+    module = make_module("kit", published=False, sections=[
+        ("checklist", {"type": "checklist"}), ("interactive", None, {"section_config": {"hotspots": ["radio"]}}),
+        ("game", {"type": "score", "min": 60}),
+    ])
+    checklist, interactive, game = (module.sections.get(section_number=n) for n in (1, 2, 3))
+    c = login_client(world.users["coordinator"])
+    assert c.post(url(checklist), form_data(checklist, checklist_items="Strap on\n\nMat grounded\n")).status_code == 302
+    checklist.refresh_from_db()
+    assert checklist.section_config == {"items": ["Strap on", "Mat grounded"]}
+    r = c.post(url(interactive), form_data(interactive, hotspots="radio\nobc", tasks="trace the bus\nfind loads: radio, obc"))
+    assert r.status_code == 302, errors(r)
+    interactive.refresh_from_db()
+    assert interactive.section_config == {"hotspots": ["radio", "obc"], "tasks": ["trace the bus", {"name": "find loads", "hotspots": ["radio", "obc"]}]}
+    page = c.get(url(interactive)).content.decode()
+    assert "find loads: radio, obc" in page
+    bad = c.post(url(game), form_data(game, game_type="power_balance", game_loads="OBC, lots"))
+    assert bad.status_code == 200 and list(errors(bad)) == ["game_loads"] and "must be a number" in errors(bad)["game_loads"][0]
+    only_required = c.post(url(game), form_data(game, game_type="power_balance", game_loads="OBC, 1.5, required"))
+    assert only_required.status_code == 200 and "At least one load must be optional" in errors(only_required)["game_loads"][0]
+    r = c.post(url(game), form_data(game, game_type="power_balance", game_loads="OBC, 1.5, required\nPayload, 4", game_orbits="2"))
+    assert r.status_code == 302, errors(r)
+    game.refresh_from_db()
+    assert game.section_config == {"game_type": "power_balance", "orbits": 2,
+                                   "loads": [{"name": "OBC", "watts": 1.5, "required": True}, {"name": "Payload", "watts": 4}]}

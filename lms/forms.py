@@ -407,10 +407,14 @@ class ModuleSectionForm(ConfigFieldsForm, forms.ModelForm):
             self._typed_errors.add("completion_criteria")
 
     def _post_clean(self):
+        own = {name: self._errors[name] for name in self._typed_errors if name in self._errors}
         super()._post_clean()
         # The model's clean() finds the same problems again: they already stand beside their fields.
         for name in self._typed_errors:
-            self._errors.pop(name, None)
+            if name in own:
+                self._errors[name] = own[name]
+            else:
+                self._errors.pop(name, None)
 
     def _markdown_preview(self, data):
         """The no-JavaScript Preview button: show the rendered Markdown, save nothing."""

@@ -1,5 +1,6 @@
-"""The analytics-event pipeline: a batch validated all or nothing, appended in bulk
-(COPY) and the student's progress moved on from it in the same transaction."""
+"""The analytics-event pipeline: a batch validated all or nothing, appended in bulk and
+the student's progress moved on from it, atomically (one write statement that checks the
+progress rows' versions; docs/lms.md, "Hot paths")."""
 
 import datetime
 import json
@@ -174,7 +175,7 @@ def _validate_item(i, item, student, now, errors):  # noqa: C901 - one flat chec
     return ParsedEvent(module, etype, section, data, session, device or "", when, elapsed)
 
 
-# What a batch appends, in COPY's column order; the event data goes as its JSON text.
+# What a batch appends, in COPY's column order (also the write statement's); the event data goes as its JSON text.
 EVENT_COPY_FIELDS = ("module_id", "student_id", "event_type", "event_data", "section_number", "session_id", "device_type",
                      "timestamp", "time_elapsed_seconds", "struggle_signal", "pattern_detected")
 

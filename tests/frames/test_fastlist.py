@@ -144,6 +144,23 @@ def test_count_is_exact_up_to_the_cap_then_at_least_past_it(world, client_for, s
     assert client.get("/api/v1/students/?page_size=10").json()["count"] == counted
 
 
+def test_the_planners_estimate_is_asked_once_per_query_and_minute(world):
+    if connection.vendor != "postgresql":
+        pytest.skip("the estimate is PostgreSQL's planner's")
+    Student.objects.bulk_create([Student(id=f"est-{i:05d}", name=f"E {i}", university=world.uni_a, email=f"e{i}@a.edu")
+                                 for i in range(COUNT_CAP + 5)])
+    queryset = Student.objects.filter(university=world.uni_a)
+    first = list_count(queryset)
+    with CaptureQueriesContext(connection) as queries:
+        again = list_count(queryset)
+    assert again == first > COUNT_CAP
+    explains = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("EXPLAIN")]
+    assert len(queries.captured_queries) == 1 and not explains  # the capped count only
+    with CaptureQueriesContext(connection) as queries:
+        list_count(Student.objects.filter(university=world.uni_a, active=True))  # another query: asked
+    assert [q["sql"].startswith("EXPLAIN") for q in queries.captured_queries] == [False, True]
+
+
 def test_orjson_renderer_writes_what_drfs_renderer_writes():
     import datetime
     import decimal

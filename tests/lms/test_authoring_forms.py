@@ -10,6 +10,7 @@ import pytest
 from frames.models import AuditLog
 from lms.forms import ModuleSectionForm
 from lms.models import ModuleSection
+from lms.sandbox import CONFIG_KEYS
 
 pytestmark = pytest.mark.django_db
 
@@ -179,3 +180,14 @@ def test_checklist_interactive_and_game_fields(world, make_module, login_client)
     game.refresh_from_db()
     assert game.section_config == {"game_type": "power_balance", "orbits": 2,
                                    "loads": [{"name": "OBC", "watts": 1.5, "required": True}, {"name": "Payload", "watts": 4}]}
+
+
+def test_a_key_without_a_field_is_named_on_the_json(lab, login_client, world):
+    """A sandbox keeps a key it does not take (left from another type): the message names it
+    once, on the JSON, whichever field was changed."""
+    section = lab.sections.get(section_number=1)
+    ModuleSection.objects.filter(pk=section.pk).update(section_config={**SANDBOX, "max_attempts": 3})
+    section.refresh_from_db()
+    r = login_client(world.users["coordinator"]).post(url(section), form_data(section, sandbox_time_limit_s="20"))
+    assert r.status_code == 200
+    assert errors(r) == {"section_config": [f"max_attempts: Unknown key; a sandbox takes {', '.join(sorted(CONFIG_KEYS))}."]}

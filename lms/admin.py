@@ -564,7 +564,7 @@ class ModuleAnalyticsEventAdmin(LeanChangelistMixin, BigTableSearchMixin, ReadOn
 class XapiExportForm(forms.Form):
     since = forms.DateTimeField(required=False, help_text="Events after this time (YYYY-MM-DD HH:MM); empty: from the first.")
     until = forms.DateTimeField(required=False, help_text="Events up to this time; empty: up to now.")
-    module = forms.CharField(required=False, max_length=100, help_text="A module's slug (module_id); empty: every module.")
+    module = forms.CharField(required=False, max_length=100, help_text="A module's id, e.g. lab-safety-101; empty: every module.")
 
     def clean(self):
         data = super().clean()

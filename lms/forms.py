@@ -14,6 +14,7 @@ The same checks as the model's `clean()` run here, so a message stands beside th
 that caused it. A form posted without the fields (an import, an old script: no
 `typed_fields` marker) behaves like the plain JSON form."""
 
+import copy
 import re
 
 from django import forms
@@ -407,7 +408,7 @@ class ModuleSectionForm(ConfigFieldsForm, forms.ModelForm):
             self._typed_errors.add("completion_criteria")
 
     def _post_clean(self):
-        own = {name: self._errors[name] for name in self._typed_errors if name in self._errors}
+        own = {name: copy.copy(self._errors[name]) for name in self._typed_errors if name in self._errors}  # the model's are appended in place
         super()._post_clean()
         # The model's clean() finds the same problems again: they already stand beside their fields.
         for name in self._typed_errors:

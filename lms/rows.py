@@ -156,32 +156,6 @@ def questions(listed) -> list:
     return [QuestionRow(*values) for values in listed or ()]
 
 
-def insert_sql(model, names, rows, *, json_text=False):
-    """(sql, params) of one INSERT of `rows` (value tuples in the order of attribute `names`,
-    values as the fields take them; `json_text`: JSON columns come as their text, as COPY
-    rows carry them)."""
-    if not rows:
-        return None
-    opts = model._meta
-    qn = connection.ops.quote_name
-    fields = [opts.get_field(name) for name in names]
-    as_text = [json_text and isinstance(f, JSONField) for f in fields]
-    placeholders = "(" + ", ".join("%s::jsonb" if text else "%s" for text in as_text) + ")"
-    params = []
-    for row in rows:
-        params += [v if text or v is None else f.get_db_prep_save(v, connection) for f, text, v in zip(fields, as_text, row, strict=True)]
-    sql = f"INSERT INTO {qn(opts.db_table)} ({', '.join(qn(f.column) for f in fields)}) VALUES {', '.join([placeholders] * len(rows))}"
-    return sql, params
-
-
-def update_sql(instance, names):
-    opts = instance._meta
-    qn = connection.ops.quote_name
-    fields = [opts.get_field(name) for name in names]
-    sql = f"UPDATE {qn(opts.db_table)} SET {', '.join(f'{qn(f.column)} = %s' for f in fields)} WHERE {qn(opts.pk.column)} = %s"
-    return sql, [f.get_db_prep_save(getattr(instance, f.attname), connection) for f in fields] + [instance.pk]
-
-
 class _Encoder(DjangoJSONEncoder):
     """DjangoJSONEncoder keeping microseconds (it cuts date-times to milliseconds): the
     written timestamps must equal the ones the caller holds."""
@@ -227,43 +201,45 @@ def write_if_unchanged(versions, *, update=None, inserts=()) -> bool:
     every insert of `inserts` ((model, attribute names, value tuples)); else write nothing.
     Returns whether it wrote. (A row changed by a concurrent transaction after this
     statement's snapshot is re-read by FOR UPDATE, so its new version fails the check.)"""
+    params = [orjson.dumps({str(pk): v for pk, v in versions.items()}).decode(), list(versions), len(versions)]
+    instances, names = update if update else ((), ())
+    names = tuple(dict.fromkeys(names))  # a column named twice is set once
+    inserts = [(model, tuple(fields), rows) for model, fields, rows in inserts if rows]
+    if update:
+        params.append(_json_rows(ModuleProgress, ["id", *names], [[p.pk, *(getattr(p, name) for name in names)] for p in instances]))
+    params += [_json_rows(model, fields, rows) for model, fields, rows in inserts]
+    with connection.cursor() as cursor:
+        cursor.execute(_guarded_sql(tuple(names), tuple((model, fields) for model, fields, _rows in inserts)), params)
+        return cursor.fetchone()[0]
+
+
+_GUARDED_SQL = {}
+
+
+def _guarded_sql(update_names, inserts) -> str:
+    """write_if_unchanged's statement for these columns, built once per process and shape."""
+    key = (update_names, inserts)
+    sql = _GUARDED_SQL.get(key)
+    if sql is not None:
+        return sql
     qn = connection.ops.quote_name
     table = qn(ModuleProgress._meta.db_table)
-    params = [orjson.dumps({str(pk): v for pk, v in versions.items()}).decode(), list(versions), len(versions)]
     ctes = [
         f"k AS (SELECT x.id FROM {table} x, (SELECT %s::jsonb AS j) r WHERE x.id = ANY(%s) "
         f"AND x.xmin::text IS NOT DISTINCT FROM coalesce(r.j ->> x.id::text, x.xmin::text) FOR UPDATE OF x)",
         "ok AS (SELECT count(*) = %s AS ok FROM k)",
     ]
-    if update:
-        instances, names = update
-        fields = [ModuleProgress._meta.get_field(name) for name in dict.fromkeys(names)]
-        sets = ", ".join(f"{qn(f.column)} = v.{qn(f.column)}" for f in fields)
+    if update_names:
+        columns = [qn(ModuleProgress._meta.get_field(name).column) for name in update_names]
+        sets = ", ".join(f"{c} = v.{c}" for c in columns)
         ctes.append(f"u AS (UPDATE {table} t SET {sets} FROM json_populate_recordset(NULL::{table}, %s) v, ok WHERE t.id = v.id AND ok.ok)")
-        params.append(_json_rows(ModuleProgress, ["id", *(f.attname for f in fields)],
-                                 [[p.pk, *(getattr(p, f.attname) for f in fields)] for p in instances]))
-    for index, (model, names, rows) in enumerate(inserts):
-        if not rows:
-            continue
+    for index, (model, names) in enumerate(inserts):
         target = qn(model._meta.db_table)
-        columns = ", ".join(qn(model._meta.get_field(name).column) for name in names)
-        values = ", ".join(f"v.{qn(model._meta.get_field(name).column)}" for name in names)
-        ctes.append(f"i{index} AS (INSERT INTO {target} ({columns}) SELECT {values} FROM json_populate_recordset(NULL::{target}, %s) v, ok "
-                    f"WHERE ok.ok)")
-        params.append(_json_rows(model, names, rows))
-    with connection.cursor() as cursor:
-        cursor.execute(f"WITH {', '.join(ctes)} SELECT ok FROM ok", params)
-        return cursor.fetchone()[0]
-
-
-def execute_together(statements):
-    """Run several (sql, params) in one round trip: one text of statements (Django's
-    PostgreSQL cursor binds parameters on the client, so a text may hold several)."""
-    statements = [s for s in statements if s]
-    if not statements:
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("; ".join(sql for sql, _ in statements), [p for _, params in statements for p in params])
+        columns = [qn(model._meta.get_field(name).column) for name in names]
+        ctes.append(f"i{index} AS (INSERT INTO {target} ({', '.join(columns)}) SELECT {', '.join(f'v.{c}' for c in columns)} "
+                    f"FROM json_populate_recordset(NULL::{target}, %s) v, ok WHERE ok.ok)")
+    sql = _GUARDED_SQL[key] = f"WITH {', '.join(ctes)} SELECT ok FROM ok"
+    return sql
 
 
 # An audit row's columns as the hot paths insert them (frames.services.audit_entry builds the row).

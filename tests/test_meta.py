@@ -330,3 +330,29 @@ def test_the_notion_importer_does_not_reach_up_into_cadence_services():
                 offenders.append(f"{path.relative_to(root)}:{node.lineno}")
     assert (root / "cadence" / "notion" / "importer.py").exists()
     assert not offenders, "the Notion importer imports cadence.services:\n" + "\n".join(offenders)
+
+
+# Plurals that "<verbose_name>s" would get wrong; every other model's plural is that.
+UNCOUNTABLE_PLURALS = {
+    "frames.Faculty": "faculty", "frames.University": "universities", "lms.ModuleProgress": "module progress",
+    "lms.ModuleFeedback": "module feedback", "lms.LearnerSettings": "learner settings", "cadence.RawContent": "raw content",
+    "cadence.Person": "people", "basecamp.LearnerPerformance": "learner performance",
+    "basecamp.SubsystemCompetency": "subsystem competencies", "basecamp.DataEntry": "data entries",
+    "basecamp.ModuleVersionHistory": "module version history",
+}
+
+
+def test_every_model_has_a_readable_name_and_plural():
+    offenders = []
+    for label in PROJECT_APPS:
+        for model in apps.get_app_config(label).get_models():
+            opts = model._meta
+            name, plural = str(opts.verbose_name), str(opts.verbose_name_plural)
+            if "_" in name or "_" in plural:
+                offenders.append(f"{opts.label}: {name!r} / {plural!r} has an underscore")
+            expected = UNCOUNTABLE_PLURALS.get(opts.label)
+            if expected is not None and plural != expected:
+                offenders.append(f"{opts.label}: plural {plural!r}, expected {expected!r}")
+            if expected is None and re.search(r"(s|ss|x|ch|sh|[^aeiou]y)$", name):
+                offenders.append(f"{opts.label}: {name!r} needs an explicit plural (add it to UNCOUNTABLE_PLURALS)")
+    assert not offenders, "\n".join(offenders)

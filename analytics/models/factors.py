@@ -28,7 +28,7 @@ class RiskFactor(models.Model):
     min_value = models.FloatField(null=True, blank=True, help_text="Lowest valid value (blank: unbounded).")
     max_value = models.FloatField(null=True, blank=True, help_text="Highest valid value (blank: unbounded).")
     higher_is_worse = models.BooleanField(default=True, db_default=True, help_text="True when a higher value is thought to raise risk.")
-    is_computed = models.BooleanField(default=False, db_default=False, help_text="Derived from the registry by `manage.py compute_factors`.")
+    is_computed = models.BooleanField(default=False, db_default=False, help_text="Computed from the registry by a scheduled job, not typed by hand.")
     computation = models.CharField(max_length=64, blank=True, default="", db_default="", help_text="The computation's key (computed factors only).")
     active = models.BooleanField(default=True, db_default=True, help_text="Inactive factors are not used to train new models.")
     created_at = models.DateTimeField(default=timezone.now, db_default=Now(), editable=False)

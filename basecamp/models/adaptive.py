@@ -54,7 +54,7 @@ class LearnerPerformance(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.student_id} attempt {self.attempt_number} at module {self.module_id}"
+        return f"{self.student.name} · {self.module.title} · attempt {self.attempt_number}"
 
 
 class ModuleDifficultyCalibration(models.Model):
@@ -84,7 +84,7 @@ class ModuleDifficultyCalibration(models.Model):
         ]
 
     def __str__(self):
-        return f"Calibration of module {self.module_id} at difficulty {self.difficulty_level}"
+        return f"Calibration of {self.module.title} at difficulty {self.difficulty_level}"
 
 
 class SubsystemCompetency(models.Model):
@@ -121,7 +121,7 @@ class SubsystemCompetency(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.student_id} {self.subsystem}: {self.competency_level}"
+        return f"{self.student.name} · {self.subsystem}: {self.competency_level}"
 
     @property
     def drop_pending(self):
@@ -180,7 +180,7 @@ class RaceMetadata(models.Model):
         verbose_name = "race"
 
     def __str__(self):
-        return f"Race on module {self.module_id}"
+        return f"Race on {self.module.title}"
 
 
 class RaceResult(models.Model):
@@ -203,7 +203,7 @@ class RaceResult(models.Model):
         constraints = [models.UniqueConstraint(fields=["race", "student"], name="race_results_race_student_key")]
 
     def __str__(self):
-        return f"{self.student_id}: {self.elapsed_seconds}s"
+        return f"{self.student.name}: {self.elapsed_seconds}s"
 
 
 class LeaderboardPreference(models.Model):
@@ -217,7 +217,7 @@ class LeaderboardPreference(models.Model):
         db_table = "race_preferences"
 
     def __str__(self):
-        return f"{self.student_id}: {'listed' if self.listed else 'not listed'}"
+        return f"{self.student.name}: {'listed' if self.listed else 'not listed'}"
 
 
 class ModuleVersionHistory(models.Model):

@@ -122,7 +122,7 @@ class DataEntry(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.id} {self.get_type_display()} ({self.student_id}, {self.date})"
+        return f"{self.get_type_display()} · {self.student.name} · {self.date}"
 
     def clean(self):
         super().clean()
@@ -170,7 +170,7 @@ class Assessment(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.skill_name}: {self.level} ({self.student_id}, {self.data_entry_id})"
+        return f"{self.skill_name}: {self.level} ({self.student.name})"
 
     @property
     def level_number(self):
@@ -242,7 +242,7 @@ class SkillTarget(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.skill_name} → {self.target_level} ({self.student_id})"
+        return f"{self.skill_name} → {self.target_level} ({self.student.name})"
 
 
 class TargetProposal(models.Model):
@@ -298,4 +298,4 @@ class TargetProposal(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.skill_name} → {self.target_level} by {self.wanted_by} ({self.student_id}, {self.status})"
+        return f"{self.skill_name} → {self.target_level} by {self.wanted_by} ({self.student.name}, {self.get_status_display()})"

@@ -61,7 +61,7 @@ class NotionSyncMetadata(models.Model):
     archive_sha256 = models.CharField(max_length=64, blank=True, default="", db_default="")
     dry_run = models.BooleanField(default=False, db_default=False)
     report = models.JSONField(default=dict, db_default={}, blank=True)
-    agent_log_id = models.BigIntegerField(null=True, blank=True, help_text="The run's ascent_basecamp_agent_log entry.")
+    agent_log_id = models.BigIntegerField(null=True, blank=True, help_text="The job that ran this sync.")
     triggered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:

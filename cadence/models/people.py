@@ -15,7 +15,7 @@ class Person(CadenceModel):
     name = models.CharField(max_length=255)
     name_key = models.CharField(
         max_length=255, unique=True, editable=False,
-        help_text="The name normalised for de-duplication (case-folded, spaces collapsed, accents kept).",
+        help_text="The name as compared to find duplicates (case and spacing ignored, accents kept).",
     )
     role = models.CharField(max_length=255, blank=True, default="", db_default="", help_text="Team Lead, Engineer, Student ...")
     subsystem = subsystem_field()

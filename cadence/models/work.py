@@ -49,8 +49,8 @@ class Task(CadenceModel):
     description = models.TextField(blank=True, default="", db_default="")
     status = models.CharField(max_length=16, choices=TaskStatus.choices, default=TaskStatus.TODO, db_default=TaskStatus.TODO, db_index=True)
     status_raw = models.CharField(max_length=100, blank=True, default="", db_default="", help_text="The status as Notion had it (Not Started, Done ...).")
-    due_date = models.DateField(null=True, blank=True, db_index=True, help_text="Old schema 002's due date.")
-    due = models.DateTimeField(null=True, blank=True, help_text="Old schema 000's due timestamp, when the time of day is known.")
+    due_date = models.DateField(null=True, blank=True, db_index=True, help_text="The day the task is due.")
+    due = models.DateTimeField(null=True, blank=True, help_text="The due time, when the time of day is known.")
     assignee = models.ForeignKey(Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="tasks", db_column="assignee_id")
     project = models.ForeignKey(Workstream, null=True, blank=True, on_delete=models.SET_NULL, related_name="tasks", db_column="project_id")
     subsystem = subsystem_field()
@@ -116,7 +116,7 @@ class MeetingAttendee(models.Model):
         constraints = [models.UniqueConstraint(fields=["meeting", "person"], name="cadence_meeting_attendees_uniq")]
 
     def __str__(self):
-        return f"{self.person_id} @ {self.meeting_id}"
+        return f"{self.person.name} at {self.meeting.name}"
 
 
 class Document(CadenceModel):

@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.contrib.admin.filters import SimpleListFilter
 from django.contrib.admin.utils import NotRelationField, get_fields_from_path
 from django.contrib.admin.widgets import url_params_from_lookup_dict
-from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db.models.constants import LOOKUP_SEP
 from django.db.models.fields import AutoFieldMixin
 from import_export.admin import ImportExportModelAdmin
@@ -195,7 +195,70 @@ class _PlainRecord(_HiddenRecord):
         return self.name
 
 
-class ScopedAdminMixin(AuditHistoryMixin, DeclaredLookupsMixin):
+def _is_university_column(item):
+    """`university` or a path ending in it (`student__university`); not `from_university`,
+    which varies across an interface's ends."""
+    path = item[0] if isinstance(item, (list, tuple)) else item
+    return isinstance(path, str) and (path == "university" or path.endswith(LOOKUP_SEP + "university"))
+
+
+class SingleUniversityColumnsMixin:
+    """A faculty member (or student) sees one university's records, so a university column
+    or filter would repeat the same name on every row: it is left out for them."""
+
+    def _single_university(self, request):
+        return not is_unrestricted(request.user) and university_of(request.user) is not None
+
+    def get_list_display(self, request):
+        items = super().get_list_display(request)
+        if self._single_university(request):
+            kept = [item for item in items if not _is_university_column(item)]
+            items = kept or items
+        return items
+
+    def get_list_filter(self, request):
+        items = super().get_list_filter(request)
+        if self._single_university(request):
+            items = [item for item in items if not _is_university_column(item)]
+        return items
+
+
+class MetaLastMixin:
+    """Free-form `meta` JSON is rarely read: on every change form it sits last, folded."""
+
+    meta_fields = ("meta",)
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        moved, kept = [], []
+        for name, options in fieldsets:
+            fields = [f for f in options.get("fields", ()) if f not in self.meta_fields]
+            moved += [f for f in options.get("fields", ()) if f in self.meta_fields]
+            if fields:
+                kept.append((name, {**options, "fields": fields}))
+        if not moved:
+            return fieldsets
+        return [*kept, ("Details", {"classes": ("collapse",), "fields": moved})]
+
+
+class NamedObjectMixin:
+    """A record's name (change form title, breadcrumbs, delete page) reads related names
+    (a progress row is "student · module · 40%"): the change form fetches the admin's
+    `list_select_related` in the same query."""
+
+    def get_object(self, request, object_id, from_field=None):
+        related = self.list_select_related
+        if not (isinstance(related, (list, tuple)) and related):
+            return super().get_object(request, object_id, from_field)
+        queryset = self.get_queryset(request).select_related(*related)
+        field = queryset.model._meta.pk if from_field is None else queryset.model._meta.get_field(from_field)
+        try:
+            return queryset.get(**{field.name: field.to_python(object_id)})
+        except (queryset.model.DoesNotExist, ValidationError, ValueError):
+            return None
+
+
+class ScopedAdminMixin(SingleUniversityColumnsMixin, MetaLastMixin, NamedObjectMixin, AuditHistoryMixin, DeclaredLookupsMixin):
     show_full_result_count = False
     list_per_page = 50
 
@@ -262,7 +325,7 @@ class FramesInline(admin.TabularInline):
         return scope_queryset(super().get_queryset(request), request.user)
 
 
-class ReadOnlyAdmin(AuditHistoryMixin, DeclaredLookupsMixin, admin.ModelAdmin):
+class ReadOnlyAdmin(SingleUniversityColumnsMixin, MetaLastMixin, NamedObjectMixin, AuditHistoryMixin, DeclaredLookupsMixin, admin.ModelAdmin):
     """Logs: written by services only, never edited by hand."""
 
     show_full_result_count = False

@@ -13,7 +13,7 @@ class LegacyKey(models.Model):
     source_table = models.CharField(max_length=100, help_text="The old table, e.g. students or skills.students.")
     source_key = models.TextField(help_text="The row's key in the old table.")
     model = models.CharField(max_length=100, help_text="The FRAMES model, e.g. frames.student.")
-    object_pk = models.TextField(help_text="The FRAMES row's primary key.")
+    object_pk = models.TextField(help_text="The FRAMES record's id.")
     written = models.JSONField(default=dict, blank=True, help_text="The field values the import last wrote.")
     imported_at = models.DateTimeField(default=timezone.now)
 

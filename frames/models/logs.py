@@ -27,7 +27,7 @@ class AuditLog(models.Model):
     actor = models.CharField(max_length=150, blank=True, default="", db_default="", help_text="Username at the time; kept if the account goes.")
     action = models.CharField(max_length=8, choices=Action.choices)
     source = models.CharField(max_length=8, choices=Source.choices)
-    table_name = models.CharField(max_length=64, help_text="The record's table, e.g. students.")
+    table_name = models.CharField(max_length=64, help_text="The kind of record changed, e.g. students.")
     object_id = models.CharField(max_length=64)
     object_repr = models.CharField(max_length=255, blank=True, default="", db_default="")
     changes = models.JSONField(default=dict, db_default={}, blank=True, help_text="{field: [before, after]}")
@@ -39,7 +39,7 @@ class AuditLog(models.Model):
         indexes = [models.Index(fields=["table_name", "object_id"], name="audit_logs_record")]
 
     def __str__(self):
-        return f"{self.actor or 'system'} {self.action} {self.table_name}:{self.object_id}"
+        return f"{self.actor or 'system'} · {self.action} · {self.table_name} {self.object_id}"
 
 
 class AgentLog(models.Model):
@@ -70,7 +70,7 @@ class AgentLog(models.Model):
     metadata = models.JSONField(default=dict, db_default={}, blank=True, help_text="Details; a failure's traceback under 'traceback'.")
     triggered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     # the job record
-    task_id = models.CharField(max_length=255, blank=True, default="", db_default="", db_index=True, help_text="The Celery task id.")
+    task_id = models.CharField(max_length=255, blank=True, default="", db_default="", db_index=True, help_text="The worker's reference for the run.")
     queue = models.CharField(max_length=100, blank=True, default="", db_default="")
     arguments = models.JSONField(default=dict, db_default={}, blank=True)
     result = models.JSONField(null=True, blank=True, help_text="The job's report.")

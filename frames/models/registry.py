@@ -195,7 +195,7 @@ class Student(RegistryModel):
     team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="students")
     advisor = models.ForeignKey(
         Faculty, null=True, blank=True, on_delete=models.RESTRICT, related_name="advisees", db_column="teacher_id",
-        help_text="Old schema 004's teacher: a faculty member cannot be deleted while advising students.",
+        help_text="The faculty advisor; a faculty member cannot be deleted while advising students.",
     )
     name = models.CharField(max_length=255)
     email = models.EmailField(null=True, blank=True, unique=True)

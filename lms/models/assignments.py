@@ -37,7 +37,7 @@ class ModuleAssignment(models.Model):
     assignment_rule = models.CharField(max_length=255, choices=AssignmentRule.choices, blank=True, default="", db_default="")
     source = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.CASCADE, related_name="expanded", editable=False,
-        help_text="The team/university/program rule this per-student row came from.",
+        help_text="The team, university or program assignment this student's assignment came from.",
     )
 
     university_scope = ("student__university", "team__university", "university")
@@ -77,16 +77,16 @@ class ModuleAssignment(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.module_id} → {self.target_label}"
+        return f"{self.module.title} → {self.target_label}"
 
     @property
     def target_label(self):
         if self.student_id:
-            return f"student {self.student_id}"
+            return self.student.name
         if self.team_id:
-            return f"team {self.team_id}"
+            return f"team {self.team.name}"
         if self.university_id:
-            return f"university {self.university_id}"
+            return self.university.name
         return "whole program"
 
     @property

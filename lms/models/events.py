@@ -88,4 +88,4 @@ class ModuleAnalyticsEvent(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.event_type} · {self.student_id} · {self.module_id}"
+        return f"{self.student.name} · {self.module.title} · {self.get_event_type_display()}"

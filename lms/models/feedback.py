@@ -41,6 +41,7 @@ class ModuleFeedback(models.Model):
 
     class Meta:
         db_table = "module_feedback"
+        verbose_name_plural = "module feedback"
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["rating"], name="idx_feedback_rating")]
         constraints = [
@@ -50,7 +51,7 @@ class ModuleFeedback(models.Model):
         ]
 
     def __str__(self):
-        return f"Feedback on {self.module_id} ({'anonymous' if self.is_anonymous else self.student_id})"
+        return f"Feedback on {self.module.title} ({'anonymous' if self.is_anonymous else self.student.name})"
 
     @property
     def author_label(self):

@@ -46,7 +46,7 @@ class LearnerSettings(models.Model):
         verbose_name_plural = "learner settings"
 
     def __str__(self):
-        return f"settings of {self.student_id}"
+        return f"Settings of {self.student.name}"
 
 
 class Notification(models.Model):
@@ -82,4 +82,4 @@ class Notification(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_kind_display()}: {self.title} ({self.student_id})"
+        return f"{self.get_kind_display()}: {self.title} ({self.student.name})"

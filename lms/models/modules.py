@@ -81,7 +81,7 @@ class Module(models.Model):
     adaptive_config = models.JSONField(null=True, blank=True)
     # Drafted from a CADENCE page (lms.authoring): the page and the content hash it was drafted from.
     source_page_id = models.CharField(max_length=32, blank=True, default="", db_default="", db_index=True,
-                                      help_text="notion_page_id of the CADENCE page this module was drafted from.")
+                                      help_text="The CADENCE (Notion) page this module was drafted from.")
     source_hash = models.CharField(max_length=64, blank=True, default="", db_default="", help_text="Hash of the page's text when drafted.")
 
     # Training content is the program's, shared by every university (a university on a
@@ -193,7 +193,7 @@ class ModulePrerequisite(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.prerequisite_module_id} before {self.module_id}"
+        return f"{self.prerequisite_module.title} before {self.module.title}"
 
     def clean(self):
         super().clean()

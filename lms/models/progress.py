@@ -55,6 +55,7 @@ class ModuleProgress(models.Model):
 
     class Meta:
         db_table = "module_progress"
+        verbose_name_plural = "module progress"
         ordering = ["-last_accessed_at"]
         indexes = [
             models.Index(fields=["student", "-last_accessed_at"], name="idx_progress_student_recent"),
@@ -80,7 +81,7 @@ class ModuleProgress(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.student_id} · {self.module_id} · {self.progress_percent}%"
+        return f"{self.student.name} · {self.module.title} · {self.progress_percent}%"
 
     @property
     def is_completed(self):

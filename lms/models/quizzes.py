@@ -138,4 +138,4 @@ class ModuleQuizAttempt(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.student_id} · section {self.section_id} · attempt {self.attempt_number} · {self.score}%"
+        return f"{self.student.name} · {self.module.title} · attempt {self.attempt_number} · {self.score}%"

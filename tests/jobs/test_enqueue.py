@@ -160,3 +160,24 @@ def test_the_queued_row_is_the_one_the_orm_would_write(queued, django_user_model
     assert written == expected
     assert model_to_dict(log, exclude=["log_id", "timestamp", "task_id"]) == expected  # the returned row is the stored one
     assert log.timestamp == AgentLog.objects.get(pk=log.pk).timestamp and not log._state.adding
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_broker_that_stays_down_fails_the_start_after_the_row_committed_then_the_next_start_reconnects(queued):
+    from kombu.exceptions import OperationalError
+
+    from frames.celery import app
+
+    job_start(kind="calibrate_modules")
+    saved = {k: app.conf[k] for k in ("broker_url", "task_publish_retry_policy")}
+    app.conf.update(broker_url="redis://127.0.0.1:9/0", task_publish_retry_policy={"max_retries": 1, "interval_start": 0, "interval_step": 0})
+    try:
+        with pytest.raises(OperationalError):
+            job_start(kind="calibrate_modules")  # nothing listens on port 9
+    finally:
+        app.conf.update(saved)
+    stranded = AgentLog.objects.filter(agent_name="calibrate_modules").order_by("-pk").first()
+    assert stranded.status == "queued"  # committed: the coordinator can cancel it or start it again
+    log = job_start(kind="calibrate_modules")
+    messages = _messages(queued)
+    assert len(messages) == 2 and log.task_id in messages[0] and stranded.task_id not in "".join(messages)

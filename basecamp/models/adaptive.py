@@ -139,7 +139,7 @@ class GhostCohort(models.Model):
                                    help_text="Empty: built from every university's students.")
     subsystem = models.CharField(max_length=32, choices=Subsystem.choices, blank=True, default="", db_default="")
     module = models.ForeignKey("lms.Module", on_delete=models.CASCADE, related_name="ghost_cohorts")
-    checkpoints = models.JSONField(default=list, db_default=[], help_text="[{section, title, seconds, members}] seconds since the start.")
+    checkpoints = models.JSONField(default=list, db_default=[], help_text="Per section: the median seconds from the start at which the members passed it.")
     finish_seconds = models.PositiveIntegerField(null=True, blank=True, help_text="Median time to finish.")
     member_count = models.PositiveIntegerField(default=0, db_default=0)
     source = models.JSONField(default=dict, db_default={}, blank=True, help_text="Which progress records it was built from.")

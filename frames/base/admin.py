@@ -2,13 +2,17 @@
 university scoping (list, change form, foreign-key choices, autocomplete,
 export, import) and audited writes."""
 
+import json
+
 from django.contrib import admin
 from django.contrib.admin.filters import SimpleListFilter
 from django.contrib.admin.utils import NotRelationField, get_fields_from_path
 from django.contrib.admin.widgets import url_params_from_lookup_dict
 from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db.models import JSONField
 from django.db.models.constants import LOOKUP_SEP
 from django.db.models.fields import AutoFieldMixin
+from django.utils.html import format_html, format_html_join
 from import_export.admin import ImportExportModelAdmin
 
 from frames.imports.admin import ImportExportAdminMixin
@@ -231,14 +235,77 @@ class MetaLastMixin:
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
         moved, kept = [], []
+        meta = {*self.meta_fields, *(f"{name}_table" for name in self.meta_fields)}  # its table, when read-only
         for name, options in fieldsets:
-            fields = [f for f in options.get("fields", ()) if f not in self.meta_fields]
-            moved += [f for f in options.get("fields", ()) if f in self.meta_fields]
+            fields = [f for f in options.get("fields", ()) if not (isinstance(f, str) and f in meta)]
+            moved += [f for f in options.get("fields", ()) if isinstance(f, str) and f in meta]
             if fields:
                 kept.append((name, {**options, "fields": fields}))
         if not moved:
             return fieldsets
         return [*kept, ("Details", {"classes": ("collapse",), "fields": moved})]
+
+
+JSON_TABLE_DEPTH = 3
+
+
+def json_table(value, depth=0):
+    """A JSON value as HTML, escaped: a dict as a two-column table (key, value), a list of
+    dicts as a table with a column per key, anything else (and what lies deeper than
+    JSON_TABLE_DEPTH) as compact text."""
+    if depth < JSON_TABLE_DEPTH and isinstance(value, dict) and value:
+        rows = format_html_join("", "<tr><th scope=\"row\">{}</th><td>{}</td></tr>",
+                                ((key, json_table(item, depth + 1)) for key, item in value.items()))
+        return format_html('<table class="json-table">{}</table>', rows)
+    if depth < JSON_TABLE_DEPTH and isinstance(value, list) and value and all(isinstance(item, dict) for item in value):
+        columns = list(dict.fromkeys(key for item in value for key in item))
+        head = format_html_join("", "<th scope=\"col\">{}</th>", ((c,) for c in columns))
+        body = format_html_join("", "<tr>{}</tr>", ((format_html_join("", "<td>{}</td>", ((json_table(item.get(c, ""), depth + 1),) for c in columns)),)
+                                                    for item in value))
+        return format_html('<table class="json-table"><thead><tr>{}</tr></thead><tbody>{}</tbody></table>', head, body)
+    if value in ({}, [], None, ""):
+        return "-"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    return str(value)
+
+
+class JsonTablesMixin:
+    """A JSON field the user cannot edit (a log's report, a cohort's checkpoints, any field on
+    a view-only page) reads as a table rather than one long line of JSON."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.model._meta.concrete_fields:
+            if isinstance(field, JSONField):
+                setattr(self, f"{field.name}_table", self._table_display(field))
+
+    @staticmethod
+    def _table_display(field):
+        def display(obj):
+            return json_table(field.value_from_object(obj))
+
+        display.short_description = field.verbose_name
+        return display
+
+    def _tabled(self, request, obj, readonly):
+        view_only = not self.has_change_permission(request, obj)
+        return {f.name for f in self.model._meta.concrete_fields if isinstance(f, JSONField) and (view_only or f.name in readonly)}
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        return readonly + [f"{name}_table" for name in self._tabled(request, obj, readonly)]
+
+    def get_fieldsets(self, request, obj=None):
+        tabled = self._tabled(request, obj, super().get_readonly_fields(request, obj))
+        seen, fieldsets = set(), []
+        for name, options in super().get_fieldsets(request, obj):
+            # Django lists a read-only field both as itself and, from get_readonly_fields, as its table.
+            fields = [f"{f}_table" if isinstance(f, str) and f in tabled else f for f in options.get("fields", ())]
+            fields = [f for f in fields if not (isinstance(f, str) and (f in seen or seen.add(f)))]
+            if fields:
+                fieldsets.append((name, {**options, "fields": fields}))
+        return fieldsets
 
 
 class NamedObjectMixin:
@@ -258,7 +325,7 @@ class NamedObjectMixin:
             return None
 
 
-class ScopedAdminMixin(SingleUniversityColumnsMixin, MetaLastMixin, NamedObjectMixin, AuditHistoryMixin, DeclaredLookupsMixin):
+class ScopedAdminMixin(SingleUniversityColumnsMixin, JsonTablesMixin, MetaLastMixin, NamedObjectMixin, AuditHistoryMixin, DeclaredLookupsMixin):
     show_full_result_count = False
     list_per_page = 50
 
@@ -325,7 +392,7 @@ class FramesInline(admin.TabularInline):
         return scope_queryset(super().get_queryset(request), request.user)
 
 
-class ReadOnlyAdmin(SingleUniversityColumnsMixin, MetaLastMixin, NamedObjectMixin, AuditHistoryMixin, DeclaredLookupsMixin, admin.ModelAdmin):
+class ReadOnlyAdmin(SingleUniversityColumnsMixin, JsonTablesMixin, MetaLastMixin, NamedObjectMixin, AuditHistoryMixin, DeclaredLookupsMixin, admin.ModelAdmin):
     """Logs: written by services only, never edited by hand."""
 
     show_full_result_count = False

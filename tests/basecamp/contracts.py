@@ -169,7 +169,6 @@ CONTRACTS = [
     ),
     Contract(
         SkillTarget, grow_targets, endpoint=f"{API}skill-targets/",
-        known_gaps={"writes_api": "an API create writes two audit rows (create, then update)"},
         create=lambda w: {"student": "student-a", "skill_name": free_skill(w)}, patch=lambda w: {"target_level": "Advanced"},
     ),
     # Decided through basecamp/proposals.py: the API's one write is a PATCH of the status (a decline: one audit row).

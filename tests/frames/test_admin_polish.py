@@ -124,3 +124,36 @@ def test_every_api_operation_is_tagged_with_exactly_one_app():
     assert used == set(API_APPS)  # each app's operations form a group on /api/docs/
     assert tags["GET /api/v1/lms/modules/"] == ["lms"]
     assert tags["GET /api/v1/students/"] == ["frames"]
+
+
+def test_json_table_renders_dicts_and_lists_of_dicts_escaped():
+    from frames.base.admin import json_table
+
+    html = str(json_table({"databases": [{"name": "<b>Tasks</b>", "rows": 3}, {"name": "People"}], "errors": []}))
+    assert html.startswith('<table class="json-table">')
+    assert '<th scope="col">name</th><th scope="col">rows</th>' in html
+    assert "&lt;b&gt;Tasks&lt;/b&gt;" in html and "<b>Tasks" not in html
+    assert "<td>People</td><td></td>" in html or "<td>People</td><td>-</td>" in html
+    assert "<th scope=\"row\">errors</th><td>-</td>" in html
+    assert str(json_table(["a", "b"])) == '["a", "b"]'
+
+
+@pytest.mark.django_db
+def test_a_read_only_json_field_reads_as_a_table_on_the_view_page(world, make_module, login_client):
+    from basecamp.models import GhostCohort
+
+    module = make_module("ghost-101", title="Ghost module")
+    ghost = GhostCohort.objects.create(cohort_name="Fall 2025", module=module, member_count=4,
+                                       checkpoints=[{"section": 1, "title": "Intro", "seconds": 90, "members": 4}])
+    response = login_client(world.users["coordinator"]).get(reverse("admin:basecamp_ghostcohort_change", args=[ghost.pk]))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'class="form-row field-checkpoints_table' in html
+    assert '<th scope="col">seconds</th>' in html and "<td>Intro</td>" in html
+
+
+@pytest.mark.django_db
+def test_an_editable_json_field_stays_an_input(world, login_client):
+    response = login_client(world.users["coordinator"]).get(reverse("admin:frames_student_change", args=["student-a"]))
+    assert response.status_code == 200
+    assert 'name="meta"' in response.content.decode()

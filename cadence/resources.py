@@ -104,7 +104,8 @@ class DocumentResource(NaturalKeyMixin, FramesResource):
 
 
 class MeetingAttendeeResource(FramesResource):
-    meeting = fields.Field(attribute="meeting", column_name="meeting", widget=FramesForeignKeyWidget(Meeting, "notion_page_id"))
+    # By the meeting's id: every meeting has one (a meeting typed in FRAMES has no Notion page id).
+    meeting = fields.Field(attribute="meeting", column_name="meeting", widget=FramesForeignKeyWidget(Meeting, "meeting_id"))
     person = fields.Field(attribute="person", column_name="person", widget=FramesForeignKeyWidget(Person, "name"))
 
     class Meta:

@@ -112,7 +112,7 @@ class SkillTargetViewSet(FramesViewSet):
             raise ValidationError({"completed": ["A target completes when the student reaches its level."]})
         serializer.instance = services.skill_target_assign(
             student=data["student"], skill_name=data["skill_name"], target_level=data.get("target_level", "Proficient"),
-            user=self.request.user,
+            user=self.request.user, source=AuditLog.Source.API,
         )
 
 

@@ -51,7 +51,7 @@ def current_levels(student_ids) -> dict:
     return latest
 
 
-def skill_target_assign(*, student, skill_name, user, target_level="Proficient") -> SkillTarget:
+def skill_target_assign(*, student, skill_name, user, target_level="Proficient", source=AuditLog.Source.PAGE) -> SkillTarget:
     require_staff(user)
     if skill_name not in skill_names():
         raise ValidationError({"skill_name": f"{skill_name!r} is not a skill of rubric {current_rubric_version()}."})
@@ -59,8 +59,12 @@ def skill_target_assign(*, student, skill_name, user, target_level="Proficient")
         raise ValidationError({"skill_name": f"{student.name} already has an open target for {skill_name}."})
     with transaction.atomic():
         target = SkillTarget(student=student, skill_name=skill_name, target_level=target_level, assigned_by=faculty_of(user))
-        instance_save(instance=target, user=user, source=AuditLog.Source.PAGE)
-        skill_targets_refresh(student_ids={student.pk}, user=user)
+        # A target the student already stands at is created completed: one write, one audit row
+        # (not a create and then the refresh's update).
+        if _target_reached(target, current_levels({student.pk})):
+            _replace_completed(target)
+            target.completed, target.completed_at = True, timezone.now()
+        instance_save(instance=target, user=user, source=source)
         notifications.target_set_notify(target=target)
     target.refresh_from_db()
     return target
@@ -80,12 +84,21 @@ def skill_targets_refresh(*, student_ids, user=None) -> list[SkillTarget]:
     now = timezone.now()
     with transaction.atomic():
         for target in open_targets:
-            level = levels.get((target.student_id, target.skill_name))
-            if level is None or level_number(level) < level_number(target.target_level):
+            if not _target_reached(target, levels):
                 continue
-            for older in SkillTarget.objects.filter(student_id=target.student_id, skill_name=target.skill_name, completed=True):
-                instance_delete(instance=older, user=None, source=AuditLog.Source.SYSTEM)
+            _replace_completed(target)
             target.completed, target.completed_at = True, now
             instance_save(instance=target, user=None, source=AuditLog.Source.SYSTEM)
             done.append(target)
     return done
+
+
+def _target_reached(target, levels) -> bool:
+    level = levels.get((target.student_id, target.skill_name))
+    return level is not None and level_number(level) >= level_number(target.target_level)
+
+
+def _replace_completed(target):
+    """Old schema 004 keeps one completed target per (student, skill): the older one goes."""
+    for older in SkillTarget.objects.filter(student_id=target.student_id, skill_name=target.skill_name, completed=True):
+        instance_delete(instance=older, user=None, source=AuditLog.Source.SYSTEM)

@@ -166,7 +166,7 @@ def test_staff_struggle_views_are_scoped(attempts, ingest, login_client):
         ingest(student, {"module": w.module.pk, "event_type": "section_view", "section_number": 3},
                *[{"module": w.module.pk, "event_type": "heartbeat", "section_number": 3, "event_data": {"seconds": 120}} for _ in range(3)])
     fac = login_client(w.users["faculty"]).get("/learn/staff/orbits/").content.decode()
-    assert "Stuck right now (1)" in fac and "Alice A" in fac and "Bob B" not in fac and 'id="struggle-t"' in fac
+    assert "Stuck right now (1)" in fac and "Alice A" in fac and "Bob B" not in fac and 'id="struggle-chart"' in fac
     coord = login_client(w.users["coordinator"]).get("/learn/staff/orbits/").content.decode()
     assert "Stuck right now (2)" in coord and "Bob B" in coord
     overview = login_client(w.users["faculty"]).get("/learn/staff/").content.decode()

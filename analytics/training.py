@@ -162,9 +162,9 @@ def unit_sums(factor_ids) -> dict:
         all=True,
     )
     out = defaultdict(dict)
-    for factor_id, kind, year, university, project, total, n in rows:
+    for factor_id, kind, cohort, university, project, total, n in rows:
         key = (ANY if kind in _SPANS_UNIVERSITIES else university, ANY if kind in _SPANS_PROGRAMS else project)
-        cell = out[(factor_id, int(year))].setdefault(key, [0.0, 0])
+        cell = out[(factor_id, int(cohort))].setdefault(key, [0.0, 0])
         cell[0] += total
         cell[1] += n
     return out

@@ -1,4 +1,6 @@
+import hashlib
 import os
+import re
 import secrets
 import time
 
@@ -164,17 +166,43 @@ class DocumentAdmin(FramesAdmin):
     readonly_fields = ["notion_page_id", "raw_content", "created_at", "updated_at"]
 
 
+class RawContentForm(forms.ModelForm):
+    """A page added by hand names its Notion page id (as Notion shows it, dashes allowed):
+    the table holds 32 lowercase hex digits, so anything else is a form error, not a failed save."""
+
+    class Meta:
+        model = RawContent
+        fields = ["notion_page_id"]  # the admin's own field list replaces this (ModelAdmin.get_form)
+
+    def clean_notion_page_id(self):
+        value = re.sub(r"[\s-]", "", self.cleaned_data["notion_page_id"]).lower()
+        if not re.fullmatch(r"[0-9a-f]{32}", value):
+            raise forms.ValidationError("A Notion page id: 32 hex digits (dashes allowed).")
+        return value
+
+
 @admin.register(RawContent)
 class RawContentAdmin(FramesAdmin):
     """Every page as it came: browse standalone pages by category (wiki, onboarding, archive,
     template, personal ...), rows of databases of no known kind by database, sub-pages by row."""
 
+    form = RawContentForm
     resource_classes = [resources.RawContentResource]
     list_display = ["title", "category", "database", "is_empty", "keep", "exclude_reason", "parent_page_id", "has_problems", "updated_at"]
     list_filter = ["category", "database", "is_empty", "keep"]
     search_fields = ["title", "notion_page_id", "source_path", "parent_page_id"]
     readonly_fields = ["notion_page_id", "source_path", "parent_page_id", "parent", "database", "is_empty", "content_hash", "properties",
                        "problems", "created_at", "updated_at"]
+    add_fields = ("notion_page_id", "source_path")  # set once, when a page is added by hand; the import's afterwards
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = super().get_readonly_fields(request, obj)
+        return readonly if obj is not None else [name for name in readonly if name not in self.add_fields]
+
+    def save_model(self, request, obj, form, change):
+        if not change:  # the import's change detection hashes the body (cadence/legacy.py does the same)
+            obj.content_hash = hashlib.sha256(obj.body.encode()).hexdigest()
+        super().save_model(request, obj, form, change)
 
     @admin.display(boolean=True, description="problems")
     def has_problems(self, obj):

@@ -13,7 +13,7 @@ from django.utils import timezone
 from import_export.forms import ImportForm
 
 from frames.accounts import people_accounts_action, user_audit, user_fields
-from frames.base.admin import AuditHistoryMixin, FramesAdmin, ReadOnlyAdmin
+from frames.base.admin import AuditHistoryMixin, FramesAdmin, ReadOnlyAdmin, json_table
 from frames.forms import TermAdvanceForm
 from frames.imports.admin import FramesConfirmImportForm
 from frames.jobs import job_cancel, job_retry, jobs_visible_to, redacted
@@ -332,6 +332,7 @@ class AgentLogAdmin(ReadOnlyAdmin):
             "job": job, "arguments": redacted(job.arguments), "status": job_status(job), "has_change_permission": False, "has_delete_permission": False,
             "retry_of": job.metadata.get("retry_of"), "download": isinstance(job.result, dict) and bool(job.result.get("file")),
             "report_json": json.dumps(job.result, indent=2, ensure_ascii=False, default=str)[:200_000] if job.result is not None else "",
+            "report_table": json_table(job.result) if isinstance(job.result, dict) and len(job.result) <= 200 else None,
             "arguments_json": json.dumps(redacted(job.arguments), indent=2, ensure_ascii=False, default=str),
         }
         return TemplateResponse(request, "admin/frames/agentlog/job.html", context)

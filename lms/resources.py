@@ -43,9 +43,17 @@ class ModuleResource(FramesResource):
         return super().get_queryset().prefetch_related("sections")
 
     def skip_row(self, instance, original, row, import_validation_errors=None):
-        if (row.get("sections") or "").strip():
-            return False  # sections are compared on save
-        return super().skip_row(instance, original, row, import_validation_errors)
+        if not super().skip_row(instance, original, row, import_validation_errors):
+            return False
+        raw = (row.get("sections") or "").strip()
+        if not raw:
+            return True
+        # An unchanged module row is skipped (not saved, its updated_at kept) when its
+        # sections cell says what is stored; anything else is parsed and compared on save.
+        try:
+            return json.loads(raw) == json.loads(self.dehydrate_sections(instance))
+        except ValueError:
+            return False
 
     def before_save_instance(self, instance, row, **kwargs):
         """Parse and validate every section before the module row is written, so a
@@ -175,6 +183,20 @@ class ModuleFeedbackResource(FramesResource):
 
     def dehydrate_student(self, feedback):
         return "" if feedback.is_anonymous else feedback.student_id
+
+    def get_instance(self, instance_loader, row):
+        """An anonymous row of an export names no student: it is the module's anonymous
+        feedback given at its `created_at` (a blank cell keeps the stored student). With no
+        such row it is a new row without a student, which the import refuses as before."""
+        if (row.get("student") or "").strip() or not self.fields["is_anonymous"].clean(row):
+            return super().get_instance(instance_loader, row)
+        try:
+            module, created_at = self.fields["module"].clean(row), self.fields["created_at"].clean(row)
+        except ValueError:
+            return None  # the cell's own error is reported when the row is read
+        if module is None or created_at is None:
+            return None
+        return self.get_queryset().filter(module=module, is_anonymous=True, created_at=created_at).order_by("pk").first()
 
 
 class SectionWidget(widgets.ForeignKeyWidget):

@@ -90,7 +90,6 @@ CONTRACTS = [
     Contract(Document, grow_documents, endpoint=f"{API}documents/", faculty="all", create=lambda w: {"title": "New document"},
              patch=lambda w: {"body": "Changed"}),
     Contract(RawContent, grow_raw, endpoint=f"{API}raw-content/", faculty="all",
-             known_gaps={"writes_admin": "the admin's add form has no notion_page_id: saving fails the table's check (a 500)"},
              create=lambda w: {"notion_page_id": "b" * 32, "title": "New page", "source_path": "Docs/New.md", "category": "tasks", "content_hash": "y"},
              patch=lambda w: {"title": "Changed"}),
     Contract(NotionSyncMetadata, grow_syncs, endpoint=f"{API}sync-runs/", faculty="all"),

@@ -157,3 +157,22 @@ def test_an_editable_json_field_stays_an_input(world, login_client):
     response = login_client(world.users["coordinator"]).get(reverse("admin:frames_student_change", args=["student-a"]))
     assert response.status_code == 200
     assert 'name="meta"' in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_jobs_report_and_a_notion_syncs_report_read_as_tables(world, login_client):
+    from django.utils import timezone
+
+    from cadence.models import NotionSyncMetadata
+    from frames.models import AgentLog
+
+    report = {"databases": [{"name": "Tasks", "kind": "tasks", "rows": 12}], "records_synced": 12}
+    job = AgentLog.objects.create(agent_name="import_notion", action_type="import", status=AgentLog.Status.SUCCEEDED, result=report)
+    sync = NotionSyncMetadata.objects.create(last_sync=timezone.now(), status="succeeded", report=report)
+    client = login_client(world.users["coordinator"])
+    job_page = client.get(reverse("admin:frames_agentlog_change", args=[job.pk]))
+    assert job_page.status_code == 200
+    assert '<table class="json-table">' in job_page.content.decode() and "<td>Tasks</td>" in job_page.content.decode()
+    sync_page = client.get(reverse("admin:cadence_notionsyncmetadata_change", args=[sync.pk]))
+    assert sync_page.status_code == 200
+    assert "field-report_table" in sync_page.content.decode() and "<td>Tasks</td>" in sync_page.content.decode()

@@ -168,11 +168,8 @@ class DocumentAdmin(FramesAdmin):
 
 class RawContentForm(forms.ModelForm):
     """A page added by hand names its Notion page id (as Notion shows it, dashes allowed):
-    the table holds 32 lowercase hex digits, so anything else is a form error, not a failed save."""
-
-    class Meta:
-        model = RawContent
-        fields = ["notion_page_id"]  # the admin's own field list replaces this (ModelAdmin.get_form)
+    the table holds 32 lowercase hex digits, so anything else is a form error, not a failed save.
+    No Meta: the admin builds the form's model and fields (ModelAdmin.get_form)."""
 
     def clean_notion_page_id(self):
         value = re.sub(r"[\s-]", "", self.cleaned_data["notion_page_id"]).lower()

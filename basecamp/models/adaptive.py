@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.db.models.functions import Now
 from django.utils import timezone
 
+from frames.base.naming import loaded_name
 from frames.choices import Subsystem
 from frames.models import Student, University
 
@@ -54,7 +55,7 @@ class LearnerPerformance(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.student.name} · {self.module.title} · attempt {self.attempt_number}"
+        return f"{loaded_name(self, 'student')} · {loaded_name(self, 'module', 'title')} · attempt {self.attempt_number}"
 
 
 class ModuleDifficultyCalibration(models.Model):
@@ -84,7 +85,7 @@ class ModuleDifficultyCalibration(models.Model):
         ]
 
     def __str__(self):
-        return f"Calibration of {self.module.title} at difficulty {self.difficulty_level}"
+        return f"Calibration of {loaded_name(self, 'module', 'title')} at difficulty {self.difficulty_level}"
 
 
 class SubsystemCompetency(models.Model):
@@ -121,7 +122,7 @@ class SubsystemCompetency(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.student.name} · {self.subsystem}: {self.competency_level}"
+        return f"{loaded_name(self, 'student')} · {self.subsystem}: {self.competency_level}"
 
     @property
     def drop_pending(self):
@@ -180,7 +181,7 @@ class RaceMetadata(models.Model):
         verbose_name = "race"
 
     def __str__(self):
-        return f"Race on {self.module.title}"
+        return f"Race on {loaded_name(self, 'module', 'title')}"
 
 
 class RaceResult(models.Model):
@@ -203,7 +204,7 @@ class RaceResult(models.Model):
         constraints = [models.UniqueConstraint(fields=["race", "student"], name="race_results_race_student_key")]
 
     def __str__(self):
-        return f"{self.student.name}: {self.elapsed_seconds}s"
+        return f"{loaded_name(self, 'student')}: {self.elapsed_seconds}s"
 
 
 class LeaderboardPreference(models.Model):
@@ -217,7 +218,7 @@ class LeaderboardPreference(models.Model):
         db_table = "race_preferences"
 
     def __str__(self):
-        return f"{self.student.name}: {'listed' if self.listed else 'not listed'}"
+        return f"{loaded_name(self, 'student')}: {'listed' if self.listed else 'not listed'}"
 
 
 class ModuleVersionHistory(models.Model):

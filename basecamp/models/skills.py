@@ -13,6 +13,7 @@ from django.db.models.functions import Length, Now, Trim
 from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 
+from frames.base.naming import loaded_name
 from frames.models import Faculty, Student
 
 DATA_ENTRY_ID_RE = r"^DE[0-9]{3,}$"
@@ -122,7 +123,7 @@ class DataEntry(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_type_display()} · {self.student.name} · {self.date}"
+        return f"{self.get_type_display()} · {loaded_name(self, 'student')} · {self.date}"
 
     def clean(self):
         super().clean()
@@ -170,7 +171,7 @@ class Assessment(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.skill_name}: {self.level} ({self.student.name})"
+        return f"{self.skill_name}: {self.level} ({loaded_name(self, 'student')})"
 
     @property
     def level_number(self):
@@ -242,7 +243,7 @@ class SkillTarget(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.skill_name} → {self.target_level} ({self.student.name})"
+        return f"{self.skill_name} → {self.target_level} ({loaded_name(self, 'student')})"
 
 
 class TargetProposal(models.Model):
@@ -298,4 +299,4 @@ class TargetProposal(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.skill_name} → {self.target_level} by {self.wanted_by} ({self.student.name}, {self.get_status_display()})"
+        return f"{self.skill_name} → {self.target_level} by {self.wanted_by} ({loaded_name(self, 'student')}, {self.get_status_display()})"

@@ -6,6 +6,7 @@ from django.db.models import F, Q
 from cadence.models.base import CadenceModel, notion_id_format, notion_id_unique, subsystem_check, subsystem_field
 from cadence.models.choices import DocumentCategory, TaskStatus, WorkstreamStatus
 from cadence.models.people import Person
+from frames.base.naming import loaded_name
 from frames.models import Project
 
 
@@ -116,7 +117,7 @@ class MeetingAttendee(models.Model):
         constraints = [models.UniqueConstraint(fields=["meeting", "person"], name="cadence_meeting_attendees_uniq")]
 
     def __str__(self):
-        return f"{self.person.name} at {self.meeting.name}"
+        return f"{loaded_name(self, 'person')} at {loaded_name(self, 'meeting')}"
 
 
 class Document(CadenceModel):

@@ -38,7 +38,7 @@ from import_export.instance_loaders import BaseInstanceLoader, ModelInstanceLoad
 from import_export.results import RowResult
 
 from frames.db import copy_create
-from frames.imports.widgets import FramesForeignKeyWidget, chunks
+from frames.imports.widgets import FramesForeignKeyWidget, chunks, unescape_cell
 from frames.roles import is_unrestricted
 from frames.scoping import assert_in_scope, is_scoped, scope_queryset, without_uniqueness_details
 
@@ -312,7 +312,7 @@ class BatchedImportMixin:
                 column = resource_field.column_name
                 if column not in row:
                     continue
-                value = row[column]
+                value = unescape_cell(row[column])
                 if not adding and (value is None or (isinstance(value, str) and not value.strip())):
                     continue  # a blank cell never erases a stored value
                 value = resource_field.widget.clean(value, row=row, **kwargs)
@@ -560,8 +560,10 @@ class BatchedImportMixin:
         column = field.column_name
         if not field.attribute or column not in row:
             return  # as import-export does: nothing to set
-        value = row[column]
+        value = unescape_cell(row[column])
         if not instance._state.adding and (value is None or (isinstance(value, str) and not value.strip())):
             return
+        if value is not row[column]:
+            row = {**row, column: value}  # the exported cell's "'" (escape_cell) is not part of the value
         field.save(instance, row, is_m2m, **kwargs)
 

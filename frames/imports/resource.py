@@ -32,12 +32,11 @@ from frames.db import copy_rows, copy_supported
 from frames.events import records_changed
 from frames.imports.batched import BatchedImportMixin, FramesInstanceLoader
 from frames.imports.report import error_text, row_errors
-from frames.imports.widgets import BlankIsNullCharWidget, FramesBooleanWidget, FramesForeignKeyWidget, FramesIntegerWidget
+from frames.imports.widgets import BlankIsNullCharWidget, FramesBooleanWidget, FramesForeignKeyWidget, FramesIntegerWidget, escape_cell
 from frames.models import AuditLog, University
 from frames.scoping import VisibleReferences, is_scoped, scope_queryset, without_uniqueness_details
 from frames.services import _json_safe, agent_job, audit_entry, diff
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 IMPORTED = (RowResult.IMPORT_TYPE_NEW, RowResult.IMPORT_TYPE_UPDATE, RowResult.IMPORT_TYPE_SKIP)
 
 # import-export's widgets that ours replace: a resource declaring one by hand is refused.
@@ -249,9 +248,7 @@ class FramesResource(BatchedImportMixin, resources.ModelResource):
             return ""
         else:
             value = super().export_field(field, instance, **kwargs)
-        if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-            return "'" + value
-        return value
+        return escape_cell(value)
 
     def _visible_references(self):
         cached = getattr(self, "_visible_refs", None)

@@ -11,6 +11,22 @@ from frames.models import University
 from frames.scoping import is_scoped, scope_queryset
 
 IN_CHUNK = 5000  # values per `IN (...)` lookup
+# An exported text cell starting with one of these is prefixed with "'" (no spreadsheet
+# formula travels out); a cell starting with "'" is prefixed too, so the import can strip
+# exactly one "'" and a round trip gives back the stored text.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+ESCAPED_PREFIXES = (*FORMULA_PREFIXES, "'")
+
+
+def escape_cell(value):
+    return "'" + value if isinstance(value, str) and value.startswith(ESCAPED_PREFIXES) else value
+
+
+def unescape_cell(value):
+    """The stored text of a cell `escape_cell` wrote (a "'" before anything else is kept)."""
+    if isinstance(value, str) and value[:1] == "'" and value[1:2] and value[1:].startswith(ESCAPED_PREFIXES):
+        return value[1:]
+    return value
 
 
 def chunks(values, size=IN_CHUNK):

@@ -6,6 +6,8 @@ from django.db.models import Q
 from django.db.models.functions import Now
 from django.utils import timezone
 
+from frames.base.naming import loaded_name
+
 
 class AssignmentType(models.TextChoices):
     REQUIRED = "required", "Required"
@@ -77,16 +79,16 @@ class ModuleAssignment(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.module.title} → {self.target_label}"
+        return f"{loaded_name(self, 'module', 'title')} → {self.target_label}"
 
     @property
     def target_label(self):
         if self.student_id:
-            return self.student.name
+            return loaded_name(self, "student")
         if self.team_id:
-            return f"team {self.team.name}"
+            return f"team {loaded_name(self, 'team')}"
         if self.university_id:
-            return self.university.name
+            return loaded_name(self, "university")
         return "whole program"
 
     @property

@@ -7,6 +7,8 @@ from django.db.models import Q
 from django.db.models.functions import Now
 from django.utils import timezone
 
+from frames.base.naming import loaded_name
+
 
 class EventType(models.TextChoices):
     # Navigation
@@ -88,4 +90,4 @@ class ModuleAnalyticsEvent(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.student.name} · {self.module.title} · {self.get_event_type_display()}"
+        return f"{loaded_name(self, 'student')} · {loaded_name(self, 'module', 'title')} · {self.get_event_type_display()}"

@@ -5,6 +5,8 @@ from django.db.models import Q
 from django.db.models.functions import Now
 from django.utils import timezone
 
+from frames.base.naming import loaded_name
+
 
 class FeedbackTag(models.TextChoices):
     TOO_EASY = "too_easy", "Too easy"
@@ -51,7 +53,7 @@ class ModuleFeedback(models.Model):
         ]
 
     def __str__(self):
-        return f"Feedback on {self.module.title} ({'anonymous' if self.is_anonymous else self.student.name})"
+        return f"Feedback on {loaded_name(self, 'module', 'title')} ({'anonymous' if self.is_anonymous else self.student.name})"
 
     @property
     def author_label(self):

@@ -8,6 +8,8 @@ from django.db.models import Q
 from django.db.models.functions import Now
 from django.utils import timezone
 
+from frames.base.naming import loaded_name
+
 
 def new_calendar_token():
     return secrets.token_urlsafe(24)
@@ -46,7 +48,7 @@ class LearnerSettings(models.Model):
         verbose_name_plural = "learner settings"
 
     def __str__(self):
-        return f"Settings of {self.student.name}"
+        return f"Settings of {loaded_name(self, 'student')}"
 
 
 class Notification(models.Model):
@@ -82,4 +84,4 @@ class Notification(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_kind_display()}: {self.title} ({self.student.name})"
+        return f"{self.get_kind_display()}: {self.title} ({loaded_name(self, 'student')})"

@@ -7,6 +7,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Now
 from django.utils import timezone
 
+from frames.base.naming import loaded_name
 from frames.choices import Subsystem
 from lms.completion import criteria_errors
 
@@ -193,7 +194,7 @@ class ModulePrerequisite(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.prerequisite_module.title} before {self.module.title}"
+        return f"{loaded_name(self, 'prerequisite_module', 'title')} before {loaded_name(self, 'module', 'title')}"
 
     def clean(self):
         super().clean()

@@ -7,6 +7,8 @@ from django.db.models import Q
 from django.db.models.functions import Now
 from django.utils import timezone
 
+from frames.base.naming import loaded_name
+
 
 class ProgressStatus(models.TextChoices):
     NOT_STARTED = "not_started", "Not started"
@@ -81,7 +83,7 @@ class ModuleProgress(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.student.name} · {self.module.title} · {self.progress_percent}%"
+        return f"{loaded_name(self, 'student')} · {loaded_name(self, 'module', 'title')} · {self.progress_percent}%"
 
     @property
     def is_completed(self):

@@ -14,6 +14,8 @@ from django.db.models import Q
 from django.db.models.functions import Now
 from django.utils import timezone
 
+from frames.base.naming import loaded_name
+
 MAX_CHOICES = 20
 MAX_PATTERN = 500
 
@@ -138,4 +140,4 @@ class ModuleQuizAttempt(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.student.name} · {self.module.title} · attempt {self.attempt_number} · {self.score}%"
+        return f"{loaded_name(self, 'student')} · {loaded_name(self, 'module', 'title')} · attempt {self.attempt_number} · {self.score}%"

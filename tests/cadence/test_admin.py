@@ -261,3 +261,20 @@ def test_a_database_kind_set_in_the_admin_is_used_by_the_next_import(cworld, log
     notion_import(archive_path_or_file=str(archive))
     task = Task.objects.select_related("assignee").get(title="Book the clean room")
     assert (task.status, task.assignee.name) == ("blocked", "Nguyễn Thị Lan")
+
+
+def test_raw_content_added_by_hand_names_its_notion_id_or_gets_a_form_error(cworld, login_client):
+    from cadence.models import RawContent
+
+    client = login_client(cworld.users["coordinator"])
+    page = {"title": "Hand page", "source_path": "Docs/Hand.md", "category": "wiki", "keep": "on", "exclude_reason": "", "body": "Hello"}
+    bad = client.post("/admin/cadence/rawcontent/add/", {**page, "notion_page_id": "not-a-page-id"})
+    assert bad.status_code == 200
+    assert bad.context["adminform"].form.errors["notion_page_id"] == ["A Notion page id: 32 hex digits (dashes allowed)."]
+    assert not RawContent.objects.filter(source_path="Docs/Hand.md").exists()
+    good = client.post("/admin/cadence/rawcontent/add/", {**page, "notion_page_id": "ABCDEF01-2345-6789-abcd-ef0123456789"})
+    assert good.status_code == 302, good.context["adminform"].form.errors if good.context else good.status_code
+    row = RawContent.objects.get(source_path="Docs/Hand.md")
+    assert row.notion_page_id == "abcdef0123456789abcdef0123456789"
+    assert row.content_hash == "185f8db32271fe25f561a6fc938b2e264306ec304eda518007d1764826381969"  # SHA-256 of "Hello"
+    assert AuditLog.objects.filter(table_name="cadence_raw_content", action="create", source="admin", object_id=str(row.pk)).count() == 1

@@ -414,3 +414,18 @@ def test_admin_export_xlsx_escapes_formula_cells(world, login_client):
 def test_export_scoped_to_user(world):
     ids = {row["id"] for row in StudentResource(user=world.users["faculty"]).export().dict}
     assert ids == {"student-a"}
+
+
+def test_formula_cells_round_trip_unchanged(world):
+    user = world.users["coordinator"]
+    values = [*FORMULAS, "'quoted", "''twice", "'-both"]
+    for i, value in enumerate(values):
+        Student.objects.create(id=f"student-f{i}", name=value, university=world.uni_a)
+    exported = StudentResource(user=user).export()
+    names = {row["id"]: row["name"] for row in exported.dict}
+    assert [names[f"student-f{i}"] for i in range(len(values))] == ["'" + v for v in values]  # a leading "'" is escaped too
+    since = AuditLog.objects.count()
+    report = run_import(resource_class=StudentResource, data=exported.csv, file_format="csv", user=user)
+    assert (report.errors, report.created, report.updated) == ([], 0, 0)
+    assert [Student.objects.get(pk=f"student-f{i}").name for i in range(len(values))] == values
+    assert AuditLog.objects.count() == since

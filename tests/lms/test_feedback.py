@@ -90,3 +90,20 @@ def test_feedback_page_flow(world, lms_world, ingest, login_client):
     assert r.status_code == 302
     f = ModuleFeedback.objects.get()
     assert (f.rating, f.clarity_rating, f.tags, f.is_anonymous) == (4, 5, ["fun"], True)
+
+
+def test_anonymous_feedback_reimports_as_itself_and_a_new_one_without_author_is_refused(world, anon):
+    from frames.imports import run_import
+    from lms.resources import ModuleFeedbackResource
+
+    user = world.users["coordinator"]
+    exported = ModuleFeedbackResource(user=user).export(queryset=ModuleFeedback.objects.filter(pk=anon.pk))
+    report = run_import(resource_class=ModuleFeedbackResource, data=exported.csv, file_format="csv", user=user)
+    assert (report.errors, report.created, report.updated) == ([], 0, 0)
+    anon.refresh_from_db()
+    assert (anon.student_id, anon.is_anonymous, anon.comment) == ("student-a", True, "Secret-ish words")
+    # Another moment: no such anonymous feedback, so the row is a new one without a student.
+    other = exported.csv.replace(exported.dict[0]["created_at"], "2020-01-01 00:00:00")
+    refused = run_import(resource_class=ModuleFeedbackResource, data=other, file_format="csv", user=user)
+    assert refused.errors and "student" in str(refused.errors[0])
+    assert ModuleFeedback.objects.count() == 1

@@ -94,6 +94,7 @@ ROUTE_PARAMS = {
     ("basecamp:student-skills", "student_id"): lambda w: w.student_b.pk,
     ("basecamp:race", "module_pk"): lambda w: w.intro.pk,
     ("basecamp:race-panel", "module_pk"): lambda w: w.intro.pk,
+    ("basecamp:proposal-decide", "pk"): lambda w: w.proposal_b.pk,
     # A calendar feed is read by its token (the capability): A's student's, so no B data is behind it by design.
     ("lms:calendar-feed", "token"): lambda w: w.student_a.learner_settings.calendar_token,
     ("set_password", "uidb64"): lambda w: "MQ",
@@ -104,7 +105,7 @@ ROUTE_PARAMS = {
 # Parameters with one meaning wherever they appear in a page route.
 PAGE_PARAMS = {"slug": lambda w: w.intro.module_id, "number": lambda w: 1}
 # Routes whose parameter names a record of B: (route name, parameter) -> the missing value to compare with.
-B_RECORD_PARAMS = {("basecamp:review-detail", "pk"): MISSING_INT, ("basecamp:student-skills", "student_id"): MISSING,
+B_RECORD_PARAMS = {("basecamp:review-detail", "pk"): MISSING_INT, ("basecamp:proposal-decide", "pk"): MISSING_INT, ("basecamp:student-skills", "student_id"): MISSING,
                    ("staff-student", "student_id"): MISSING,
                    ("admin:view_on_site", "object_id"): MISSING}
 
@@ -263,6 +264,10 @@ WRITE_CODES = {
     ("lms-api:events-list", "post"): {"faculty": 403, "coordinator": 403, "superuser": 403, "student": 400},
     ("lms-api:feedback-list", "post"): {"faculty": 403, "coordinator": 403, "superuser": 403, "student": 400},
     ("lms-api:quiz-attempts-list", "post"): {"faculty": 403, "coordinator": 403, "superuser": 403, "student": 400},
+    # A student proposes their own skill targets; staff decide them through target-proposals/.
+    ("basecamp-api:my-target-proposals", "post"): {"faculty": 403, "coordinator": 403, "superuser": 403, "student": 400},
+    # A proposal is decided by its status (accepted or declined): an empty PATCH is a 400 naming it.
+    ("basecamp-api:target-proposals-detail", "patch"): {"coordinator": 400, "superuser": 400},
     # Actions that take no body: archiving, publishing (the module has sections) and re-assessing
     # a data entry succeed for the roles allowed to (faculty never reach B's: the 404 rule).
     ("lms-api:modules-archive", "post"): {"coordinator": 200, "superuser": 200},

@@ -171,6 +171,9 @@ class RawContentForm(forms.ModelForm):
     the table holds 32 lowercase hex digits, so anything else is a form error, not a failed save.
     No Meta: the admin builds the form's model and fields (ModelAdmin.get_form)."""
 
+    # Room for Notion's dashed form (36 characters); what is stored is the 32 digits.
+    notion_page_id = forms.CharField(max_length=64, help_text="As Notion shows it: 32 hex digits, dashes allowed.")
+
     def clean_notion_page_id(self):
         value = re.sub(r"[\s-]", "", self.cleaned_data["notion_page_id"]).lower()
         if not re.fullmatch(r"[0-9a-f]{32}", value):

@@ -226,6 +226,13 @@ class SingleUniversityColumnsMixin:
             items = [item for item in items if not _is_university_column(item)]
         return items
 
+    def lookup_allowed(self, lookup, value, request=None):
+        # A bookmarked ?university__id__exact=... still answers (within the user's scope), as
+        # before the filter was hidden; request=None checks against the declared filters.
+        return super().lookup_allowed(lookup, value, request) or (
+            request is not None and _is_university_column(lookup.split(LOOKUP_SEP + "id")[0].split(LOOKUP_SEP + "exact")[0])
+            and super().lookup_allowed(lookup, value, None))
+
 
 class MetaLastMixin:
     """Free-form `meta` JSON is rarely read: on every change form it sits last, folded."""

@@ -229,9 +229,10 @@ class SingleUniversityColumnsMixin:
     def lookup_allowed(self, lookup, value, request=None):
         # A bookmarked ?university__id__exact=... still answers (within the user's scope), as
         # before the filter was hidden; request=None checks against the declared filters.
+        parts = lookup.split(LOOKUP_SEP)
+        on_university = any(_is_university_column(LOOKUP_SEP.join(parts[:n])) for n in range(1, len(parts) + 1))
         return super().lookup_allowed(lookup, value, request) or (
-            request is not None and _is_university_column(lookup.split(LOOKUP_SEP + "id")[0].split(LOOKUP_SEP + "exact")[0])
-            and super().lookup_allowed(lookup, value, None))
+            request is not None and on_university and super().lookup_allowed(lookup, value, None))
 
 
 class MetaLastMixin:

@@ -218,7 +218,7 @@ def test_the_answer_is_e_mailed_only_when_the_student_keeps_the_kind_on(skills_w
 
 
 def test_migration_turns_the_new_kind_on_for_students_who_get_target_news(world):
-    migration = importlib.import_module("lms.migrations.0006_h8_target_proposal_kind")
+    migration = importlib.import_module("lms.migrations.0006_target_proposal_kind")
     keeps = LearnerSettings.objects.create(student=world.student_a, email_kinds=["assigned", "target_set"])
     drops = LearnerSettings.objects.create(student=world.student_b, email_kinds=["assigned"])
     from django.apps import apps

@@ -73,13 +73,13 @@ def test_the_message_is_the_one_celerys_apply_async_sends(queued):
 @pytest.mark.django_db(transaction=True)
 def test_a_named_queue_is_declared_by_its_first_message_only(queued):
     client = redis.Redis.from_url(queued["url"])
-    binding = f"{queued['prefix']}_kombu.binding.h1-other"
-    first = job_start(kind="calibrate_modules", queue="h1-other")
+    binding = f"{queued['prefix']}_kombu.binding.jobs-other"
+    first = job_start(kind="calibrate_modules", queue="jobs-other")
     assert client.exists(binding)  # declared: a worker started later on that queue finds the message
     client.delete(binding)
-    second = job_start(kind="calibrate_modules", queue="h1-other")
+    second = job_start(kind="calibrate_modules", queue="jobs-other")
     assert not client.exists(binding)  # not declared again by the same producer
-    messages = [m.decode() for m in client.lrange(f"{queued['prefix']}h1-other", 0, -1)]
+    messages = [m.decode() for m in client.lrange(f"{queued['prefix']}jobs-other", 0, -1)]
     assert [second.task_id in messages[0], first.task_id in messages[1]] == [True, True] and _messages(queued) == []
 
 
@@ -152,9 +152,9 @@ def test_the_queued_row_is_the_one_the_orm_would_write(queued, django_user_model
 
     user = django_user_model.objects.create_user("enqueuer")
     args = {"path": "/srv/jobs/x.zip", "when": "2026-01-02", "nested": {"a": [1, 2.5, None, True]}}
-    log = job_start(kind="calibrate_modules", args=args, user=user, queue="h1-rows", metadata={"retry_of": 7})
+    log = job_start(kind="calibrate_modules", args=args, user=user, queue="jobs-rows", metadata={"retry_of": 7})
     reference = AgentLog(agent_name=log.agent_name, action_type=log.action_type, status="queued", arguments=args, triggered_by=user,
-                         task_id="reference", queue="h1-rows", metadata={"retry_of": 7})
+                         task_id="reference", queue="jobs-rows", metadata={"retry_of": 7})
     reference.save(force_insert=True)
     written, expected = (model_to_dict(AgentLog.objects.get(pk=pk), exclude=["log_id", "timestamp", "task_id"]) for pk in (log.pk, reference.pk))
     assert written == expected

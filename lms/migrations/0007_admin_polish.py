@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('lms', '0006_h8_target_proposal_kind'),
+        ('lms', '0006_target_proposal_kind'),
     ]
 
     operations = [

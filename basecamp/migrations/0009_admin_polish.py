@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('basecamp', '0008_h8_target_proposals'),
+        ('basecamp', '0008_target_proposals'),
     ]
 
     operations = [

@@ -105,7 +105,8 @@ ROUTE_PARAMS = {
 # Parameters with one meaning wherever they appear in a page route.
 PAGE_PARAMS = {"slug": lambda w: w.intro.module_id, "number": lambda w: 1}
 # Routes whose parameter names a record of B: (route name, parameter) -> the missing value to compare with.
-B_RECORD_PARAMS = {("basecamp:review-detail", "pk"): MISSING_INT, ("basecamp:proposal-decide", "pk"): MISSING_INT, ("basecamp:student-skills", "student_id"): MISSING,
+B_RECORD_PARAMS = {("basecamp:review-detail", "pk"): MISSING_INT, ("basecamp:proposal-decide", "pk"): MISSING_INT,
+                   ("basecamp:student-skills", "student_id"): MISSING,
                    ("staff-student", "student_id"): MISSING,
                    ("admin:view_on_site", "object_id"): MISSING}
 

@@ -184,9 +184,7 @@ def student_skills(request, student_id):
             try:
                 target = services.skill_target_assign(student=student, user=request.user, **form.cleaned_data)
             except ValidationError as exc:
-                for field, errors in validation_messages(exc).items():
-                    for error in errors:
-                        form.add_error(field if field in form.fields else None, error)
+                _form_errors(form, exc)
             else:
                 messages.success(request, f"Target set: {target.skill_name} at {target.target_level}"
                                           + (" (already reached: completed)." if target.completed else "."))

@@ -35,7 +35,7 @@ from frames.scoping import scope_queryset
 from lms import activities, completion, quizzes, sandbox, selectors
 from lms.models import Module, ModuleProgress, ModuleQuestion, ModuleSection, ModuleType, SectionType
 from lms.rendering import markdown_html
-from lms.views import _form_answers, _section_view  # the learner player's own, so the preview shows the same
+from lms.views import _form_answers, _section_view, catalogue_filters  # the learner player's own, so the preview shows the same
 
 NAMESPACE = "lms-preview"
 SESSION_AS = "lms_preview_as"  # the student whose view is previewed (a student id), if any
@@ -136,10 +136,7 @@ def exit_preview(request):
 def catalogue(request):
     _staff(request)
     student = _as_student(request)
-    params = request.GET
-    filters = {k: params.get(k, "")[:100].replace("\x00", "") for k in ("q", "category", "subsystem", "difficulty", "module_type")}
-    if filters["difficulty"] and filters["difficulty"] not in {"1", "2", "3", "4", "5"}:
-        filters["difficulty"] = ""
+    filters = catalogue_filters(request.GET)
     modules = list(selectors.catalogue(**filters)[:200])
     ids = [m.pk for m in modules]
     prereqs = selectors.prerequisite_map(ids)

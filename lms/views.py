@@ -40,13 +40,18 @@ def my_learning(request):
     return render(request, "lms/my_learning.html", {"student": student, **data, "panels": panels})
 
 
-@login_required
-def catalogue(request):
-    student = _student(request)
-    params = request.GET
+def catalogue_filters(params) -> dict:
+    """The catalogue's search and filters from the query string (bounded, no NUL; an unknown difficulty is ignored)."""
     filters = {k: params.get(k, "")[:100].replace("\x00", "") for k in ("q", "category", "subsystem", "difficulty", "module_type")}
     if filters["difficulty"] and filters["difficulty"] not in {"1", "2", "3", "4", "5"}:
         filters["difficulty"] = ""
+    return filters
+
+
+@login_required
+def catalogue(request):
+    student = _student(request)
+    filters = catalogue_filters(request.GET)
     modules = list(selectors.catalogue(**filters)[:200])
     ids = [m.pk for m in modules]
     progress = selectors.progress_by_module(student, ids)

@@ -215,18 +215,6 @@ def test_dataset_means_match_the_row_by_row_aggregation(world):
     assert ds.X[row_2024, team_column] > 30  # the 100.0 measured on 31 December local time is 2024's
 
 
-def test_roc_auc_matches_scikit_learn_with_ties():
-    from sklearn.metrics import roc_auc_score
-
-    from analytics.training import roc_auc
-
-    rng = np.random.default_rng(11)
-    for rounding in (None, 1):
-        y = rng.integers(0, 2, 60)
-        scores = rng.random(60) if rounding is None else np.round(rng.random(60), rounding)
-        assert roc_auc(y, scores) == pytest.approx(roc_auc_score(y, scores), abs=1e-12)
-
-
 def test_training_queries_do_not_grow_with_the_values_and_audit_names_the_user(world, django_assert_max_num_queries):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext

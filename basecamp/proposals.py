@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from basecamp.models import SkillTarget, TargetProposal
-from basecamp.models.skills import level_number
+from basecamp.models.skills import OPEN_PROPOSAL_MESSAGE, level_number
 from basecamp.services import current_levels, current_rubric_version, faculty_of, skill_names, skill_targets_refresh
 from frames.models import AuditLog
 from frames.roles import STAFF_ROLES, role_of, student_of
@@ -59,14 +59,19 @@ def target_propose(*, student, skill_name, target_level, wanted_by, reason, user
     reason = _clean_text(reason, field="reason", what="why you propose this target")
     if SkillTarget.objects.filter(student=student, skill_name=skill_name, completed=False).exists():
         raise ValidationError({"skill_name": f"You already have a target for {skill_name}."})
+    already = ValidationError({"skill_name": f"You already proposed a target for {skill_name}: wait for your teacher's answer."})
     if TargetProposal.objects.filter(student=student, skill_name=skill_name, status=TargetProposal.Status.PROPOSED).exists():
-        raise ValidationError({"skill_name": f"You already proposed a target for {skill_name}: wait for your teacher's answer."})
+        raise already
     proposal = TargetProposal(student=student, skill_name=skill_name, target_level=target_level, wanted_by=wanted_by, reason=reason,
                               proposed_by=user)
     try:
         instance_save(instance=proposal, user=user, source=source)
     except IntegrityError:  # two submissions at once: the partial unique constraint keeps one
-        raise ValidationError({"skill_name": f"You already proposed a target for {skill_name}: wait for your teacher's answer."}) from None
+        raise already from None
+    except ValidationError as exc:  # the same race seen by the model's constraint check just before the INSERT
+        if exc.message_dict.get("__all__") == [OPEN_PROPOSAL_MESSAGE]:
+            raise already from None
+        raise
     return proposal
 
 

@@ -246,6 +246,9 @@ class SkillTarget(models.Model):
         return f"{self.skill_name} → {self.target_level} ({loaded_name(self, 'student')})"
 
 
+OPEN_PROPOSAL_MESSAGE = "There is already an open proposal for this skill."
+
+
 class TargetProposal(models.Model):
     """A student's proposed target, which a teacher accepts (it becomes a SkillTarget)
     or declines with a reason. Kept apart from `skill_targets`: old schema 004's UNIQUE
@@ -280,7 +283,7 @@ class TargetProposal(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["student", "skill_name"], condition=Q(status="proposed"), name="skill_target_proposals_one_open_per_skill",
-                violation_error_message="There is already an open proposal for this skill.",
+                violation_error_message=OPEN_PROPOSAL_MESSAGE,
             ),
             models.CheckConstraint(condition=Q(status__in=["proposed", "accepted", "declined"]), name="skill_target_proposals_status"),
             models.CheckConstraint(condition=Q(target_level__in=LEVELS), name="skill_target_proposals_target_level"),

@@ -12,7 +12,7 @@ from basecamp import models as m
 from basecamp import resources as r
 from basecamp.forms import DeclineForm
 from basecamp.services import calibrate_modules, spec_diff
-from frames.base.admin import FramesAdmin, FramesInline
+from frames.base.admin import FramesAdmin, FramesInline, NoHandEditsMixin
 from frames.jobs import job_start
 from frames.models import AuditLog
 from frames.params import int_param
@@ -105,7 +105,7 @@ class SkillTargetAdmin(FramesAdmin):
 
 
 @admin.register(m.TargetProposal)
-class TargetProposalAdmin(FramesAdmin):
+class TargetProposalAdmin(NoHandEditsMixin, FramesAdmin):
     """Students' proposed targets: decided by the actions (basecamp/proposals.py), not edited by hand."""
 
     resource_classes = [r.TargetProposalResource]
@@ -114,15 +114,6 @@ class TargetProposalAdmin(FramesAdmin):
     list_select_related = ["student", "decided_by"]
     search_fields = ["skill_name", "reason", "student__name", "student__id"]
     actions = ["accept_selected", "decline_selected"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def has_import_permission(self, request):
         return False  # an imported row would skip the decision's target and notification: exported only

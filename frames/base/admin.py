@@ -400,11 +400,8 @@ class FramesInline(admin.TabularInline):
         return scope_queryset(super().get_queryset(request), request.user)
 
 
-class ReadOnlyAdmin(SingleUniversityColumnsMixin, JsonTablesMixin, MetaLastMixin, NamedObjectMixin, AuditHistoryMixin, DeclaredLookupsMixin, admin.ModelAdmin):
-    """Logs: written by services only, never edited by hand."""
-
-    show_full_result_count = False
-    list_per_page = 50
+class NoHandEditsMixin:
+    """Records written by services only: the admin lists and shows them, never adds, edits or deletes."""
 
     def has_add_permission(self, request):
         return False
@@ -414,3 +411,11 @@ class ReadOnlyAdmin(SingleUniversityColumnsMixin, JsonTablesMixin, MetaLastMixin
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyAdmin(NoHandEditsMixin, SingleUniversityColumnsMixin, JsonTablesMixin, MetaLastMixin, NamedObjectMixin, AuditHistoryMixin,
+                    DeclaredLookupsMixin, admin.ModelAdmin):
+    """Logs: written by services only, never edited by hand."""
+
+    show_full_result_count = False
+    list_per_page = 50

@@ -200,9 +200,10 @@ def factor_model_train(*, outcome_type, user=None, factor_keys=None, C=1.0, sour
                 AuditLog.objects.bulk_create(
                     [audit_entry(action=AuditLog.Action.UPDATE, instance=old, user=user, source=source,
                                  changes={"status": [ModelStatus.ACTIVE, ModelStatus.RETIRED]}) for old in retired])
+            # One query whether or not a model was trained in the same second (the suffix counts them).
             key = f"{outcome_type}-{now:%Y%m%d-%H%M%S}"
-            if FactorModel.objects.filter(key=key).exists():
-                key = f"{key}-{FactorModel.objects.filter(key__startswith=key).count() + 1}"
+            if same_second := FactorModel.objects.filter(key__startswith=key).count():
+                key = f"{key}-{same_second + 1}"
             model = FactorModel(
                 key=key,
                 outcome_type=outcome_type,

@@ -328,8 +328,7 @@ class NotionSyncMetadataAdmin(ReadOnlyAdmin):
         os.makedirs(UPLOAD_DIR, exist_ok=True)
         _remove_stale_uploads()
         uploads = request.session.get("cadence_notion_uploads", {})
-        form = NotionUploadForm()
-        report = token = None
+        form = report = token = None  # the upload form is built only for a page that shows it (not for Apply)
         if request.method == "POST" and ("apply" in request.POST or "repreview" in request.POST):
             token = request.POST.get("token", "")
             stored = uploads.get(token)
@@ -390,7 +389,7 @@ class NotionSyncMetadataAdmin(ReadOnlyAdmin):
             databases.append({**db, "field": f"kind-{db['id']}", "columns": columns})
         context = {
             **self.admin_site.each_context(request), "opts": self.model._meta, "title": "Import a Notion export",
-            "form": form, "report": report, "token": token, "databases": databases, "kind_choices": KIND_CHOICES, "role_choices": ROLE_CHOICES,
+            "form": form or NotionUploadForm(), "report": report, "token": token, "databases": databases, "kind_choices": KIND_CHOICES, "role_choices": ROLE_CHOICES,
             "recent": NotionSyncMetadata.objects.select_related("triggered_by")[:5],
         }
         return TemplateResponse(request, "admin/cadence/import_notion.html", context)

@@ -30,7 +30,7 @@ class AuditLog(models.Model):
     table_name = models.CharField(max_length=64, help_text="The kind of record changed, e.g. students.")
     object_id = models.CharField(max_length=64)
     object_repr = models.CharField(max_length=255, blank=True, default="", db_default="")
-    changes = models.JSONField(default=dict, db_default={}, blank=True, help_text="{field: [before, after]}")
+    changes = models.JSONField(default=dict, db_default={}, blank=True, help_text="Each changed field's value before and after.")
     request_id = models.CharField(max_length=64, blank=True, default="", db_default="")
 
     class Meta:
@@ -60,7 +60,7 @@ class AgentLog(models.Model):
     timestamp = models.DateTimeField(default=timezone.now, db_default=Now(), db_index=True, help_text="When the run was recorded (queued).")
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
-    agent_name = models.CharField(max_length=100, db_index=True, help_text="The job, e.g. import_notion.")
+    agent_name = models.CharField(max_length=100, help_text="The job, e.g. import_notion.")
     action_type = models.CharField(max_length=100)
     subsystem = models.CharField(max_length=255, blank=True, default="", db_default="")
     status = models.CharField(max_length=50, choices=Status.choices, default=Status.RUNNING, db_default=Status.RUNNING)
@@ -68,9 +68,11 @@ class AgentLog(models.Model):
     resolution = models.TextField(blank=True, default="", db_default="")
     message = models.TextField(blank=True, default="", db_default="")
     metadata = models.JSONField(default=dict, db_default={}, blank=True, help_text="Details; a failure's traceback under 'traceback'.")
-    triggered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    triggered_by = models.ForeignKey(  # looked up through agent_log_by_user (it leads with this column)
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False,
+    )
     # the job record
-    task_id = models.CharField(max_length=255, blank=True, default="", db_default="", db_index=True, help_text="The worker's reference for the run.")
+    task_id = models.CharField(max_length=255, blank=True, default="", db_default="", help_text="The worker's reference for the run.")
     queue = models.CharField(max_length=100, blank=True, default="", db_default="")
     arguments = models.JSONField(default=dict, db_default={}, blank=True)
     result = models.JSONField(null=True, blank=True, help_text="The job's report.")
@@ -88,7 +90,13 @@ class AgentLog(models.Model):
         ordering = ["-timestamp", "-log_id"]
         verbose_name = "job"
         verbose_name_plural = "jobs"
-        indexes = [models.Index(fields=["triggered_by", "-timestamp"], name="agent_log_by_user")]
+        # Every job's INSERT maintains these, so only the lookups made: by user (and the FK), by kind, by
+        # the worker's task id; equality only, so no varchar_pattern_ops twins (db_index=True adds them).
+        indexes = [
+            models.Index(fields=["triggered_by", "-timestamp"], name="agent_log_by_user"),
+            models.Index(fields=["agent_name"], name="agent_log_by_name"),
+            models.Index(fields=["task_id"], name="agent_log_by_task"),
+        ]
 
     def __str__(self):
         return f"{self.agent_name} {self.action_type} ({self.status})"

@@ -1,6 +1,7 @@
 """Factors computed from the registry. Each computation returns
 [(entity_type, entity_pk, value)] for the entities it can measure now; the
 `compute_factors` service stores them as factor values (source "computed").
+Every `ComputationKey` (analytics.models) has one here, keyed by it.
 
 A computed RiskFactor names its computation in `computation`; `DEFAULT_FACTORS`
 are created on first run so a fresh database has them."""
@@ -11,16 +12,15 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q
 
-from analytics.models import Interface
+from analytics.models import ComputationKey, Interface
 from frames.choices import StudentStatus
 from frames.models import Student, Team
 
 
 @dataclass(frozen=True)
 class Computation:
-    key: str
+    key: ComputationKey
     entity_type: str
-    name: str
     description: str
     scale: str
     unit: str
@@ -28,6 +28,10 @@ class Computation:
     max_value: float | None
     higher_is_worse: bool
     compute: Callable[[], list]
+
+    @property
+    def name(self) -> str:
+        return self.key.label
 
 
 def _team_status_counts():
@@ -94,9 +98,8 @@ COMPUTATIONS = {
     c.key: c
     for c in [
         Computation(
-            "team_outgoing_share",
+            ComputationKey.TEAM_OUTGOING_SHARE,
             "team",
-            "Share of outgoing students",
             "Active students of the team with fewer than 2 terms left, over all its active students.",
             "ratio",
             "share",
@@ -106,9 +109,8 @@ COMPUTATIONS = {
             team_outgoing_share,
         ),
         Computation(
-            "team_incoming_share",
+            ComputationKey.TEAM_INCOMING_SHARE,
             "team",
-            "Share of incoming students",
             "Active students of the team with 4 or more terms left, over all its active students.",
             "ratio",
             "share",
@@ -117,14 +119,13 @@ COMPUTATIONS = {
             True,
             team_incoming_share,
         ),
-        Computation("team_size", "team", "Team size", "Active students on the team.", "count", "students", 0.0, None, False, team_size),
+        Computation(ComputationKey.TEAM_SIZE, "team", "Active students on the team.", "count", "students", 0.0, None, False, team_size),
         Computation(
-            "team_has_lead", "team", "Team has a lead", "1 when an active student is the team's lead, else 0.", "boolean", "", 0.0, 1.0, False, team_has_lead
+            ComputationKey.TEAM_HAS_LEAD, "team", "1 when an active student is the team's lead, else 0.", "boolean", "", 0.0, 1.0, False, team_has_lead
         ),
         Computation(
-            "team_cross_university_interfaces",
+            ComputationKey.TEAM_CROSS_UNIVERSITY_INTERFACES,
             "team",
-            "Cross-university interfaces",
             "Interfaces of the team whose other end is at another university.",
             "count",
             "interfaces",
@@ -134,9 +135,8 @@ COMPUTATIONS = {
             team_cross_university_interfaces,
         ),
         Computation(
-            "team_mean_energy_loss",
+            ComputationKey.TEAM_MEAN_ENERGY_LOSS,
             "team",
-            "Mean energy loss of interfaces",
             "Mean energy loss (0-100) of the team's interfaces that have one.",
             "percent",
             "energy loss",
@@ -147,3 +147,4 @@ COMPUTATIONS = {
         ),
     ]
 }
+

@@ -24,7 +24,8 @@ class InterfaceFilterSet(FramesFilterSet):
     university = UniversityFilter(queryset=University.objects.all(), method="filter_university", help_text="Either end at this university.")
     energy_loss_min = django_filters.NumberFilter(field_name="energy_loss", lookup_expr="gte")
     energy_loss_max = django_filters.NumberFilter(field_name="energy_loss", lookup_expr="lte")
-    entity = django_filters.CharFilter(method="filter_entity", help_text="Either end is this registry id (team-001, fac-001 ...).")
+    entity = django_filters.CharFilter(
+        method="filter_entity", help_text="Either end is the team, faculty member, project or student with this id (team-001, fac-001 ...).")
 
     class Meta:
         model = Interface
@@ -71,7 +72,7 @@ class RiskFactorFilterSet(FramesFilterSet):
 
 class FactorValueFilterSet(FramesFilterSet):
     factor = django_filters.CharFilter(field_name="factor__key", help_text="The factor's key.")
-    entity = django_filters.CharFilter(method="filter_entity", help_text="The measured entity's registry id.")
+    entity = django_filters.CharFilter(method="filter_entity", help_text="The id of the team, faculty member, project or student measured.")
     university = django_filters.CharFilter(method="filter_university", help_text="Entities of this university.")
 
     class Meta:

@@ -2,6 +2,7 @@
 takes the user and returns only what the user's role may see."""
 
 from collections import Counter, defaultdict
+from typing import NamedTuple
 
 from django.db.models import Avg, Count, Q
 
@@ -140,9 +141,16 @@ def network(user, *, project=None, university=None, where=None):
 # ---------------------------------------------------------------- outcomes
 
 
+class OutcomeTally(NamedTuple):
+    """Outcomes recorded for a university and cohort year (or a whole year), and how many succeeded."""
+
+    succeeded: int
+    recorded: int
+
+
 def outcome_grid(user, outcome_type, *, where=None):
-    """{university_id: {cohort_year: (successes, total)}}, the years, and per-year totals
-    (`where`: a further Q on Outcome, e.g. the dashboard's filters)."""
+    """{university_id: {cohort_year: OutcomeTally}}, the years, and {cohort_year: OutcomeTally}
+    over every university (`where`: a further Q on Outcome, e.g. the dashboard's filters)."""
     rows = (
         scope_queryset(Outcome.objects.filter(where or Q(), outcome_type=outcome_type), user)
         .order_by()
@@ -150,13 +158,13 @@ def outcome_grid(user, outcome_type, *, where=None):
         .annotate(total=Count("id"), successes=Count("id", filter=Q(success=True)))
     )
     grid, years = defaultdict(dict), set()
-    per_year = defaultdict(lambda: [0, 0])
+    succeeded, recorded = Counter(), Counter()
     for uni, year, total, successes in rows:
-        grid[uni][year] = (successes, total)
+        grid[uni][year] = OutcomeTally(successes, total)
         years.add(year)
-        per_year[year][0] += successes
-        per_year[year][1] += total
-    return grid, sorted(years), {y: tuple(v) for y, v in per_year.items()}
+        succeeded[year] += successes
+        recorded[year] += total
+    return grid, sorted(years), {y: OutcomeTally(succeeded[y], recorded[y]) for y in recorded}
 
 
 # ---------------------------------------------------------------- rotation

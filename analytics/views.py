@@ -2,6 +2,7 @@
 students and unlinked accounts get 403, anonymous users the login page)."""
 
 from functools import wraps
+from typing import NamedTuple
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
@@ -105,6 +106,15 @@ def network(request):
     )
 
 
+class OutcomeRow(NamedTuple):
+    """A line of the outcomes table and export: one university's cohort year."""
+
+    university: str
+    cohort_year: int
+    succeeded: int
+    recorded: int
+
+
 @staff_dashboard
 def outcomes(request):
     names = dict(University.objects.values_list("id", "name"))
@@ -118,21 +128,22 @@ def outcomes(request):
     panels, table_rows = [], []
     for value, label in OutcomeType.choices:
         grid, years, per_year = selectors.outcome_grid(request.user, value, where=where)
-        cells = [(names.get(uid, uid), year, *grid[uid][year]) for uid in sorted(grid, key=lambda u: names.get(u, u)) for year in sorted(grid[uid])]
-        table_rows += [(label, *cell) for cell in cells]
+        cells = [OutcomeRow(names.get(uid, uid), year, *grid[uid][year]) for uid in sorted(grid, key=lambda u: names.get(u, u))
+                 for year in sorted(grid[uid])]
+        table_rows += [(label, cell) for cell in cells]
         slug = value.replace("_", "-")
         panels.append({
             "label": label,
             "years": years,
-            "total": sum(t for _, t in per_year.values()),
+            "total": sum(tally.recorded for tally in per_year.values()),
             "heatmap": charts.heatmap(grid, years, names, title=f"{label} by cohort year and university", chart_id=f"{slug}-grid") if grid else None,
             "bars": charts.rate_bars(per_year, title=f"{label}: success rate per cohort year", chart_id=f"{slug}-bars") if per_year else None,
-            "table": charts.table(["University", "Cohort year", "Succeeded", "Recorded"], [(u, y, ok, n) for u, y, ok, n in cells],
+            "table": charts.table(["University", "Cohort year", "Succeeded", "Recorded"], cells,
                                   caption=f"{label} by university and cohort year"),
         })
     if export:
         return csv_response("outcomes.csv", ["Outcome", "University", "Cohort year", "Succeeded", "Recorded", "Success %"],
-                            [[*r, round(100 * r[3] / r[4]) if r[4] else ""] for r in table_rows])
+                            [[label, *cell, round(100 * cell.succeeded / cell.recorded) if cell.recorded else ""] for label, cell in table_rows])
     return render(request, "analytics/outcomes.html", _context(request, panels=panels, **filter_ctx))
 
 

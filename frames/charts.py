@@ -268,9 +268,10 @@ def heatmap(grid, years, row_names, *, title, chart_id):
         for j, year in enumerate(years):
             x = label_w + cell_w * j
             cell = grid[uid].get(year)
-            rate = cell[0] / cell[1] if cell else None
-            text = f"{cell[0]}/{cell[1]}" if cell else "–"
-            tip = f"{name} {year}: " + (f"{cell[0]} of {cell[1]} succeeded" if cell else "no outcome recorded")
+            successes, total = cell if cell else (None, None)
+            rate = successes / total if cell else None
+            text = f"{successes}/{total}" if cell else "–"
+            tip = f"{name} {year}: " + (f"{successes} of {total} succeeded" if cell else "no outcome recorded")
             body.append(
                 f'<g><title>{escape(tip)}</title><rect x="{x + 2}" y="{y + 2}" width="{cell_w - 4}" height="{cell_h - 4}" rx="4" '
                 f'fill="{rate_colour(rate)}"/><text x="{x + cell_w / 2}" y="{y + cell_h / 2 + 5}" text-anchor="middle" font-size="13" '

@@ -36,6 +36,7 @@ from django.utils import timezone
 
 from frames.base.prepared import prepared_reads
 from frames.celery import app, producer_transport
+from frames.imports import run_import
 from frames.legacy.engine import legacy_import
 from frames.locks import Busy, exclusive
 from frames.models import AgentLog
@@ -608,8 +609,6 @@ def import_records(ctx, args):
     import os
 
     from django.utils.module_loading import import_string
-
-    from frames.imports import run_import  # lazy: a job body; the import machinery loads in the worker that runs it
 
     with open(args["path"], "rb") as handle:
         data = handle.read()

@@ -19,6 +19,7 @@ eclipse), so the score is the server's, not the browser's:
 from django.utils.formats import number_format
 
 from lms import sandbox, services
+from lms.config_checks import GAME_DEFAULTS, GAME_TYPES, game_errors
 from lms.models import EventType, ModuleAnalyticsEvent, ModuleProgress
 
 # ---------------------------------------------------------------- showing configuration
@@ -78,33 +79,6 @@ def facts(config: dict) -> list[dict]:
 
 
 # ---------------------------------------------------------------- interactive
-
-
-def interactive_errors(config) -> dict[str, str]:
-    if config is None:
-        return {}
-    errors = {}
-    hotspots = config.get("hotspots", [])
-    if not (isinstance(hotspots, list) and all(isinstance(h, str) and h.strip() for h in hotspots)):
-        errors["hotspots"] = "A list of hotspot names."
-        hotspots = []
-    elif len(set(hotspots)) != len(hotspots):
-        errors["hotspots"] = "Each hotspot name once."
-    tasks = config.get("tasks", [])
-    if not isinstance(tasks, list):
-        return {**errors, "tasks": "A list of task names or {\"name\": ..., \"hotspots\": [...]}."}
-    for i, task in enumerate(tasks, 1):
-        if isinstance(task, str) and task.strip():
-            continue
-        if isinstance(task, dict) and isinstance(task.get("name"), str) and task["name"].strip() and set(task) <= {"name", "hotspots"}:
-            needed = task.get("hotspots", [])
-            if isinstance(needed, list) and needed and all(h in hotspots for h in needed):
-                continue
-            errors["tasks"] = f"Task {i}: hotspots must be a non-empty list of this section's hotspots."
-            break
-        errors["tasks"] = f"Task {i}: give a task name or {{\"name\": ..., \"hotspots\": [...]}}."
-        break
-    return errors
 
 
 def interactive_tasks(section) -> list[dict]:
@@ -168,43 +142,6 @@ def task_report(*, section, student, task, user=None):
 
 
 # ---------------------------------------------------------------- game: power balance
-
-GAME_TYPES = ("power_balance",)
-GAME_NUMBERS = {"solar_watts": (0, 1000), "battery_wh": (1, 10000), "start_percent": (1, 100), "min_percent": (0, 99), "orbits": (1, 20),
-                "orbit_minutes": (10, 1000), "eclipse_fraction": (0, 0.9)}
-GAME_DEFAULTS = {"solar_watts": 10, "battery_wh": 20, "start_percent": 80, "min_percent": 30, "orbits": 3, "orbit_minutes": 90,
-                 "eclipse_fraction": 0.4}
-
-
-def game_errors(config) -> dict[str, str]:
-    if config is None:
-        return {}
-    errors = {}
-    if config.get("game_type") not in GAME_TYPES:
-        return errors  # described only: the section completes by its other rules
-    for key, (low, high) in GAME_NUMBERS.items():
-        value = config.get(key, GAME_DEFAULTS[key])
-        if not (isinstance(value, int | float) and not isinstance(value, bool) and low <= value <= high):
-            errors[key] = f"A number from {low} to {high}."
-    loads = config.get("loads")
-    if not (isinstance(loads, list) and loads):
-        errors["loads"] = "A list of loads, each {\"name\": ..., \"watts\": ..., \"required\": true|false}."
-    else:
-        names = set()
-        for i, load in enumerate(loads, 1):
-            if not (isinstance(load, dict) and set(load) <= {"name", "watts", "required"} and isinstance(load.get("name"), str)
-                    and load["name"].strip() and isinstance(load.get("watts"), int | float) and not isinstance(load.get("watts"), bool)
-                    and 0 < load["watts"] <= 1000 and isinstance(load.get("required", False), bool)):
-                errors["loads"] = f"Load {i}: give {{\"name\": ..., \"watts\": 0-1000, \"required\": true|false}}."
-                break
-            if load["name"] in names:
-                errors["loads"] = f"Load {i}: the name {load['name']!r} is used twice."
-                break
-            names.add(load["name"])
-        if "loads" not in errors and all(load.get("required") for load in loads):
-            errors["loads"] = "At least one load must be optional, or there is nothing to choose."
-    return errors
-
 
 def game_params(config) -> dict:
     return {**GAME_DEFAULTS, **{k: config[k] for k in GAME_DEFAULTS if k in config}, "loads": config.get("loads", [])}

@@ -1,6 +1,7 @@
 """Adaptive difficulty: a module's `adaptive_config` rules, applied after every
-event batch and quiz attempt (lms.struggle calls `apply`), and the student
-actions they open (reveal a hint, skip optional sections).
+event batch and quiz attempt (lms.struggle calls `apply`), and the help the player
+shows from them. The student actions they open (reveal a hint, skip optional sections)
+are lms.adaptive_actions; lms.config_checks checks the configuration.
 
     {"rules": [
       {"id": "hint-q1", "when": {"failed_attempts": 1, "section": 2}, "then": {"action": "reveal_hint"}},
@@ -11,7 +12,7 @@ actions they open (reveal a hint, skip optional sections).
 
 when: `failed_attempts` N (failed quiz attempts, sandbox errors and failed solution
 attempts at `section`, or at any section if it is left out) or `pattern` (one of
-lms.struggle.PATTERNS). then: `reveal_hint` (the next hint of the section that
+lms.config_checks.PATTERNS). then: `reveal_hint` (the next hint of the section that
 triggered, or of `section`), `offer_variant` (link to the easier `section`),
 `offer_skip_optional` (sections whose section_config says "optional": true),
 `show_guided_prompts` (the prompts of guided-struggle `section`, else the module's
@@ -22,72 +23,8 @@ Each adjustment is appended to progress.difficulty_adjustments as
 {"at", "rule", "key", "action", "reason", "changed"} and written as an
 `adjustment` event (with the signal and pattern at that moment)."""
 
-import time
-
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.utils import timezone
-
-from frames.models import AuditLog
-from frames.services import audit_entry
-from lms import services, signals, struggle
-from lms.models import EventType, ModuleAnalyticsEvent, ModuleProgress, ModuleSection
-from lms.struggle import PATTERNS
-
-ACTIONS = ("reveal_hint", "offer_variant", "offer_skip_optional", "show_guided_prompts")
-MAX_RULES = 50
-RULE_KEYS = {"id", "when", "then"}
-WHEN_KEYS = {"failed_attempts", "pattern", "section"}
-THEN_KEYS = {"action", "section"}
-
-
-def _int(value):
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def config_errors(config) -> str | None:  # noqa: C901 - one check per key
-    """Why an adaptive_config is refused (None: fine); names the rule and key."""
-    if config is None or not isinstance(config, dict) or "rules" not in config:
-        return None
-    rules = config["rules"]
-    if not isinstance(rules, list) or len(rules) > MAX_RULES:
-        return f"rules must be a list of at most {MAX_RULES} rules."
-    seen = set()
-    for i, rule in enumerate(rules, 1):
-        where = f"rule {i}"
-        if not isinstance(rule, dict):
-            return f"{where}: give an object with when and then."
-        unknown = set(rule) - RULE_KEYS
-        if unknown:
-            return f"{where}: unknown key(s) {', '.join(sorted(unknown))}."
-        rid = rule.get("id", f"rule-{i}")
-        if not isinstance(rid, str) or not 0 < len(rid) <= 50:
-            return f"{where}: id must be a short text."
-        if rid in seen:
-            return f"{where}: id {rid!r} is used twice."
-        seen.add(rid)
-        when, then = rule.get("when"), rule.get("then")
-        if not isinstance(when, dict) or not isinstance(then, dict):
-            return f"{where}: when and then must both be objects."
-        unknown = (set(when) - WHEN_KEYS) | (set(then) - THEN_KEYS)
-        if unknown:
-            return f"{where}: unknown key(s) {', '.join(sorted(unknown))}."
-        if ("failed_attempts" in when) == ("pattern" in when):
-            return f"{where}: when needs exactly one of failed_attempts or pattern."
-        if "failed_attempts" in when and not (_int(when["failed_attempts"]) and 1 <= when["failed_attempts"] <= 100):
-            return f"{where}: failed_attempts must be a whole number from 1 to 100."
-        if "pattern" in when and when["pattern"] not in PATTERNS:
-            return f"{where}: pattern must be one of {', '.join(PATTERNS)}."
-        for part, name in ((when, "when"), (then, "then")):
-            if "section" in part and not (_int(part["section"]) and part["section"] >= 1):
-                return f"{where}: {name}.section must be a section number (1 or more)."
-        action = then.get("action")
-        if action not in ACTIONS:
-            return f"{where}: then.action must be one of {', '.join(ACTIONS)}."
-        if action == "offer_variant" and "section" not in then:
-            return f"{where}: offer_variant needs then.section (the easier section)."
-    return None
-
+from lms.config_checks import adaptive_config_errors
+from lms.models import EventType, ModuleAnalyticsEvent
 
 # ---------------------------------------------------------------- applying the rules
 
@@ -152,7 +89,7 @@ def _act(rule, n, progress, expect):
 def apply(progress, expect, now) -> list:
     """Fire the module's rules that match the progress row now (each once per section);
     append the adjustments to difficulty_adjustments. Returns the new entries."""
-    if expect is None or not expect.adaptive_config or config_errors(expect.adaptive_config):
+    if expect is None or not expect.adaptive_config or adaptive_config_errors(expect.adaptive_config):
         return []
     rules = expect.adaptive_config.get("rules") or []
     if not rules or progress.status == "completed":
@@ -215,72 +152,3 @@ def revealed_hints(section, progress) -> list:
     hints = (section.section_config or {}).get("hints") or []
     shown = (progress.section_state or {}).get(str(section.section_number), {}).get("hints", 0)
     return [str(h) for h in hints[:shown]]
-
-
-# ---------------------------------------------------------------- student actions
-
-
-def _locked_progress(module, student):
-    progress = ModuleProgress.objects.select_for_update().filter(module=module, student=student).first()
-    if progress is None:
-        raise PermissionDenied("Open the module first.")
-    return progress
-
-
-def hint_reveal(*, section, student, user=None, source=AuditLog.Source.PAGE) -> dict:
-    """Reveal the section's next hint to the student: a server-recorded hint_used event,
-    hint_count + 1, then struggle detection and the module's rules. Returns
-    {"index", "text", "left"}; no hints left is a 400."""
-    hints = [str(h) for h in (section.section_config or {}).get("hints") or []]
-    now = timezone.now()
-    with transaction.atomic():
-        progress = _locked_progress(section.module, student)
-        state = progress.section_state.setdefault(str(section.section_number), {})
-        shown = state.get("hints", 0)
-        if shown >= len(hints):
-            raise ValidationError({"hint": "There are no more hints for this section."})
-        state["hints"] = shown + 1
-        progress.hint_count += 1
-        progress.current_section = section.section_number
-        progress.last_accessed_at = now
-        events = [ModuleAnalyticsEvent(module_id=progress.module_id, student=student, event_type=EventType.HINT_USED,
-                                       section_number=section.section_number, event_data={"hint": shown, "source": "server"}, timestamp=now)]
-        expect = struggle.expectations([progress.module_id]).get(progress.module_id)
-        struggle.refresh(progress, expect, now)
-        events.extend(adjustment_events(progress, apply(progress, expect, now), now))
-        progress.save(update_fields=["section_state", "hint_count", "current_section", "last_accessed_at", "struggle_signal",
-                                     "pattern_detected", "struggle_state", "difficulty_adjustments"])
-        ModuleAnalyticsEvent.objects.bulk_create(events)
-    return {"index": shown, "text": hints[shown], "left": len(hints) - shown - 1}
-
-
-def optional_sections_skip(*, progress, user=None, source=AuditLog.Source.PAGE) -> list:
-    """Skip the optional sections an adaptive rule offered (and only those): they count
-    as done, the module may complete. Returns the sections skipped."""
-    now = timezone.now()
-    with transaction.atomic():
-        progress = ModuleProgress.objects.select_for_update().select_related("module").get(pk=progress.pk)
-        sections = list(ModuleSection.objects.filter(module_id=progress.module_id).order_by("section_number"))
-        offered = help_for(progress, sections, progress.current_section)["skippable"]
-        if not offered:
-            raise ValidationError({"sections": "No optional sections are on offer to skip."})
-        for s in offered:
-            progress.section_state.setdefault(str(s.section_number), {})["skipped"] = True
-        newly, finished = services.evaluate(progress, sections, time.time(), now)
-        progress.last_accessed_at = now
-        progress.save(update_fields=["section_state", "completed_sections", "progress_percent", "status", "completed_at", "mastery_score",
-                                     "last_accessed_at"])
-        events = [ModuleAnalyticsEvent(module_id=progress.module_id, student_id=progress.student_id, event_type=EventType.SECTION_COMPLETE,
-                                       section_number=s.section_number, timestamp=now, event_data={"skipped": True}) for s in newly]
-        if finished:
-            events.append(ModuleAnalyticsEvent(module_id=progress.module_id, student_id=progress.student_id,
-                                               event_type=EventType.MODULE_COMPLETE, timestamp=now,
-                                               event_data={"mastery_score": str(progress.mastery_score)}))
-        ModuleAnalyticsEvent.objects.bulk_create(events)
-        audit_entry(action=AuditLog.Action.UPDATE, instance=progress, user=user, source=source,
-                    changes={"skipped_sections": [None, [s.section_number for s in offered]]}).save()
-        for s in newly:
-            transaction.on_commit(lambda p=progress, s=s: signals.section_completed.send(sender=ModuleProgress, progress=p, section=s))
-        if finished:
-            transaction.on_commit(lambda p=progress: signals.module_attempt_finished.send(sender=ModuleProgress, progress=p, completed=True))
-    return offered

@@ -2,6 +2,7 @@
 struggle hotspots, overdue assignments, feedback (faculty see their university only)."""
 
 import statistics
+from typing import NamedTuple
 
 from django.db.models import Avg, Count, Exists, OuterRef, Q
 from django.utils import timezone
@@ -10,6 +11,22 @@ from frames import charts
 from frames.dashboards import NO_FILTERS
 from frames.scoping import scope_queryset
 from lms.models import Module, ModuleAnalyticsEvent, ModuleAssignment, ModuleFeedback, ModuleProgress, ProgressStatus
+
+
+class Hotspot(NamedTuple):
+    """A section's struggle events: its label and {event type: count}."""
+
+    label: str
+    counts: dict
+
+
+class Adjustment(NamedTuple):
+    """One adaptive adjustment a student got: the rule's action in words and the stored entry."""
+
+    student_name: str
+    label: str
+    entry: dict
+
 
 HOTSPOT_SERIES = [("hint_used", "Hints", charts.PURPLE), ("error_encountered", "Errors", charts.VERMILLION), ("pause", "Pauses", charts.ORANGE),
                   ("retry", "Retries", charts.BLACK)]
@@ -75,8 +92,8 @@ def module_dashboard(module, user, filters=NO_FILTERS) -> dict:
     for row in events.values("section_number", "event_type").annotate(n=Count("id")).order_by():
         by_section.setdefault(row["section_number"], {})[row["event_type"]] = row["n"]
     titles = {s.section_number: f"{s.section_number}. {s.title or s.get_section_type_display()}" for s in sections}
-    hot = sorted(by_section.items(), key=lambda kv: -sum(kv[1].values()))[:8]
-    hot_rows = [(titles.get(n, "Module" if n is None else f"Section {n}"), counts) for n, counts in hot]
+    hot = sorted(by_section, key=lambda number: -sum(by_section[number].values()))[:8]
+    hot_rows = [Hotspot(titles.get(n, "Module" if n is None else f"Section {n}"), by_section[n]) for n in hot]
     hot_svg = charts.stacked(hot_rows, HOTSPOT_SERIES, title="Sections with the most hints, errors and pauses", chart_id="hotspots",
                              desc="Counts of hint, error, pause and retry events per section, most first.") if hot_rows else ""
     # Overdue assignments
@@ -107,7 +124,7 @@ def module_dashboard(module, user, filters=NO_FILTERS) -> dict:
         "funnel_table": charts.table(["Step", "Students"], funnel, caption="Completion funnel"),
         "time_table": charts.table(["Minutes", "Completed attempts"], buckets, caption="Time to complete"),
         "hot_numbers": charts.table(["Section", *(label for _, label, _ in HOTSPOT_SERIES)],
-                                    [(label, *(c.get(k, 0) for k, _, _ in HOTSPOT_SERIES)) for label, c in hot_rows], caption="Struggle hotspots"),
+                                    [(h.label, *(h.counts.get(k, 0) for k, _, _ in HOTSPOT_SERIES)) for h in hot_rows], caption="Struggle hotspots"),
         "overdue": overdue, "ratings": ratings, "comments": comments,
     }
 
@@ -143,8 +160,8 @@ def struggle_by_section(module, sections, progress, titles) -> dict:
         p.section_label = titles.get(p.current_section, f"Section {p.current_section}")
         p.active_seconds = (p.section_state or {}).get(str(p.current_section), {}).get("active_seconds", 0)
     adjustments = list(progress.exclude(difficulty_adjustments__isnull=True).values_list("student__name", "difficulty_adjustments")[:200])
-    made = sorted(((name, ACTION_LABELS.get(a.get("action"), a.get("action")), a) for name, entries in adjustments
-                   for a in (entries or []) if isinstance(a, dict)), key=lambda row: row[2].get("at", ""), reverse=True)[:20]
+    made = sorted((Adjustment(name, ACTION_LABELS.get(a.get("action"), a.get("action")), a) for name, entries in adjustments
+                   for a in (entries or []) if isinstance(a, dict)), key=lambda made: made.entry.get("at", ""), reverse=True)[:20]
     numbers = charts.table(["Section", "Mean signal", "Working on it", "Stuck"], [(r["label"], r["signal"], r["students"], r["stuck"]) for r in rows],
                            caption="Struggle by section")
     return {"struggle_rows": rows, "struggle_svg": svg, "struggle_table": numbers, "patterns": patterns, "stuck": stuck, "adjustments": made}

@@ -20,7 +20,7 @@ import re
 from django import forms
 from django.urls import reverse
 
-from lms import activities, completion, quizzes, sandbox
+from lms import completion, config_checks
 from lms.models import ModuleSection, SectionType
 from lms.rendering import markdown_html
 
@@ -151,7 +151,7 @@ CONFIG_FIELDS = {
     "instructions": ConfigField("instructions", WITH_INSTRUCTIONS, _text(
         "Instructions", "Markdown shown above the activity (sandbox, interactive, game and guided-struggle sections).", rows=5, markdown=True)),
     "hints": ConfigField("hints", WITH_HINTS, _text(
-        "Hints", f"One hint per line, revealed one at a time (at most {quizzes.MAX_HINTS}).", rows=3),
+        "Hints", f"One hint per line, revealed one at a time (at most {config_checks.MAX_HINTS}).", rows=3),
         show=_lines, store=lambda v: _split_lines(v) or None),
     "prompts": ConfigField("prompts", ("guided_struggle",), _text(
         "Buddy prompts", "One question per line: what the buddy and the adaptive help ask the student.", rows=3),
@@ -159,9 +159,9 @@ CONFIG_FIELDS = {
     "max_attempts": ConfigField("max_attempts", GRADED, _num(
         "Attempt limit", 0, 100, "How many times a student may submit; 0 or empty: unlimited.")),
     "cooldown_seconds": ConfigField("cooldown_seconds", GRADED, _num(
-        "Cool-down (seconds)", 0, quizzes.MAX_COOLDOWN, "Seconds a student waits between two attempts; 0 or empty: none.")),
+        "Cool-down (seconds)", 0, config_checks.MAX_COOLDOWN, "Seconds a student waits between two attempts; 0 or empty: none.")),
     "sandbox_language": ConfigField("language", ("sandbox",), forms.ChoiceField(
-        label="Language", required=False, choices=[("", "Python (default)"), *[(v, v.capitalize()) for v in sandbox.LANGUAGES]],
+        label="Language", required=False, choices=[("", "Python (default)"), *[(v, v.capitalize()) for v in config_checks.LANGUAGES]],
         help_text="Only Python runs in the browser today.")),
     "sandbox_file_name": ConfigField("files", ("sandbox",), forms.CharField(
         label="File name", required=False, max_length=100, initial="main.py",
@@ -177,8 +177,8 @@ CONFIG_FIELDS = {
                  "# test: adds\nassert add(2, 3) == 5", rows=5),
         show=_tests_text),
     "sandbox_time_limit_s": ConfigField("time_limit_s", ("sandbox",), _num(
-        "Time limit (seconds)", 1, sandbox.MAX_TIME_LIMIT,
-        f"A run is stopped after this many seconds, 1 to {sandbox.MAX_TIME_LIMIT}; empty: {sandbox.DEFAULT_TIME_LIMIT}.")),
+        "Time limit (seconds)", 1, config_checks.MAX_TIME_LIMIT,
+        f"A run is stopped after this many seconds, 1 to {config_checks.MAX_TIME_LIMIT}; empty: {config_checks.DEFAULT_TIME_LIMIT}.")),
     "environment_type": ConfigField("environment_type", ("interactive",), forms.CharField(
         label="Environment", required=False, max_length=100, help_text="What the student works in, e.g. block_diagram.")),
     "hotspots": ConfigField("hotspots", ("interactive",), _text(
@@ -194,12 +194,12 @@ CONFIG_FIELDS = {
         "Loads", "One per line: 'name, watts' or 'name, watts, required' (always on). At least one must be optional.", rows=4),
         show=_loads_text),
 }
-for _key, (_low, _high) in activities.GAME_NUMBERS.items():
+for _key, (_low, _high) in config_checks.GAME_NUMBERS.items():
     _labels = {"solar_watts": "Solar panels (W)", "battery_wh": "Battery (Wh)", "start_percent": "Battery at start (%)",
                "min_percent": "Lowest allowed charge (%)", "orbits": "Orbits", "orbit_minutes": "Orbit (minutes)",
                "eclipse_fraction": "Eclipse fraction"}
     CONFIG_FIELDS[f"game_{_key}"] = ConfigField(_key, ("game",), _num(
-        _labels[_key], _low, _high, f"{_low} to {_high}; empty: {activities.GAME_DEFAULTS[_key]}.", decimal=_key == "eclipse_fraction"))
+        _labels[_key], _low, _high, f"{_low} to {_high}; empty: {config_checks.GAME_DEFAULTS[_key]}.", decimal=_key == "eclipse_fraction"))
 CONFIG_FIELDS["optional"] = ConfigField("optional", ALL_TYPES, forms.BooleanField(
     label="Optional", required=False, help_text="An adaptive rule may offer to skip it when the student moves quickly."),
     store=lambda v: True if v else None)
@@ -263,7 +263,7 @@ class ModuleSectionForm(ConfigFieldsForm, forms.ModelForm):
         ("Sandbox", {"fields": ["sandbox_language", "sandbox_file_name", "sandbox_code", "sandbox_runnable", "sandbox_expected_output",
                                 "sandbox_tests", "sandbox_time_limit_s"], "classes": [_type_class("sandbox")]}),
         ("Interactive", {"fields": ["environment_type", "hotspots", "tasks"], "classes": [_type_class("interactive")]}),
-        ("Game", {"fields": ["game_type", *[f"game_{k}" for k in activities.GAME_NUMBERS], "game_loads"], "classes": [_type_class("game")]}),
+        ("Game", {"fields": ["game_type", *[f"game_{k}" for k in config_checks.GAME_NUMBERS], "game_loads"], "classes": [_type_class("game")]}),
         ("Attempts", {"fields": ["max_attempts", "cooldown_seconds"], "classes": [_type_class(*GRADED)]}),
         ("Instructions and hints", {"fields": ["instructions", "hints", "prompts"], "classes": [_type_class(*WITH_HINTS)]}),
         ("Completion", {"fields": [*CRITERIA_FIELDS, "optional"]}),
@@ -388,12 +388,12 @@ class ModuleSectionForm(ConfigFieldsForm, forms.ModelForm):
                 by_key.setdefault(spec.key, "sandbox_code" if spec.key == "files" else name)
         problems = {}
         if section_type == SectionType.SANDBOX:
-            problems.update(sandbox.config_errors(config, criteria))
+            problems.update(config_checks.sandbox_config_errors(config, criteria))
         elif section_type == SectionType.INTERACTIVE:
-            problems.update(activities.interactive_errors(config))
+            problems.update(config_checks.interactive_errors(config))
         elif section_type == SectionType.GAME and (config or {}).get("game_type"):
-            problems.update(activities.game_errors(config))
-        problem = quizzes.section_config_errors(section_type, config)
+            problems.update(config_checks.game_errors(config))
+        problem = config_checks.section_config_errors(section_type, config)
         if problem:
             problems.setdefault(problem.split(" ", 1)[0], problem)
         for key, message in problems.items():

@@ -32,7 +32,7 @@ from frames.models import Student
 from frames.params import ParamError, int_param, json_body
 from frames.roles import STAFF_ROLES, role_of
 from frames.scoping import scope_queryset
-from lms import activities, completion, quizzes, sandbox, selectors
+from lms import activities, completion, config_checks, quizzes, sandbox, selectors
 from lms.models import Module, ModuleProgress, ModuleQuestion, ModuleSection, ModuleType, SectionType
 from lms.rendering import markdown_html
 from lms.views import _form_answers, _section_view, catalogue_filters  # the learner player's own, so the preview shows the same
@@ -273,8 +273,8 @@ def activity_action(request, slug, number):
     _, section = _section(request, slug, number)
     action = request.POST.get("action", "")
     config = section.section_config or {}
-    if action == "play" and section.section_type == SectionType.GAME and not activities.game_errors(config) \
-            and config.get("game_type") in activities.GAME_TYPES:
+    if action == "play" and section.section_type == SectionType.GAME and not config_checks.game_errors(config) \
+            and config.get("game_type") in config_checks.GAME_TYPES:
         optional = {load["name"] for load in config.get("loads", []) if not load.get("required")}
         outcome = activities.power_balance(config, set(request.POST.getlist("sun")) & optional, set(request.POST.getlist("eclipse")) & optional)
         messages.info(request, f"Preview: score {outcome['score']}, the battery's lowest charge was {outcome['lowest_percent']}%. "

@@ -24,6 +24,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from frames.base.prepared import prepared_reads
 from frames.models import AuditLog
 from frames.services import audit_entry
 from lms import adaptive, completion, rows, services, signals, struggle
@@ -45,36 +46,10 @@ from lms.rendering import markdown_html
 
 GRADED_SECTION_TYPES = ("quiz", "guided_struggle")
 MAX_TEXT_ANSWER = 500
-MAX_COOLDOWN = 86400
-MAX_HINTS = 20
 
 
 def _int(value):
     return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _texts(value, limit):
-    return isinstance(value, list) and len(value) <= limit and all(isinstance(v, str) and v.strip() for v in value)
-
-
-def section_config_errors(section_type, config) -> str | None:
-    """Problems with the quiz / hint / optional keys of a section's config (None if fine)."""
-    if not isinstance(config, dict):
-        return None
-    if "optional" in config and not isinstance(config["optional"], bool):
-        return "optional must be true or false."
-    if "hints" in config and not _texts(config["hints"], MAX_HINTS):
-        return f"hints must be a list of at most {MAX_HINTS} non-empty texts."
-    if "prompts" in config and not _texts(config["prompts"], MAX_HINTS):
-        return f"prompts must be a list of at most {MAX_HINTS} non-empty texts."
-    if section_type in GRADED_SECTION_TYPES:
-        attempts = config.get("max_attempts", 0)
-        if not (_int(attempts) and 0 <= attempts <= 100):
-            return "max_attempts must be a whole number from 0 (unlimited) to 100."
-        cooldown = config.get("cooldown_seconds", 0)
-        if not (_int(cooldown) and 0 <= cooldown <= MAX_COOLDOWN):
-            return f"cooldown_seconds must be a whole number of seconds from 0 to {MAX_COOLDOWN}."
-    return None
 
 
 def pass_mark(section) -> int:
@@ -274,7 +249,7 @@ def _attempt_rows(student, *, module_pk=None, slug=None, number, lock=True) -> A
     """The attempt's AttemptRead (progress locked when `lock`), or None when no published
     module matches. One statement on PostgreSQL."""
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
+        with prepared_reads(connection.alias), connection.cursor() as cursor:  # the same text every attempt: planned once per connection
             cursor.execute(_attempt_sql(lock), [number, ModuleStatus.PUBLISHED, module_pk, slug, student.pk])
             row = cursor.fetchone()
         if row is None:

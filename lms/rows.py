@@ -22,6 +22,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
 from django.db.models import JSONField
 
+from frames.base.prepared import prepared_reads
 from lms.models import Module, ModuleProgress, ModuleSection, ModuleStatus
 
 _fields = {}
@@ -208,7 +209,9 @@ def write_if_unchanged(versions, *, update=None, inserts=()) -> bool:
     if update:
         params.append(_json_rows(ModuleProgress, ["id", *names], [[p.pk, *(getattr(p, name) for name in names)] for p in instances]))
     params += [_json_rows(model, fields, rows) for model, fields, rows in inserts]
-    with connection.cursor() as cursor:
+    # Server-bound and prepared: the text is the same for every call of a shape, so the server
+    # plans it once per connection instead of parsing and planning kilobytes of inlined JSON each time.
+    with prepared_reads(connection.alias), connection.cursor() as cursor:
         cursor.execute(_guarded_sql(tuple(names), tuple((model, fields) for model, fields, _rows in inserts)), params)
         return cursor.fetchone()[0]
 
@@ -225,19 +228,19 @@ def _guarded_sql(update_names, inserts) -> str:
     qn = connection.ops.quote_name
     table = qn(ModuleProgress._meta.db_table)
     ctes = [
-        f"k AS (SELECT x.id FROM {table} x, (SELECT %s::jsonb AS j) r WHERE x.id = ANY(%s) "
+        f"k AS (SELECT x.id FROM {table} x, (SELECT %s::jsonb AS j) r WHERE x.id = ANY(%s::bigint[]) "
         f"AND x.xmin::text IS NOT DISTINCT FROM coalesce(r.j ->> x.id::text, x.xmin::text) FOR UPDATE OF x)",
         "ok AS (SELECT count(*) = %s AS ok FROM k)",
     ]
     if update_names:
         columns = [qn(ModuleProgress._meta.get_field(name).column) for name in update_names]
         sets = ", ".join(f"{c} = v.{c}" for c in columns)
-        ctes.append(f"u AS (UPDATE {table} t SET {sets} FROM json_populate_recordset(NULL::{table}, %s) v, ok WHERE t.id = v.id AND ok.ok)")
+        ctes.append(f"u AS (UPDATE {table} t SET {sets} FROM json_populate_recordset(NULL::{table}, %s::json) v, ok WHERE t.id = v.id AND ok.ok)")
     for index, (model, names) in enumerate(inserts):
         target = qn(model._meta.db_table)
         columns = [qn(model._meta.get_field(name).column) for name in names]
         ctes.append(f"i{index} AS (INSERT INTO {target} ({', '.join(columns)}) SELECT {', '.join(f'v.{c}' for c in columns)} "
-                    f"FROM json_populate_recordset(NULL::{target}, %s) v, ok WHERE ok.ok)")
+                    f"FROM json_populate_recordset(NULL::{target}, %s::json) v, ok WHERE ok.ok)")
     sql = _GUARDED_SQL[key] = f"WITH {', '.join(ctes)} SELECT ok FROM ok"
     return sql
 

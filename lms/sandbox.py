@@ -18,85 +18,20 @@ digest and output excerpt stay in the event stream for staff to look at."""
 
 import hashlib
 import json
-import re
 
 from django.contrib.staticfiles import finders
 from django.contrib.staticfiles.storage import staticfiles_storage
 
 from lms import services
+from lms.config_checks import DEFAULT_TIME_LIMIT, MAX_FILE_CHARS, MAX_FILES, MAX_OUTPUT_CHARS, MAX_TESTS
 from lms.models import EventType, ModuleProgress
 
-CONFIG_KEYS = {"language", "files", "runnable", "expected_output", "tests", "time_limit_s", "instructions", "hints"}
-LANGUAGES = ("python",)
-FILE_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}$")
-MAX_FILES = 20
-MAX_FILE_CHARS = 50_000
-MAX_TESTS = 50
-DEFAULT_TIME_LIMIT = 10
-MAX_TIME_LIMIT = 60
-MAX_OUTPUT_CHARS = 20_000
 OUTPUT_EXCERPT = 2_000
 RUNNER_FILE = "lms/vendor/pyodide/pyodide.mjs"
 
 
 def _is_int(value):
     return isinstance(value, int) and not isinstance(value, bool)
-
-
-def config_errors(config, criteria=None) -> dict[str, str]:  # noqa: C901 - one flat check per key
-    """Problems with a sandbox section's configuration, as {key: message} (empty: fine)."""
-    if config is None:
-        return {"files": "A sandbox needs its starting code, e.g. {\"language\": \"python\", \"files\": {\"main.py\": \"print(1)\"}}."}
-    errors = {}
-    for key in sorted(set(config) - CONFIG_KEYS):
-        errors[key] = f"Unknown key; a sandbox takes {', '.join(sorted(CONFIG_KEYS))}."
-    if config.get("language", "python") not in LANGUAGES:
-        errors["language"] = f"Only {', '.join(LANGUAGES)} runs in the browser."
-    files = config.get("files")
-    if not isinstance(files, dict) or not files:
-        errors["files"] = "Give the starting code as an object of file name to text, e.g. {\"main.py\": \"print(1)\"}."
-    elif len(files) > MAX_FILES:
-        errors["files"] = f"At most {MAX_FILES} files."
-    else:
-        for name, body in files.items():
-            if not FILE_NAME.match(name) or ".." in name:
-                errors["files"] = f"{name[:40]!r} is not a plain file name (letters, digits, '_', '-', '.')."
-                break
-            if not isinstance(body, str) or len(body) > MAX_FILE_CHARS:
-                errors["files"] = f"{name}: give the file's text, at most {MAX_FILE_CHARS} characters."
-                break
-    if "runnable" in config and not isinstance(config["runnable"], bool):
-        errors["runnable"] = "true or false."
-    if "expected_output" in config and not (isinstance(config["expected_output"], str) and len(config["expected_output"]) <= MAX_OUTPUT_CHARS):
-        errors["expected_output"] = f"Text of at most {MAX_OUTPUT_CHARS} characters."
-    tests = config.get("tests")
-    if tests is not None:
-        if not isinstance(tests, list) or len(tests) > MAX_TESTS:
-            errors["tests"] = f"A list of at most {MAX_TESTS} tests, each {{\"name\": ..., \"code\": ...}}."
-        else:
-            names = set()
-            for i, test in enumerate(tests, 1):
-                if not (isinstance(test, dict) and set(test) <= {"name", "code"} and isinstance(test.get("name"), str) and test["name"].strip()
-                        and isinstance(test.get("code"), str) and test["code"].strip() and len(test["code"]) <= MAX_FILE_CHARS):
-                    errors["tests"] = f"Test {i}: give {{\"name\": \"...\", \"code\": \"assert ...\"}}."
-                    break
-                if test["name"] in names:
-                    errors["tests"] = f"Test {i}: the name {test['name']!r} is used twice."
-                    break
-                names.add(test["name"])
-    limit = config.get("time_limit_s", DEFAULT_TIME_LIMIT)
-    if not (_is_int(limit) and 1 <= limit <= MAX_TIME_LIMIT):
-        errors["time_limit_s"] = f"A whole number of seconds from 1 to {MAX_TIME_LIMIT}."
-    hints = config.get("hints")
-    if hints is not None and not (isinstance(hints, list) and all(isinstance(h, str) and h for h in hints)):
-        errors["hints"] = "A list of hint texts."
-    if "instructions" in config and not isinstance(config["instructions"], str):
-        errors["instructions"] = "Markdown text."
-    runnable = config.get("runnable", True) is not False
-    checkable = bool(config.get("expected_output")) or bool(tests)
-    if (criteria or {}).get("type") == "pass" and not (runnable and checkable):
-        errors.setdefault("expected_output", "A section that completes on a passing Check needs runnable code and expected_output or tests.")
-    return errors
 
 
 def runner_available() -> bool:

@@ -37,9 +37,9 @@ from typing import NamedTuple
 
 from django.conf import settings
 
+from lms import adaptive
 from lms.models import ModuleSection
 
-PATTERNS = ("confusion_loop", "stuck", "rapid_progress", "guessing")
 WEIGHTS = {"errors": 0.25, "retries": 0.20, "hints": 0.15, "pauses": 0.10, "time": 0.30}
 SATURATE = {"errors": 3, "retries": 2, "hints": 3, "pauses": 4}
 TRAIL = 20
@@ -304,8 +304,6 @@ def batch_update(*, student, progress_rows, events, now, revisions=None, loaded=
     `revisions`: {module pk: revision} (expectations come from the cache then); `loaded`:
     {module pk: (Module, [ModuleSection])} already read. Queries: none (one for the
     sections of a module neither cached nor loaded). Returns the adjustment events to write."""
-    from lms import adaptive  # lazy: lms.adaptive imports this module (its rules name PATTERNS)
-
     if not settings.LMS_STRUGGLE_ENABLED or not progress_rows:
         return []
     rows = {p.module_id: p for p in progress_rows}

@@ -16,7 +16,8 @@ from frames.models import AuditLog
 from frames.params import ParamError, int_param, json_body
 from frames.roles import STAFF_ROLES, role_of, student_of
 from lms import activities, completion, hooks, quizzes, selectors, services
-from lms.adaptive import help_for, hint_reveal, optional_sections_skip, revealed_hints
+from lms.adaptive import help_for, revealed_hints
+from lms.adaptive_actions import hint_reveal, optional_sections_skip
 from lms.buddy import buddy_reply
 from lms.models import FeedbackTag, ModuleFeedback, ModuleProgress, ModuleStatus, ModuleType, ProgressStatus, QuestionType, SectionType
 from lms.rendering import markdown_html, video_embed

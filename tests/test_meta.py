@@ -4,7 +4,13 @@ resource and a declared university scope where it holds university data; each
 API route has a filter set; and every route under /api/v1/ refuses anonymous
 requests. They fail naming the model or route that has the gap."""
 
+import ast
+import importlib
+import io
 import re
+import subprocess
+import tokenize
+from pathlib import Path
 
 import pytest
 from django.apps import apps
@@ -226,21 +232,115 @@ OUTSIDE_REFERENCES = re.compile(r"DESIGN\.md|SECURITY\.md|\bseeds? 00\d|\.\./sha
 CHECKED_SUFFIXES = {".py", ".md", ".html", ".txt", ".toml", ".cfg", ".ini", ".yml", ".yaml", ".js", ".css", ".sql", ".sh"}
 
 
-def test_no_file_cites_files_outside_the_repository():
-    import subprocess
-    from pathlib import Path
+ROOT = Path(__file__).resolve().parent.parent
 
-    root = Path(__file__).resolve().parent.parent
-    listed = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=root, capture_output=True, text=True, check=False)
-    files = [root / name for name in listed.stdout.splitlines()] if listed.returncode == 0 else list(root.rglob("*"))
+
+def repository_files():
+    """The files of the repository (git's list, tracked and not ignored; every file outside a checkout)."""
+    listed = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=ROOT, capture_output=True, text=True, check=False)
+    files = [ROOT / name for name in listed.stdout.splitlines()] if listed.returncode == 0 else list(ROOT.rglob("*"))
+    return [path for path in files if path.is_file() and not {".venv", "node_modules"} & set(path.parts)]
+
+
+def test_no_file_cites_files_outside_the_repository():
+    root = ROOT
     offenders = []
-    for path in files:
-        if path.suffix not in CHECKED_SUFFIXES or not path.is_file() or ".venv" in path.parts or path == Path(__file__).resolve():
+    for path in repository_files():
+        if path.suffix not in CHECKED_SUFFIXES or path == Path(__file__).resolve():
             continue
         for number, line in enumerate(path.read_text(errors="replace").splitlines(), 1):
             if OUTSIDE_REFERENCES.search(line):
                 offenders.append(f"{path.relative_to(root)}:{number}: {line.strip()[:100]}")
     assert not offenders, "files cite names outside the repository (cite docs/ instead):\n" + "\n".join(offenders)
+
+
+# What the prose names (docs/, README.md, code comments and docstrings): a module, function,
+# class or model of the project (`lms.config_checks.game_errors`, `frames.Student`), or a file
+# (`lms/models/modules.py`, `docs/screenshots/lms-*.png`; static files and templates by their
+# app-relative path). A name that
+# is none of these stands in the code's strings (a check id, a Celery task, a host) or is a permission
+# or a benchmark figure (bench/results.json); anything else no longer resolves.
+DOTTED_NAME = re.compile(r"(?<![\w./-])((?:frames|analytics|cadence|lms|basecamp)(?:\.[A-Za-z_]\w*)+)")
+FILE_PATH = re.compile(r"(?<![\w./-])((?:frames|analytics|cadence|lms|basecamp|docs|tests|bench)/[\w./*-]*[\w*])")
+FILE_SUFFIX = re.compile(r"\.(py|md|html|js|css|sql|json|txt|csv|svg|png)$")
+PERMISSION = re.compile(r"^\w+\.(add|change|delete|view)_\w+$")
+
+
+def prose_lines(path):
+    """(line number, text) of what a reader reads: every line of Markdown; a Python file's
+    comments and docstrings."""
+    text = path.read_text(errors="replace")
+    if path.suffix == ".md":
+        yield from enumerate(text.splitlines(), 1)
+        return
+    for token in tokenize.generate_tokens(io.StringIO(text).readline):
+        if token.type == tokenize.COMMENT:
+            yield token.start[0], token.string
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef) and (doc := ast.get_docstring(node, clean=False)):
+            yield from enumerate(doc.splitlines(), node.body[0].lineno)
+
+
+def code_strings(paths):
+    """Every string the Python code holds (not its docstrings), and the fixed start of each f-string."""
+    strings = set()
+    for path in paths:
+        tree = ast.parse(path.read_text())
+        docstrings = {id(node.body[0].value) for node in ast.walk(tree) if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+                      and ast.get_docstring(node, clean=False)}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings:
+                strings.add(node.value)
+            elif isinstance(node, ast.JoinedStr) and node.values and isinstance(node.values[0], ast.Constant):
+                strings.add(node.values[0].value)
+    return strings
+
+
+def names_something(dotted):
+    parts = dotted.split(".")
+    try:
+        apps.get_model(parts[0], parts[1])
+        return len(parts) == 2
+    except (LookupError, ValueError):
+        pass
+    for n in range(len(parts), 0, -1):
+        try:
+            found = importlib.import_module(".".join(parts[:n]))
+        except ImportError:
+            continue
+        for attr in parts[n:]:
+            if not hasattr(found, attr):
+                return False
+            found = getattr(found, attr)
+        return True
+    return False
+
+
+def test_the_reference_check_tells_a_gone_name_from_a_real_one():
+    assert names_something("lms.config_checks.game_errors") and names_something("frames.Student") and names_something("lms.models.Module.title")
+    assert not names_something("lms.prerequisites.cycle_error") and not names_something("lms.adaptive.hint_reveal")
+    assert not names_something("frames.Nobody")
+
+
+def test_every_name_and_path_the_prose_cites_resolves():
+    files = [path for path in repository_files() if path.suffix in {".py", ".md"} and "migrations" not in path.parts]
+    strings = code_strings(path for path in files if path.suffix == ".py" and path.parts[len(ROOT.parts)] in (*PROJECT_APPS, "bench"))
+    figures = (ROOT / "bench" / "results.json").read_text() if (ROOT / "bench" / "results.json").exists() else ""
+    offenders = []
+    for path in files:
+        for number, line in prose_lines(path):
+            for match in DOTTED_NAME.finditer(line):
+                name = match.group(1)
+                if FILE_SUFFIX.search(name) or names_something(name) or PERMISSION.match(name) or f'"{name}' in figures:
+                    continue
+                if not any(name in text or (text.endswith(("_", ".")) and name.startswith(text)) for text in strings):
+                    offenders.append(f"{path.relative_to(ROOT)}:{number}: {name}")
+            for match in FILE_PATH.finditer(line):
+                cited = match.group(1).rstrip(".")
+                app = cited.split("/")[0]
+                if not any(next((ROOT / base).glob(cited), None) for base in ("", f"{app}/static", f"{app}/templates")):
+                    offenders.append(f"{path.relative_to(ROOT)}:{number}: {cited}")
+    assert not offenders, "the prose names what is not in the repository (renamed, moved or deleted?):\n" + "\n".join(offenders)
 
 
 def test_public_api_routes_still_exist():
@@ -250,19 +350,31 @@ def test_public_api_routes_still_exist():
         assert name in names, f"{name} is allowlisted as public but no longer exists"
 
 
-# A function-level import of a module's own app usually hides an import cycle the
-# package layout should remove (docs/architecture.md, "Imports"). The ones that stay
-# say why on the import itself: `# lazy: <reason>` (AppConfig.ready(), a models module
-# reaching the logic that imports it, a heavy optional dependency).
+# A function-level import of a module's own app hides an import cycle the package layout
+# should remove (docs/architecture.md, "Imports"): move the piece both modules need to a
+# lower module, or invert the dependency, and import at the top. It fails here, marked or
+# not, except where the import must wait for the apps to be ready, said on the import with
+# `# lazy: <why>`: an AppConfig's ready() and the rest of apps.py (loaded before the models),
+# and the modules below that load before the models. Optional or heavy third-party
+# dependencies (sklearn, playwright) may wait inside the function that needs them; they are
+# never the app's own modules, so this check leaves them alone.
 LAZY_MARK = "# lazy:"
+LOADED_BEFORE_THE_MODELS = {  # module: (the own-app module it imports inside a function, why)
+    "frames/celery.py": ("frames.jobs", "the Celery app loads with the settings; frames.jobs needs the models"),
+    "frames/legacy/__init__.py": ("frames.legacy.registry", "the package's plain modules load anywhere; the registry's TABLES need the models"),
+}
 
 
-def unexplained_own_app_imports(source, app):
-    """Line numbers of imports of `app` inside functions with no `# lazy:` comment on the
-    import's lines or on the line above its group of import lines."""
+def function_level_own_app_imports(source, app, path):
+    """Line numbers of imports of `app` inside functions of the module at `path` (relative,
+    e.g. "lms/views.py") that are not allowed: anywhere but apps.py and
+    LOADED_BEFORE_THE_MODELS, and there without a `# lazy:` comment on the import's lines or
+    on the line above its group of import lines."""
     import ast
 
     lines = source.splitlines()
+    may_wait = path.endswith("/apps.py")
+    allowed_module = LOADED_BEFORE_THE_MODELS.get(path, ("",))[0]
     found = set()
     for func in ast.walk(ast.parse(source)):
         if not isinstance(func, ast.FunctionDef | ast.AsyncFunctionDef):
@@ -274,7 +386,11 @@ def unexplained_own_app_imports(source, app):
                 names = [alias.name for alias in node.names]
             else:
                 continue
-            if not any(name == app or name.startswith(app + ".") for name in names):
+            own = [name for name in names if name == app or name.startswith(app + ".")]
+            if not own:
+                continue
+            if not (may_wait or all(name == allowed_module for name in own)):
+                found.add(node.lineno)
                 continue
             above = node.lineno - 2
             while above >= 0 and lines[above].strip().startswith(("from ", "import ")):
@@ -285,20 +401,27 @@ def unexplained_own_app_imports(source, app):
     return sorted(found)
 
 
-def test_the_lazy_import_check_finds_an_unexplained_import():
+def test_the_lazy_import_check_finds_own_app_imports_in_functions():
     source = (
         "from lms import models\n\n"
         "def a():\n    from lms import services\n\n"
         "def b():\n    from lms.models import Module  # lazy: models load first\n\n"
         "def c():\n    # lazy: the worker loads this at call time\n    import lms.jobs\n\n"
         "def d():\n    from basecamp import services\n    from . import rows\n\n"
-        "def e():\n    # lazy: ready(), once the models are loaded\n    from lms import hooks\n    import lms.learner\n\n"
-        "    from lms import views\n"
+        "def e():\n    import sklearn  # lazy: optional, heavy\n    import lms\n"
     )
-    assert unexplained_own_app_imports(source, "lms") == [4, 15, 22]
+    assert function_level_own_app_imports(source, "lms", "lms/views.py") == [4, 7, 11, 15, 19]
+    ready = (
+        "class LmsConfig:\n    def ready(self):\n        # lazy: ready(), once the models are loaded\n        from lms import hooks\n"
+        "        import lms.learner\n\n        from lms import views\n"
+    )
+    assert function_level_own_app_imports(ready, "lms", "lms/apps.py") == [7]
+    assert function_level_own_app_imports(ready, "lms", "lms/hooks.py") == [4, 5, 7]
+    before = "def f():\n    from frames.jobs import x  # lazy: before the models\n    from frames.models import y  # lazy: no\n"
+    assert function_level_own_app_imports(before, "frames", "frames/celery.py") == [3]
 
 
-def test_no_function_level_import_of_the_own_app_without_a_reason():
+def test_no_function_level_import_of_the_own_app():
     from pathlib import Path
 
     root = Path(__file__).resolve().parent.parent
@@ -307,11 +430,15 @@ def test_no_function_level_import_of_the_own_app_without_a_reason():
         for path in sorted((root / app).rglob("*.py")):
             if "migrations" in path.parts:
                 continue
-            for number in unexplained_own_app_imports(path.read_text(), app):
-                offenders.append(f"{path.relative_to(root)}:{number}")
+            relative = path.relative_to(root).as_posix()
+            for number in function_level_own_app_imports(path.read_text(), app, relative):
+                offenders.append(f"{relative}:{number}")
+    for path in LOADED_BEFORE_THE_MODELS:
+        assert (root / path).is_file(), f"LOADED_BEFORE_THE_MODELS names {path}, which is gone"
     assert not offenders, (
-        "function-level imports of the module's own app (move them to the top of the module, or say why with "
-        f"`{LAZY_MARK} <reason>`):\n" + "\n".join(offenders)
+        "function-level imports of the module's own app: move the piece both modules need to a lower module or invert the "
+        f"dependency, and import at the top (only apps.py and {', '.join(LOADED_BEFORE_THE_MODELS)} wait, with `{LAZY_MARK} <why>`):\n"
+        + "\n".join(offenders)
     )
 
 
@@ -356,3 +483,72 @@ def test_every_model_has_a_readable_name_and_plural():
             if expected is None and re.search(r"(s|ss|x|ch|sh|[^aeiou]y)$", name):
                 offenders.append(f"{opts.label}: {name!r} needs an explicit plural (add it to UNCOUNTABLE_PLURALS)")
     assert not offenders, "\n".join(offenders)
+
+
+# ---------------------------------------------------------------- help texts are for the people filling the forms
+
+# A help text tells a coordinator (or faculty member, or module author) what to enter: a file
+# of the code, a folder of it, demo "seed" data or a TODO is a developer's note and fails here.
+DEVELOPER_NOTE = re.compile(
+    r"\.py\b|\bseed|\bTODO\b|\bFIXME\b"
+    r"|(?<![\w/])(?:frames|analytics|cadence|lms|basecamp|tests|docs|bench)/"  # a folder of the code
+    r"|(?<![\w.])[\w-]+(?:/[\w.-]+)+\.[a-z]{1,5}\b",  # a file path: folder/file.ext
+    re.IGNORECASE,
+)
+# Help texts the check flags that still say what the reader needs, each with its reason.
+HELP_TEXTS_ALLOWED = {
+    "lms.forms.ModuleSectionForm.sandbox_file_name": "the author names the student's Python file (main.py), not a file of ours",
+}
+FORM_MODULES = {"forms", "admin", "filtersets", "filters"}
+
+
+def help_texts():
+    """(where, text) of every help text a form or filter shows: the project's model fields, and the
+    fields of every form and filter set defined in the apps' forms, admin and filtersets modules."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    import django_filters
+    from django import forms
+
+    found = []
+    for model in project_models():
+        for field in model._meta.get_fields():
+            if getattr(field, "help_text", ""):
+                found.append((f"{model._meta.label}.{field.name}", str(field.help_text)))
+    for label in PROJECT_APPS:
+        package = apps.get_app_config(label).module
+        for info in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
+            if info.name.rsplit(".", 1)[-1] not in FORM_MODULES or ".migrations" in info.name:
+                continue
+            module = importlib.import_module(info.name)
+            for name, cls in inspect.getmembers(module, inspect.isclass):
+                if cls.__module__ != module.__name__:
+                    continue
+                if issubclass(cls, forms.BaseForm):
+                    fields = {key: field.help_text for key, field in cls.base_fields.items()}
+                elif issubclass(cls, django_filters.FilterSet):
+                    fields = {key: flt.extra.get("help_text") for key, flt in cls.base_filters.items()}
+                else:
+                    continue
+                found.extend((f"{module.__name__}.{name}.{key}", str(text)) for key, text in fields.items() if text)
+    return found
+
+
+def test_the_help_text_check_finds_developer_notes():
+    notes = ["Filled by frames/demo.py.", "See lms/models/modules.py", "Set by the demo seed.", "TODO: explain",
+             "Kept in basecamp/ for now.", "Read from tests/fixtures/skills.json"]
+    plain = ["e.g. share, interfaces, hours/week.", "The workspace's time zone (e.g. America/Los_Angeles).",
+             "Only cross-university (true) or same-university (false) interfaces.", "The to-dos of the page."]
+    assert [text for text in notes if not DEVELOPER_NOTE.search(text)] == []
+    assert [text for text in plain if DEVELOPER_NOTE.search(text)] == []
+
+
+def test_help_texts_carry_no_developer_notes():
+    texts = help_texts()
+    assert len(texts) >= 150, len(texts)  # the walk found the models, forms and filter sets
+    where = {place for place, _ in texts}
+    assert set(HELP_TEXTS_ALLOWED) <= where, f"HELP_TEXTS_ALLOWED names help texts that are gone: {set(HELP_TEXTS_ALLOWED) - where}"
+    offenders = [f"{place}: {text!r}" for place, text in texts if place not in HELP_TEXTS_ALLOWED and DEVELOPER_NOTE.search(text)]
+    assert not offenders, "help texts with developer notes (write what the reader needs):\n" + "\n".join(offenders)

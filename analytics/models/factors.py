@@ -1,8 +1,9 @@
 """Risk factors and their measurements (old schema 001 names the tables; the columns
 are ours). A factor says what is measured, on which kind of entity, on which
 scale, and whether a higher value is worse. Computed factors name the
-computation (`analytics.computations.COMPUTATIONS`) that derives them from
-the registry."""
+computation that derives them from the registry: its key is a `ComputationKey`,
+its function is in `analytics.computations.COMPUTATIONS` (which imports these
+models, so the keys live here)."""
 
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
@@ -18,6 +19,17 @@ from frames.models import Faculty, Project, Student, Team, University
 key_validator = RegexValidator(r"^[a-z0-9][a-z0-9_]*$", "Use lowercase letters, digits and '_' (for example team_outgoing_share).")
 
 
+class ComputationKey(models.TextChoices):
+    """The computations a computed factor may name (each has its function in analytics.computations)."""
+
+    TEAM_OUTGOING_SHARE = "team_outgoing_share", "Share of outgoing students"
+    TEAM_INCOMING_SHARE = "team_incoming_share", "Share of incoming students"
+    TEAM_SIZE = "team_size", "Team size"
+    TEAM_HAS_LEAD = "team_has_lead", "Team has a lead"
+    TEAM_CROSS_UNIVERSITY_INTERFACES = "team_cross_university_interfaces", "Cross-university interfaces"
+    TEAM_MEAN_ENERGY_LOSS = "team_mean_energy_loss", "Mean energy loss of interfaces"
+
+
 class RiskFactor(models.Model):
     key = models.CharField(max_length=64, unique=True, validators=[key_validator], help_text="Natural key, e.g. team_outgoing_share.")
     name = models.CharField(max_length=255)
@@ -28,7 +40,7 @@ class RiskFactor(models.Model):
     min_value = models.FloatField(null=True, blank=True, help_text="Lowest valid value (blank: unbounded).")
     max_value = models.FloatField(null=True, blank=True, help_text="Highest valid value (blank: unbounded).")
     higher_is_worse = models.BooleanField(default=True, db_default=True, help_text="True when a higher value is thought to raise risk.")
-    is_computed = models.BooleanField(default=False, db_default=False, help_text="Computed from the registry by a scheduled job, not typed by hand.")
+    is_computed = models.BooleanField(default=False, db_default=False, help_text="Computed from the program's records by the nightly job, not typed by hand.")
     computation = models.CharField(max_length=64, blank=True, default="", db_default="", help_text="The computation's key (computed factors only).")
     active = models.BooleanField(default=True, db_default=True, help_text="Inactive factors are not used to train new models.")
     created_at = models.DateTimeField(default=timezone.now, db_default=Now(), editable=False)
@@ -53,10 +65,8 @@ class RiskFactor(models.Model):
 
     def clean(self):
         super().clean()
-        from analytics.computations import COMPUTATIONS  # lazy: analytics.computations imports these models
-
-        if self.is_computed and self.computation not in COMPUTATIONS:
-            raise ValidationError({"computation": f"Unknown computation. Known: {', '.join(sorted(COMPUTATIONS))}."})
+        if self.is_computed and self.computation not in ComputationKey.values:
+            raise ValidationError({"computation": f"Unknown computation. Known: {', '.join(sorted(ComputationKey.values))}."})
         if not self.is_computed and self.computation:
             raise ValidationError({"computation": "Only computed factors name a computation."})
 

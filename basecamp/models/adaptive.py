@@ -101,7 +101,7 @@ class SubsystemCompetency(models.Model):
     )
     modules_completed = models.PositiveIntegerField(default=0, db_default=0)
     skills_at_proficient = models.PositiveIntegerField(default=0, db_default=0)
-    history = models.JSONField(default=list, db_default=[], blank=True, help_text="[{level, at, reason}] every change of level.")
+    history = models.JSONField(default=list, db_default=[], blank=True, help_text="Every change of level: the new level, when and why.")
     last_activity = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_default=Now())
     updated_at = models.DateTimeField(auto_now=True, db_default=Now())
@@ -167,10 +167,10 @@ class RaceMetadata(models.Model):
     module = models.OneToOneField("lms.Module", on_delete=models.CASCADE, related_name="race")
     ghost = models.ForeignKey(GhostCohort, null=True, blank=True, on_delete=models.SET_NULL, related_name="races")
     ghost_data = models.JSONField(default=dict, db_default={}, blank=True, help_text="The ghost's checkpoints and finish, copied when the race was set.")
-    time_targets = models.JSONField(default=dict, db_default={}, blank=True, help_text="{gold, silver, bronze} seconds.")
-    checkpoints = models.JSONField(default=list, db_default=[], blank=True, help_text="[{section, title}]")
+    time_targets = models.JSONField(default=dict, db_default={}, blank=True, help_text="The finish times, in seconds, for gold, silver and bronze.")
+    checkpoints = models.JSONField(default=list, db_default=[], blank=True, help_text="The sections a racer passes, with their titles.")
     leaderboard_data = models.JSONField(
-        default=list, db_default=[], blank=True, help_text="Best listed finishes: [{student, university, name, seconds, finished_at}]."
+        default=list, db_default=[], blank=True, help_text="The best finishes: each student, university, name, time in seconds and when."
     )
     created_at = models.DateTimeField(default=timezone.now, db_default=Now())
     updated_at = models.DateTimeField(auto_now=True, db_default=Now())

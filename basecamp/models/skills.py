@@ -60,8 +60,9 @@ class RubricSkill(models.Model):
     category = models.CharField(max_length=50, choices=SkillCategory.choices)
     position = models.PositiveSmallIntegerField(default=0)
     description = models.TextField(blank=True)
-    descriptors = models.JSONField(default=dict, blank=True, help_text="{level: what the level looks like}")
-    indicators = models.JSONField(default=dict, blank=True, help_text="{level: [indicator phrases]}")
+    descriptors = models.JSONField(default=dict, blank=True, help_text='What each level looks like, e.g. {"Emerging": "Names the parts", "Developing": "…"}.')
+    indicators = models.JSONField(
+        default=dict, blank=True, help_text='The phrases that show each level in an entry, e.g. {"Emerging": ["asked for help"], "Developing": […]}.')
     cues = models.JSONField(default=list, blank=True, help_text="Words that show the entry is about this skill at all.")
 
     class Meta:

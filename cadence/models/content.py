@@ -87,8 +87,9 @@ class NotionDatabase(models.Model):
     )
     kind_chosen = models.BooleanField(default=False, db_default=False, help_text="The kind was chosen by a coordinator (even 'none').")
     columns = models.JSONField(default=list, db_default=[], blank=True, help_text="The columns of the last export seen.")
-    detected_roles = models.JSONField(default=dict, db_default={}, blank=True, help_text="{column: role} as detected.")
-    column_roles = models.JSONField(default=dict, db_default={}, blank=True, help_text="{column: role} chosen by a coordinator.")
+    detected_roles = models.JSONField(default=dict, db_default={}, blank=True, help_text="What each column holds, as the import read it from the column names.")
+    column_roles = models.JSONField(
+        default=dict, db_default={}, blank=True, help_text="What each column holds, as a coordinator chose it (overrides what the import read).")
     rows = models.PositiveIntegerField(default=0, db_default=0)
     last_seen_at = models.DateTimeField(default=timezone.now, db_default=Now())
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")

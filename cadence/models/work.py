@@ -83,7 +83,7 @@ class Meeting(CadenceModel):
     project = models.ForeignKey(Workstream, null=True, blank=True, on_delete=models.SET_NULL, related_name="meetings", db_column="project_id")
     subsystem = subsystem_field()
     notes = models.TextField(blank=True, default="", db_default="")
-    action_items = models.JSONField(default=list, db_default=[], blank=True, help_text='[{"text": "...", "done": false}, ...] from the page\'s to-dos.')
+    action_items = models.JSONField(default=list, db_default=[], blank=True, help_text="The to-dos of the meeting's page, each with whether it is done.")
     raw_content = models.ForeignKey("cadence.RawContent", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:

@@ -67,7 +67,7 @@ class AgentLog(models.Model):
     error = models.TextField(blank=True, default="", db_default="")
     resolution = models.TextField(blank=True, default="", db_default="")
     message = models.TextField(blank=True, default="", db_default="")
-    metadata = models.JSONField(default=dict, db_default={}, blank=True, help_text="Details; a failure's traceback under 'traceback'.")
+    metadata = models.JSONField(default=dict, db_default={}, blank=True, help_text="Details of the run; for a failed run, the technical trace of the error.")
     triggered_by = models.ForeignKey(  # looked up through agent_log_by_user (it leads with this column)
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False,
     )

@@ -261,7 +261,8 @@ class TermRotation(models.Model):
     forced = models.BooleanField(default=False, help_text="Run again for a term already advanced to, on request.")
     # What the rotation changed, so the latest one can be undone: {student id: terms remaining before}
     # for every advanced student, and the ids of those it graduated.
-    previous_terms = models.JSONField(null=True, blank=True, editable=False, help_text="{student id: terms remaining before the rotation}.")
+    previous_terms = models.JSONField(
+        null=True, blank=True, editable=False, help_text="Each student's terms remaining before the rotation, kept so that it can be undone.")
     graduated_ids = models.JSONField(null=True, blank=True, editable=False)
     undone_at = models.DateTimeField(null=True, blank=True, editable=False)
     undone_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False)

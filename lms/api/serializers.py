@@ -37,7 +37,7 @@ class ModuleDetailSerializer(ModuleSerializer):
 
 
 class ModulePrerequisiteSerializer(FramesSerializer):
-    # No schema keyword compares two fields or walks the graph (lms.prerequisites.cycle_error).
+    # No schema keyword compares two fields or walks the graph (lms.models.modules.prerequisite_cycle_error).
     domain_rules = {"prerequisite_module": ["A module cannot be its own prerequisite.", "This would make a cycle: {chain} (each needs the next first)."]}
 
     class Meta:

@@ -1,5 +1,7 @@
 """Modules, their sections and the prerequisite graph (old schemas 003 and 002)."""
 
+from collections import defaultdict
+
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
@@ -10,6 +12,13 @@ from django.utils import timezone
 from frames.base.naming import loaded_name
 from frames.choices import Subsystem
 from lms.completion import criteria_errors
+from lms.config_checks import (
+    adaptive_config_errors,
+    game_errors,
+    interactive_errors,
+    sandbox_config_errors,
+    section_config_errors,
+)
 
 slug_validator = RegexValidator(r"^[a-z0-9][a-z0-9_-]*$", "Use lowercase letters, digits, '-' and '_' (for example lab-safety-101).")
 
@@ -77,13 +86,16 @@ class Module(models.Model):
     # Phase 2
     module_type = models.CharField(max_length=50, choices=ModuleType.choices, default=ModuleType.TEXT, db_default=ModuleType.TEXT)
     interaction_level = models.CharField(max_length=20, choices=InteractionLevel.choices, blank=True, default="", db_default="")
-    required_components = models.JSONField(default=_list, db_default=[], blank=True, help_text="e.g. ['monaco-editor', 'three-js'].")
+    required_components = models.JSONField(
+        default=_list, db_default=[], blank=True, help_text='Browser components the module needs, as a list, e.g. ["monaco-editor", "three-js"].')
     difficulty_level = models.PositiveSmallIntegerField(default=1, db_default=1, help_text="1 (easiest) to 5.")
     adaptive_config = models.JSONField(null=True, blank=True)
     # Drafted from a CADENCE page (lms.authoring): the page and the content hash it was drafted from.
     source_page_id = models.CharField(max_length=32, blank=True, default="", db_default="", db_index=True,
                                       help_text="The CADENCE (Notion) page this module was drafted from.")
-    source_hash = models.CharField(max_length=64, blank=True, default="", db_default="", help_text="Hash of the page's text when drafted.")
+    source_hash = models.CharField(
+        max_length=64, blank=True, default="", db_default="",
+        help_text="A fingerprint of the page's text when the module was drafted: it changes when the page is edited.")
 
     # Training content is the program's, shared by every university (a university on a
     # module only says who owns it); students see published ones, faculty read them all.
@@ -116,9 +128,7 @@ class Module(models.Model):
                 raise ValidationError({name: "Give a list of text labels."})
         if self.adaptive_config is not None and not isinstance(self.adaptive_config, dict):
             raise ValidationError({"adaptive_config": "Give a JSON object."})
-        from lms.adaptive import config_errors  # lazy: a models module loads before the app's logic, and lms.adaptive imports lms.models
-
-        problem = config_errors(self.adaptive_config)
+        problem = adaptive_config_errors(self.adaptive_config)
         if problem:
             raise ValidationError({"adaptive_config": problem})
 
@@ -134,7 +144,7 @@ class ModuleSection(models.Model):
                                   help_text="A video's transcript, shown under the player (and when the embed cannot load).")
     duration_seconds = models.PositiveIntegerField(null=True, blank=True)
     # Phase 2
-    section_config = models.JSONField(null=True, blank=True, help_text="Type-specific configuration.")
+    section_config = models.JSONField(null=True, blank=True, help_text="The settings of the section's type (the fields of the section form set them).")
     completion_criteria = models.JSONField(
         null=True, blank=True,
         help_text='What completes the section: {"type": "view", "seconds": 30}, {"type": "mark_done"}, '
@@ -154,24 +164,17 @@ class ModuleSection(models.Model):
 
     def clean(self):
         super().clean()
-
         if self.section_config is not None and not isinstance(self.section_config, dict):
             raise ValidationError({"section_config": "Give a JSON object."})
         problem = criteria_errors(self.completion_criteria)
         if problem:
             raise ValidationError({"completion_criteria": problem})
-        # lazy: a models module loads before the app's logic, and lms.activities / lms.sandbox import lms.models
-        from lms.activities import game_errors, interactive_errors
-        from lms.sandbox import config_errors
-
-        type_errors = {SectionType.SANDBOX: lambda: config_errors(self.section_config, self.completion_criteria),
+        type_errors = {SectionType.SANDBOX: lambda: sandbox_config_errors(self.section_config, self.completion_criteria),
                        SectionType.INTERACTIVE: lambda: interactive_errors(self.section_config),
                        SectionType.GAME: lambda: game_errors(self.section_config) if (self.section_config or {}).get("game_type") else {}}
         problems = type_errors[self.section_type]() if self.section_type in type_errors else {}
         if problems:
             raise ValidationError({"section_config": [f"{key}: {message}" for key, message in problems.items()]})
-        from lms.quizzes import section_config_errors  # lazy: a models module loads before the app's logic, and lms.quizzes imports lms.models
-
         problem = section_config_errors(self.section_type, self.section_config)
         if problem:
             raise ValidationError({"section_config": problem})
@@ -199,8 +202,49 @@ class ModulePrerequisite(models.Model):
     def clean(self):
         super().clean()
         if self.module_id and self.prerequisite_module_id:
-            from lms.prerequisites import cycle_error  # lazy: a models module loads before the app's logic, and lms.prerequisites imports lms.models
-
-            problem = cycle_error(self.module_id, self.prerequisite_module_id, exclude_pk=self.pk)
+            problem = prerequisite_cycle_error(self.module_id, self.prerequisite_module_id, exclude_pk=self.pk)
             if problem:
                 raise ValidationError({"prerequisite_module": problem})
+
+
+# The graph's cycle refusal (ModulePrerequisite.clean): the model's own rows, read when a link is checked.
+
+
+def _prerequisite_graph(exclude_pk=None):
+    edges = defaultdict(set)  # module -> its prerequisites
+    qs = ModulePrerequisite.objects.all()
+    if exclude_pk is not None:
+        qs = qs.exclude(pk=exclude_pk)
+    for module_id, prereq_id in qs.values_list("module_id", "prerequisite_module_id"):
+        edges[module_id].add(prereq_id)
+    return edges
+
+
+def prerequisite_cycle_error(module_id, prerequisite_id, exclude_pk=None) -> str | None:
+    """Why `prerequisite_id` cannot become a prerequisite of `module_id`, or None."""
+    if module_id == prerequisite_id:
+        return "A module cannot be its own prerequisite."
+    edges = _prerequisite_graph(exclude_pk)
+    # A cycle appears if module_id is already (transitively) a prerequisite of prerequisite_id.
+    path = _prerequisite_path(edges, prerequisite_id, module_id)
+    if path is None:
+        return None
+    slugs = dict(Module.objects.filter(pk__in=path + [module_id]).values_list("pk", "module_id"))
+    chain = " → ".join(slugs.get(pk, str(pk)) for pk in [module_id, *path])
+    return f"This would make a cycle: {chain} (each needs the next first)."
+
+
+def _prerequisite_path(edges, start, goal):
+    """A prerequisite chain from start down to goal, or None."""
+    stack = [(start, [start])]
+    seen = set()
+    while stack:
+        node, path = stack.pop()
+        if node == goal:
+            return path
+        if node in seen:
+            continue
+        seen.add(node)
+        for nxt in edges.get(node, ()):
+            stack.append((nxt, path + [nxt]))
+    return None

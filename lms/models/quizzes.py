@@ -119,7 +119,7 @@ class ModuleQuizAttempt(models.Model):
     module = models.ForeignKey("lms.Module", on_delete=models.CASCADE, related_name="quiz_attempts")
     section = models.ForeignKey("lms.ModuleSection", on_delete=models.CASCADE, related_name="quiz_attempts")
     attempt_number = models.PositiveIntegerField(default=1, db_default=1)
-    answers = models.JSONField(default=_dict, db_default={}, blank=True, help_text="{question id: the student's answer}.")
+    answers = models.JSONField(default=_dict, db_default={}, blank=True, help_text="The student's answer to each question.")
     results = models.JSONField(default=_list, db_default=[], blank=True, help_text="Per question: id, correct, points earned.")
     score = models.PositiveSmallIntegerField(help_text="0-100.")
     passed = models.BooleanField(default=False, db_default=False)

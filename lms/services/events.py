@@ -14,6 +14,7 @@ from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from frames.base.prepared import prepared_reads
 from frames.db import copy_rows, copy_supported
 from frames.models import AuditLog
 from frames.params import ParamError, datetime_param
@@ -221,9 +222,11 @@ def events_ingest(*, student, items, user=None) -> IngestResult:
     completions, adjustments), the progress rows and the audit rows of completed modules,
     only if no progress row changed since the read (lms.rows.write_if_unchanged: outside a
     transaction these two statements are the whole round trip, no BEGIN or COMMIT; a row
-    changed meanwhile by another request of the student runs the batch again, locked). Inside
-    a transaction, and the first time a module is touched (one INSERT more), the read locks
-    the rows. Struggle detection and adaptive rules run in memory in between."""
+    changed meanwhile by another request of the student runs the batch again, locked). The
+    first time a module is touched its progress row is inserted in between (one statement
+    more; a row another request inserted meanwhile runs the batch locked). Inside a
+    transaction the read locks the rows. Struggle detection and adaptive rules run in memory
+    in between."""
     if not isinstance(items, list):
         raise EventBatchError([(None, "events", "Send a JSON list of events.")])
     if not items:
@@ -265,11 +268,19 @@ def _ingest(student, parsed, now, user, *, lock) -> IngestResult | None:
     if errors:
         raise EventBatchError(errors)
     if len(records) < len(touched):
+        missing = [m for pk, m in touched.items() if pk not in records]
         if not lock:
-            return None  # a module's first events: its progress row is created and locked, in a transaction
-        made = _progress_create(student, [m for pk, m in touched.items() if pk not in records], now)
-        records.update(made)
-        versions.update({pk: None for pk in made})  # locked: written unconditionally
+            # A module's first events: its progress row inserted now (its own statement), read at
+            # the version the write then checks. A row another request inserted meanwhile: locked path.
+            made = _progress_insert_unlocked(student, missing, now)
+            if made is None:
+                return None
+            for pk, (record, version) in made.items():
+                records[pk], versions[pk] = record, version
+        else:
+            made = _progress_create(student, missing, now)
+            records.update(made)
+            versions.update({pk: None for pk in made})  # locked: written unconditionally
     pk_of = {key: m.pk for key, m in modules.items()}
     sid = student.pk
     sent = [
@@ -304,9 +315,12 @@ def _write_batch(progress, versions, events, audits) -> bool:
     """The batch's writes: on PostgreSQL one statement, only if the progress rows are still
     at the versions read (False: nothing written); elsewhere (inside the transaction) the ORM."""
     if connection.vendor == "postgresql":
-        return rows.write_if_unchanged(
-            {p.pk: versions.get(p.module_id) for p in progress}, update=(progress, PROGRESS_WRITE_FIELDS),
-            inserts=[(ModuleAnalyticsEvent, EVENT_COPY_FIELDS, events), (AuditLog, rows.AUDIT_FIELDS, [rows.audit_values(a) for a in audits])])
+        # Prepared (frames.base.prepared): the batch's JSON goes as a parameter, not inlined in
+        # the SQL text the server parses again; the few statement shapes are planned once.
+        with prepared_reads(connection.alias):
+            return rows.write_if_unchanged(
+                {p.pk: versions.get(p.module_id) for p in progress}, update=(progress, PROGRESS_WRITE_FIELDS),
+                inserts=[(ModuleAnalyticsEvent, EVENT_COPY_FIELDS, events), (AuditLog, rows.AUDIT_FIELDS, [rows.audit_values(a) for a in audits])])
     insert_event_rows(events)
     _write_progress(progress)
     AuditLog.objects.bulk_create(audits)
@@ -337,8 +351,8 @@ def _batch_sql(*, lock=True):
     # The sections only of modules whose completion rules the batch can move (state events).
     return (
         f"WITH m AS MATERIALIZED (SELECT {rows.MODULE_COLUMNS}, {rows.GATED_SQL} AS gated, "
-        f"CASE WHEN id = ANY(%s) OR module_id = ANY(%s) THEN ({rows.SECTIONS_SQL}) END AS sections "
-        f"FROM modules WHERE status = %s AND (id = ANY(%s) OR module_id = ANY(%s)) ORDER BY id) "
+        f"CASE WHEN id = ANY(%s::bigint[]) OR module_id = ANY(%s::text[]) THEN ({rows.SECTIONS_SQL}) END AS sections "
+        f"FROM modules WHERE status = %s AND (id = ANY(%s::bigint[]) OR module_id = ANY(%s::text[])) ORDER BY id) "
         # Rows locked in the modules' order, so two batches of one student cannot deadlock.
         f"SELECT m.*, p.* FROM m {rows.progress_lateral(lock=lock)}"
     )
@@ -360,7 +374,7 @@ def _batch_rows(student, keys, *, need_sections, lock=True):
     if connection.vendor == "postgresql":
         want_ids = [k for k in need_sections if _int(k) and -_BIGINT < k < _BIGINT]
         want_slugs = [k for k in need_sections if isinstance(k, str)]
-        with connection.cursor() as cursor:
+        with prepared_reads(connection.alias), connection.cursor() as cursor:  # planned once per connection
             cursor.execute(_batch_sql(lock=lock), [want_ids, want_slugs, ModuleStatus.PUBLISHED, ids, slugs, student.pk])
             found = [BatchModuleRow.of(row) for row in cursor.fetchall()]
         for row in found:
@@ -396,19 +410,38 @@ def _sections_into(sections, module_pks, modules):
         sections[s.module_id].append(s)
 
 
+def _progress_insert_sql(count, returning):
+    values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * count)
+    return (f"INSERT INTO module_progress (module_id, student_id, status, started_at, last_accessed_at, revision) VALUES {values} "
+            f"ON CONFLICT (module_id, student_id) DO NOTHING RETURNING {returning}")
+
+
+def _progress_insert_params(student, modules, now):
+    params = []
+    for m in sorted(modules, key=lambda m: m.pk):
+        params += [m.pk, student.pk, ProgressStatus.IN_PROGRESS, now, now, m.revision]
+    return params
+
+
+def _progress_insert_unlocked(student, modules, now) -> dict | None:
+    """Outside a transaction (PostgreSQL): the first progress rows of these modules inserted by
+    one statement (committed: a started module, as the locked path would leave it), each with its
+    version ({module pk: (row, version)}); None when another request inserted one meanwhile."""
+    with connection.cursor() as cursor:
+        cursor.execute(_progress_insert_sql(len(modules), f"xmin::text, {rows.columns(ModuleProgress, 'module_progress')}"),
+                       _progress_insert_params(student, modules, now))
+        made = {read.progress.module_id: read for read in map(rows.progress_read, cursor.fetchall())}
+    return made if len(made) == len(modules) else None
+
+
 def _progress_create(student, modules, now) -> dict:
     """First events of these modules: their progress rows, created and locked (safe under
     races: the pair is unique; a row another request created meanwhile is read, locked)."""
     pks = sorted(m.pk for m in modules)
     if connection.vendor == "postgresql":
-        values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(modules))
-        params = []
-        for m in sorted(modules, key=lambda m: m.pk):
-            params += [m.pk, student.pk, ProgressStatus.IN_PROGRESS, now, now, m.revision]
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO module_progress (module_id, student_id, status, started_at, last_accessed_at, revision) VALUES {values} "
-                f"ON CONFLICT (module_id, student_id) DO NOTHING RETURNING {rows.columns(ModuleProgress, 'module_progress')}", params)
+            cursor.execute(_progress_insert_sql(len(modules), rows.columns(ModuleProgress, "module_progress")),
+                           _progress_insert_params(student, modules, now))
             made = {p.module_id: p for p in map(rows.progress, cursor.fetchall())}
         if len(made) == len(pks):
             return made

@@ -5,7 +5,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from analytics.models import FactorValue, Interface, ModelValidation, Outcome, RiskFactor
+from analytics.computations import COMPUTATIONS
+from analytics.models import ComputationKey, FactorValue, Interface, ModelValidation, Outcome, RiskFactor
 from frames.models import AuditLog
 from frames.services import instance_save
 from tests.factories import ProjectFactory, StudentFactory, TeamFactory, UniversityFactory
@@ -169,3 +170,13 @@ def test_following_costs_one_query_per_update_and_none_per_create(aworld, django
     with CaptureQueriesContext(connection) as queries:  # a new student has no interfaces to follow
         StudentFactory.build(id="student-new", university=aworld.uni_a, email="new@example.edu").save()
     assert not [q["sql"] for q in queries.captured_queries if '"interfaces"' in q["sql"]]
+
+
+def test_a_computed_factor_names_a_computation_that_runs():
+    """RiskFactor.clean checks `computation` against ComputationKey (the model cannot import
+    analytics.computations): each key has its function there, and only those are accepted."""
+    assert sorted(COMPUTATIONS) == sorted(ComputationKey.values)
+    assert all(c.name == ComputationKey(key).label for key, c in COMPUTATIONS.items())
+    RiskFactor(key="size", name="Size", entity_type="team", is_computed=True, computation=ComputationKey.TEAM_SIZE).clean()
+    with pytest.raises(ValidationError, match="Unknown computation"):
+        RiskFactor(key="made_up", name="Made up", entity_type="team", is_computed=True, computation="team_made_up").clean()

@@ -6,7 +6,7 @@ optional sections, and the guided-struggle buddy."""
 import pytest
 from django.core.exceptions import ValidationError
 
-from lms import adaptive, buddy, quizzes
+from lms import adaptive_actions, buddy, quizzes
 from lms.models import Module, ModuleAnalyticsEvent, ModuleProgress
 
 pytestmark = pytest.mark.django_db
@@ -103,7 +103,7 @@ def test_skipping_without_an_offer_is_refused(quiz_world, ingest):
     w = quiz_world
     ingest(w.student_a, *views(w, 1))
     with pytest.raises(ValidationError, match="No optional sections"):
-        adaptive.optional_sections_skip(progress=progress(w))
+        adaptive_actions.optional_sections_skip(progress=progress(w))
     assert 4 not in progress(w).completed_sections
 
 

@@ -8,9 +8,9 @@ import json
 import pytest
 
 from frames.models import AuditLog
+from lms.config_checks import CONFIG_KEYS
 from lms.forms import ModuleSectionForm
 from lms.models import ModuleSection
-from lms.sandbox import CONFIG_KEYS
 
 pytestmark = pytest.mark.django_db
 

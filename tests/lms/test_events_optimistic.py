@@ -74,6 +74,46 @@ def test_a_batch_outside_a_transaction_is_two_statements(quiz_world, ingest):
     assert stored.event_data == {"seconds": 30} and stored.section_number == 1 and stored.timestamp == result.progress[0].last_accessed_at
 
 
+def test_a_modules_first_batch_inserts_its_row_between_the_read_and_the_write(quiz_world, ingest):
+    w = quiz_world
+    ingest(w.student_b, ev(w, "section_view", 1))  # the module's struggle rules cached (lms.struggle)
+    with CaptureQueriesContext(connection) as ctx:
+        result = ingest(w.student_a, ev(w, "section_view", 1), ev(w, "hint_used", 1))
+    # No BEGIN, no locked re-read: the row inserted (RETURNING its version), then the guarded write.
+    assert kinds(ctx) == ["WITH", "INSERT", "WITH"]
+    assert "FOR UPDATE" not in ctx.captured_queries[0]["sql"] and "xmin" in ctx.captured_queries[1]["sql"]
+    p = progress(w)
+    assert result.created == 2 and p.status == "in_progress" and p.hint_count == 1 and p.current_section == 1
+    stored = ModuleAnalyticsEvent.objects.filter(module=w.module, student=w.student_a).values_list("event_type", flat=True)
+    assert sorted(stored) == ["hint_used", "section_complete", "section_view"]  # section 1 completes on view
+
+
+def test_concurrent_first_batches_on_a_new_module_make_one_row_and_lose_nothing(quiz_world):
+    """N threads send a module's first batch at once: one inserts the row, the others find it
+    inserted (or changed) and run locked; one row, every counter at exactly N."""
+    w = quiz_world
+    n, errors = 8, []
+    barrier = threading.Barrier(n)
+
+    def worker():
+        try:
+            barrier.wait()
+            services.events_ingest(student=w.student_a, items=[ev(w, "hint_used", 1), ev(w, "heartbeat", 1, seconds=5)])
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker) for _ in range(n)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    assert not errors
+    assert ModuleProgress.objects.filter(module=w.module, student=w.student_a).count() == 1
+    p = progress(w)
+    assert p.hint_count == n and p.total_time_seconds == 5 * n and p.section_state["1"]["active_seconds"] == 5 * n
+    assert ModuleAnalyticsEvent.objects.filter(module=w.module, event_type="hint_used").count() == n
+
+
 def test_a_batch_whose_row_changed_meanwhile_runs_again_locked_and_keeps_both(quiz_world, ingest):
     w = quiz_world
     ingest(w.student_a, ev(w, "section_view", 1))

@@ -7,7 +7,7 @@ import json
 import pytest
 from django.core.exceptions import ValidationError
 
-from lms import activities, sandbox
+from lms import activities, config_checks, sandbox
 from lms.models import ModuleAnalyticsEvent, ModuleProgress, ModuleSection
 
 pytestmark = pytest.mark.django_db
@@ -43,7 +43,7 @@ def report(action="check", files=SOLVED, stdout="42\n", **extra):
 
 
 def test_demo_like_configuration_is_valid():
-    assert sandbox.config_errors(CONFIG, {"type": "pass"}) == {}
+    assert config_checks.sandbox_config_errors(CONFIG, {"type": "pass"}) == {}
 
 
 @pytest.mark.parametrize("change, key, words", [
@@ -62,7 +62,7 @@ def test_demo_like_configuration_is_valid():
     ({"expected_output": "", "tests": []}, "expected_output", "passing Check needs"),
 ])
 def test_bad_configuration_is_named(change, key, words):
-    errors = sandbox.config_errors({**CONFIG, **change}, {"type": "pass"})
+    errors = config_checks.sandbox_config_errors({**CONFIG, **change}, {"type": "pass"})
     assert key in errors and words in errors[key]
 
 
@@ -85,12 +85,12 @@ def test_pass_rule_is_the_default_of_a_runnable_sandbox_and_in_the_criteria_list
 
 
 def test_interactive_and_game_configuration_checks():
-    assert activities.interactive_errors({"hotspots": ["a", "a"]})["hotspots"] == "Each hotspot name once."
-    assert "Task 1" in activities.interactive_errors({"hotspots": ["a"], "tasks": [{"name": "t", "hotspots": ["b"]}]})["tasks"]
-    assert activities.game_errors(POWER) == {}
-    assert "optional" in activities.game_errors({**POWER, "loads": [{"name": "OBC", "watts": 1, "required": True}]})["loads"]
-    assert activities.game_errors({**POWER, "orbits": 0})["orbits"] == "A number from 1 to 20."
-    assert activities.game_errors({"game_type": "described_only"}) == {}
+    assert config_checks.interactive_errors({"hotspots": ["a", "a"]})["hotspots"] == "Each hotspot name once."
+    assert "Task 1" in config_checks.interactive_errors({"hotspots": ["a"], "tasks": [{"name": "t", "hotspots": ["b"]}]})["tasks"]
+    assert config_checks.game_errors(POWER) == {}
+    assert "optional" in config_checks.game_errors({**POWER, "loads": [{"name": "OBC", "watts": 1, "required": True}]})["loads"]
+    assert config_checks.game_errors({**POWER, "orbits": 0})["orbits"] == "A number from 1 to 20."
+    assert config_checks.game_errors({"game_type": "described_only"}) == {}
 
 
 def test_judge_compares_output_line_by_line_and_names_the_failure():

@@ -124,11 +124,12 @@ def network(user, *, project=None, university=None, where=None):
             nodes.setdefault(node_id, {"id": node_id, "kind": kind, "label": label, "university": uni, "degree": 0})
             nodes[node_id]["degree"] += 1
             ends.append(node_id)
+        source, target = ends  # the from end, then the to end
         edges.append(
             {
                 "id": interface.interface_id,
-                "source": ends[0],
-                "target": ends[1],
+                "source": source,
+                "target": target,
                 "type": interface.interface_type,
                 "bond": interface.bond_type,
                 "energy_loss": interface.energy_loss,

@@ -103,9 +103,9 @@ def review_detail(request, pk):
                 return redirect("basecamp:review-queue")
     content = assessment.data_entry.content
     start = content.find(assessment.source_quote)
-    parts = (content[:start], assessment.source_quote, content[start + len(assessment.source_quote):]) if start >= 0 else (content, "", "")
+    before, quote, after = (content[:start], assessment.source_quote, content[start + len(assessment.source_quote):]) if start >= 0 else (content, "", "")
     return render(request, "basecamp/review_detail.html", {
-        "assessment": assessment, "correction": correction, "form": form, "before": parts[0], "quote": parts[1], "after": parts[2],
+        "assessment": assessment, "correction": correction, "form": form, "before": before, "quote": quote, "after": after,
     }, status=400 if request.method == "POST" else 200)
 
 

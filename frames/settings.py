@@ -349,6 +349,9 @@ LMS_STRUGGLE_RAPID_MIN_SECTIONS = env.int("LMS_STRUGGLE_RAPID_MIN_SECTIONS", def
 LMS_STRUGGLE_GUESS_ATTEMPTS = env.int("LMS_STRUGGLE_GUESS_ATTEMPTS", default=3)
 LMS_STRUGGLE_GUESS_SECONDS = env.int("LMS_STRUGGLE_GUESS_SECONDS", default=20)
 LMS_STRUGGLE_CACHE_SECONDS = env.int("LMS_STRUGGLE_CACHE_SECONDS", default=60)
+# A quiz attempt's one write statement waits for its WAL flush (durable at once); False: it does not
+# (synchronous_commit off for that statement only; docs/lms.md "Hot paths").
+LMS_QUIZ_WAIT_FOR_FLUSH = env.bool("LMS_QUIZ_WAIT_FOR_FLUSH", default=True)
 LMS_BUDDY = env("LMS_BUDDY", default="scripted")
 LMS_BUDDY_LLM_URL = env("LMS_BUDDY_LLM_URL", default="")
 LMS_BUDDY_LLM_MODEL = env("LMS_BUDDY_LLM_MODEL", default="")

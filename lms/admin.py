@@ -2,9 +2,12 @@
 archive / bulk-assign actions, progress and events read-only with fast changelists
 on big tables, feedback that never shows an anonymous author."""
 
+from typing import NamedTuple
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.sites import AdminSite
 from django.contrib.admin.utils import quote
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import ValidationError
@@ -47,6 +50,12 @@ from lms.models import (
 from lms.preview import may_preview
 
 
+class TableEstimate(NamedTuple):
+    """The planner's row estimate of a table (pg_class.reltuples; -1 or 0 before its first ANALYZE)."""
+
+    rows: int | None
+
+
 class CappedCountPaginator(Paginator):
     """Big tables: the planner's estimate for an unfiltered list, and a count that
     stops at the API's COUNT_CAP for a filtered one (a full count(*) of a million events costs
@@ -63,9 +72,10 @@ class CappedCountPaginator(Paginator):
         if connection.vendor == "postgresql" and not query.where:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass", [qs.model._meta.db_table])
-                row = cursor.fetchone()
-            if row and row[0] and row[0] > COUNT_CAP:
-                return int(row[0])
+                found = cursor.fetchone()
+            estimate = None if found is None else TableEstimate(*found)
+            if estimate and estimate.rows and estimate.rows > COUNT_CAP:
+                return int(estimate.rows)
         counted = with_capped_count(qs) if query.where else None
         if counted is not None:
             # A filtered list (a search, a faculty's rows): the first page's rows and the capped
@@ -93,13 +103,15 @@ class BigTableSearchMixin:
             module_ids = list(modules.values_list("pk", flat=True)[:200])
             return queryset.filter(Q(student_id__in=student_ids) | Q(module_id__in=module_ids)), False
         # Both lookups in one round trip: (kind, key) rows, students' keys as text like modules'.
-        found = (students.order_by().annotate(kind=Value("s"), key=Cast("pk", CharField())).values_list("kind", "key")[:500]
+        found = (students.order_by().annotate(kind=Value("s"), key=Cast("pk", CharField())).values_list("kind", "key", named=True)[:500]
                  .union(modules.order_by().annotate(kind=Value("m"), key=Cast("pk", CharField())).values_list("kind", "key")[:200],
                         all=True))
         student_ids, module_ids = [], []
-        for kind, key in found:
-            (student_ids if kind == "s" else module_ids).append(key)
-        module_ids = [int(key) for key in module_ids]
+        for match in found:  # Row(kind, key)
+            if match.kind == "s":
+                student_ids.append(match.key)
+            else:
+                module_ids.append(int(match.key))
         return queryset.filter(Q(student_id__in=student_ids) | Q(module_id__in=module_ids)), False
 
 
@@ -458,12 +470,38 @@ class LeanChangeList(ChangeList):
             self.result_list = counted.first_page_rows  # already read while counting
 
 
+class SiteWithoutAppList:
+    """A big-table admin's view of its site: the same site (every attribute passed through),
+    except that a lean changelist's page context skips the app list, the navigation
+    sidebar's (every app's every model, each with its permission checks: a fifth of a search
+    page's time), which those pages do not show. Other pages of the admin get it as usual."""
+
+    def __init__(self, site):
+        self._site = site
+
+    def __getattr__(self, name):
+        return getattr(self._site, name)
+
+    def each_context(self, request):
+        return AdminSite.each_context(self, request)  # its get_app_list: the one below
+
+    def get_app_list(self, request, app_label=None):
+        if getattr(request, "frames_lean_changelist", False):
+            return []
+        return self._site.get_app_list(request, app_label)
+
+
 class LeanChangelistMixin:
     """Big-table changelists: fewer cells per row (related details joined into one cell),
-    the rows read with only their shown columns, and the action checkbox written directly
-    (Django renders it through the form-widget templates, a template per row)."""
+    the rows read with only their shown columns, the action checkbox written directly
+    (Django renders it through the form-widget templates, a template per row), and no
+    navigation sidebar (nor its app list, SiteWithoutAppList)."""
 
     list_columns = ()
+
+    def __init__(self, model, admin_site):
+        super().__init__(model, admin_site)
+        self.admin_site = SiteWithoutAppList(admin_site)
 
     def get_changelist(self, request, **kwargs):
         return LeanChangeList
@@ -476,6 +514,7 @@ class LeanChangelistMixin:
     def changelist_view(self, request, extra_context=None):
         # Without the navigation sidebar (every app's every model, about half the page's
         # rendering): these wide tables get the width; the header and breadcrumbs remain.
+        request.frames_lean_changelist = True  # nor its app list (SiteWithoutAppList)
         return super().changelist_view(request, extra_context={"is_nav_sidebar_enabled": False, **(extra_context or {})})
 
     def action_checkbox(self, obj):  # the header's select-all box is Django's own (result_headers)

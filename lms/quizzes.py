@@ -19,6 +19,7 @@ import re
 import time
 from typing import NamedTuple
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import Q
@@ -421,7 +422,7 @@ def _write_attempt(attempt, events, progress, version, *, finished, user, source
             (ModuleQuizAttempt, ATTEMPT_FIELDS, [[getattr(attempt, name) for name in ATTEMPT_FIELDS]]),
             (AuditLog, rows.AUDIT_FIELDS, [rows.audit_values(a) for a in audits]),
             (ModuleAnalyticsEvent, services.EVENT_COPY_FIELDS, events),
-        ])
+        ], wait_for_flush=settings.LMS_QUIZ_WAIT_FOR_FLUSH)
         if written:
             attempt._state.adding = False
         return written

@@ -195,13 +195,16 @@ def _json_rows(model, names, rows) -> str:
                           cls=_Encoder)
 
 
-def write_if_unchanged(versions, *, update=None, inserts=()) -> bool:
+def write_if_unchanged(versions, *, update=None, inserts=(), wait_for_flush=True) -> bool:
     """One statement (its own transaction outside a transaction block): if every progress row
     of `versions` ({pk: version read; None: locked by this transaction, not checked}) is still
     at that version, lock them and write `update` (progress instances, attribute names) and
     every insert of `inserts` ((model, attribute names, value tuples)); else write nothing.
     Returns whether it wrote. (A row changed by a concurrent transaction after this
-    statement's snapshot is re-read by FOR UPDATE, so its new version fails the check.)"""
+    statement's snapshot is re-read by FOR UPDATE, so its new version fails the check.)
+    `wait_for_flush=False` (outside a transaction block only): the statement's commit does not
+    wait for its WAL flush (synchronous_commit off for this one transaction, docs/lms.md "Hot
+    paths"); a crash may then lose the last fraction of a second of such writes, each whole."""
     params = [orjson.dumps({str(pk): v for pk, v in versions.items()}).decode(), list(versions), len(versions)]
     instances, names = update if update else ((), ())
     names = tuple(dict.fromkeys(names))  # a column named twice is set once
@@ -212,16 +215,17 @@ def write_if_unchanged(versions, *, update=None, inserts=()) -> bool:
     # Server-bound and prepared: the text is the same for every call of a shape, so the server
     # plans it once per connection instead of parsing and planning kilobytes of inlined JSON each time.
     with prepared_reads(connection.alias), connection.cursor() as cursor:
-        cursor.execute(_guarded_sql(tuple(names), tuple((model, fields) for model, fields, _rows in inserts)), params)
+        flush = wait_for_flush or connection.in_atomic_block  # inside a caller's transaction: its commit, its rules
+        cursor.execute(_guarded_sql(tuple(names), tuple((model, fields) for model, fields, _rows in inserts), flush), params)
         return cursor.fetchone()[0]
 
 
 _GUARDED_SQL = {}
 
 
-def _guarded_sql(update_names, inserts) -> str:
+def _guarded_sql(update_names, inserts, flush=True) -> str:
     """write_if_unchanged's statement for these columns, built once per process and shape."""
-    key = (update_names, inserts)
+    key = (update_names, inserts, flush)
     sql = _GUARDED_SQL.get(key)
     if sql is not None:
         return sql
@@ -232,6 +236,9 @@ def _guarded_sql(update_names, inserts) -> str:
         f"AND x.xmin::text IS NOT DISTINCT FROM coalesce(r.j ->> x.id::text, x.xmin::text) FOR UPDATE OF x)",
         "ok AS (SELECT count(*) = %s AS ok FROM k)",
     ]
+    if not flush:  # set_config(..., true) lasts for this statement's own transaction; `ok` reads it so it runs
+        ctes[1:] = ["sc AS (SELECT set_config('synchronous_commit', 'off', true) AS v)",
+                    "ok AS (SELECT count(*) = %s AND (SELECT v FROM sc) = 'off' AS ok FROM k)"]
     if update_names:
         columns = [qn(ModuleProgress._meta.get_field(name).column) for name in update_names]
         sets = ", ".join(f"{c} = v.{c}" for c in columns)

@@ -1,4 +1,5 @@
-"""Prepared statements for the hottest reads: the session's user and list pages.
+"""Prepared statements for the hottest reads: the session's user and list pages (and the lms
+hot paths' quiz read and guarded write, lms/rows.py).
 
 Django sends queries to PostgreSQL with their values inlined (client-side binding), so the
 server parses and plans every request's queries again: for the user-with-role query that is

@@ -15,20 +15,34 @@ from django.urls import reverse
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 ANALYTICS = ["/analytics/network/", "/analytics/outcomes/", "/analytics/rotation/", "/analytics/models/"]
+# Change pages with no History link, each with its reason.
+NO_HISTORY_LINK = {"frames.AgentLog": "a job's page is its own record (status, progress, report); nobody edits a job"}
 
 
 def seed_demo():
-    """Every app's demo data (what `manage.py seed_demo` loads); the demo logins' passwords."""
+    """Every app's demo data (what `manage.py seed_demo` loads); the demo logins' passwords. The
+    basecamp demo needs the rubric, which transactional tests flush: the tests ask for bc_rubric."""
     from frames.roles import PROJECT_APPS
 
     passwords = {}
     for app in PROJECT_APPS:
         try:
             module = importlib.import_module(f"{app}.demo")
-        except ModuleNotFoundError:
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{app}.demo":
+                raise
             continue
         passwords.update(module.seed() or {})
     return passwords
+
+
+def console_errors(page):
+    """The page's console errors as they come, each with the page's address. The site has no
+    favicon: the browser's own request for it is not a page's error."""
+    problems = []
+    page.on("console", lambda msg: problems.append(f"{page.url}: {msg.text}")
+            if msg.type == "error" and not msg.location.get("url", "").endswith("/favicon.ico") else None)
+    return problems
 
 
 def narrow(page, university_id=None):
@@ -50,7 +64,7 @@ def narrow(page, university_id=None):
     return parameter
 
 
-def test_coordinator_filters_and_exports_every_dashboard(live_server, page, browser_login):
+def test_coordinator_filters_and_exports_every_dashboard(live_server, page, browser_login, bc_rubric):
     from django.contrib.auth.models import User
 
     from basecamp.models import Assessment
@@ -59,10 +73,7 @@ def test_coordinator_filters_and_exports_every_dashboard(live_server, page, brow
 
     sync_role_permissions()  # transactional tests flush the groups' permissions
     passwords = seed_demo()
-    problems = []
-    # The site has no favicon: the browser's own request for it is not a page's error.
-    page.on("console", lambda msg: problems.append(f"{page.url}: {msg.text}")
-            if msg.type == "error" and not msg.location.get("url", "").endswith("/favicon.ico") else None)
+    problems = console_errors(page)
     browser_login(page, live_server, "coordinator", passwords["coordinator"])
 
     # A module's page links its CSVs beside its overdue (and stuck) rows: take a module with some,
@@ -96,7 +107,7 @@ def test_coordinator_filters_and_exports_every_dashboard(live_server, page, brow
     assert problems == []
 
 
-def test_coordinator_opens_the_history_of_a_record_of_every_model(live_server, page, browser_login):
+def test_coordinator_opens_the_history_of_a_record_of_every_model(live_server, page, browser_login, bc_rubric):
     from django.contrib.auth.models import User
     from django.test import RequestFactory
 
@@ -106,9 +117,7 @@ def test_coordinator_opens_the_history_of_a_record_of_every_model(live_server, p
     passwords = seed_demo()
     request = RequestFactory().get("/admin/")
     request.user = User.objects.get(username="coordinator")
-    problems = []
-    page.on("console", lambda msg: problems.append(f"{page.url}: {msg.text}")
-            if msg.type == "error" and not msg.location.get("url", "").endswith("/favicon.ico") else None)
+    problems = console_errors(page)
     browser_login(page, live_server, "coordinator", passwords["coordinator"])
 
     visited, empty, no_history = [], [], []
@@ -132,7 +141,7 @@ def test_coordinator_opens_the_history_of_a_record_of_every_model(live_server, p
         assert rows.is_visible(), model._meta.label
         assert '{"' not in rows.inner_text(), f"{model._meta.label}: raw JSON in its history"
         visited.append(model._meta.label)
-    assert no_history == []
+    assert no_history == sorted(NO_HISTORY_LINK)
     assert len(visited) > 2 * len(empty), (visited, empty)
     assert {label.split(".")[0] for label in visited} >= {"frames", "analytics", "cadence", "lms", "basecamp"}
     assert problems == []

@@ -77,3 +77,13 @@ def test_search_keeps_its_filters_in_row_links_and_the_action_works(world, rows,
     shown[0].refresh_from_db()
     assert shown[0].status == "skipped"
     assert ModuleProgress.objects.filter(status="skipped").count() == 1
+
+
+def test_a_lean_changelist_skips_the_sidebars_app_list_and_other_pages_keep_it(world, rows, login_client):
+    client = login_client(world.users["coordinator"])
+    listed = client.get("/admin/lms/moduleprogress/", {"q": "Alice"})
+    assert listed.status_code == 200 and listed.context["available_apps"] == []  # no sidebar on these pages
+    row = ModuleProgress.objects.filter(student=world.student_a).first()
+    page = client.get(f"/admin/lms/moduleprogress/{row.pk}/change/")
+    assert page.status_code == 200 and any(app["app_label"] == "lms" for app in page.context["available_apps"])
+    assert client.get("/admin/").context["app_list"]  # the site itself is unchanged

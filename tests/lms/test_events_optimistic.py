@@ -9,7 +9,7 @@ import threading
 
 import psycopg
 import pytest
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 
 from frames.models import AuditLog
@@ -240,3 +240,45 @@ def test_the_player_json_submit_outside_a_transaction(quiz_world, answers, login
     assert first.json()["attempt"] == 1 and not first.json()["passed"]
     assert second.json()["attempt"] == 2 and second.json()["passed"] and second.json()["rules"]["left"] == 1
     assert progress(w).section_state["2"]["quiz_passed"] is True
+
+
+def test_an_attempt_may_skip_waiting_for_its_flush_in_its_own_transaction_only(quiz_world, answers, settings):
+    """LMS_QUIZ_WAIT_FOR_FLUSH=False: the optimistic write turns synchronous_commit off for its own
+    one-statement transaction (the session keeps its setting); inside a caller's transaction, and
+    by default, the write waits for its flush as any commit does. Every attempt is written whole."""
+    w = quiz_world
+    wrong = answers.wrong(w.easy)  # a quiz of unlimited attempts
+    quizzes.quiz_attempt_submit(section=w.easy, student=w.student_a, answers=wrong)  # creates the progress row, locked
+
+    def write_sql():
+        with CaptureQueriesContext(connection) as ctx:
+            quizzes.quiz_attempt_submit(section=w.easy, student=w.student_a, answers=wrong)
+        return [q["sql"] for q in ctx.captured_queries if q["sql"].startswith("WITH k AS")]
+
+    assert ["set_config" in sql for sql in write_sql()] == [False]
+    settings.LMS_QUIZ_WAIT_FOR_FLUSH = False
+    assert ["set_config('synchronous_commit', 'off', true)" in sql for sql in write_sql()] == [True]
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone()[0] == "on"
+    with transaction.atomic():
+        assert ["set_config" in sql for sql in write_sql()] == [False]
+    numbers = ModuleQuizAttempt.objects.filter(student=w.student_a, section=w.easy).order_by("attempt_number").values_list("attempt_number", flat=True)
+    assert list(numbers) == [1, 2, 3, 4]
+    p = progress(w)
+    assert p.retry_count == 3 and p.section_state["5"]["attempts"] == 4
+    assert AuditLog.objects.filter(table_name="module_quiz_attempts", action="create").count() == 4
+
+
+def test_an_attempt_without_prepared_statements_is_the_same_two_statements(quiz_world, answers, settings):
+    """DATABASE_PREPARED_READS=0 (a pooler without prepared statements): the read and the write go
+    with their values inlined, as Django sends queries, and write the same."""
+    settings.DATABASE_PREPARED_READS = False
+    w = quiz_world
+    quizzes.quiz_attempt_submit(section=w.quiz, student=w.student_a, answers=answers.wrong(w.quiz))
+    right = answers.right(w.quiz)
+    with CaptureQueriesContext(connection) as ctx:
+        attempt = quizzes.quiz_attempt_submit(section=w.quiz, student=w.student_a, answers=right)
+    assert kinds(ctx) == ["WITH", "WITH"] and "::bigint[]" in ctx.captured_queries[1]["sql"]
+    stored = ModuleQuizAttempt.objects.get(pk=attempt.pk)
+    assert stored.attempt_number == 2 and stored.score == 100 and progress(w).section_state["2"]["quiz_best"] == 100

@@ -389,7 +389,8 @@ class NotionSyncMetadataAdmin(ReadOnlyAdmin):
             databases.append({**db, "field": f"kind-{db['id']}", "columns": columns})
         context = {
             **self.admin_site.each_context(request), "opts": self.model._meta, "title": "Import a Notion export",
-            "form": form or NotionUploadForm(), "report": report, "token": token, "databases": databases, "kind_choices": KIND_CHOICES, "role_choices": ROLE_CHOICES,
+            "form": form or NotionUploadForm(), "report": report, "token": token, "databases": databases,
+            "kind_choices": KIND_CHOICES, "role_choices": ROLE_CHOICES,
             "recent": NotionSyncMetadata.objects.select_related("triggered_by")[:5],
         }
         return TemplateResponse(request, "admin/cadence/import_notion.html", context)

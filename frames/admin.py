@@ -327,12 +327,15 @@ class AgentLogAdmin(ReadOnlyAdmin):
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         job = self.job_or_404(request, int(object_id) if str(object_id).isdigit() else 0)
+        too_long = isinstance(job.result, (dict, list)) and len(job.result) > 200  # a table that long is no easier than the JSON
         context = {
             **self.admin_site.each_context(request), "opts": self.model._meta, "title": f"Job {job.pk}: {job.agent_name}",
             "job": job, "arguments": redacted(job.arguments), "status": job_status(job), "has_change_permission": False, "has_delete_permission": False,
             "retry_of": job.metadata.get("retry_of"), "download": isinstance(job.result, dict) and bool(job.result.get("file")),
+            # Staff read the report and the arguments as tables; the JSON stays under "Raw" for power users.
             "report_json": json.dumps(job.result, indent=2, ensure_ascii=False, default=str)[:200_000] if job.result is not None else "",
-            "report_table": json_table(job.result) if isinstance(job.result, dict) and len(job.result) <= 200 else None,
+            "report_table": json_table(job.result) if job.result not in (None, "") and not too_long else None,
+            "arguments_table": json_table(redacted(job.arguments)),
             "arguments_json": json.dumps(redacted(job.arguments), indent=2, ensure_ascii=False, default=str),
         }
         return TemplateResponse(request, "admin/frames/agentlog/job.html", context)

@@ -1,5 +1,8 @@
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.utils.functional import lazy
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularSwaggerSplitView
 
 from frames import views
@@ -13,6 +16,9 @@ admin.site.index_template = "admin/frames/index.html"  # "Recent actions" from a
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    # Browsers ask for /favicon.ico on every page (admin pages have no icon link); the static
+    # name is looked up per request, since a hashed name needs the manifest.
+    path("favicon.ico", RedirectView.as_view(url=lazy(static, str)("frames/favicon.svg"), permanent=False), name="favicon"),
     path("accounts/", include("frames.account_views")),  # our password pages first (frames/account_views.py)
     path("accounts/", include("django.contrib.auth.urls")),
     path("staff/", include("frames.staff")),

@@ -2,6 +2,7 @@
 
 import math
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import transaction
@@ -27,18 +28,24 @@ def observed_difficulty(success_rate, average_time_seconds, estimated_minutes) -
     return 1 + math.floor(index * 4 + 0.5)
 
 
-def module_attempts(module):
-    """(completed, seconds, errors) per attempt: learner_performance rows, plus
-    finished or skipped progress rows of students with no recorded attempt
-    (progress older than basecamp)."""
-    attempts = [(p.completed, p.time_spent_seconds, p.errors_count)
+class Attempt(NamedTuple):
+    completed: bool
+    seconds: int
+    errors: int
+
+
+def module_attempts(module) -> list[Attempt]:
+    """One Attempt per attempt: learner_performance rows, plus finished or
+    skipped progress rows of students with no recorded attempt (progress older
+    than basecamp)."""
+    attempts = [Attempt(p.completed, p.time_spent_seconds, p.errors_count)
                 for p in LearnerPerformance.objects.filter(module=module).only("completed", "time_spent_seconds", "errors_count")]
     recorded = set(LearnerPerformance.objects.filter(module=module).values_list("student_id", flat=True))
     for status, seconds, errors in (
         ModuleProgress.objects.filter(module=module, status__in=["completed", "skipped"]).exclude(student_id__in=recorded)
         .values_list("status", "total_time_seconds", "error_count")
     ):
-        attempts.append((status == "completed", seconds, errors))
+        attempts.append(Attempt(status == "completed", seconds, errors))
     return attempts
 
 
@@ -56,10 +63,10 @@ def calibrate_modules(*, modules=None, user=None) -> list[ModuleDifficultyCalibr
             for module in modules:
                 attempts = module_attempts(module)
                 n = len(attempts)
-                done = [a for a in attempts if a[0]]
+                done = [a for a in attempts if a.completed]
                 success = (Decimal(len(done)) * 100 / n).quantize(Decimal("0.01")) if n else None
-                avg_time = round(sum(a[1] for a in done) / len(done)) if done else None
-                avg_errors = (Decimal(sum(a[2] for a in attempts)) / n).quantize(Decimal("0.01")) if n else None
+                avg_time = round(sum(a.seconds for a in done) / len(done)) if done else None
+                avg_errors = (Decimal(sum(a.errors for a in attempts)) / n).quantize(Decimal("0.01")) if n else None
                 observed = observed_difficulty(success, avg_time, module.estimated_minutes)
                 trusted = n >= min_sample
                 flagged = bool(trusted and observed is not None and abs(observed - module.difficulty_level) >= gap)

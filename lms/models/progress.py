@@ -26,8 +26,10 @@ def _dict():
 
 
 class ModuleProgress(models.Model):
-    module = models.ForeignKey("lms.Module", on_delete=models.CASCADE, related_name="progress_records")
-    student = models.ForeignKey("frames.Student", on_delete=models.CASCADE, related_name="module_progress")
+    # Both keys are looked up through the composite indexes below (the unique pair, the student's recent
+    # rows), so no single-column twins: every progress write maintains each index the table has.
+    module = models.ForeignKey("lms.Module", on_delete=models.CASCADE, related_name="progress_records", db_index=False)
+    student = models.ForeignKey("frames.Student", on_delete=models.CASCADE, related_name="module_progress", db_index=False)
     status = models.CharField(max_length=50, choices=ProgressStatus.choices, default=ProgressStatus.NOT_STARTED, db_default=ProgressStatus.NOT_STARTED)
     progress_percent = models.PositiveSmallIntegerField(default=0, db_default=0)
     current_section = models.PositiveIntegerField(default=1, db_default=1)
@@ -50,7 +52,7 @@ class ModuleProgress(models.Model):
     section_state = models.JSONField(default=_dict, db_default={}, blank=True, help_text="Per section: seconds, ticks, done, best score.")
     # Struggle detection (lms.struggle), recomputed after every event batch and quiz attempt.
     struggle_signal = models.DecimalField(max_digits=3, decimal_places=2, null=True, blank=True, help_text="0.00-1.00.")
-    pattern_detected = models.CharField(max_length=50, blank=True, default="", db_default="", db_index=True)
+    pattern_detected = models.CharField(max_length=50, blank=True, default="", db_default="")
     struggle_state = models.JSONField(default=_dict, db_default={}, blank=True, help_text="Recent section trail, failures, quiz timings.")
 
     university_scope = "student__university"
@@ -64,6 +66,7 @@ class ModuleProgress(models.Model):
             models.Index(fields=["-last_accessed_at"], name="idx_progress_recent"),  # staff's list, newest first
             models.Index(fields=["module", "status"], name="idx_progress_module_status"),
             models.Index(fields=["status"], name="idx_progress_status"),
+            models.Index(fields=["pattern_detected"], name="idx_progress_pattern"),  # equality only: no pattern-ops twin
         ]
         constraints = [
             models.UniqueConstraint(fields=["module", "student"], name="module_progress_unique_pair"),

@@ -115,7 +115,9 @@ class ModuleQuestion(models.Model):
 class ModuleQuizAttempt(models.Model):
     """One submitted attempt at a section's questions, graded on the server."""
 
-    student = models.ForeignKey("frames.Student", on_delete=models.CASCADE, related_name="quiz_attempts")
+    student = models.ForeignKey(  # looked up through the unique (student, section, attempt_number) index
+        "frames.Student", on_delete=models.CASCADE, related_name="quiz_attempts", db_index=False,
+    )
     module = models.ForeignKey("lms.Module", on_delete=models.CASCADE, related_name="quiz_attempts")
     section = models.ForeignKey("lms.ModuleSection", on_delete=models.CASCADE, related_name="quiz_attempts")
     attempt_number = models.PositiveIntegerField(default=1, db_default=1)
@@ -132,7 +134,6 @@ class ModuleQuizAttempt(models.Model):
     class Meta:
         db_table = "module_quiz_attempts"
         ordering = ["-submitted_at", "-id"]
-        indexes = [models.Index(fields=["student", "section", "-attempt_number"], name="idx_quiz_attempts_student")]
         constraints = [
             models.UniqueConstraint(fields=["student", "section", "attempt_number"], name="module_quiz_attempts_unique_number"),
             models.CheckConstraint(condition=Q(score__lte=100), name="module_quiz_attempts_score_0_100"),

@@ -2,6 +2,7 @@
 archive / bulk-assign actions, progress and events read-only with fast changelists
 on big tables, feedback that never shows an anonymous author."""
 
+import json
 from typing import NamedTuple
 
 from django import forms
@@ -102,12 +103,14 @@ class BigTableSearchMixin:
             student_ids = list(students.values_list("pk", flat=True)[:500])
             module_ids = list(modules.values_list("pk", flat=True)[:200])
             return queryset.filter(Q(student_id__in=student_ids) | Q(module_id__in=module_ids)), False
-        # Both lookups in one round trip: (kind, key) rows, students' keys as text like modules'.
-        found = (students.order_by().annotate(kind=Value("s"), key=Cast("pk", CharField())).values_list("kind", "key", named=True)[:500]
-                 .union(modules.order_by().annotate(kind=Value("m"), key=Cast("pk", CharField())).values_list("kind", "key")[:200],
-                        all=True))
+        # Both lookups in one round trip, as Row(kind, key): students' keys as text like modules'. (Inside the
+        # page's query, as subqueries, the planner cannot tell how few rows match and walks the whole table.)
+        found = (
+            students.order_by().annotate(kind=Value("s"), key=Cast("pk", CharField())).values_list("kind", "key", named=True)[:500]
+            .union(modules.order_by().annotate(kind=Value("m"), key=Cast("pk", CharField())).values_list("kind", "key")[:200], all=True)
+        )
         student_ids, module_ids = [], []
-        for match in found:  # Row(kind, key)
+        for match in found:
             if match.kind == "s":
                 student_ids.append(match.key)
             else:
@@ -181,8 +184,41 @@ class BulkAssignForm(forms.Form):
         return data
 
 
+class LinesField(forms.Field):
+    """A list of text labels typed one per line; it cleans to the same JSON list the model keeps
+    (a JSON list typed by hand, as power users may, is taken as it is)."""
+
+    widget = forms.Textarea(attrs={"rows": 3, "cols": 40})
+
+    def prepare_value(self, value):
+        return "\n".join(str(v) for v in value) if isinstance(value, list) else (value or "")
+
+    def to_python(self, value):
+        if isinstance(value, list):
+            return value
+        text = (value or "").strip()
+        if text.startswith("["):
+            try:
+                parsed = json.loads(text)
+            except ValueError:
+                parsed = None
+            if isinstance(parsed, list) and all(isinstance(v, str) for v in parsed):
+                return parsed
+        return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+class ModuleAdminForm(forms.ModelForm):
+    tags = LinesField(required=False, help_text="One label per line, e.g. required, safety, lab.")
+    required_components = LinesField(required=False, help_text="Browser components the module needs, one per line, e.g. monaco-editor.")
+
+    class Meta:
+        model = Module
+        fields = ["tags", "required_components"]  # the admin adds its fieldsets' fields
+
+
 @admin.register(Module)
 class ModuleAdmin(FramesAdmin):
+    form = ModuleAdminForm
     resource_classes = [resources.ModuleResource]
     list_display = ["title", "module_id", "status", "category", "subsystem", "module_type", "difficulty_level", "estimated_minutes", "revision",
                     "published_at", "dashboard_link"]

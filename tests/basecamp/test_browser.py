@@ -76,9 +76,8 @@ def test_student_skill_chart(live_server, page, phone_page, browser_login, scree
 def test_skill_chart_legend_toggles_and_highlights_at_390_px(live_server, phone_page, browser_login, screenshot, skills_data):
     """Issue 16: at 390 px the axis labels read at 11 px or more, a legend entry highlights
     its line (the others muted) and its checkbox hides and shows the line (charts.js)."""
-    errors = []  # script errors and CSP refusals (a missing /favicon.ico is neither)
-    phone_page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" and "favicon" not in (msg.location or {}).get("url", "")
-                  and not msg.text.startswith("Failed to load resource") else None)
+    errors = []  # script errors, CSP refusals and failed loads
+    phone_page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     phone_page.on("pageerror", lambda error: errors.append(str(error)))
     browser_login(phone_page, live_server, skills_data.users["student"].username)
     phone_page.goto(f"{live_server.url}/basecamp/skills/")

@@ -1,19 +1,20 @@
 """Staff never meet raw JSON (issue 15): a job's report and arguments read as tables, the JSON
 only inside the folded "Raw" section; browsers asking for /favicon.ico get the site's icon."""
 
+import html
 import re
 
 import pytest
 from django.templatetags.static import static
 from django.urls import reverse
 
+from frames.models import AgentLog
+
 RAW = re.compile(r'<details class="job-raw">.*?</details>', re.S)
 
 
 @pytest.mark.django_db
 def test_the_job_page_shows_report_and_arguments_as_tables_and_json_only_under_raw(world, login_client):
-    from frames.models import AgentLog
-
     report = {"databases": [{"name": "Tasks", "rows": 12}], "totals": {"records_synced": 12, "skipped": 3}, "warnings": []}
     job = AgentLog.objects.create(agent_name="import_notion", action_type="import", status=AgentLog.Status.SUCCEEDED, result=report,
                                   arguments={"archive_name": "export.zip", "options": {"dry_run": False}})
@@ -30,8 +31,6 @@ def test_the_job_page_shows_report_and_arguments_as_tables_and_json_only_under_r
 
 @pytest.mark.django_db
 def test_a_report_too_long_for_a_table_points_to_raw(world, login_client):
-    from frames.models import AgentLog
-
     job = AgentLog.objects.create(agent_name="import_notion", action_type="import", status=AgentLog.Status.SUCCEEDED,
                                   result={f"page-{i}": i for i in range(201)})
     page = login_client(world.users["coordinator"]).get(reverse("admin:frames_agentlog_change", args=[job.pk])).content.decode()
@@ -49,3 +48,44 @@ def test_favicon_ico_redirects_to_the_static_icon(client):
 def test_learner_pages_link_the_icon(client):
     page = client.get(reverse("login")).content.decode()
     assert f'<link rel="icon" href="{static("frames/favicon.svg")}" type="image/svg+xml">' in page
+
+
+def module_post(module, **fields):
+    """The module's change form as the admin posts it (no sections, no prerequisites)."""
+    return {
+        "module_id": module.module_id, "title": module.title, "status": module.status, "estimated_minutes": module.estimated_minutes,
+        "difficulty_level": module.difficulty_level, "module_type": module.module_type, "target_audience": module.target_audience,
+        "related_modules": "[]", "adaptive_config": "null",
+        "sections-TOTAL_FORMS": 0, "sections-INITIAL_FORMS": 0, "sections-MIN_NUM_FORMS": 0, "sections-MAX_NUM_FORMS": 1000,
+        "prerequisite_links-TOTAL_FORMS": 0, "prerequisite_links-INITIAL_FORMS": 0, "prerequisite_links-MIN_NUM_FORMS": 0,
+        "prerequisite_links-MAX_NUM_FORMS": 1000, **fields,
+    }
+
+
+def textarea(page, name):
+    """What a change form's textarea shows (Django writes a newline after the opening tag)."""
+    found = re.search(rf'<textarea name="{name}"[^>]*>\n?(.*?)</textarea>', page, re.S)
+    return html.unescape(found.group(1)) if found else None
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("typed", [
+    {"tags": "safety\r\n lab \r\n\r\n", "required_components": "monaco-editor\r\nthree-js"},  # one per line
+    {"tags": '["safety", "lab"]', "required_components": '["monaco-editor", "three-js"]'},  # JSON, for power users
+])
+def test_module_tags_and_components_are_typed_one_per_line_and_stored_as_the_same_list(world, make_module, login_client, typed):
+    module = make_module("tagged-101", sections=(), published=False, tags=["first-aid"], required_components=[])
+    client = login_client(world.users["coordinator"])
+    url = reverse("admin:lms_module_change", args=[module.pk])
+    page = client.get(url).content.decode()
+    assert (textarea(page, "tags"), textarea(page, "required_components")) == ("first-aid", "")
+    assert client.post(url, module_post(module, **typed)).status_code == 302
+    module.refresh_from_db()
+    assert (module.tags, module.required_components) == (["safety", "lab"], ["monaco-editor", "three-js"])
+    # The form shows the stored list one per line, and posting it back as shown keeps the list.
+    page = client.get(url).content.decode()
+    shown = {name: textarea(page, name) for name in ("tags", "required_components")}
+    assert shown == {"tags": "safety\nlab", "required_components": "monaco-editor\nthree-js"}
+    assert client.post(url, module_post(module, **shown)).status_code == 302
+    module.refresh_from_db()
+    assert (module.tags, module.required_components) == (["safety", "lab"], ["monaco-editor", "three-js"])

@@ -20,8 +20,7 @@ def wide_page(chromium_browser):
     page = context.new_page()
     page.set_default_timeout(15000)
     errors = []
-    # The browser's own favicon request (the site has none) is not a page's error.
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" and not m.location.get("url", "").endswith("/favicon.ico") else None)
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.console_errors = errors
     yield page

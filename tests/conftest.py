@@ -17,6 +17,16 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _cold_struggle_caches():
+    """Each test starts with struggle detection's per-process caches empty: a calibration cached
+    by an earlier test could expire between two calls of this one (their 60 s period) and add a
+    query to a counted block."""
+    from lms import struggle  # lazy: the apps load after this conftest
+
+    struggle.forget_calibration()
+
+
 def pytest_collection_modifyitems(config, items):
     """Live-server (browser) tests run on PostgreSQL only. On SQLite the live server's thread
     and the test share one in-memory database: in-flight page requests at teardown keep it

@@ -86,8 +86,17 @@ def _permission_codenames(model):
     return {action: f"{action}_{opts.model_name}" for action in opts.default_permissions}
 
 
+def _last_migrated_app():
+    """The app whose post_migrate comes last (Django sends it for every app with models, in order):
+    by then every app's permissions exist."""
+    return [config for config in apps.get_app_configs() if config.models_module is not None][-1]
+
+
 def sync_role_permissions(sender=None, **kwargs):
-    """Give Coordinators and Faculty exactly the permissions the policy says."""
+    """Give Coordinators and Faculty exactly the permissions the policy says. As a post_migrate
+    receiver it works once per migrate or flush, on the last app's signal, not once per app."""
+    if sender is not None and sender is not _last_migrated_app():
+        return
     from django.contrib.auth.models import Group, Permission
     from django.contrib.contenttypes.models import ContentType
 

@@ -38,7 +38,7 @@ MISSING_INT = "999999"
 # Anonymous may read these (no data behind them).
 PUBLIC_ROUTES = {
     "home", "healthz", "login", "logout", "password_reset", "password_reset_done", "password_reset_confirm",
-    "password_reset_complete", "admin:login", "admin:logout", "admin:jsi18n", "schema", "api-docs", *PUBLIC_API_ROUTES,
+    "password_reset_complete", "admin:login", "admin:logout", "admin:jsi18n", "schema", "api-docs", "favicon", *PUBLIC_API_ROUTES,
     # Opened by a secret in the URL, not a login: a set-password link, a learner's calendar feed token.
     "set_password", "lms:calendar-feed",
 }

@@ -95,9 +95,7 @@ def review_detail(request, pk):
             try:
                 services.assessment_correct(assessment=assessment, user=request.user, **form.cleaned_data)
             except ValidationError as exc:
-                for field, errors in validation_messages(exc).items():
-                    for error in errors:
-                        form.add_error(None if field == "__all__" else (field if field in form.fields else None), error)
+                _form_errors(form, exc)
             else:
                 messages.success(request, f"Corrected {assessment.skill_name} to {form.cleaned_data['corrected_level']}.")
                 return redirect("basecamp:review-queue")
@@ -142,18 +140,11 @@ def _with_current(target, latest):
 def my_skills(request):
     student = student_of(request.user)
     proposal_form = ProposalForm(request.POST or None)
-    status = 200
-    if request.method == "POST":
-        if proposal_form.is_valid():
-            try:
-                proposal = proposals.target_propose(student=student, user=request.user, **proposal_form.cleaned_data)
-            except ValidationError as exc:
-                _form_errors(proposal_form, exc)
-            else:
-                messages.success(request, f"Proposed: {proposal.skill_name} at {proposal.target_level} by {proposal.wanted_by:%d %b %Y}. "
-                                          "Your teacher will accept or decline it.")
-                return redirect("basecamp:my-skills")
-        status = 400
+    written, status = _form_submitted(request, proposal_form, lambda **data: proposals.target_propose(student=student, user=request.user, **data))
+    if written is not None:
+        messages.success(request, f"Proposed: {written.skill_name} at {written.target_level} by {written.wanted_by:%d %b %Y}. "
+                                  "Your teacher will accept or decline it.")
+        return redirect("basecamp:my-skills")
     return render(request, "basecamp/skills.html", {
         **_skills_context(request, student), "own": True, "proposal_form": proposal_form,
         "proposals": list(TargetProposal.objects.filter(student=student).select_related("decided_by")[:20]),
@@ -164,6 +155,19 @@ def _form_errors(form, exc):
     for field, errors in validation_messages(exc).items():
         for error in errors:
             form.add_error(field if field in form.fields else None, error)
+
+
+def _form_submitted(request, form, write):
+    """A page's form on POST: (what `write(**cleaned_data)` returned, 200) when it was written,
+    (None, 400) with the errors on the form (its own or the service's), (None, 200) on GET."""
+    if request.method != "POST":
+        return None, 200
+    if form.is_valid():
+        try:
+            return write(**form.cleaned_data), 200
+        except ValidationError as exc:
+            _form_errors(form, exc)
+    return None, 400
 
 
 @staff_required
@@ -178,18 +182,11 @@ def student_skills(request, student_id):
                             [[a.skill_name, a.level, a.created_at.isoformat(), a.confidence_score, a.source_quote, a.data_entry.get_type_display(),
                               a.data_entry.date.isoformat(), getattr(getattr(a, "correction", None), "corrected_level", "")] for a in assessments])
     form = TargetForm(request.POST or None)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                target = services.skill_target_assign(student=student, user=request.user, **form.cleaned_data)
-            except ValidationError as exc:
-                _form_errors(form, exc)
-            else:
-                messages.success(request, f"Target set: {target.skill_name} at {target.target_level}"
-                                          + (" (already reached: completed)." if target.completed else "."))
-                return redirect("basecamp:student-skills", student_id=student.pk)
-        status = 400
+    target, status = _form_submitted(request, form, lambda **data: services.skill_target_assign(student=student, user=request.user, **data))
+    if target is not None:
+        messages.success(request, f"Target set: {target.skill_name} at {target.target_level}"
+                                  + (" (already reached: completed)." if target.completed else "."))
+        return redirect("basecamp:student-skills", student_id=student.pk)
     return render(request, "basecamp/skills.html", {
         **_skills_context(request, student, where=filters.dates("created_at"), query=filters.query()), "own": False, "form": form,
         "open_proposals": list(proposals.open_proposals(user=request.user, student=student)),

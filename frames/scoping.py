@@ -34,15 +34,25 @@ def scope_queryset(queryset, user):
     """The rows of `queryset` this user may see. `None` is a system job (a management
     command, a scheduled task): unrestricted, as in `assert_in_scope`. Anonymous
     requests carry an AnonymousUser and see none of a scoped model."""
-    model = queryset.model
-    if user is None or not is_scoped(model) or is_unrestricted(user):
+
+    def within(queryset, university_id):
+        q = scope_q(queryset.model, university_id)
+        # Paths through to-many relations could repeat rows.
+        return queryset.filter(q).distinct() if _crosses_many(queryset.model, q) else queryset.filter(q)
+
+    return _for_user(queryset, user, within)
+
+
+def _for_user(queryset, user, within):
+    """The one rule both readings share: a system job (None), an unscoped model or an
+    unrestricted user sees every row; a user of no university sees none; anyone else sees
+    `within(queryset, their university's id)`."""
+    if user is None or not is_scoped(queryset.model) or is_unrestricted(user):
         return queryset
     university_id = university_of(user)
     if university_id is None:
         return queryset.none()
-    q = scope_q(model, university_id)
-    # Paths through to-many relations could repeat rows.
-    return queryset.filter(q).distinct() if _crosses_many(model, q) else queryset.filter(q)
+    return within(queryset, university_id)
 
 
 def _crosses_many(model, q) -> bool:
@@ -92,13 +102,7 @@ def reference_q(model, university_id) -> Q:
 def reference_queryset(queryset, user):
     """The records of `queryset` this user may see named where other records point at
     them (`reference_q`): what a filter by a related person's name or id may match."""
-    model = queryset.model
-    if user is None or not is_scoped(model) or is_unrestricted(user):
-        return queryset
-    university_id = university_of(user)
-    if university_id is None:
-        return queryset.none()
-    return queryset.filter(reference_q(model, university_id))
+    return _for_user(queryset, user, lambda queryset, university_id: queryset.filter(reference_q(queryset.model, university_id)))
 
 
 class VisibleReferences:

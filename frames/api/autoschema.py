@@ -10,7 +10,9 @@ listed as a documented refusal: `x-rules` on the request component, {field: [mes
 each message the API's own words ("{...}" stands for the part that varies), also
 written into the component's description for readers of /api/docs/."""
 
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.db import models as db_models
+from django.db.models import CheckConstraint, F, Lookup, Q
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import is_list_serializer
 from rest_framework import serializers as drf_serializers
@@ -56,12 +58,33 @@ def uniqueness_rules(serializer) -> dict[str, list[str]]:
     return rules
 
 
+def _compares_columns(condition) -> bool:
+    """Whether a constraint's condition compares a column with another (an F() on the
+    right of a lookup), in a Q or as a lookup expression such as GreaterThan(F(a), F(b))."""
+    if isinstance(condition, Q):
+        return any(isinstance(child[1], F) if isinstance(child, tuple) else _compares_columns(child) for child in condition.children)
+    return isinstance(condition, Lookup) and isinstance(condition.rhs, F)
+
+
+def cross_field_rules(serializer) -> dict[str, list[str]]:
+    """The model's check constraints that compare two columns (a correction must change
+    the level or the justification): no JSON Schema keyword states them, so each is a
+    documented refusal of the whole body, in the constraint's own words."""
+    model = serializer.Meta.model
+    messages = [constraint.get_violation_error_message() for constraint in model._meta.constraints
+                if isinstance(constraint, CheckConstraint) and _compares_columns(constraint.condition)]
+    return {NON_FIELD_ERRORS: messages} if messages else {}
+
+
 def serializer_rules(serializer) -> dict[str, list[str]]:
     """Documented refusals of a request serializer: its `domain_rules` ({field: message
-    or [messages]}) and the uniqueness rules of its model, each message once."""
+    or [messages]}), the uniqueness rules of its model and its cross-column checks, each
+    message once."""
     rules = {}
     declared = getattr(serializer, "domain_rules", {}) or {}
-    for source in (declared, uniqueness_rules(serializer) if isinstance(serializer, drf_serializers.ModelSerializer) else {}):
+    model_rules = ((uniqueness_rules(serializer), cross_field_rules(serializer))
+                   if isinstance(serializer, drf_serializers.ModelSerializer) else ())
+    for source in (declared, *model_rules):
         for name, messages in source.items():
             for message in [messages] if isinstance(messages, str) else messages:
                 if message not in rules.setdefault(name, []):

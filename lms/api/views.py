@@ -130,16 +130,11 @@ class ModuleSectionViewSet(LmsViewSet):
     def for_student(self, qs, student):
         return qs.filter(module__status=ModuleStatus.PUBLISHED)
 
-    def perform_create(self, serializer):
-        section = ModuleSection(**serializer.validated_data)
-        services.section_save(section=section, user=self.request.user)
-        serializer.instance = section
-
-    def perform_update(self, serializer):
-        section = serializer.instance
-        for name, value in serializer.validated_data.items():
-            setattr(section, name, value)
-        services.section_save(section=section, user=self.request.user)
+    def save_record(self, instance, *, data, m2m):
+        for name, value in data.items():
+            setattr(instance, name, value)
+        services.section_save(section=instance, user=self.request.user)
+        return instance
 
 
 class ModulePrerequisiteViewSet(LmsViewSet):
@@ -166,14 +161,13 @@ class ModuleAssignmentViewSet(LmsViewSet):
     filterset_class = filtersets.ModuleAssignmentFilterSet
     ordering_fields = ["due_date", "assigned_at"]
 
-    def perform_create(self, serializer):
-        serializer.instance = services.assignment_create(user=self.request.user, **serializer.validated_data)
-
-    def perform_update(self, serializer):
-        assignment = serializer.instance
-        for name, value in serializer.validated_data.items():
-            setattr(assignment, name, value)
-        services.assignment_save(assignment=assignment, user=self.request.user)
+    def save_record(self, instance, *, data, m2m):
+        if instance._state.adding:  # a new assignment is expanded to its students
+            return services.assignment_create(user=self.request.user, **data, **m2m)
+        for name, value in data.items():
+            setattr(instance, name, value)
+        services.assignment_save(assignment=instance, user=self.request.user)
+        return instance
 
 
 class ModuleProgressViewSet(LmsViewSet):

@@ -237,3 +237,12 @@ def test_schemathesis_finds_nothing(wsgi_world, raw_schema, role):
     assert not failures, f"{len(failures)} operation(s) failed as {role}:\n\n" + "\n\n".join(failures)
     if role in ("student", "faculty"):  # no write escaped the scope: B's registry rows are as they were
         assert university_b_rows(wsgi_world) == b_rows
+
+
+def test_a_check_comparing_two_columns_is_a_documented_refusal(raw_schema):
+    """A correction must change the level or the justification (a check constraint comparing
+    columns, which no JSON Schema keyword states): the schema documents it for the whole body
+    in the constraint's words, so the fuzz test above accepts that 400 and no other."""
+    rules = raw_schema["components"]["schemas"]["TeacherCorrectionRequest"]["x-rules"]
+    assert rules["__all__"] == ["A correction must change the level or the justification."]
+    assert "risk_factors_min_le_max" in " ".join(raw_schema["components"]["schemas"]["RiskFactorRequest"]["x-rules"]["__all__"])

@@ -88,18 +88,15 @@ def test_a_modules_first_batch_inserts_its_row_between_the_read_and_the_write(qu
     assert sorted(stored) == ["hint_used", "section_complete", "section_view"]  # section 1 completes on view
 
 
-def test_concurrent_first_batches_on_a_new_module_make_one_row_and_lose_nothing(quiz_world):
-    """N threads send a module's first batch at once: one inserts the row, the others find it
-    inserted (or changed) and run locked; one row, every counter at exactly N."""
-    w = quiz_world
-    n, errors = 8, []
-    barrier = threading.Barrier(n)
+def _hint_batches_at_once(w, n):
+    """n threads post the same batch (a hint, 5 s of heartbeat) at one moment; their errors."""
+    errors, barrier = [], threading.Barrier(n)
 
     def worker():
         try:
             barrier.wait()
             services.events_ingest(student=w.student_a, items=[ev(w, "hint_used", 1), ev(w, "heartbeat", 1, seconds=5)])
-        except Exception as exc:  # pragma: no cover - reported below
+        except Exception as exc:  # pragma: no cover - returned to the test
             errors.append(exc)
         finally:
             connections.close_all()
@@ -107,7 +104,15 @@ def test_concurrent_first_batches_on_a_new_module_make_one_row_and_lose_nothing(
     threads = [threading.Thread(target=worker) for _ in range(n)]
     [t.start() for t in threads]
     [t.join() for t in threads]
-    assert not errors
+    return errors
+
+
+def test_concurrent_first_batches_on_a_new_module_make_one_row_and_lose_nothing(quiz_world):
+    """N threads send a module's first batch at once: one inserts the row, the others find it
+    inserted (or changed) and run locked; one row, every counter at exactly N."""
+    w = quiz_world
+    n = 8
+    assert not _hint_batches_at_once(w, n)
     assert ModuleProgress.objects.filter(module=w.module, student=w.student_a).count() == 1
     p = progress(w)
     assert p.hint_count == n and p.total_time_seconds == 5 * n and p.section_state["1"]["active_seconds"] == 5 * n
@@ -152,22 +157,8 @@ def test_concurrent_batches_on_a_started_module_lose_nothing(quiz_world, ingest)
     again locked, and every counter ends at exactly N."""
     w = quiz_world
     ingest(w.student_a, ev(w, "section_view", 1))
-    n, errors = 10, []
-    barrier = threading.Barrier(n)
-
-    def worker():
-        try:
-            barrier.wait()
-            services.events_ingest(student=w.student_a, items=[ev(w, "hint_used", 1), ev(w, "heartbeat", 1, seconds=5)])
-        except Exception as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker) for _ in range(n)]
-    [t.start() for t in threads]
-    [t.join() for t in threads]
-    assert not errors
+    n = 10
+    assert not _hint_batches_at_once(w, n)
     p = progress(w)
     assert p.hint_count == n and p.total_time_seconds == 5 * n and p.section_state["1"]["active_seconds"] == 5 * n
     assert ModuleAnalyticsEvent.objects.filter(module=w.module, event_type="hint_used").count() == n

@@ -18,13 +18,16 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
-def _cold_struggle_caches():
-    """Each test starts with struggle detection's per-process caches empty: a calibration cached
-    by an earlier test could expire between two calls of this one (their 60 s period) and add a
-    query to a counted block."""
-    from lms import struggle  # lazy: the apps load after this conftest
+def _cold_process_caches():
+    """Each test starts with the per-process caches that expire by the clock empty (struggle
+    detection's calibrations, the list pages' row estimates): one cached by an earlier test
+    could expire between two calls of this one (their 60 s period) and add a query to a
+    counted block."""
+    from frames.base import rest  # lazy: the apps load after this conftest
+    from lms import struggle
 
     struggle.forget_calibration()
+    rest._estimates.clear()
 
 
 def pytest_collection_modifyitems(config, items):

@@ -10,9 +10,10 @@ from django.utils.html import format_html
 from basecamp import authoring, proposals
 from basecamp import models as m
 from basecamp import resources as r
-from basecamp.forms import DeclineForm
+from basecamp.forms import DeclineForm, RubricSkillForm, SimulationEnvironmentForm
+from basecamp.models.skills import LEVELS
 from basecamp.services import calibrate_modules, spec_diff
-from frames.base.admin import FramesAdmin, FramesInline, NoHandEditsMixin
+from frames.base.admin import FormOnlyFieldsMixin, FramesAdmin, FramesInline, NoHandEditsMixin
 from frames.jobs import job_start
 from frames.models import AuditLog
 from frames.params import int_param
@@ -24,8 +25,16 @@ authoring.register()
 
 
 @admin.register(m.RubricSkill)
-class RubricSkillAdmin(FramesAdmin):
+class RubricSkillAdmin(FormOnlyFieldsMixin, FramesAdmin):
     resource_classes = [r.RubricSkillResource]
+    form = RubricSkillForm  # descriptors and indicator phrases per level, cues one per line
+    form_only_fields = tuple(RubricSkillForm.LEVEL_FIELDS)
+    fieldsets = [
+        (None, {"fields": ["name", "category", "rubric_version", "position", "description"]}),
+        ("What each level looks like", {"fields": [f"descriptor_{level.lower()}" for level in LEVELS]}),
+        ("Indicator phrases per level", {"fields": [f"indicators_{level.lower()}" for level in LEVELS]}),
+        ("Cues", {"fields": ["cues"]}),
+    ]
     list_display = ["name", "category", "rubric_version", "position"]
     list_filter = ["rubric_version", "category"]
     search_fields = ["name", "description"]
@@ -46,6 +55,7 @@ class AssessmentInline(FramesInline):
 @admin.register(m.DataEntry)
 class DataEntryAdmin(FramesAdmin):
     resource_classes = [r.DataEntryResource]
+    meta_fields = ("metadata",)  # free-form: folded at the end of the form
     list_display = ["id", "student", "type", "date", "teacher", "created_at"]
     list_filter = ["type", "date", "student__university"]
     list_select_related = ["student", "teacher"]
@@ -310,8 +320,11 @@ class ModuleVersionHistoryAdmin(ReadOnlyFieldsMixin, FramesAdmin):
 
 
 @admin.register(m.SimulationEnvironment)
-class SimulationEnvironmentAdmin(FramesAdmin):
+class SimulationEnvironmentAdmin(FormOnlyFieldsMixin, FramesAdmin):
     resource_classes = [r.SimulationEnvironmentResource]
+    form = SimulationEnvironmentForm  # address and version as fields, the JSON under "Advanced (JSON)"
+    fieldsets = SimulationEnvironmentForm.FIELDSETS
+    form_only_fields = ("typed_fields", "config_url", "config_version")
     list_display = ["name", "slug", "type", "subsystem", "status"]
     list_filter = ["type", "subsystem", "status"]
     search_fields = ["name", "slug"]

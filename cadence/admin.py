@@ -1,4 +1,5 @@
 import hashlib
+import json
 import os
 import re
 import secrets
@@ -9,6 +10,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -119,8 +121,134 @@ class MeetingAttendeeInline(FramesInline):
     verbose_name_plural = "attendees"
 
 
+class ActionItemsField(forms.Field):
+    """A meeting's to-dos one per line, as on its Notion page: "[x] text" when done, "[ ] text"
+    (or the bare text) when not. Cleans to the stored list of {"text", "done"}."""
+
+    widget = forms.Textarea(attrs={"rows": 4, "cols": 80})
+    LINE = re.compile(r"^(?:[-*]\s*)?\[(?P<mark>[ xX]?)\]\s*(?P<text>.*)$")
+
+    def prepare_value(self, value):
+        if not isinstance(value, list):
+            return value or ""
+        return "\n".join(f"[{'x' if item.get('done') else ' '}] {item.get('text', '')}" for item in value if isinstance(item, dict))
+
+    def to_python(self, value):
+        if isinstance(value, list):
+            return value
+        items = []
+        for line in (value or "").splitlines():
+            if not line.strip():
+                continue
+            match = self.LINE.match(line.strip())
+            if match:
+                items.append({"text": match.group("text").strip(), "done": match.group("mark") in ("x", "X")})
+            else:
+                items.append({"text": line.strip(), "done": False})
+        return items
+
+    def has_changed(self, initial, data):
+        return self.to_python(initial or []) != self.to_python(data)
+
+
+class MeetingForm(forms.ModelForm):
+    """No Meta: the admin builds it with every field of the meeting, this one declared."""
+
+    action_items = ActionItemsField(required=False, label="Action items",
+                                    help_text="One to-do per line: [x] for done, [ ] (or nothing) for open, e.g. [x] Order the solar cells.")
+
+
+class ColumnRolesWidget(forms.Widget):
+    """One role choice per column of the database (its last export's columns and any chosen before)."""
+
+    template_name = "admin/cadence/widgets/column_roles.html"
+    columns: list = []
+    detected: dict = {}
+
+    def format_value(self, value):
+        return value
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        chosen = value if isinstance(value, dict) else {}
+        columns = list(dict.fromkeys([*(c for c in self.columns if isinstance(c, str)), *chosen]))
+        labels = dict(ROLE_CHOICES)
+        rows = [{"column": column, "prefix": f"{name}-{i}", "chosen": chosen.get(column, DETECTED),
+                 "detected": labels.get(self.detected.get(column, ""), self.detected.get(column, ""))} for i, column in enumerate(columns)]
+        context["widget"].update(rows=rows, row_count=len(rows), detected_value=DETECTED, role_choices=ROLE_CHOICES)
+        return context
+
+    def value_from_datadict(self, data, files, name):
+        try:
+            count = min(int(data.get(f"{name}-rows", "")), 1000)
+        except ValueError:
+            return data.get(name)  # no rows posted: a script's JSON object, or nothing (the roles stay as they are)
+        roles = {}
+        for i in range(max(count, 0)):
+            column, role = data.get(f"{name}-{i}-column"), data.get(f"{name}-{i}-role", DETECTED)
+            if column and role != DETECTED:
+                roles[column] = role
+        return roles
+
+    def value_omitted_from_data(self, data, files, name):
+        return f"{name}-rows" not in data
+
+
+DETECTED = "__detected__"  # the column keeps the role the import read (no key in column_roles)
+
+
+class ColumnRolesField(forms.Field):
+    widget = ColumnRolesWidget
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        if isinstance(value, str):  # the JSON object a script posts
+            try:
+                value = json.loads(value)
+            except ValueError:
+                value = None
+            if not (isinstance(value, dict) and all(isinstance(k, str) for k in value)):
+                raise forms.ValidationError("A JSON object {column: role}.")
+        valid = {r for r, _ in ROLE_CHOICES}
+        wrong = [(column, role) for column, role in value.items() if role not in valid]
+        if wrong:
+            column, role = wrong[0]
+            raise forms.ValidationError(f"Column {column!r}: {str(role)[:40]!r} is not a role; roles are "
+                                        f"{', '.join(r for r, _ in ROLE_CHOICES if r)} or '' (not read).")
+        return value
+
+    def has_changed(self, initial, data):
+        try:
+            value = self.to_python(data)
+        except forms.ValidationError:
+            return True
+        return value is not None and (initial or {}) != value
+
+
+class NotionDatabaseForm(forms.ModelForm):
+    column_roles = ColumnRolesField(required=False, label="Column roles",
+                                    help_text="What each column holds for later imports; 'as the import read it' keeps the detected role.")
+
+    class Meta:
+        model = NotionDatabase
+        fields = ["kind_chosen", "kind", "column_roles"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "column_roles" in self.fields:
+            widget = self.fields["column_roles"].widget
+            widget.columns = self.instance.columns if isinstance(self.instance.columns, list) else []
+            widget.detected = self.instance.detected_roles if isinstance(self.instance.detected_roles, dict) else {}
+
+    def clean_column_roles(self):
+        value = self.cleaned_data.get("column_roles")
+        return self.initial.get("column_roles") if value is None else value
+
+
 @admin.register(Meeting)
 class MeetingAdmin(FramesAdmin):
+    form = MeetingForm  # the to-dos one per line, as on the Notion page
     resource_classes = [resources.MeetingResource]
     list_display = ["name", "meeting_date", "project", "subsystem", "attendee_count", "action_item_count"]
     list_filter = ["subsystem", ("meeting_date", admin.DateFieldListFilter), "project"]
@@ -225,6 +353,7 @@ class RawContentAdmin(FramesAdmin):
 class NotionDatabaseAdmin(FramesAdmin):
     """The databases imports have seen, with the kind and column roles a coordinator chose (used by later imports)."""
 
+    form = NotionDatabaseForm  # a role chosen per column
     resource_classes = [resources.NotionDatabaseResource]
     list_display = ["name", "notion_id", "detected_kind", "kind", "kind_chosen", "rows", "last_seen_at"]
     list_filter = ["detected_kind", "kind", "kind_chosen"]
@@ -325,11 +454,13 @@ class NotionSyncMetadataAdmin(ReadOnlyAdmin):
         and column roles editable), preview again with other choices, then apply it."""
         if not (is_unrestricted(request.user) and request.user.has_perm("cadence.add_rawcontent")):
             raise PermissionDenied
-        os.makedirs(UPLOAD_DIR, exist_ok=True)
-        _remove_stale_uploads()
         uploads = request.session.get("cadence_notion_uploads", {})
         form = report = token = None  # the upload form is built only for a page that shows it (not for Apply)
-        if request.method == "POST" and ("apply" in request.POST or "repreview" in request.POST):
+        stored_upload = request.method == "POST" and ("apply" in request.POST or "repreview" in request.POST)
+        if not stored_upload:  # the upload page and a new upload: the previews' folder, swept of stale ones
+            os.makedirs(UPLOAD_DIR, exist_ok=True)
+            _remove_stale_uploads()
+        if stored_upload:
             token = request.POST.get("token", "")
             stored = uploads.get(token)
             if not stored or not os.path.isfile(stored["path"]):
@@ -357,7 +488,8 @@ class NotionSyncMetadataAdmin(ReadOnlyAdmin):
                 log = job_start(kind="import_notion", user=request.user, args=notion_job_args(
                     path=target, archive_name=stored["name"], tz=stored.get("tz") or None, kinds=kinds, columns=columns, delete_after=True,
                 ))
-                return redirect(reverse("admin:frames_agentlog_change", args=[log.pk]))
+                # the URL as it is (shortcuts.redirect would first try it as a view name: a failed reverse)
+                return HttpResponseRedirect(reverse("admin:frames_agentlog_change", args=[log.pk]))
         elif request.method == "POST":
             form = NotionUploadForm(request.POST, request.FILES)
             if form.is_valid():

@@ -65,7 +65,9 @@ WSGI_APPLICATION = "frames.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # Replacements for a contributed app's own templates (the admin's base_site.html): the app
+        # loaders look in INSTALLED_APPS order and would find django.contrib.admin's first.
+        "DIRS": [BASE_DIR / "frames" / "templates" / "overrides"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [

@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularSwaggerSplitView
 
 from frames import views
 from frames.api.schema import CachedSchemaView
+from frames.base.admin_urls import grouped_by_app
 
 admin.site.site_header = "FRAMES administration"
 admin.site.site_title = "FRAMES admin"
@@ -22,7 +23,7 @@ urlpatterns = [
     path("accounts/", include("frames.account_views")),  # our password pages first (frames/account_views.py)
     path("accounts/", include("django.contrib.auth.urls")),
     path("staff/", include("frames.staff")),
-    path("admin/", admin.site.urls),
+    path("admin/", grouped_by_app(admin.site.urls)),
     path("api/schema/", CachedSchemaView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("api/v1/analytics/", include(("analytics.api.urls", "analytics-api"))),

@@ -15,8 +15,10 @@ from lms.adaptive import adjustment_events, apply, help_for
 from lms.models import EventType, ModuleAnalyticsEvent, ModuleProgress, ModuleSection
 
 
-def _locked_progress(module, student):
-    progress = ModuleProgress.objects.select_for_update().filter(module=module, student=student).first()
+def locked_progress(module_id, student):
+    """The student's progress row on the module, locked for the transaction; a student
+    who never opened the module gets a 403 (the buddy and the actions here share it)."""
+    progress = ModuleProgress.objects.select_for_update().filter(module_id=module_id, student=student).first()
     if progress is None:
         raise PermissionDenied("Open the module first.")
     return progress
@@ -29,7 +31,7 @@ def hint_reveal(*, section, student, user=None, source=AuditLog.Source.PAGE) -> 
     hints = [str(h) for h in (section.section_config or {}).get("hints") or []]
     now = timezone.now()
     with transaction.atomic():
-        progress = _locked_progress(section.module, student)
+        progress = locked_progress(section.module_id, student)
         state = progress.section_state.setdefault(str(section.section_number), {})
         shown = state.get("hints", 0)
         if shown >= len(hints):

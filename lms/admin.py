@@ -2,7 +2,6 @@
 archive / bulk-assign actions, progress and events read-only with fast changelists
 on big tables, feedback that never shows an anonymous author."""
 
-import json
 from typing import NamedTuple
 
 from django import forms
@@ -22,7 +21,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html
 
-from frames.base.admin import FramesAdmin, FramesInline, ReadOnlyAdmin, ScopedAdminMixin
+from frames.base.admin import FormOnlyFieldsMixin, FramesAdmin, FramesInline, ReadOnlyAdmin, ScopedAdminMixin
 from frames.base.rest import COUNT_CAP, pop_capped_count, with_capped_count
 from frames.jobs import job_start
 from frames.models import AuditLog, Student, Team, University
@@ -31,7 +30,7 @@ from frames.scoping import scope_queryset
 from frames.services import instance_delete, instance_save
 from lms import resources, services
 from lms.completion import describe
-from lms.forms import ModuleSectionForm
+from lms.forms import ModuleAdminForm, ModuleQuestionForm, ModuleSectionForm
 from lms.models import (
     AssignmentRule,
     AssignmentType,
@@ -184,41 +183,10 @@ class BulkAssignForm(forms.Form):
         return data
 
 
-class LinesField(forms.Field):
-    """A list of text labels typed one per line; it cleans to the same JSON list the model keeps
-    (a JSON list typed by hand, as power users may, is taken as it is)."""
-
-    widget = forms.Textarea(attrs={"rows": 3, "cols": 40})
-
-    def prepare_value(self, value):
-        return "\n".join(str(v) for v in value) if isinstance(value, list) else (value or "")
-
-    def to_python(self, value):
-        if isinstance(value, list):
-            return value
-        text = (value or "").strip()
-        if text.startswith("["):
-            try:
-                parsed = json.loads(text)
-            except ValueError:
-                parsed = None
-            if isinstance(parsed, list) and all(isinstance(v, str) for v in parsed):
-                return parsed
-        return [line.strip() for line in text.splitlines() if line.strip()]
-
-
-class ModuleAdminForm(forms.ModelForm):
-    tags = LinesField(required=False, help_text="One label per line, e.g. required, safety, lab.")
-    required_components = LinesField(required=False, help_text="Browser components the module needs, one per line, e.g. monaco-editor.")
-
-    class Meta:
-        model = Module
-        fields = ["tags", "required_components"]  # the admin adds its fieldsets' fields
-
-
 @admin.register(Module)
-class ModuleAdmin(FramesAdmin):
-    form = ModuleAdminForm
+class ModuleAdmin(FormOnlyFieldsMixin, FramesAdmin):
+    form = ModuleAdminForm  # lists one per line, related modules picked, adaptive rules as rows; the JSON under "Advanced (JSON)"
+    form_only_fields = ("typed_fields", "adaptive_rules")
     resource_classes = [resources.ModuleResource]
     list_display = ["title", "module_id", "status", "category", "subsystem", "module_type", "difficulty_level", "estimated_minutes", "revision",
                     "published_at", "dashboard_link"]
@@ -229,10 +197,12 @@ class ModuleAdmin(FramesAdmin):
     inlines = [ModuleSectionInline, ModulePrerequisiteInline]
     actions = ["publish_action", "archive_action", "bulk_assign_action"]
     fieldsets = [
-        (None, {"fields": ["module_id", "title", "description", "status", "category", "subsystem", "tags", "target_audience"]}),
+        (None, {"fields": ["module_id", "title", "description", "status", "category", "subsystem", "tags", "target_audience", "typed_fields"]}),
         ("Delivery", {"fields": ["module_type", "interaction_level", "difficulty_level", "estimated_minutes", "required_components",
-                                 "related_modules", "adaptive_config"]}),
+                                 "related_modules"]}),
+        ("Adaptive rules", {"fields": ["adaptive_rules"]}),
         ("Ownership and history", {"fields": ["created_by", "university", "revision", "published_at", "created_at", "updated_at"]}),
+        ("Advanced (JSON)", {"fields": ["adaptive_config"], "classes": ["collapse"]}),
     ]
 
     @admin.display(description="Dashboard")
@@ -315,11 +285,15 @@ class ModuleAdmin(FramesAdmin):
         return super().render_change_form(request, context, add, change, form_url, obj)
 
 
-class ModuleQuestionInline(FramesInline):
-    """A section's questions, authored in order (answers are staff-only)."""
+class ModuleQuestionInline(FormOnlyFieldsMixin, FramesInline):
+    """A section's questions, authored in order (answers are staff-only): the answer through fields
+    by type (lms.forms.ModuleQuestionForm); its JSON is on the question's own page."""
 
     model = ModuleQuestion
-    fields = ["position", "question_type", "prompt", "choices", "answer", "tolerance", "text_match", "points", "explanation"]
+    form = ModuleQuestionForm
+    fields = ModuleQuestionForm.INLINE_FIELDS
+    form_only_fields = ("typed_fields", *ModuleQuestionForm.FORM_ONLY)
+    view_only_fields = ("answer",)  # a read-only page shows the stored answer
     ordering = ["position"]
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
@@ -373,8 +347,11 @@ class ModulePrerequisiteAdmin(FramesAdmin):
 
 
 @admin.register(ModuleQuestion)
-class ModuleQuestionAdmin(FramesAdmin):
+class ModuleQuestionAdmin(FormOnlyFieldsMixin, FramesAdmin):
     resource_classes = [resources.ModuleQuestionResource]
+    form = ModuleQuestionForm  # the answer through fields by type, its JSON under "Advanced (JSON)"
+    fieldsets = ModuleQuestionForm.FIELDSETS
+    form_only_fields = ("typed_fields", *ModuleQuestionForm.FORM_ONLY)
     list_display = ["section", "position", "question_type", "short_prompt", "points"]
     list_filter = ["question_type"]
     list_select_related = ["section", "section__module"]

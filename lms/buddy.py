@@ -12,11 +12,13 @@ import urllib.request
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from lms.adaptive import revealed_hints
-from lms.models import EventType, ModuleAnalyticsEvent, ModuleProgress
+from lms.adaptive_actions import locked_progress
+from lms.models import EventType, ModuleAnalyticsEvent
 
 MAX_MESSAGE = 1000
 
@@ -106,9 +108,6 @@ def build_buddy(name=None):
 def buddy_reply(*, section, student, message="", user=None) -> str:
     """The buddy's next nudge for the student on a guided-struggle section; the
     student's message and the reply are recorded as events."""
-    from django.core.exceptions import PermissionDenied, ValidationError
-
-
     if section.section_type != "guided_struggle":
         raise ValidationError({"section": "The buddy helps on guided-struggle sections."})
     message = (message or "").replace("\x00", "").strip()
@@ -117,9 +116,7 @@ def buddy_reply(*, section, student, message="", user=None) -> str:
     config = section.section_config or {}
     now = timezone.now()
     with transaction.atomic():
-        progress = ModuleProgress.objects.select_for_update().filter(module_id=section.module_id, student=student).first()
-        if progress is None:
-            raise PermissionDenied("Open the module first.")
+        progress = locked_progress(section.module_id, student)
         state = progress.section_state.setdefault(str(section.section_number), {})
         revealed = revealed_hints(section, progress)
         context = BuddyContext(

@@ -15,13 +15,17 @@ that caused it. A form posted without the fields (an import, an old script: no
 `typed_fields` marker) behaves like the plain JSON form."""
 
 import copy
+import json
 import re
 
 from django import forms
+from django.contrib.admin.widgets import FilteredSelectMultiple
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.urls import reverse
 
 from lms import completion, config_checks
-from lms.models import ModuleSection, SectionType
+from lms.models import Module, ModuleQuestion, ModuleSection, SectionType
+from lms.models.quizzes import MAX_CHOICES, MAX_PATTERN, QuestionType, TextMatch
 from lms.rendering import markdown_html
 
 ALL_TYPES = tuple(SectionType.values)
@@ -424,3 +428,428 @@ class ModuleSectionForm(ConfigFieldsForm, forms.ModelForm):
             return
         self.fields[target].widget.preview_html = markdown_html(str(data.get(target) or ""))
         self.add_error(None, "Preview shown under the text; nothing is saved until you press Save.")
+
+
+# ---------------------------------------------------------------- lists, modules and questions without raw JSON
+
+
+class LinesField(forms.Field):
+    """A list of text labels typed one per line; it cleans to the same JSON list the model keeps
+    (a JSON list typed by hand, as power users may, is taken as it is)."""
+
+    widget = forms.Textarea(attrs={"rows": 3, "cols": 40})
+
+    def prepare_value(self, value):
+        return "\n".join(str(v) for v in value) if isinstance(value, list) else (value or "")
+
+    def to_python(self, value):
+        if isinstance(value, list):
+            return value
+        text = (value or "").strip()
+        if text.startswith("["):
+            try:
+                parsed = json.loads(text)
+            except ValueError:
+                parsed = None
+            if isinstance(parsed, list) and all(isinstance(v, str) for v in parsed):
+                return parsed
+        return [line.strip() for line in text.splitlines() if line.strip()]
+
+    def has_changed(self, initial, data):
+        return self.to_python(initial if isinstance(initial, list) else self.prepare_value(initial)) != self.to_python(data)
+
+
+def _typed(form) -> bool:
+    """The form was posted from the page with the fields (an import or an old script posting
+    the bare JSON has no `typed_fields` marker and is taken as the plain JSON form)."""
+    return form.is_bound and bool(form.data.get(form.add_prefix("typed_fields")))
+
+
+def _typed_marker():
+    return forms.CharField(widget=forms.HiddenInput, required=False, initial="1")
+
+
+def _keep_own_errors(form, errors, moves):
+    """The model's clean() finds again what the fields' checks found: keep the message that
+    stands beside the field. `moves`: model field -> the form field its messages belong beside."""
+    if not hasattr(errors, "error_dict"):
+        return errors
+    kept = {}
+    for name, messages in errors.error_dict.items():
+        name = moves.get(name, name)
+        if name in form._errors or (name != NON_FIELD_ERRORS and name not in form.fields):
+            continue
+        kept.setdefault(name, []).extend(messages)
+    return ValidationError(kept) if kept else None
+
+
+class RelatedModulesField(forms.MultipleChoiceField):
+    """Related modules picked by title; stored as their slugs, in the order they were stored
+    (a slug no module has any more is offered too, so saving keeps it)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, widget=FilteredSelectMultiple("related modules", is_stacked=False), **kwargs)
+
+    def to_python(self, value):
+        return [v for v in super().to_python(value) if v]  # an empty value posted by a script is no module
+
+    def offer(self, *, exclude_pk, stored):
+        modules = list(Module.objects.exclude(pk=exclude_pk).order_by("title").values_list("module_id", "title"))
+        known = {slug for slug, _ in modules}
+        gone = [(slug, f"{slug} (no such module)") for slug in stored if isinstance(slug, str) and slug not in known]
+        self.choices = [(slug, f"{title} ({slug})") for slug, title in modules] + gone
+
+
+RULE_PARTS = ("id", "trigger", "attempts", "at_section", "action", "target_section")
+RULE_TRIGGERS = [("", "—"), ("failed_attempts", "failed attempts"),
+                 *[(f"pattern:{p}", f"pattern: {p.replace('_', ' ')}") for p in config_checks.PATTERNS]]
+RULE_ACTIONS = [("", "—"), ("reveal_hint", "reveal the next hint"), ("offer_variant", "offer an easier section"),
+                ("offer_skip_optional", "offer to skip optional sections"), ("show_guided_prompts", "show the guided prompts")]
+BLANK_RULE_ROWS = 2
+
+
+def rule_row(rule) -> dict | None:
+    """A stored rule as the row of fields that shows it; None when the fields cannot (keys they do not have)."""
+    if not isinstance(rule, dict) or set(rule) - {"id", "when", "then"}:
+        return None
+    when, then = rule.get("when"), rule.get("then")
+    if not (isinstance(when, dict) and isinstance(then, dict)) or set(when) - {"failed_attempts", "pattern", "section"} or set(then) - {
+            "action", "section"}:
+        return None
+    if ("failed_attempts" in when) == ("pattern" in when):
+        return None
+    trigger = "failed_attempts" if "failed_attempts" in when else f"pattern:{when['pattern']}"
+    row = {"id": rule.get("id", ""), "trigger": trigger, "attempts": when.get("failed_attempts", ""), "at_section": when.get("section", ""),
+           "action": then.get("action", ""), "target_section": then.get("section", "")}
+    return {k: "" if v is None else str(v) for k, v in row.items()}
+
+
+def _whole(text, low, high):
+    try:
+        value = int(str(text).strip())
+    except ValueError:
+        return None
+    return value if low <= value <= high else None
+
+
+def row_rule(i, row) -> dict:
+    """The rule a filled row of fields stands for; ValidationError naming the rule and what is missing."""
+    trigger, action = row.get("trigger", ""), row.get("action", "")
+    if trigger not in dict(RULE_TRIGGERS) or not trigger:
+        raise ValidationError(f"Rule {i}: choose when it fires (failed attempts or a pattern).")
+    if action not in dict(RULE_ACTIONS) or not action:
+        raise ValidationError(f"Rule {i}: choose what it does.")
+    when = {}
+    if trigger == "failed_attempts":
+        attempts = _whole(row.get("attempts", ""), 1, 100)
+        if attempts is None:
+            raise ValidationError(f"Rule {i}: give the number of failed attempts, 1 to 100.")
+        when["failed_attempts"] = attempts
+    else:
+        when["pattern"] = trigger.removeprefix("pattern:")
+    then = {"action": action}
+    for part, target, label in (("at_section", when, "the section it watches"), ("target_section", then, "the section it acts on")):
+        text = str(row.get(part, "")).strip()
+        if text:
+            number = _whole(text, 1, 10000)
+            if number is None:
+                raise ValidationError(f"Rule {i}: {label} must be a section number (1 or more).")
+            target["section"] = number
+    if action == "offer_variant" and "section" not in then:
+        raise ValidationError(f"Rule {i}: 'offer an easier section' needs the section to offer.")
+    rule = {"id": row["id"].strip()} if row.get("id", "").strip() else {}
+    return {**rule, "when": when, "then": then}
+
+
+class AdaptiveRulesWidget(forms.Widget):
+    """One row of fields per rule, plus blank rows to add rules (no JavaScript)."""
+
+    template_name = "admin/lms/widgets/adaptive_rules.html"
+
+    def format_value(self, value):
+        return value
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        rows = [dict(row) for row in (value or [])]
+        rows += [dict.fromkeys(RULE_PARTS, "") for _ in range(BLANK_RULE_ROWS)]
+        for i, row in enumerate(rows):
+            row["prefix"] = f"{name}-{i}"
+            row["number"] = i + 1
+        context["widget"].update(rows=rows, row_count=len(rows), triggers=RULE_TRIGGERS, actions=RULE_ACTIONS)
+        return context
+
+    def value_from_datadict(self, data, files, name):
+        count = _whole(data.get(f"{name}-rows", ""), 0, config_checks.MAX_RULES + BLANK_RULE_ROWS)
+        if count is None:
+            return None  # not posted (a script posting the JSON): the rules stay as they are
+        return [{part: str(data.get(f"{name}-{i}-{part}", "")).strip()[:100] for part in RULE_PARTS} for i in range(count)]
+
+    def value_omitted_from_data(self, data, files, name):
+        return f"{name}-rows" not in data
+
+
+class AdaptiveRulesField(forms.Field):
+    """adaptive_config["rules"] edited as rows: the when (failed attempts at a section, or a
+    pattern), the then (an action, and the section it acts on). Cleans to the rule list."""
+
+    widget = AdaptiveRulesWidget
+
+    def prepare_value(self, value):
+        if isinstance(value, list) and all(isinstance(r, dict) and "trigger" in r for r in value):
+            return value  # rows as posted
+        return [rule_row(r) for r in (value or [])]
+
+    def to_python(self, value):
+        if value is None:
+            return None
+        rules, problems, number = [], [], 0
+        for row in value:
+            if not any(str(row.get(part, "")).strip() for part in RULE_PARTS):
+                continue  # a blank row
+            number += 1
+            try:
+                rules.append(row_rule(number, row))
+            except ValidationError as exc:
+                problems.extend(exc.messages)
+        if problems:
+            raise ValidationError(problems)
+        return rules
+
+    def has_changed(self, initial, data):
+        if data is None or self.disabled:
+            return False
+        try:
+            return self.to_python(data) != (initial or [])
+        except ValidationError:
+            return True
+
+
+class ModuleAdminForm(forms.ModelForm):
+    """A module's lists one per line, its related modules picked, its adaptive rules as rows of
+    fields; the adaptive JSON stays under "Advanced (JSON)" for power users (editing both at
+    once is refused, naming both)."""
+
+    typed_fields = _typed_marker()
+    tags = LinesField(required=False, help_text="One label per line, e.g. required, safety, lab.")
+    required_components = LinesField(required=False, help_text="Browser components the module needs, one per line, e.g. monaco-editor.")
+    related_modules = RelatedModulesField(help_text="Modules a student may take next or alongside.")
+    adaptive_rules = AdaptiveRulesField(
+        required=False, label="Adaptive rules",
+        help_text="Each rule fires once per section: after some failed attempts (at a section, or at any if left empty) or when "
+                  "a pattern is seen, it reveals a hint, offers an easier section, offers to skip optional sections or shows "
+                  "the guided prompts. Fill a blank row to add a rule, empty a row to remove it.")
+
+    class Meta:
+        model = Module
+        fields = ["tags", "required_components", "related_modules", "adaptive_config"]  # the admin adds its fieldsets' fields
+        labels = {"adaptive_config": "Adaptive configuration (JSON)"}
+        help_texts = {"adaptive_config": "Everything the rules above set, as JSON. Edit either the rules or this, not both at once."}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "adaptive_config" in self.fields:
+            self.fields["adaptive_config"].widget = forms.Textarea(attrs={"rows": 6, "cols": 80})
+        stored = self.instance.related_modules if isinstance(self.instance.related_modules, list) else []
+        if "related_modules" in self.fields:
+            self.fields["related_modules"].offer(exclude_pk=self.instance.pk, stored=stored)
+        config = self.instance.adaptive_config
+        rules = config.get("rules", []) if isinstance(config, dict) else []
+        if "adaptive_rules" in self.fields:
+            field = self.fields["adaptive_rules"]
+            if (config is not None and not isinstance(config, dict)) or not isinstance(rules, list) or None in [rule_row(r) for r in rules]:
+                field.disabled = True  # keys the rows cannot show: the JSON below is the one way to edit them
+                field.help_text = "These rules use keys the rows cannot show: edit them in the JSON under Advanced."
+                self.initial["adaptive_rules"] = []
+            else:
+                self.initial["adaptive_rules"] = rules
+
+    def clean_related_modules(self):
+        chosen = self.cleaned_data.get("related_modules") or []
+        stored = self.initial.get("related_modules") or []
+        return stored if isinstance(stored, list) and set(chosen) == set(stored) else chosen  # unchanged: the stored order
+
+    def clean(self):
+        data = super().clean()
+        if not _typed(self) or "adaptive_rules" not in self.fields:
+            return data
+        changed = set(self.changed_data)
+        if "adaptive_rules" in changed and "adaptive_config" in changed:
+            self.add_error("adaptive_config", "You changed both this JSON and the adaptive rules above: keep one of the two.")
+        elif "adaptive_rules" in changed and "adaptive_rules" in data:
+            initial = self.initial.get("adaptive_config")
+            config = {k: v for k, v in initial.items() if k != "rules"} if isinstance(initial, dict) else {}
+            if data["adaptive_rules"]:
+                config["rules"] = data["adaptive_rules"]
+            config = config or None
+            problem = config_checks.adaptive_config_errors(config)
+            if problem:
+                self.add_error("adaptive_rules", problem)
+            else:
+                data["adaptive_config"] = config
+        return data
+
+    def _update_errors(self, errors):
+        moves = {"adaptive_config": "adaptive_rules"} if "adaptive_rules" in self.changed_data else {}
+        errors = _keep_own_errors(self, errors, moves)
+        if errors is not None:
+            super()._update_errors(errors)
+
+
+ANSWER_FIELDS = ("right_choices", "right_number", "accepted_answers")  # the form's own fields (not the model's)
+CHOICE_TYPES = (QuestionType.SINGLE_CHOICE, QuestionType.MULTIPLE_CHOICE)
+CHOICE_NUMBER = re.compile(r"[,;\s]+")
+
+
+def _answer_field(kind) -> str:
+    if kind in CHOICE_TYPES:
+        return "right_choices"
+    return "right_number" if kind == QuestionType.NUMERIC else "accepted_answers"
+
+
+def _number_text(value):
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def _choices_said(n) -> str:
+    return "there is 1 choice" if n == 1 else f"there are {n} choices"
+
+
+def parse_right_choices(text, *, kind, count) -> int | list[int]:
+    """'2' or '1, 3' (counted from 1) as the stored answer: the index, or the list of indexes (from 0)."""
+    tokens = [t for t in CHOICE_NUMBER.split(text or "") if t]
+    if not tokens:
+        raise ValidationError("Give the number of the right choice, e.g. 2." if kind == QuestionType.SINGLE_CHOICE
+                              else "Give the numbers of the right choices, e.g. 1, 3.")
+    numbers = []
+    for token in tokens:
+        if not token.isdigit():
+            raise ValidationError(f"{token[:20]!r} is not a choice number: write numbers such as 2 or 1, 3.")
+        number = int(token)
+        if not 1 <= number <= count:
+            raise ValidationError(f"choice {number} does not exist: {_choices_said(count)}.")
+        if number in numbers:
+            raise ValidationError(f"choice {number} is given twice.")
+        numbers.append(number)
+    if kind == QuestionType.SINGLE_CHOICE:
+        if len(numbers) > 1:
+            raise ValidationError("A single-choice question has one right choice: give one number.")
+        return numbers[0] - 1
+    return [n - 1 for n in numbers]
+
+
+def parse_accepted(text, *, text_match):
+    lines = _split_lines(text)
+    if text_match == TextMatch.PATTERN:
+        if not lines:
+            raise ValidationError("Give the regular expression the whole answer must match.")
+        if len(lines) > 1:
+            raise ValidationError("A pattern is one line; for several accepted answers choose the exact match.")
+        if len(lines[0]) > MAX_PATTERN:
+            raise ValidationError(f"A pattern of at most {MAX_PATTERN} characters.")
+        try:
+            re.compile(lines[0])
+        except re.error as exc:
+            raise ValidationError(f"Not a valid regular expression: {exc}.") from None
+        return lines[0]
+    if not lines:
+        raise ValidationError("Give at least one accepted answer, one per line.")
+    return lines
+
+
+class ModuleQuestionForm(forms.ModelForm):
+    """A question's answer through fields by type: the right choice(s) by number, the right
+    number beside the tolerance, the accepted answers one per line (or the pattern); the
+    choices one per line. On the question's own page the JSON answer stays under "Advanced
+    (JSON)"; the section's inline has the fields only."""
+
+    typed_fields = _typed_marker()
+    choices = LinesField(required=False, help_text=f"Choice questions: one choice per line, 2 to {MAX_CHOICES}.")
+    right_choices = forms.CharField(
+        required=False, max_length=200, label="Right choice(s)",
+        help_text="Choice questions: the number of the right choice, counting the lines above from 1; multiple choice: all right ones, e.g. 1, 3.")
+    right_number = forms.FloatField(required=False, label="Right number", help_text="Numeric questions: right within the tolerance.")
+    accepted_answers = forms.CharField(
+        required=False, label="Accepted answers", widget=forms.Textarea(attrs={"rows": 2, "cols": 40}),
+        help_text="Short-text questions: one accepted answer per line (exact match), or the regular expression on one line (pattern match).")
+
+    class Meta:
+        model = ModuleQuestion
+        fields = ["section", "position", "question_type", "prompt", "choices", "answer", "tolerance", "text_match", "points", "explanation"]
+        labels = {"answer": "Answer (JSON)"}
+        help_texts = {"answer": "What the fields above set, as JSON (single: 0 for the first choice; multiple: [0, 2]; numeric: 3.3; "
+                                'short text: ["accepted", ...] or "^pattern$"). Edit either the fields or this, not both at once.'}
+
+    FIELDSETS = [
+        (None, {"fields": ["section", "position", "question_type", "prompt", "typed_fields"]}),
+        ("Answer", {"fields": ["choices", "right_choices", "right_number", "tolerance", "text_match", "accepted_answers"]}),
+        ("Scoring", {"fields": ["points", "explanation"]}),
+        ("Advanced (JSON)", {"fields": ["answer"], "classes": ["collapse"]}),
+    ]
+    FORM_ONLY = ANSWER_FIELDS
+    INLINE_FIELDS = ["position", "question_type", "prompt", "choices", "right_choices", "right_number", "tolerance", "text_match",
+                     "accepted_answers", "points", "explanation", "typed_fields"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "answer" in self.fields:
+            self.fields["answer"].required = False  # the fields above give it; a missing answer is said beside them
+            self.fields["answer"].widget = forms.Textarea(attrs={"rows": 2, "cols": 60})
+        question = self.instance
+        answer, kind = question.answer, question.question_type
+        if question.pk is None:
+            return
+        if kind == QuestionType.SINGLE_CHOICE and isinstance(answer, int) and not isinstance(answer, bool):
+            self.initial["right_choices"] = str(answer + 1)
+        elif kind == QuestionType.MULTIPLE_CHOICE and isinstance(answer, list) and all(isinstance(a, int) for a in answer):
+            self.initial["right_choices"] = ", ".join(str(a + 1) for a in answer)
+        elif kind == QuestionType.NUMERIC and isinstance(answer, (int, float)) and not isinstance(answer, bool):
+            self.initial["right_number"] = answer
+        elif kind == QuestionType.SHORT_TEXT and isinstance(answer, list):
+            self.initial["accepted_answers"] = _lines(answer)
+        elif kind == QuestionType.SHORT_TEXT and isinstance(answer, str):
+            self.initial["accepted_answers"] = answer
+
+    def clean(self):
+        data = super().clean()
+        self._answer_source = None
+        if not _typed(self):
+            return data
+        kind = data.get("question_type") or self.instance.question_type
+        changed = set(self.changed_data)
+        typed_changed = [n for n in ANSWER_FIELDS if n in changed]
+        if "answer" in self.fields and "answer" in changed:
+            if typed_changed:
+                self.add_error("answer", "You changed both this JSON and the answer fields above "
+                                         f"({', '.join(str(self.fields[n].label) for n in typed_changed)}): keep one of the two.")
+            return data  # the JSON as typed
+        choices = data.get("choices")
+        if kind in CHOICE_TYPES and not (isinstance(choices, list) and 2 <= len(choices) <= MAX_CHOICES):
+            self.add_error("choices", f"Give 2 to {MAX_CHOICES} choices, one per line.")
+        if not (typed_changed or {"question_type", "text_match"} & changed or self.instance.pk is None):
+            return data  # the stored answer stands
+        source = self._answer_source = _answer_field(kind)
+        if source not in self.fields or source in self._errors:
+            return data
+        try:
+            if source == "right_choices":
+                answer = parse_right_choices(data.get(source), kind=kind, count=len(choices) if isinstance(choices, list) else 0)
+            elif source == "right_number":
+                if data.get(source) is None:
+                    raise ValidationError("Give the right number, e.g. 3.3.")
+                answer = _number_text(data[source])
+            else:
+                answer = parse_accepted(data.get(source), text_match=data.get("text_match") or TextMatch.EXACT)
+        except ValidationError as exc:
+            self.add_error(source, exc)
+            return data
+        data["answer"] = answer
+        self.instance.answer = answer  # the section's inline has no JSON box
+        return data
+
+    def _update_errors(self, errors):
+        source = getattr(self, "_answer_source", None) or _answer_field(self.cleaned_data.get("question_type") or self.instance.question_type)
+        moves = {} if "answer" in self.fields and not getattr(self, "_answer_source", None) else {"answer": source}
+        errors = _keep_own_errors(self, errors, moves)
+        if errors is not None:
+            super()._update_errors(errors)

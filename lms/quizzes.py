@@ -14,6 +14,7 @@ questions through `student_question()`, and an attempt's feedback through
 `student_results()` (right or wrong, points, the explanation)."""
 
 import datetime
+import json
 import math
 import re
 import time
@@ -211,19 +212,41 @@ class QuizNotFound(LookupError):
 
 
 _ATTEMPT_SQL = {}
+# What a quiz's attempts grade against, kept per process: {(module pk, slug, section number):
+# _Content}. The read always returns the content's key (every section row of the module and
+# every question row of the section, each with the transaction that wrote it and its place,
+# PostgreSQL's xmin and ctid: any UPDATE gives a row a new place, even inside one transaction)
+# and the content itself only when that key differs from the one given: any edit of a section
+# or question, however it was made, is seen by the next attempt.
+_CONTENT = {}
+_CONTENT_LIMIT = 1000
+CONTENT_KEY_SQL = (
+    "SELECT coalesce((SELECT string_agg(concat_ws(':', s.id, s.xmin, s.ctid), ',' ORDER BY s.id) FROM module_sections s "
+    "WHERE s.module_id = modules.id), '') || '/' || coalesce((SELECT string_agg(concat_ws(':', q.id, q.xmin, q.ctid), ',' ORDER BY q.id) "
+    "FROM module_questions q JOIN module_sections qs ON qs.id = q.section_id WHERE qs.module_id = modules.id AND qs.section_number = %s), '') "
+    "AS content_key"
+)
+
+
+class _Content(NamedTuple):
+    key: str
+    sections: list  # rows.SECTIONS_SQL's array (read only: each attempt builds its own section instances from it)
+    questions: list  # rows.QuestionRow
 
 
 def _attempt_sql(lock):
-    # One statement: the module, its sections, the quiz's questions, the student's progress row
-    # (locked inside a transaction, else with its version) and a key for the attempt from its
-    # table's sequence (so the attempt, its audit row and its events go out together, below).
-    # The text is built once per process (and lock).
+    # One statement: the module, the key of its content (and the content, unless the key is
+    # the one given: the process's copy), the student's progress row (locked inside a
+    # transaction, else with its version) and a key for the attempt from its table's sequence
+    # (so the attempt, its audit row and its events go out together, below). The text is built
+    # once per process (and lock).
     sql = _ATTEMPT_SQL.get(lock)
     if sql is None:
         sql = _ATTEMPT_SQL[lock] = (
-            f"WITH m AS MATERIALIZED (SELECT {rows.MODULE_COLUMNS}, ({rows.SECTIONS_SQL}) AS sections, ({rows.QUESTIONS_SQL}) AS questions, "
+            f"WITH m AS MATERIALIZED (SELECT {rows.MODULE_COLUMNS}, c.content_key, CASE WHEN c.content_key = %s THEN NULL "
+            f"ELSE json_build_array(({rows.SECTIONS_SQL}), ({rows.QUESTIONS_SQL})) END AS content, "
             f"nextval(pg_get_serial_sequence('module_quiz_attempts', 'id')) AS attempt_id "
-            f"FROM modules WHERE status = %s AND (id = %s OR module_id = %s)) "
+            f"FROM modules CROSS JOIN LATERAL ({CONTENT_KEY_SQL}) c WHERE status = %s AND (id = %s OR module_id = %s)) "
             f"SELECT m.*, p.* FROM m {rows.progress_lateral(lock=lock)}"
         )
     return sql
@@ -250,18 +273,26 @@ def _attempt_rows(student, *, module_pk=None, slug=None, number, lock=True) -> A
     """The attempt's AttemptRead (progress locked when `lock`), or None when no published
     module matches. One statement on PostgreSQL."""
     if connection.vendor == "postgresql":
+        cache_key = (module_pk, slug, number)
+        cached = _CONTENT.get(cache_key)
         with prepared_reads(connection.alias), connection.cursor() as cursor:  # the same text every attempt: planned once per connection
-            cursor.execute(_attempt_sql(lock), [number, ModuleStatus.PUBLISHED, module_pk, slug, student.pk])
+            cursor.execute(_attempt_sql(lock), [cached and cached.key, number, number, ModuleStatus.PUBLISHED, module_pk, slug, student.pk])
             row = cursor.fetchone()
         if row is None:
             return None
         width = _MODULE_WIDTH
         module = rows.module(row[:width])
-        listed_sections, listed_questions, attempt_pk = row[width:width + 3]
-        sections = rows.sections(module, listed_sections)
+        content_key, content, attempt_pk = row[width:width + 3]
+        if content is not None:
+            listed_sections, listed_questions = json.loads(content) if isinstance(content, str) else content
+            cached = _Content(content_key, listed_sections or [], rows.questions(listed_questions))
+            if len(_CONTENT) >= _CONTENT_LIMIT:
+                _CONTENT.clear()
+            _CONTENT[cache_key] = cached
+        sections = rows.sections(module, cached.sections)
         section = next((s for s in sections if s.section_number == number), None)
         progress, version = rows.progress_read(row[width + 3:])
-        return AttemptRead(module, sections, rows.questions(listed_questions) if section else [], progress, version, attempt_pk)
+        return AttemptRead(module, sections, cached.questions if section else [], progress, version, attempt_pk)
     found = Module.objects.filter(status=ModuleStatus.PUBLISHED).filter(Q(pk=module_pk) | Q(module_id=slug)).first()
     if found is None:
         return None

@@ -21,6 +21,7 @@ import orjson
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
 from django.db.models import JSONField
+from django.db.models.base import ModelState
 
 from frames.base.prepared import prepared_reads
 from lms.models import Module, ModuleProgress, ModuleSection, ModuleStatus
@@ -94,15 +95,42 @@ def in_transaction() -> bool:
     return connection.in_atomic_block
 
 
+_defaults = {}
+
+
+def stored(model, values) -> object:
+    """The saved row `model(**values)` would stand for (every other field at its default,
+    `_state.adding` False), set straight into the instance's attributes: Model.__init__'s
+    per-field work cost more than the rest of a batch's read. `values` by attribute name
+    ("id", "module_id")."""
+    found = _defaults.get(model)
+    if found is None:
+        fixed, made = {}, []
+        for f in model._meta.concrete_fields:
+            if f.has_default() and callable(f.default):
+                made.append((f.attname, f.default))  # a fresh list, dict or time for every instance, as __init__ makes
+            else:
+                fixed[f.attname] = f.get_default()
+        found = _defaults[model] = (fixed, tuple(made))
+    fixed, made = found
+    obj = model.__new__(model)
+    obj._state = ModelState()
+    obj._state.adding, obj._state.db = False, connection.alias
+    attrs = obj.__dict__
+    attrs.update(fixed)
+    for name, default in made:
+        attrs[name] = default()
+    attrs.update(values)
+    return obj
+
+
 def module(values) -> Module:
     """A published module from MODULE_COLUMNS' values (what the hot paths read of it)."""
     pk, slug, title, revision, minutes, adaptive_config = values
     if isinstance(adaptive_config, str):
         adaptive_config = json.loads(adaptive_config)
-    found = Module(pk=pk, module_id=slug, title=title, revision=revision, estimated_minutes=minutes, adaptive_config=adaptive_config,
-                   status=ModuleStatus.PUBLISHED)
-    found._state.adding = False
-    return found
+    return stored(Module, {"id": pk, "module_id": slug, "title": title, "revision": revision, "estimated_minutes": minutes,
+                           "adaptive_config": adaptive_config, "status": ModuleStatus.PUBLISHED})
 
 
 def sections(module, listed) -> list:
@@ -111,9 +139,9 @@ def sections(module, listed) -> list:
         listed = json.loads(listed)
     out = []
     for pk, number, stype, title, duration, config, criteria, content in listed or ():
-        s = ModuleSection(pk=pk, module_id=module.pk, section_number=number, section_type=stype, title=title, duration_seconds=duration,
-                          section_config=config, completion_criteria=criteria, content=content or "")
-        s._state.adding = False
+        s = stored(ModuleSection, {"id": pk, "module_id": module.pk, "section_number": number, "section_type": stype, "title": title,
+                                   "duration_seconds": duration, "section_config": config, "completion_criteria": criteria,
+                                   "content": content or ""})
         s._state.fields_cache["module"] = module
         out.append(s)
     return out
@@ -177,14 +205,21 @@ class JsonText(str):
     """A value that is already JSON text (an event's data as COPY rows carry it): embedded as is."""
 
 
+_row_shapes = {}
+
+
 def _json_rows(model, names, rows) -> str:
     """`rows` (value tuples in the order of attribute `names`, values as the fields hold them;
     JsonText for JSON already encoded) as one JSON array of objects keyed by column, for
     json_populate_recordset (which types each value by the table's column)."""
-    fields = [model._meta.get_field(name) for name in names]
-    columns = [f.column for f in fields]
+    key = (model, tuple(names))
+    shape = _row_shapes.get(key)
+    if shape is None:  # the columns of a shape, found once per process
+        fields = [model._meta.get_field(name) for name in names]
+        shape = _row_shapes[key] = ([f.column for f in fields], [f.column for f in fields if isinstance(f, JSONField)])
+    columns, json_columns = shape
     out = [dict(zip(columns, row, strict=True)) for row in rows]
-    for column in (f.column for f in fields if isinstance(f, JSONField)):
+    for column in json_columns:
         for item in out:
             if type(item[column]) is JsonText:
                 item[column] = orjson.Fragment(str(item[column]))  # (a Fragment takes only an exact str)

@@ -259,8 +259,8 @@ JSON_TABLE_DEPTH = 3
 
 def json_table(value, depth=0):
     """A JSON value as HTML, escaped: a dict as a two-column table (key, value), a list of
-    dicts as a table with a column per key, anything else (and what lies deeper than
-    JSON_TABLE_DEPTH) as compact text."""
+    dicts as a table with a column per key, any other list as a bulleted list, anything else
+    (and what lies deeper than JSON_TABLE_DEPTH) as compact text."""
     if depth < JSON_TABLE_DEPTH and isinstance(value, dict) and value:
         rows = format_html_join("", "<tr><th scope=\"row\">{}</th><td>{}</td></tr>",
                                 ((key, json_table(item, depth + 1)) for key, item in value.items()))
@@ -271,6 +271,9 @@ def json_table(value, depth=0):
         body = format_html_join("", "<tr>{}</tr>", ((format_html_join("", "<td>{}</td>", ((json_table(item.get(c, ""), depth + 1),) for c in columns)),)
                                                     for item in value))
         return format_html('<table class="json-table"><thead><tr>{}</tr></thead><tbody>{}</tbody></table>', head, body)
+    if depth < JSON_TABLE_DEPTH and isinstance(value, list) and value:
+        items = format_html_join("", "<li>{}</li>", ((json_table(item, depth + 1),) for item in value))
+        return format_html('<ul class="json-list">{}</ul>', items)
     if value in ({}, [], None, ""):
         return "-"
     if isinstance(value, (dict, list)):
@@ -398,6 +401,29 @@ class FramesInline(admin.TabularInline):
 
     def get_queryset(self, request):
         return scope_queryset(super().get_queryset(request), request.user)
+
+
+class FormOnlyFieldsMixin:
+    """An admin (or inline) whose form edits JSON through fields of its own (`form_only_fields`,
+    not the model's): a view-only page leaves them out and shows the stored values, read-only."""
+
+    form_only_fields: tuple = ()
+    view_only_fields: tuple = ()  # model fields the form leaves to its own fields, shown read-only instead
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        inline = isinstance(self, admin.options.InlineModelAdmin)
+        may_add = self.has_add_permission(request, obj) if inline else (obj is None and self.has_add_permission(request))
+        if self.has_change_permission(request, obj) or may_add:
+            return fieldsets
+        kept = []
+        for name, options in fieldsets:
+            fields = [f for f in options.get("fields", ()) if f not in self.form_only_fields]
+            if fields:
+                kept.append((name, {**options, "fields": fields}))
+        if self.view_only_fields and kept:
+            kept[-1][1]["fields"] = [*kept[-1][1]["fields"], *self.view_only_fields]
+        return kept
 
 
 class NoHandEditsMixin:

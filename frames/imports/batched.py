@@ -23,6 +23,9 @@ Models with many-to-many columns or multi-table parents take the library's own
 row-by-row loop (`_can_batch`). With `valid_rows_only`, a batch is written and its
 scope checked inside one savepoint, so a refused row never stays written."""
 
+import contextlib
+import gc
+import threading
 from collections import OrderedDict
 from copy import deepcopy
 from dataclasses import dataclass
@@ -32,7 +35,7 @@ from django.db import models, transaction
 from django.db.models import NOT_PROVIDED, Q
 from django.db.models.signals import post_save, pre_save
 from django.utils.encoding import force_str
-from import_export import exceptions, widgets
+from import_export import exceptions, resources, widgets
 from import_export.fields import Field
 from import_export.instance_loaders import BaseInstanceLoader, ModelInstanceLoader
 from import_export.results import RowResult
@@ -92,6 +95,33 @@ class FramesInstanceLoader(BaseInstanceLoader):
         return self.instances.get(key)
 
 
+_gc_lock = threading.Lock()
+_gc_paused = [0, False]  # imports running with the collector paused, and whether it was on before the first
+
+
+@contextlib.contextmanager
+def collector_paused():
+    """Python's cyclic garbage collector off while an import runs. Every row leaves
+    objects that live until the import ends (its row, instance, result and audit
+    changes), and that many survivors set off full collections, each walking the whole
+    process's heap and freeing nothing (measured: one ~0.1 s full pass every other
+    1,000-row import, a quarter of its CPU time). Reference counting still frees
+    everything acyclic at once; the collector resumes where it left off when the last
+    import running in the process ends."""
+    with _gc_lock:
+        if not _gc_paused[0]:
+            _gc_paused[1] = gc.isenabled()
+            gc.disable()
+        _gc_paused[0] += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_paused[0] -= 1
+            if not _gc_paused[0] and _gc_paused[1]:
+                gc.enable()
+
+
 @dataclass
 class _Pending:
     number: int
@@ -149,8 +179,9 @@ class BatchedImportMixin:
         result.diff_headers = self.get_diff_headers()
         result.total_rows = len(dataset)
         try:
-            with transaction.atomic(using=self.get_db_connection_name()):
-                self.before_import(dataset, **kwargs)
+            if type(self).before_import is not resources.Resource.before_import:  # the library's does nothing: no savepoint for it
+                with transaction.atomic(using=self.get_db_connection_name()):
+                    self.before_import(dataset, **kwargs)
             self._check_import_id_fields(dataset.headers)
         except Exception as e:
             self.handle_import_error(result, e, raise_errors)
@@ -195,7 +226,8 @@ class BatchedImportMixin:
                 result.append_row_result(row_result)
         self._entries = []
         try:
-            with transaction.atomic(using=self.get_db_connection_name()):
+            # No savepoint: a failure here is an error of the file, and the whole import rolls back.
+            with transaction.atomic(using=self.get_db_connection_name(), savepoint=False):
                 self.after_import(dataset, result, **kwargs)
         except Exception as e:
             self.handle_import_error(result, e, raise_errors)

@@ -30,13 +30,15 @@ from import_export.results import RowResult
 
 from frames.db import copy_rows, copy_supported
 from frames.events import records_changed
-from frames.imports.batched import BatchedImportMixin, FramesInstanceLoader
+from frames.imports.batched import BatchedImportMixin, FramesInstanceLoader, collector_paused
 from frames.imports.report import error_text, row_errors
 from frames.imports.widgets import BlankIsNullCharWidget, FramesBooleanWidget, FramesForeignKeyWidget, FramesIntegerWidget, escape_cell
 from frames.models import AuditLog, University
 from frames.scoping import VisibleReferences, is_scoped, scope_queryset, without_uniqueness_details
 from frames.services import _json_safe, agent_job, audit_entry, diff
 
+# Values an audit row's JSON takes as they are (_json_safe's own test, without its call per value).
+JSON_PLAIN = frozenset({bool, int, float, str, list, dict})
 IMPORTED = (RowResult.IMPORT_TYPE_NEW, RowResult.IMPORT_TYPE_UPDATE, RowResult.IMPORT_TYPE_SKIP)
 
 # import-export's widgets that ours replace: a resource declaring one by hand is refused.
@@ -109,6 +111,11 @@ class FramesResource(BatchedImportMixin, resources.ModelResource):
     def import_data(self, dataset, dry_run=False, raise_errors=False, use_transactions=None,
                     collect_failed_rows=False, rollback_on_validation_errors=False, valid_rows_only=False, options=None,
                     **kwargs):
+        with collector_paused():  # the reactions delivered on commit included
+            return self._import_data(dataset, dry_run=dry_run, raise_errors=raise_errors, collect_failed_rows=collect_failed_rows,
+                                     valid_rows_only=valid_rows_only, options=options, **kwargs)
+
+    def _import_data(self, dataset, *, dry_run, raise_errors, collect_failed_rows, valid_rows_only, options, **kwargs):
         if kwargs.get("user") is not None:
             self.user = kwargs["user"]
         # The admin's preview shows each row's diff; a confirmed import, the command
@@ -168,15 +175,26 @@ class FramesResource(BatchedImportMixin, resources.ModelResource):
         attnames = self._attnames if self._fast else [
             f.attname for f in instance._meta.concrete_fields if not isinstance(f, models.GeneratedField)
         ]
-        after = {name: _json_safe(getattr(instance, name)) for name in attnames}
         if raw_before is None:
             action = AuditLog.Action.CREATE
-            changes = {name: [None, value] for name, value in sorted(after.items()) if value is not None}  # = diff(None, after)
+            changes = {}  # = diff(None, after): every value set, in name order
+            for name in self._audit_order(attnames):
+                value = getattr(instance, name)
+                if value is not None:
+                    changes[name] = [None, value if type(value) in JSON_PLAIN else _json_safe(value)]
         else:
             action = AuditLog.Action.UPDATE
+            after = {name: _json_safe(getattr(instance, name)) for name in attnames}
             changes = diff({name: _json_safe(v) for name, v in zip(attnames, raw_before, strict=True)}, after)
         if changes:
             self._audit_rows.append((action, instance, changes))
+
+    def _audit_order(self, attnames):
+        """The attnames sorted once per import (the batched path), not once per row."""
+        cached = getattr(self, "_audit_sorted", None)
+        if cached is None or cached[0] is not attnames:
+            cached = self._audit_sorted = (attnames, sorted(attnames))
+        return cached[1]
 
     def after_import(self, dataset, result, **kwargs):
         if self._valid_only:

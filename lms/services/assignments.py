@@ -1,11 +1,12 @@
 """Assignment writes: direct and group assignments, and the rules that also reach
 students who join, move or leave later (frames.events subscribers)."""
 
-from django.db import transaction
+from django.db import connections, models, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from frames.choices import StudentStatus
+from frames.db import copy_insert
 from frames.models import AuditLog, Student
 from frames.services import audit_entry, instance_save
 from lms import notifications
@@ -37,35 +38,95 @@ def _expanded_row(assignment, student_id):
 
 def assignment_expand(*, assignment, user=None, student_ids=None) -> int:
     """Create the per-student rows of a group assignment (skipping students who
-    already have this module assigned). Returns how many were created."""
+    already have this module assigned), audited and notified. Returns how many were created."""
     if not assignment.is_group:
         return 0
-    qs = rule_students(assignment)
+    students = rule_students(assignment)
+    if connections[ModuleAssignment.objects.db].vendor == "postgresql":
+        created = _expand_insert(assignment, students, student_ids)
+    else:
+        created = _expand_bulk(assignment, students, student_ids)
+    if not created:
+        return 0
+    _audit_expanded(assignment, created, user)
+    notifications.assignments_notify(assignment_ids=[pk for pk, _student_id in created])
+    return len(created)
+
+
+def _expand_insert(assignment, students, student_ids):
+    """PostgreSQL: one INSERT ... SELECT of the rule's students who lack the module,
+    returning (key, student) of the rows made: no rows read back, no instances, and
+    the students as one array parameter (not thousands of IN placeholders)."""
+    connection = connections[ModuleAssignment.objects.db]
+    quote = connection.ops.quote_name
+    template = _expanded_row(assignment, None)
+    columns, values, params = [], [], []
+    for f in ModuleAssignment._meta.concrete_fields:
+        if f.primary_key or isinstance(f, models.GeneratedField):
+            continue
+        if f.attname == "student_id":
+            columns.append(quote(f.column))
+            values.append("s.id")
+            continue
+        value = f.pre_save(template, True)
+        if hasattr(value, "resolve_expression"):
+            continue  # a database default: the column's own DEFAULT applies
+        columns.append(quote(f.column))
+        values.append(f"%s::{f.db_type(connection).split('(')[0]}")
+        params.append(f.get_db_prep_save(value, connection))
+    rule_sql, rule_params = students.order_by().values("pk").query.sql_with_params()
+    table = quote(ModuleAssignment._meta.db_table)
+    where = ["NOT EXISTS (SELECT 1 FROM {t} m WHERE m.{module} = %s AND m.{student} = s.id)".format(
+        t=table, module=quote("module_id"), student=quote("student_id"))]
+    where_params = [assignment.module_id]
     if student_ids is not None:
-        qs = qs.filter(pk__in=student_ids)
-    reached = sorted(qs.values_list("pk", flat=True))
+        where.append("s.id = ANY(%s)")
+        where_params.append(list(student_ids))
+    sql = (f"INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(values)} FROM ({rule_sql}) AS s (id) "
+           f"WHERE {' AND '.join(where)} ORDER BY s.id ON CONFLICT DO NOTHING RETURNING {quote('id')}, {quote('student_id')}")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *rule_params, *where_params])
+        return cursor.fetchall()
+
+
+def _expand_bulk(assignment, students, student_ids):
+    """Other databases: the rule's students, those who have the module, bulk_create, read back."""
+    if student_ids is not None:
+        students = students.filter(pk__in=list(student_ids))
+    reached = sorted(students.values_list("pk", flat=True))
     chunks = [reached[start:start + 5000] for start in range(0, len(reached), 5000)]
-    # Students who already have the module (only among those reached: not the module's whole table).
     have = set()
     for chunk in chunks:
         have.update(ModuleAssignment.objects.filter(module_id=assignment.module_id, student_id__in=chunk).values_list("student_id", flat=True))
     rows = [_expanded_row(assignment, sid) for sid in reached if sid not in have]
     if not rows:
-        return 0
+        return []
     ModuleAssignment.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
     # ignore_conflicts returns no keys: read back the rows this rule now holds for these students.
     created = []
     new_ids = [r.student_id for r in rows]
     for start in range(0, len(new_ids), 5000):
-        created += ModuleAssignment.objects.filter(source=assignment, student_id__in=new_ids[start:start + 5000]).only(
-            "pk", "module_id", "student_id", "source_id")
-    AuditLog.objects.bulk_create([
-        audit_entry(action=AuditLog.Action.CREATE, instance=r, user=user, source=AuditLog.Source.SYSTEM,
-                    changes={"student_id": [None, r.student_id], "source_id": [None, assignment.pk]})
-        for r in created
-    ], batch_size=1000)
-    notifications.assignments_notify(assignment_ids=[r.pk for r in created])
-    return len(rows)
+        created += ModuleAssignment.objects.filter(source=assignment, student_id__in=new_ids[start:start + 5000]).values_list(
+            "pk", "student_id")
+    return created
+
+
+def _audit_expanded(assignment, created, user):
+    """One audit row per rule row made (naming `user`), in one COPY: the rows share who,
+    when and how, and differ only in their record and its changes."""
+    fields = [f.attname for f in AuditLog._meta.concrete_fields if not f.primary_key and not isinstance(f, models.GeneratedField)]
+    object_id, object_repr, changes = (fields.index(name) for name in ("object_id", "object_repr", "changes"))
+    template = audit_entry(action=AuditLog.Action.CREATE, user=user, source=AuditLog.Source.SYSTEM, changes={},
+                           instance=ModuleAssignment(pk=created[0][0], module_id=assignment.module_id, student_id=created[0][1]))
+    base = [getattr(template, name) for name in fields]
+    rows = []
+    for pk, student_id in created:
+        row = list(base)
+        row[object_id] = str(pk)
+        row[object_repr] = str(ModuleAssignment(pk=pk, module_id=assignment.module_id, student_id=student_id))[:255]
+        row[changes] = {"student_id": [None, student_id], "source_id": [None, assignment.pk]}
+        rows.append(row)
+    copy_insert(AuditLog, fields, rows, keys=False)
 
 
 def assignment_create(*, module, user=None, student=None, team=None, university=None, assignment_type="required",
@@ -120,10 +181,8 @@ def assignments_for_students(*, student_ids, user=None) -> int:
     """Apply every group rule to these students (new ones, or ones who moved team or
     university): the late-joiner half of assignment rules. One query when no rule exists."""
     groups = list(ModuleAssignment.objects.filter(student__isnull=True).select_related("module"))
-    made = 0
-    for group in groups:
-        made += assignment_expand(assignment=group, user=user, student_ids=list(student_ids))
-    return made
+    student_ids = list(student_ids)
+    return sum(assignment_expand(assignment=group, user=user, student_ids=student_ids) for group in groups)
 
 
 def assignments_for_student(*, student, user=None) -> int:
@@ -141,13 +200,13 @@ def assignments_follow_students(change) -> int:
     rule, whatever its size."""
     if not (change.created or change.fields & RULE_FIELDS):
         return 0
-    made = 0
-    for chunk in change.chunks():
-        known = [pk for pk in chunk if pk not in change.created]  # a new record has no rule rows yet
-        if known and "active" in change.fields:
-            assignments_withdraw_inactive(student_ids=known, user=change.user)
-        made += assignments_for_students(student_ids=chunk, user=change.user)
-    return made
+    if "active" in change.fields:
+        for chunk in change.chunks():
+            known = [pk for pk in chunk if pk not in change.created]  # a new record has no rule rows yet
+            if known:
+                assignments_withdraw_inactive(student_ids=known, user=change.user)
+    # The rules are read once for the whole batch; each takes the students as one array (assignment_expand).
+    return assignments_for_students(student_ids=sorted(change.ids), user=change.user)
 
 
 def assignments_withdraw_inactive(*, student_ids, user=None) -> int:

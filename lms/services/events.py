@@ -102,6 +102,35 @@ class ParsedEvent(NamedTuple):
     elapsed: float | None
 
 
+_PLAIN_TYPES = frozenset(EVENT_TYPES - _NEEDS_DATA)
+_PLAIN_DEVICES = frozenset(DEVICE_TYPES)
+
+
+def _plain_item(item, now):
+    """The common event (no data, no timestamp, no student key) as _validate_item would parse
+    it, with a few type tests instead of every check; None for anything else, which
+    _validate_item then checks (and words the refusals of) in full."""
+    if type(item) is not dict or not item.keys() <= EVENT_FIELDS or "student" in item:
+        return None
+    get = item.get
+    etype, module, section = get("event_type"), get("module"), get("section_number")
+    if type(etype) is not str or etype not in _PLAIN_TYPES or get("event_data") is not None or get("timestamp") is not None:
+        return None
+    if not (type(module) is int or (type(module) is str and 0 < len(module) <= 100)):
+        return None
+    if section is None:
+        if etype in _NEEDS_SECTION:
+            return None
+    elif not (type(section) is int and 1 <= section <= 10000):
+        return None
+    session, device, elapsed = get("session_id", ""), get("device_type", ""), get("time_elapsed_seconds")
+    if type(session) is not str or len(session) > 255 or "\x00" in session or type(device) is not str or device not in _PLAIN_DEVICES:
+        return None
+    if elapsed is not None and not (type(elapsed) is int and 0 <= elapsed <= 10_000_000):
+        return None
+    return ParsedEvent(module, etype, section, None, session, device, now, elapsed)
+
+
 def _validate_item(i, item, student, now, errors):  # noqa: C901 - one flat check per field
     """One event's checks, as (index, field, message) appended to `errors`; the event as a
     tuple. Plain Python over the decoded JSON: a serializer per event cost more than the COPY."""
@@ -235,7 +264,7 @@ def events_ingest(*, student, items, user=None) -> IngestResult:
         raise EventBatchError([(None, "events", f"At most {MAX_EVENT_BATCH} events per batch; this one has {len(items)}.")])
     now = timezone.now()
     errors = []
-    parsed = [_validate_item(i, item, student, now, errors) for i, item in enumerate(items)]
+    parsed = [_plain_item(item, now) or _validate_item(i, item, student, now, errors) for i, item in enumerate(items)]
     if errors:
         raise EventBatchError(errors)
     if connection.vendor == "postgresql" and not rows.in_transaction():
@@ -251,21 +280,24 @@ def _ingest(student, parsed, now, user, *, lock) -> IngestResult | None:
     the caller's transaction). None (nothing written) when unlocked and a progress row is
     missing or changed before the write."""
     errors = []
+    keys = {p.module for p in parsed}
     modules, records, sections, versions = _batch_rows(
-        student, {p.module for p in parsed}, need_sections={p.module for p in parsed if p.event_type in STATE_EVENTS}, lock=lock)
-    for i, p in enumerate(parsed):
-        if p.module not in modules:
-            errors.append((i, "module", f"Unknown or unpublished module {str(p.module)[:100]!r}."))
-    if errors:
+        student, keys, need_sections={p.module for p in parsed if p.event_type in STATE_EVENTS}, lock=lock, now=now)
+    if not keys <= modules.keys():
+        for i, p in enumerate(parsed):
+            if p.module not in modules:
+                errors.append((i, "module", f"Unknown or unpublished module {str(p.module)[:100]!r}."))
         raise EventBatchError(errors)
-    touched = {modules[p.module].pk: modules[p.module] for p in parsed}
+    # The batch's modules by key sent (pk or slug), looked up once per key rather than per event.
+    pk_of = {key: modules[key].pk for key in keys}
+    touched = {pk_of[key]: modules[key] for key in keys}
     gated = [pk for pk, m in touched.items() if m.has_prereqs]
     locks = locks_for(student, gated) if gated else {}
-    for i, p in enumerate(parsed):
-        lock_ = locks.get(modules[p.module].pk)
-        if lock_ is not None and lock_.locked:
-            errors.append((i, "module", f"'{modules[p.module].module_id}' is locked until its prerequisites are completed."))
-    if errors:
+    closed = {pk for pk in gated if locks.get(pk) is not None and locks[pk].locked}
+    if closed:
+        for i, p in enumerate(parsed):
+            if pk_of[p.module] in closed:
+                errors.append((i, "module", f"'{modules[p.module].module_id}' is locked until its prerequisites are completed."))
         raise EventBatchError(errors)
     if len(records) < len(touched):
         missing = [m for pk, m in touched.items() if pk not in records]
@@ -281,10 +313,9 @@ def _ingest(student, parsed, now, user, *, lock) -> IngestResult | None:
             made = _progress_create(student, missing, now)
             records.update(made)
             versions.update({pk: None for pk in made})  # locked: written unconditionally
-    pk_of = {key: m.pk for key, m in modules.items()}
     sid = student.pk
     sent = [
-        (pk_of[m], sid, etype, _json_text(data), section, session, device, when, elapsed, None, "")
+        (pk_of[m], sid, etype, None if data is None else _json_text(data), section, session, device, when, elapsed, None, "")
         for (m, etype, section, data, session, device, when, elapsed) in parsed
     ]
     result = IngestResult(created=len(sent))
@@ -347,25 +378,55 @@ class BatchModuleRow(NamedTuple):
 MODULE_WIDTH = len(rows.MODULE_COLUMNS.split(","))
 
 
+_BATCH_SQL = {}
+
+
 def _batch_sql(*, lock=True):
+    """The batch's read (built once per process and lock mode: every batch sends the same text)."""
+    sql = _BATCH_SQL.get(lock)
+    if sql is None:
+        sql = _BATCH_SQL[lock] = _batch_sql_text(lock=lock)
+    return sql
+
+
+def _batch_sql_text(*, lock):
     # The sections only of modules whose completion rules the batch can move (state events).
-    return (
+    modules = (
         f"WITH m AS MATERIALIZED (SELECT {rows.MODULE_COLUMNS}, {rows.GATED_SQL} AS gated, "
         f"CASE WHEN id = ANY(%s::bigint[]) OR module_id = ANY(%s::text[]) THEN ({rows.SECTIONS_SQL}) END AS sections "
-        f"FROM modules WHERE status = %s AND (id = ANY(%s::bigint[]) OR module_id = ANY(%s::text[])) ORDER BY id) "
+        f"FROM modules WHERE status = %s AND (id = ANY(%s::bigint[]) OR module_id = ANY(%s::text[])) ORDER BY id)"
+    )
+    if lock:
         # Rows locked in the modules' order, so two batches of one student cannot deadlock.
-        f"SELECT m.*, p.* FROM m {rows.progress_lateral(lock=lock)}"
+        return f"{modules} SELECT m.*, p.* FROM m {rows.progress_lateral(lock=True)}"
+    # Unlocked: a module's first progress row is inserted by the read itself (committed with it,
+    # started as the locked path would leave it, RETURNING its version), but only when the batch
+    # cannot be refused for its modules: every key found and none gated (a locked module's batch
+    # writes nothing; gated batches insert after their lock check, in a statement of their own).
+    # A row another request inserted meanwhile is returned by neither branch: the caller's insert
+    # finds it and runs the batch locked.
+    columns = rows.columns(ModuleProgress, "x")
+    return (
+        f"{modules}, n AS (INSERT INTO module_progress AS x (module_id, student_id, status, started_at, last_accessed_at, revision) "
+        f"SELECT m.id, %s, %s, %s, %s, m.revision FROM m WHERE %s AND NOT EXISTS (SELECT 1 FROM m g WHERE g.gated) "
+        f"AND cardinality(%s::bigint[]) = (SELECT count(*) FROM m f WHERE f.id = ANY(%s::bigint[])) "
+        f"AND cardinality(%s::text[]) = (SELECT count(*) FROM m f WHERE f.module_id = ANY(%s::text[])) "
+        f"AND NOT EXISTS (SELECT 1 FROM module_progress y WHERE y.module_id = m.id AND y.student_id = %s) ORDER BY m.id "
+        f"ON CONFLICT (module_id, student_id) DO NOTHING RETURNING x.xmin::text AS row_version, {columns}) "
+        f"SELECT m.*, p.* FROM m LEFT JOIN LATERAL (SELECT x.xmin::text AS row_version, {columns} FROM module_progress x "
+        f"WHERE x.module_id = m.id AND x.student_id = %s UNION ALL SELECT n.* FROM n WHERE n.module_id = m.id) p ON true"
     )
 
 
 _BIGINT = 2**63
 
 
-def _batch_rows(student, keys, *, need_sections, lock=True):
+def _batch_rows(student, keys, *, need_sections, lock=True, now=None):
     """The batch's published modules ({id: module, slug: module}), the student's progress rows
     of them ({module pk: row}; locked when `lock`), the sections of `need_sections`' modules
     ({module pk: [sections]}) and the progress rows' versions ({module pk: version}). One
-    statement on PostgreSQL."""
+    statement on PostgreSQL; unlocked, it also inserts the missing progress rows (started at
+    `now`) of a batch whose modules are all published and ungated."""
     ids = [k for k in keys if _int(k) and -_BIGINT < k < _BIGINT]
     slugs = [k for k in keys if isinstance(k, str)]
     modules, records, sections, versions = {}, {}, {}, {}
@@ -375,7 +436,11 @@ def _batch_rows(student, keys, *, need_sections, lock=True):
         want_ids = [k for k in need_sections if _int(k) and -_BIGINT < k < _BIGINT]
         want_slugs = [k for k in need_sections if isinstance(k, str)]
         with prepared_reads(connection.alias), connection.cursor() as cursor:  # planned once per connection
-            cursor.execute(_batch_sql(lock=lock), [want_ids, want_slugs, ModuleStatus.PUBLISHED, ids, slugs, student.pk])
+            params = [want_ids, want_slugs, ModuleStatus.PUBLISHED, ids, slugs]
+            if not lock:
+                every_key = len(ids) + len(slugs) == len(keys)  # else the batch is refused: nothing inserted
+                params += [student.pk, ProgressStatus.IN_PROGRESS, now, now, every_key, ids, ids, slugs, slugs, student.pk]
+            cursor.execute(_batch_sql(lock=lock), [*params, student.pk])
             found = [BatchModuleRow.of(row) for row in cursor.fetchall()]
         for row in found:
             module = row.module

@@ -135,7 +135,7 @@ def test_json_table_renders_dicts_and_lists_of_dicts_escaped():
     assert "&lt;b&gt;Tasks&lt;/b&gt;" in html and "<b>Tasks" not in html
     assert "<td>People</td><td></td>" in html or "<td>People</td><td>-</td>" in html
     assert "<th scope=\"row\">errors</th><td>-</td>" in html
-    assert str(json_table(["a", "b"])) == '["a", "b"]'
+    assert str(json_table(["a", "b"])) == '<ul class="json-list"><li>a</li><li>b</li></ul>'
 
 
 @pytest.mark.django_db

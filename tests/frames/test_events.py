@@ -255,6 +255,77 @@ def test_an_import_costs_the_same_queries_for_1_and_50_rows(world, make_module, 
     assert len(one) == len(fifty), (one, fifty)
 
 
+def test_the_rule_reaction_costs_exact_queries_and_audits_each_row(world, make_module):
+    """lms: the rules are read once per batch; a rule that reaches students is one INSERT ... SELECT
+    (its rows' audit goes by COPY, which the capture does not list) and the notices' read and
+    insert; a rule that reaches none is that INSERT alone. A student who already has the module
+    keeps the one row."""
+    module = make_module("exact-rule")
+    rule = lms_services.assignment_create(module=module, university=world.uni_a)
+    lms_services.assignment_create(module=make_module("other-uni-rule"), university=world.uni_b)
+    user = world.users["coordinator"]
+    ids = [s.pk for s in Student.objects.bulk_create([
+        StudentFactory.build(id=f"student-exact{i:02d}", university=world.uni_a, team=None) for i in range(30)])]
+    direct = ModuleAssignment.objects.create(module=module, student_id=ids[0])
+    change = events.Change("students_changed", frozenset(ids), frozenset(ids), frozenset({"university"}), user, AuditLog.Source.IMPORT)
+    with CaptureQueriesContext(connection) as queries:
+        made = lms_services.assignments_follow_students(change)
+    assert made == 29
+    assert len(queries.captured_queries) == 5, [q["sql"][:80] for q in queries.captured_queries]
+    rows = ModuleAssignment.objects.filter(module=module, student_id__in=ids)
+    assert rows.count() == 30 and rows.filter(source=rule, auto_assigned=True).count() == 29
+    assert rows.get(student_id=ids[0]) == direct
+    entries = AuditLog.objects.filter(table_name=ModuleAssignment._meta.db_table, object_id__in=[str(r.pk) for r in rows.filter(source=rule)])
+    assert entries.count() == 29
+    entry = entries.get(object_id=str(rows.get(student_id=ids[1]).pk))
+    assert (entry.user, entry.actor, entry.action, entry.source) == (user, user.username, AuditLog.Action.CREATE, AuditLog.Source.SYSTEM)
+    assert entry.changes == {"student_id": [None, ids[1]], "source_id": [None, rule.pk]}
+    assert entry.object_repr == str(ModuleAssignment(module_id=module.pk, student_id=ids[1]))
+
+
+def test_an_import_pauses_the_garbage_collector_and_resumes_it(world):
+    """An import's rows stay alive until it ends: the cyclic collector is off meanwhile
+    (its full passes freed nothing and cost a quarter of the CPU; the reactions run inside
+    too when the import's transaction is the outermost) and back on afterwards, whether
+    the import worked or not."""
+    import gc
+
+    seen = []
+
+    class WatchedStudentResource(StudentResource):
+        def after_write(self, written):
+            super().after_write(written)
+            seen.append(gc.isenabled())
+
+    assert gc.isenabled()
+    report = run_import(resource_class=WatchedStudentResource, file_format="csv", user=world.users["coordinator"],
+                        data=student_csv([{"id": "student-gc", "name": "G", "university": "uni_a"}]))
+    assert report.ok and seen == [False] and gc.isenabled()
+    bad = run_import(resource_class=WatchedStudentResource, file_format="csv", user=world.users["coordinator"],
+                     data=student_csv([{"id": "student-gc2", "name": "G", "university": "nowhere"}]))
+    assert not bad.ok and gc.isenabled()
+
+
+def test_a_database_error_after_the_rows_rolls_the_whole_import_back(world, run_on_commit):
+    """after_import runs without a savepoint of its own: a failure there (here the database
+    refusing a statement) is the file's error, nothing stays written, no reaction is sent,
+    and the connection is usable afterwards."""
+    from django.db import connection as db
+
+    class FailingStudentResource(StudentResource):
+        def after_write(self, written):
+            with db.cursor() as cursor:
+                cursor.execute("SELECT 1 / 0")
+
+    with run_on_commit() as callbacks:
+        report = run_import(resource_class=FailingStudentResource, file_format="csv", user=world.users["coordinator"],
+                            data=student_csv([{"id": "student-late", "name": "L", "university": "uni_a"}]))
+    assert not report.ok and report.errors[0].startswith("file: "), report.errors
+    assert callbacks == []
+    assert not Student.objects.filter(pk="student-late").exists()
+    assert not AuditLog.objects.filter(table_name="students", object_id="student-late").exists()
+
+
 # ------------------------------------------------------------------ the service hook (API writes through domain services)
 
 

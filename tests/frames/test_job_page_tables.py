@@ -50,6 +50,18 @@ def test_learner_pages_link_the_icon(client):
     assert f'<link rel="icon" href="{static("frames/favicon.svg")}" type="image/svg+xml">' in page
 
 
+@pytest.mark.django_db
+def test_admin_pages_link_the_icon(client, world, login_client):
+    icon = f'<link rel="icon" href="{static("frames/favicon.svg")}" type="image/svg+xml">'
+    assert icon in client.get(reverse("admin:login")).content.decode()
+    coordinator = login_client(world.users["coordinator"])
+    for url in (reverse("admin:index"), reverse("admin:frames_student_changelist"), reverse("admin:frames_student_import"),
+                reverse("admin:frames_student_change", args=[world.student_a.pk])):
+        response = coordinator.get(url)
+        assert response.status_code == 200, url
+        assert response.content.decode().count(icon) == 1, url
+
+
 def module_post(module, **fields):
     """The module's change form as the admin posts it (no sections, no prerequisites)."""
     return {

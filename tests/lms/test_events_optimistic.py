@@ -74,18 +74,60 @@ def test_a_batch_outside_a_transaction_is_two_statements(quiz_world, ingest):
     assert stored.event_data == {"seconds": 30} and stored.section_number == 1 and stored.timestamp == result.progress[0].last_accessed_at
 
 
-def test_a_modules_first_batch_inserts_its_row_between_the_read_and_the_write(quiz_world, ingest):
+def test_a_modules_first_batch_inserts_its_row_in_the_read(quiz_world, ingest):
     w = quiz_world
     ingest(w.student_b, ev(w, "section_view", 1))  # the module's struggle rules cached (lms.struggle)
     with CaptureQueriesContext(connection) as ctx:
         result = ingest(w.student_a, ev(w, "section_view", 1), ev(w, "hint_used", 1))
-    # No BEGIN, no locked re-read: the row inserted (RETURNING its version), then the guarded write.
-    assert kinds(ctx) == ["WITH", "INSERT", "WITH"]
-    assert "FOR UPDATE" not in ctx.captured_queries[0]["sql"] and "xmin" in ctx.captured_queries[1]["sql"]
+    # No BEGIN, no locked re-read, no statement of its own: the read inserts the row (RETURNING its version), then the guarded write.
+    assert kinds(ctx) == ["WITH", "WITH"]
+    read = ctx.captured_queries[0]["sql"]
+    assert "FOR UPDATE" not in read and "INSERT INTO module_progress" in read and "RETURNING x.xmin" in read
     p = progress(w)
     assert result.created == 2 and p.status == "in_progress" and p.hint_count == 1 and p.current_section == 1
     stored = ModuleAnalyticsEvent.objects.filter(module=w.module, student=w.student_a).values_list("event_type", flat=True)
     assert sorted(stored) == ["hint_used", "section_complete", "section_view"]  # section 1 completes on view
+
+
+def test_a_players_batch_over_http_is_three_queries(quiz_world):
+    """The whole request of a student's session batch: the session's user (with its role, as the
+    login backend loads it), the batch's read and its write (the session from the cache; no
+    BEGIN, no COMMIT, no query of the view's own)."""
+    from django.test import Client
+
+    w = quiz_world
+    c = Client()
+    c.force_login(w.users["student"], backend="frames.backends.RoleModelBackend")
+    body = json.dumps([ev(w, "section_view", 1), ev(w, "heartbeat", 1, seconds=10), ev(w, "click", 1)])
+    assert c.post("/api/v1/lms/events/", body, content_type="application/json").status_code == 201  # the row and the caches made
+    with CaptureQueriesContext(connection) as ctx:
+        r = c.post("/api/v1/lms/events/", body, content_type="application/json")
+    assert r.status_code == 201 and r.json()["created"] == 3
+    assert kinds(ctx) == ["SELECT", "WITH", "WITH"] and '"auth_user"' in ctx.captured_queries[0]["sql"]
+    assert progress(w).total_time_seconds == 20
+
+
+def test_a_refused_batch_inserts_no_progress_row_in_the_read(world, lms_world, make_module, ingest):
+    """The read inserts a first row only for a batch its modules cannot refuse: with an unknown,
+    unpublished, locked or out-of-range module beside it, nothing is written at all."""
+    fresh = make_module("fresh")
+    for other in ("nope", lms_world.draft.pk, lms_world.advanced.pk, 2**70):
+        with pytest.raises(services.EventBatchError):
+            ingest(world.student_a, {"module": fresh.pk, "event_type": "click"}, {"module": other, "event_type": "click"})
+    assert not ModuleProgress.objects.filter(module=fresh, student=world.student_a).exists()
+    assert not ModuleAnalyticsEvent.objects.filter(module=fresh).exists()
+
+
+def test_a_gated_modules_first_batch_inserts_its_row_after_the_lock_check(world, lms_world, ingest):
+    from tests.fixtures.lms import complete_intro
+
+    complete_intro(ingest, world.student_a, lms_world.intro)
+    ModuleProgress.objects.filter(module=lms_world.advanced, student=world.student_a).delete()
+    with CaptureQueriesContext(connection) as ctx:
+        ingest(world.student_a, {"module": lms_world.advanced.pk, "event_type": "hint_used"})
+    # The read inserts nothing for a gated module (its lock is checked first): its own INSERT follows the check.
+    assert kinds(ctx)[0] == "WITH" and kinds(ctx).count("INSERT") == 1 and kinds(ctx)[-1] == "WITH"
+    assert ModuleProgress.objects.get(module=lms_world.advanced, student=world.student_a).hint_count == 1
 
 
 def _hint_batches_at_once(w, n):

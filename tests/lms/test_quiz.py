@@ -276,6 +276,40 @@ def test_grading_an_attempt_is_one_read_and_one_write(quiz_world, login_client, 
     assert p.retry_count == 1 and p.section_state["2"]["attempts"] == 2
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the one-statement read and the joined writes are PostgreSQL's")
+def test_a_repeat_attempt_through_the_player_is_five_statements(quiz_world, login_client, answers):
+    """Every statement of a repeat attempt, the login's included: the session's user, then (inside
+    the test's transaction) the savepoint, the read, the write and the release."""
+    w = quiz_world
+    c = login_client(w.users["student"])
+    c.get("/learn/m/orbits/?section=2")
+    url, body = "/learn/m/orbits/section/2/quiz/", json.dumps({"answers": answers.wrong(w.quiz)})
+    c.post(url, body, content_type="application/json", HTTP_ACCEPT="application/json")
+    with CaptureQueriesContext(connection) as ctx:
+        r = c.post(url, body, content_type="application/json", HTTP_ACCEPT="application/json")
+    assert r.status_code == 200 and r.json()["attempt"] == 2
+    assert len(ctx.captured_queries) == 5, "\n".join(q["sql"][:60] + " ... " + q["sql"][-120:] for q in ctx.captured_queries)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the process's copy of a quiz's content is the PostgreSQL read's")
+def test_the_quizs_content_is_read_once_and_any_edit_is_graded_at_once(quiz_world, answers):
+    """The read sends a quiz's sections and questions only when their rows changed since the
+    process's copy: a repeat attempt reuses it, and a question edited even without the
+    service (no revision raised) is graded by its new answer on the next attempt."""
+    w = quiz_world
+    choice = w.questions[0]
+    wrong = answers.wrong(w.quiz)
+    first = submit(w, wrong)
+    key = (w.quiz.module_id, None, 2)
+    copy = quizzes._CONTENT[key]
+    assert [q.pk for q in copy.questions] == [q.pk for q in w.questions] and not first.results[0]["correct"]
+    submit(w, wrong)
+    assert quizzes._CONTENT[key] is copy
+    ModuleQuestion.objects.filter(pk=choice.pk).update(answer=wrong[str(choice.pk)])
+    third = submit(w, wrong)
+    assert third.results[0]["correct"] and quizzes._CONTENT[key] is not copy
+
+
 def test_question_rows_name_the_model_fields_grading_reads():
     """The hot path grades lms.rows.QuestionRow tuples: their fields are ModuleQuestion's, in the read's order."""
     from lms import rows

@@ -4,7 +4,9 @@ PostgreSQL text cannot hold NUL: a NUL that reaches a query (an admin object
 id, a list filter, an autocomplete term, a form's foreign-key choice) fails
 in the database as a 500. JSON bodies are checked by FramesSerializer."""
 
-from django.http import HttpResponseBadRequest, JsonResponse
+from django.http import JsonResponse
+
+from frames.params import bad_request_page
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
@@ -25,5 +27,5 @@ class RefuseNulMiddleware:
             message = "NUL characters are not allowed in requests."
             if request.path.startswith("/api/"):
                 return JsonResponse({"detail": message}, status=400)
-            return HttpResponseBadRequest(message)
+            return bad_request_page(request, message)
         return self.get_response(request)

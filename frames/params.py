@@ -2,8 +2,8 @@
 
 Every helper either returns a clean value or raises `ParamError`, a Django
 `ValidationError` naming the parameter. The API's exception handler answers it
-as a 400 `{name: [message]}`; on pages `ParamErrorMiddleware` answers a plain 400
-with the message. So a view never calls `int()`, `str.isdigit()` or
+as a 400 `{name: [message]}`; on pages `ParamErrorMiddleware` answers the styled 400
+page with the message. So a view never calls `int()`, `str.isdigit()` or
 `fromisoformat()` on user input itself: those accept Unicode digits (`"²".isdigit()`
 is true, `int("²")` fails), out-of-range values the database cannot hold, and
 dates such as `2025-02-30` that fail only later, as a 500."""
@@ -15,6 +15,7 @@ import orjson
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseBadRequest, JsonResponse
+from django.template import loader
 from django.utils.dateparse import parse_datetime
 
 # PostgreSQL's bigint: the largest value an id, an OFFSET or a count can hold.
@@ -166,4 +167,11 @@ class ParamErrorMiddleware:
             return None
         if request.content_type == "application/json" or "application/json" in request.headers.get("Accept", ""):
             return JsonResponse({exception.name: [exception.message_text]}, status=400)
-        return HttpResponseBadRequest(str(exception), content_type="text/plain; charset=utf-8")
+        return bad_request_page(request, str(exception))
+
+
+def bad_request_page(request, reason):
+    """A page's 400: the site's styled page naming the reason for a browser, plain text for other clients."""
+    if "text/html" in request.headers.get("Accept", ""):
+        return HttpResponseBadRequest(loader.render_to_string("400.html", {"reason": reason}))
+    return HttpResponseBadRequest(reason, content_type="text/plain; charset=utf-8")

@@ -320,7 +320,8 @@ def quiz_attempt_submit(*, student, answers, section=None, module_slug=None, sec
     and the module's adaptive rules. The attempt carries `.adjustments` (made now),
     `.rules` (attempts left, wait), `.progress`, `.questions`, `.sections` and `.section`.
 
-    Statements on PostgreSQL: one read (module, sections, questions, progress) and one
+    Statements on PostgreSQL: one read (module, progress; the sections and questions only
+    when their rows changed since this process's copy, _CONTENT) and one
     statement writing the attempt, its audit row, the events and the progress row if the
     progress row is unchanged since the read (lms.rows.write_if_unchanged). Outside a
     transaction that is the whole round trip (no BEGIN, no COMMIT; a concurrent change of

@@ -351,3 +351,22 @@ def test_nul_in_admin_form_is_400(world, login_client, field):
     response = client.post("/admin/frames/student/add/", {**form, field: "x\x00"})
     assert (response.status_code, response.content) == (400, b"NUL characters are not allowed in requests."), field
     assert not Student.objects.filter(pk__startswith="student-new").exists()
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("/admin/frames/student/?q=%00", "NUL characters are not allowed in requests."),
+        ("/admin/basecamp/moduleversionhistory/diff/?module=abc", "module"),  # a ParamError from a page's parameter
+    ],
+)
+def test_a_browser_gets_the_styled_400_page_with_the_reason(world, login_client, url, reason):
+    client = login_client(world.users["coordinator"])
+    page = client.get(url, HTTP_ACCEPT="text/html,application/xhtml+xml")
+    assert page.status_code == 400
+    assert page["Content-Type"].startswith("text/html")
+    html = page.content.decode()
+    assert "This request could not be used" in html and reason in html and 'href="/"' in html
+    plain = client.get(url)  # a client that does not ask for HTML: the reason as text, as before
+    assert (plain.status_code, plain["Content-Type"]) == (400, "text/plain; charset=utf-8")
+    assert reason in plain.content.decode()

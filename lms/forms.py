@@ -491,6 +491,13 @@ class RelatedModulesField(forms.MultipleChoiceField):
         super().__init__(required=False, widget=FilteredSelectMultiple("related modules", is_stacked=False), **kwargs)
 
     def to_python(self, value):
+        if isinstance(value, (list, tuple)) and len(value) == 1 and str(value[0]).strip().startswith("["):
+            try:  # the JSON list of slugs a script posts
+                parsed = json.loads(value[0])
+            except ValueError:
+                parsed = None
+            if isinstance(parsed, list) and all(isinstance(v, str) for v in parsed):
+                value = parsed
         return [v for v in super().to_python(value) if v]  # an empty value posted by a script is no module
 
     def offer(self, *, exclude_pk, stored):

@@ -249,3 +249,4 @@ class ModelValidationAdmin(FramesAdmin):
     list_select_related = ["model"]
     search_fields = ["model__key", "method"]
     autocomplete_fields = ["model"]
+    meta_fields = ("details",)  # free-form, written by the training job: folded at the end as `meta` is

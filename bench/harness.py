@@ -104,6 +104,24 @@ class Harness:
         return out
 
     @staticmethod
+    def alternately(first, second, repeat=20, warmup=3):
+        """Seconds per call of each, one sample of each in turn (after `warmup` of each): a floor
+        and its figure see the same load, where measured one after the other they may not (the
+        machine's speed moves between two measurements taken seconds apart)."""
+        for _ in range(warmup):
+            first()
+            second()
+        a, b = [], []
+        for _ in range(repeat):
+            start = time.perf_counter()
+            first()
+            a.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            second()
+            b.append(time.perf_counter() - start)
+        return a, b
+
+    @staticmethod
     def p50(samples):
         return statistics.median(samples)
 

@@ -13,7 +13,7 @@ from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import CharField, Q, Value
+from django.db.models import CharField, JSONField, Q, Value
 from django.db.models.functions import Cast
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -321,8 +321,10 @@ class ModuleSectionAdmin(FramesAdmin):
 
     def get_fieldsets(self, request, obj=None):
         if obj is not None and not self.has_change_permission(request, obj):
-            # Read-only (faculty): the stored values; the per-type fields are for editing.
-            return [(None, {"fields": [f for f in ModuleSectionForm.Meta.fields]})]
+            # Read-only (faculty): the stored values, a JSON one as its table (JsonTablesMixin's `<name>_table`);
+            # the per-type fields are for editing.
+            tabled = {f.name for f in ModuleSection._meta.concrete_fields if isinstance(f, JSONField)}
+            return [(None, {"fields": [f"{f}_table" if f in tabled else f for f in ModuleSectionForm.Meta.fields]})]
         return super().get_fieldsets(request, obj)
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):

@@ -237,3 +237,17 @@ def test_rules_the_rows_cannot_show_are_left_to_the_json(lms_world, coordinator)
     response = coordinator.post(module_url(module), data)
     assert response.status_code == 200  # the stored JSON is refused by the model's check, beside the JSON
     assert field_errors(response, "adaptive_config") == ["rules must be a list of at most 50 rules."]
+
+
+@pytest.mark.django_db
+def test_faculty_read_a_sections_settings_as_tables_not_json(lms_world, login_client):
+    section = section_of(lms_world)
+    section.section_config = {"hints": ["Look at the label.", "Count the pins."], "max_attempts": 3}
+    section.completion_criteria = {"type": "view", "seconds": 20}
+    section.save()
+    page = login_client(lms_world.users["faculty"]).get(reverse("admin:lms_modulesection_change", args=[section.pk]))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Count the pins." in html and "max_attempts" in html  # the stored values, as a table
+    assert '<table class="json-table">' in html
+    assert '"hints"' not in html and "{&quot;hints" not in html and "{&#x27;hints" not in html  # no JSON text of it

@@ -5,16 +5,8 @@ import pytest
 from django.urls import reverse
 
 from cadence.models import Meeting, NotionDatabase
-from frames.models import AuditLog
 from tests.contract import admin_form_data
-
-
-def last_audit_pk():
-    return AuditLog.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
-
-
-def changed_keys(since):
-    return {key for changes in AuditLog.objects.filter(pk__gt=since).values_list("changes", flat=True) for key in changes}
+from tests.frames.helpers import changed_keys, last_audit_pk
 
 
 @pytest.fixture

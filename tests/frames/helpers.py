@@ -1,6 +1,19 @@
-"""Helpers the foundation tests share: driving the admin's export and import views."""
+"""Helpers the foundation tests share: driving the admin's export and import views, and
+reading the audit rows a step wrote."""
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+
+from frames.models import AuditLog
+
+
+def last_audit_pk():
+    """The newest audit row's key (0 when none): `changed_keys(since=...)` reads what came after."""
+    return AuditLog.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+
+
+def changed_keys(since):
+    """Every field named in the audit rows written after `since`."""
+    return {key for changes in AuditLog.objects.filter(pk__gt=since).values_list("changes", flat=True) for key in changes}
 
 
 def _format_index(form, name):
